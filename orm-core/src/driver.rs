@@ -1,0 +1,58 @@
+//! The interface a backend crate implements: run a statement, stream rows, open transactions.
+//! It is object-safe so that one [`Db`](crate::Db) type serves every backend.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::dialect::Dialect;
+use crate::error::Result;
+use crate::row::Row;
+use crate::value::Value;
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Receives each row of a result set, in order.
+pub type RowSink<'a> = dyn FnMut(&dyn Row) -> Result<()> + Send + 'a;
+
+/// A SQL statement ready to run: its text and the values bound to its placeholders.
+///
+/// The text is shared (`Arc<str>`), so statements cached by the runtime are reused without
+/// copying.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    /// The SQL text, with the backend's placeholders.
+    pub sql: std::sync::Arc<str>,
+    /// The values bound to the placeholders, in order.
+    pub args: Vec<Value>,
+}
+
+/// Something statements can run on: a pool or a single (transaction) connection.
+pub trait Connection: Send {
+    /// Runs a statement and returns the number of rows it affected.
+    fn execute(&mut self, statement: Statement) -> BoxFuture<'_, Result<u64>>;
+    /// Runs a query and hands every row to `sink`.
+    fn fetch<'a>(&'a mut self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>>;
+}
+
+/// An open transaction on one connection.
+pub trait TransactionConnection: Connection {
+    /// Commits the transaction.
+    fn commit(self: Box<Self>) -> BoxFuture<'static, Result<()>>;
+    /// Rolls the transaction back.
+    fn rollback(self: Box<Self>) -> BoxFuture<'static, Result<()>>;
+}
+
+/// A backend's connection pool.
+pub trait Driver: Send + Sync + 'static {
+    /// How this backend spells SQL.
+    fn dialect(&self) -> &'static dyn Dialect;
+    /// Runs a statement on a pooled connection and returns the rows affected.
+    fn execute(&self, statement: Statement) -> BoxFuture<'_, Result<u64>>;
+    /// Runs a query on a pooled connection and hands every row to `sink`.
+    fn fetch<'a>(&'a self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>>;
+    /// Opens a transaction on a pooled connection.
+    fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>>;
+    /// Closes every connection of the pool.
+    fn close(&self) -> BoxFuture<'_, ()>;
+}

@@ -1,0 +1,142 @@
+//! The one error type of the ORM.
+
+use std::fmt;
+
+/// A boxed error from the database driver, kept as the `source` of [`Error`] variants.
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Result alias used throughout the ORM.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the ORM, with the names involved.
+///
+/// Constraint violations are classified on every backend, so code can match on them:
+///
+/// ```
+/// use orm_core::Error;
+/// fn is_duplicate(error: &Error) -> bool {
+///     matches!(error, Error::UniqueViolation { .. })
+/// }
+/// assert!(!is_duplicate(&Error::NotFound { model: "User" }));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A unique or primary-key constraint rejected the statement.
+    #[error("unique constraint violated{}", describe(table, constraint, column))]
+    UniqueViolation {
+        /// Table named by the database, when it says.
+        table: Option<String>,
+        /// Constraint named by the database, when it says.
+        constraint: Option<String>,
+        /// Column named by the database, when it says.
+        column: Option<String>,
+        /// The database's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// A foreign-key constraint rejected the statement.
+    #[error("foreign key constraint violated{}", describe(table, constraint, column))]
+    ForeignKeyViolation {
+        /// Table named by the database, when it says.
+        table: Option<String>,
+        /// Constraint named by the database, when it says.
+        constraint: Option<String>,
+        /// Column named by the database, when it says.
+        column: Option<String>,
+        /// The database's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// A NOT NULL constraint rejected the statement.
+    #[error("not-null constraint violated{}", describe(table, &None, column))]
+    NotNullViolation {
+        /// Table named by the database, when it says.
+        table: Option<String>,
+        /// The column that was NULL.
+        column: Option<String>,
+        /// The database's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// Any other error reported by the database.
+    #[error("database error: {source}")]
+    Database {
+        /// The database's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// The connection could not be opened or was lost.
+    #[error("connection error: {source}")]
+    Connection {
+        /// The driver's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// A column value could not be decoded into the field's Rust type.
+    #[error("cannot decode column `{column}`: {source}")]
+    Decode {
+        /// The column being read.
+        column: String,
+        /// The driver's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// A NULL was read from a column whose field is not an `Option`.
+    #[error("column `{column}` is NULL but its field is not an `Option`")]
+    UnexpectedNull {
+        /// The column being read.
+        column: String,
+    },
+    /// A row that must exist does not.
+    #[error("no `{model}` row matches")]
+    NotFound {
+        /// The model that was looked up.
+        model: &'static str,
+    },
+    /// A value required to insert a row was not given.
+    #[error("`{model}.{field}` is required: it is NOT NULL and has no default; set it before creating")]
+    MissingField {
+        /// The model being created.
+        model: &'static str,
+        /// The field with no value.
+        field: &'static str,
+    },
+    /// Tables reference each other in a cycle, so no creation order exists.
+    #[error("Cyclic dependency found. '{table}' is dependent of itself. Dependency chain: {chain}")]
+    CyclicDependency {
+        /// The table found in the cycle.
+        table: String,
+        /// The chain, as `a -> b => a`.
+        chain: String,
+    },
+    /// A feature needed by a value was not compiled into this backend.
+    #[error("{what} is not supported by the `{backend}` backend as built")]
+    Unsupported {
+        /// What was asked for.
+        what: String,
+        /// The backend's name.
+        backend: &'static str,
+    },
+    /// The caller asked for something that is not valid.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn describe(table: &Option<String>, constraint: &Option<String>, column: &Option<String>) -> String {
+    struct Parts<'a>(&'a Option<String>, &'a Option<String>, &'a Option<String>);
+    impl fmt::Display for Parts<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            if let Some(constraint) = self.1 {
+                write!(f, " `{constraint}`")?;
+            }
+            match (self.0, self.2) {
+                (Some(table), Some(column)) => write!(f, " on `{table}.{column}`"),
+                (Some(table), None) => write!(f, " on `{table}`"),
+                (None, Some(column)) => write!(f, " on column `{column}`"),
+                (None, None) => Ok(()),
+            }
+        }
+    }
+    Parts(table, constraint, column).to_string()
+}

@@ -1,0 +1,310 @@
+//! Typed column expressions. `User::name()` is a [`Column<User, String>`]; comparing it with a
+//! value of another type, or using it in a query over another model, does not compile.
+
+use std::marker::PhantomData;
+
+use crate::sql::SqlBuilder;
+use crate::value::{Operand, SqlValue, Value};
+
+/// A column of model `M` holding values of type `T`. Generated as `Model::column_name()`.
+pub struct Column<M, T> {
+    name: &'static str,
+    _marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for Column<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for Column<M, T> {}
+
+impl<M, T> std::fmt::Debug for Column<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Column({})", self.name)
+    }
+}
+
+impl<M, T> Column<M, T> {
+    /// The column named `name` (its SQL name). Generated code calls this.
+    pub const fn new(name: &'static str) -> Self {
+        Column { name, _marker: PhantomData }
+    }
+
+    /// The column's SQL name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+}
+
+impl<M, T: SqlValue> Column<M, T> {
+    fn compare(self, op: CompareOp, value: impl Operand<T>) -> Expr<M> {
+        Expr::from_node(Node::Compare { column: self.name, op, value: value.into_operand() })
+    }
+
+    /// `column = value`
+    pub fn eq(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(CompareOp::Eq, value)
+    }
+
+    /// `column <> value`
+    pub fn ne(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(CompareOp::Ne, value)
+    }
+
+    /// `column < value`
+    pub fn lt(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(CompareOp::Lt, value)
+    }
+
+    /// `column <= value`
+    pub fn le(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(CompareOp::Le, value)
+    }
+
+    /// `column > value`
+    pub fn gt(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(CompareOp::Gt, value)
+    }
+
+    /// `column >= value`
+    pub fn ge(self, value: impl Operand<T>) -> Expr<M> {
+        self.compare(CompareOp::Ge, value)
+    }
+
+    /// `column IN (values…)`; an empty list matches nothing.
+    pub fn is_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
+        let values = values.into_iter().map(Operand::into_operand).collect();
+        Expr::from_node(Node::In { column: self.name, values, negated: false })
+    }
+
+    /// `column NOT IN (values…)`; an empty list matches everything.
+    pub fn not_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
+        let values = values.into_iter().map(Operand::into_operand).collect();
+        Expr::from_node(Node::In { column: self.name, values, negated: true })
+    }
+
+    /// `column IS NULL`
+    pub fn is_null(self) -> Expr<M> {
+        Expr::from_node(Node::Null { column: self.name, negated: false })
+    }
+
+    /// `column IS NOT NULL`
+    pub fn is_not_null(self) -> Expr<M> {
+        Expr::from_node(Node::Null { column: self.name, negated: true })
+    }
+
+    /// Ascending order on this column.
+    pub fn asc(self) -> Order<M> {
+        Order { column: self.name, descending: false, _marker: PhantomData }
+    }
+
+    /// Descending order on this column.
+    pub fn desc(self) -> Order<M> {
+        Order { column: self.name, descending: true, _marker: PhantomData }
+    }
+}
+
+/// Column types `like` applies to: `String` and `Option<String>`.
+#[diagnostic::on_unimplemented(message = "`like` needs a text column, and `{Self}` is not text")]
+pub trait TextColumn {}
+impl TextColumn for String {}
+impl TextColumn for Option<String> {}
+
+impl<M, T: SqlValue + TextColumn> Column<M, T> {
+    /// `column LIKE pattern` (`%` and `_` are wildcards).
+    pub fn like(self, pattern: impl Operand<String>) -> Expr<M> {
+        Expr::from_node(Node::Compare { column: self.name, op: CompareOp::Like, value: pattern.into_operand() })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CompareOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like,
+}
+
+impl CompareOp {
+    fn sql(self) -> &'static str {
+        match self {
+            CompareOp::Eq => " = ",
+            CompareOp::Ne => " <> ",
+            CompareOp::Lt => " < ",
+            CompareOp::Le => " <= ",
+            CompareOp::Gt => " > ",
+            CompareOp::Ge => " >= ",
+            CompareOp::Like => " LIKE ",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Node {
+    Compare { column: &'static str, op: CompareOp, value: Value },
+    In { column: &'static str, values: Vec<Value>, negated: bool },
+    Null { column: &'static str, negated: bool },
+    And(Vec<Node>),
+    Or(Vec<Node>),
+    Not(Box<Node>),
+}
+
+impl Node {
+    pub(crate) fn render(self, qualifier: &str, b: &mut SqlBuilder) {
+        match self {
+            Node::Compare { column, op, value } => {
+                b.qualified(qualifier, column).push(op.sql()).bind(value);
+            }
+            Node::In { column, values, negated } => {
+                b.in_list(qualifier, column, values, negated);
+            }
+            Node::Null { column, negated } => {
+                b.qualified(qualifier, column).push(if negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Node::And(nodes) => render_joined(nodes, " AND ", "1 = 1", qualifier, b),
+            Node::Or(nodes) => render_joined(nodes, " OR ", "1 = 0", qualifier, b),
+            Node::Not(node) => {
+                b.push("NOT (");
+                node.render(qualifier, b);
+                b.push(")");
+            }
+        }
+    }
+}
+
+fn render_joined(nodes: Vec<Node>, separator: &str, empty: &str, qualifier: &str, b: &mut SqlBuilder) {
+    if nodes.is_empty() {
+        b.push(empty);
+        return;
+    }
+    b.push("(");
+    for (i, node) in nodes.into_iter().enumerate() {
+        if i > 0 {
+            b.push(separator);
+        }
+        node.render(qualifier, b);
+    }
+    b.push(")");
+}
+
+/// A boolean condition over the columns of model `M`.
+///
+/// Built from columns (`User::age().ge(18)`) and combined with [`Expr::and`], [`Expr::or`],
+/// [`Expr::not`] (or the `&`, `|` and `!` operators).
+pub struct Expr<M> {
+    pub(crate) node: Node,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Expr<M> {
+    fn clone(&self) -> Self {
+        Expr::from_node(self.node.clone())
+    }
+}
+
+impl<M> std::fmt::Debug for Expr<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.node.fmt(f)
+    }
+}
+
+impl<M> Expr<M> {
+    pub(crate) fn from_node(node: Node) -> Self {
+        Expr { node, _marker: PhantomData }
+    }
+
+    /// Both conditions.
+    pub fn and(self, other: Expr<M>) -> Expr<M> {
+        Expr::from_node(match self.node {
+            Node::And(mut nodes) => {
+                nodes.push(other.node);
+                Node::And(nodes)
+            }
+            node => Node::And(vec![node, other.node]),
+        })
+    }
+
+    /// Either condition.
+    pub fn or(self, other: Expr<M>) -> Expr<M> {
+        Expr::from_node(match self.node {
+            Node::Or(mut nodes) => {
+                nodes.push(other.node);
+                Node::Or(nodes)
+            }
+            node => Node::Or(vec![node, other.node]),
+        })
+    }
+
+    /// The negated condition.
+    #[allow(clippy::should_implement_trait)]
+    pub fn not(self) -> Expr<M> {
+        Expr::from_node(Node::Not(Box::new(self.node)))
+    }
+
+    /// All of `conditions` (true when empty).
+    pub fn all(conditions: impl IntoIterator<Item = Expr<M>>) -> Expr<M> {
+        Expr::from_node(Node::And(conditions.into_iter().map(|e| e.node).collect()))
+    }
+
+    /// Any of `conditions` (false when empty).
+    pub fn any(conditions: impl IntoIterator<Item = Expr<M>>) -> Expr<M> {
+        Expr::from_node(Node::Or(conditions.into_iter().map(|e| e.node).collect()))
+    }
+
+    /// Writes the condition, qualifying columns with `qualifier` (a table name or alias).
+    pub fn render(self, qualifier: &str, b: &mut SqlBuilder) {
+        self.node.render(qualifier, b);
+    }
+}
+
+impl<M> std::ops::BitAnd for Expr<M> {
+    type Output = Expr<M>;
+    fn bitand(self, other: Expr<M>) -> Expr<M> {
+        self.and(other)
+    }
+}
+
+impl<M> std::ops::BitOr for Expr<M> {
+    type Output = Expr<M>;
+    fn bitor(self, other: Expr<M>) -> Expr<M> {
+        self.or(other)
+    }
+}
+
+impl<M> std::ops::Not for Expr<M> {
+    type Output = Expr<M>;
+    fn not(self) -> Expr<M> {
+        Expr::from_node(Node::Not(Box::new(self.node)))
+    }
+}
+
+/// An `ORDER BY` term over a column of model `M`.
+pub struct Order<M> {
+    pub(crate) column: &'static str,
+    pub(crate) descending: bool,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Order<M> {
+    fn clone(&self) -> Self {
+        Order { column: self.column, descending: self.descending, _marker: PhantomData }
+    }
+}
+
+impl<M> std::fmt::Debug for Order<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.column, if self.descending { "DESC" } else { "ASC" })
+    }
+}
+
+impl<M> Order<M> {
+    /// Writes the term, qualifying the column with `qualifier`.
+    pub fn render(&self, qualifier: &str, b: &mut SqlBuilder) {
+        b.qualified(qualifier, self.column).push(if self.descending { " DESC" } else { " ASC" });
+    }
+}

@@ -1,0 +1,34 @@
+//! Backend-agnostic runtime of the [`orm`](https://docs.rs/orm) crate.
+//!
+//! Users depend on `orm`, which re-exports what is public here. This crate holds the `Model`
+//! trait, typed column expressions, query builders, the executor and transactions, schema sync
+//! and the one [`Error`] type. Backends (`orm-sqlite`, `orm-postgres`) implement
+//! [`Driver`](driver::Driver) and [`Dialect`] and nothing else.
+
+pub mod create;
+pub mod db;
+pub mod dialect;
+pub mod driver;
+pub mod error;
+pub mod expr;
+pub mod meta;
+pub mod model;
+pub mod query;
+pub mod raw;
+pub mod row;
+pub mod schema;
+pub mod sql;
+pub mod value;
+
+pub use create::Builder;
+pub use db::{Atomic, Db, Executor, IntoExecutor, Tx};
+pub use dialect::{Dialect, ReferentialAction};
+pub use error::{Error, Result};
+pub use expr::{Column, Expr, Order};
+pub use meta::{ColumnMeta, ModelMeta, ReferenceMeta};
+pub use model::{Model, ModelStatements};
+pub use query::{Delete, Select, Update};
+pub use raw::{FromRow, Raw, raw};
+pub use row::Row;
+pub use schema::Schema;
+pub use value::{Operand, SqlType, SqlValue, Timestamp, Value};

@@ -1,0 +1,97 @@
+//! Hand-written SQL, still with bound values and typed rows:
+//! `orm::raw("SELECT id, name FROM users WHERE id = ?").bind(1_i64).fetch::<(i64, String)>(&db)`.
+
+use crate::db::IntoExecutor;
+use crate::driver::Statement;
+use crate::error::Result;
+use crate::row::Row;
+use crate::sql::SqlBuilder;
+use crate::value::{SqlValue, Value};
+
+/// Starts a hand-written statement. Write `?` for each bound value on every backend; it is
+/// rewritten to the backend's placeholder (a `?` inside a quoted string or identifier is left
+/// alone).
+pub fn raw(sql: impl Into<String>) -> Raw {
+    Raw { sql: sql.into(), args: Vec::new() }
+}
+
+/// A hand-written statement and its bound values.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct Raw {
+    sql: String,
+    args: Vec<Value>,
+}
+
+impl Raw {
+    /// Binds the next `?`.
+    pub fn bind(mut self, value: impl SqlValue) -> Self {
+        self.args.push(value.into_value());
+        self
+    }
+
+    fn statement(self, b: &mut SqlBuilder) -> Statement {
+        let mut quote: Option<char> = None;
+        let mut start = 0;
+        for (i, c) in self.sql.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '?') => {
+                    b.push(&self.sql[start..i]).placeholder();
+                    start = i + 1;
+                }
+                (None, _) => {}
+            }
+        }
+        b.push(&self.sql[start..]);
+        Statement { sql: b.sql().into(), args: self.args }
+    }
+
+    /// Runs the statement and returns the number of rows affected.
+    pub async fn execute<'e>(self, db: impl IntoExecutor<'e>) -> Result<u64> {
+        let mut executor = db.into_executor();
+        let statement = self.statement(&mut SqlBuilder::new(executor.dialect()));
+        executor.execute(statement).await
+    }
+
+    /// Runs the query and decodes every row into `T`, a tuple of column types.
+    pub async fn fetch<'e, T: FromRow>(self, db: impl IntoExecutor<'e>) -> Result<Vec<T>> {
+        let mut executor = db.into_executor();
+        let statement = self.statement(&mut SqlBuilder::new(executor.dialect()));
+        let mut rows = Vec::new();
+        executor
+            .fetch(statement, &mut |row| {
+                rows.push(T::from_row(row)?);
+                Ok(())
+            })
+            .await?;
+        Ok(rows)
+    }
+}
+
+/// A row type for [`Raw::fetch`]: a tuple of column types, read left to right.
+pub trait FromRow: Sized + Send {
+    /// Reads the row.
+    fn from_row(row: &dyn Row) -> Result<Self>;
+}
+
+macro_rules! tuple_from_row {
+    ($($name:ident $index:tt),+) => {
+        impl<$($name: SqlValue),+> FromRow for ($($name,)+) {
+            fn from_row(row: &dyn Row) -> Result<Self> {
+                Ok(($($name::decode(row, $index)?,)+))
+            }
+        }
+    };
+}
+
+tuple_from_row!(A 0);
+tuple_from_row!(A 0, B 1);
+tuple_from_row!(A 0, B 1, C 2);
+tuple_from_row!(A 0, B 1, C 2, D 3);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);

@@ -1,0 +1,341 @@
+//! Schema sync: the table graph built from model metadata, its dependency order, cycle
+//! detection, and the DDL of each backend.
+
+use std::collections::HashMap;
+
+use crate::db::{Atomic, Db, Executor};
+use crate::dialect::{Dialect, ReferentialAction};
+use crate::error::{Error, Result};
+use crate::meta::ModelMeta;
+use crate::model::Model;
+use crate::value::SqlType;
+
+/// A set of models whose tables are created together, in foreign-key order.
+///
+/// ```
+/// # use orm_core::Schema;
+/// let schema = Schema::new(); // then `.model::<User>().model::<Task>()`
+/// assert_eq!(schema.tables().map(|t| t.len()).ok(), Some(0));
+/// ```
+#[derive(Debug, Default, Clone)]
+pub struct Schema {
+    models: Vec<&'static ModelMeta>,
+}
+
+/// A table to create, with everything its DDL needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// The table's name.
+    pub name: String,
+    /// Its columns, in order.
+    pub columns: Vec<TableColumn>,
+    /// The primary-key columns when there is more than one (a single key is on its column).
+    pub composite_key: Vec<String>,
+    /// Unique constraints over several columns: name and columns.
+    pub unique: Vec<(String, Vec<String>)>,
+    /// Foreign keys of this table.
+    pub foreign_keys: Vec<ForeignKey>,
+}
+
+/// A column of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableColumn {
+    /// The column's name.
+    pub name: String,
+    /// Its SQL type.
+    pub sql_type: SqlType,
+    /// Whether it accepts `NULL`.
+    pub nullable: bool,
+    /// Whether it is the single primary key.
+    pub primary_key: bool,
+    /// Whether the database generates its value.
+    pub generated: bool,
+    /// Whether it carries its own unique constraint.
+    pub unique: bool,
+}
+
+/// A foreign key of a [`Table`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    /// The referencing column.
+    pub column: String,
+    /// The referenced table.
+    pub target_table: String,
+    /// The referenced column.
+    pub target_column: String,
+    /// `ON DELETE` action.
+    pub on_delete: ReferentialAction,
+    /// `ON UPDATE` action.
+    pub on_update: ReferentialAction,
+    /// Whether a constraint is created; without one the column is only indexed, and the
+    /// reference does not order table creation.
+    pub constraint: bool,
+}
+
+impl Schema {
+    /// An empty schema.
+    pub fn new() -> Self {
+        Schema::default()
+    }
+
+    /// Adds a model's table (once, however often it is added). Models it references are
+    /// added too when the schema is built.
+    pub fn model<M: Model>(mut self) -> Self {
+        self.add_meta(M::meta());
+        self
+    }
+
+    fn add_meta(&mut self, meta: &'static ModelMeta) {
+        if !self.models.iter().any(|m| std::ptr::eq(*m, meta)) {
+            self.models.push(meta);
+        }
+    }
+
+    /// Every model of the schema: those added and, transitively, those they reference.
+    fn closure(&self) -> Vec<&'static ModelMeta> {
+        let mut all = self.clone();
+        let mut i = 0;
+        while i < all.models.len() {
+            let meta = all.models[i];
+            for reference in meta.references {
+                all.add_meta((reference.target)());
+            }
+            i += 1;
+        }
+        all.models
+    }
+
+    /// The tables in creation order: every table after the tables it references. A cycle of
+    /// references is an error naming the chain; a self-reference is not a cycle.
+    pub fn tables(&self) -> Result<Vec<Table>> {
+        let tables: Vec<Table> = self.closure().into_iter().map(table_of).collect();
+        let order = dependency_order(&tables)?;
+        let mut slots: Vec<Option<Table>> = tables.into_iter().map(Some).collect();
+        Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
+    }
+
+    /// The statements `sync` runs on `dialect`, in order.
+    pub fn ddl_for(&self, dialect: &dyn Dialect) -> Result<Vec<String>> {
+        let mut statements = Vec::new();
+        for table in self.tables()? {
+            statements.push(create_table(dialect, &table));
+            statements.extend(create_indexes(dialect, &table));
+        }
+        Ok(statements)
+    }
+
+    /// The statements `sync` runs on `db`, in order.
+    pub fn ddl(&self, db: &Db) -> Result<Vec<String>> {
+        self.ddl_for(db.dialect())
+    }
+
+    /// Creates every missing table, foreign key and index, in dependency order, in one
+    /// transaction. Nothing runs when the order cannot be found.
+    pub async fn sync(&self, db: &Db) -> Result<()> {
+        let statements = self.ddl(db)?;
+        run_all(db, statements).await
+    }
+
+    /// Drops every table of the schema (dependents first) and creates them again.
+    pub async fn sync_force(&self, db: &Db) -> Result<()> {
+        let tables = self.tables()?;
+        let dialect = db.dialect();
+        let mut statements: Vec<String> = tables.iter().rev().map(|t| dialect.drop_table(&t.name)).collect();
+        statements.extend(self.ddl(db)?);
+        run_all(db, statements).await
+    }
+}
+
+async fn run_all(db: &Db, statements: Vec<String>) -> Result<()> {
+    let mut atomic = Atomic::begin(Executor::Db(db)).await?;
+    let mut result = Ok(());
+    for sql in &statements {
+        if let Err(error) = atomic.executor().execute_sql(sql).await {
+            result = Err(error);
+            break;
+        }
+    }
+    atomic.finish(result).await
+}
+
+fn table_of(meta: &'static ModelMeta) -> Table {
+    let columns = meta
+        .columns
+        .iter()
+        .map(|c| TableColumn {
+            name: c.name.to_owned(),
+            sql_type: c.sql_type,
+            nullable: c.nullable,
+            primary_key: c.primary_key,
+            generated: c.generated,
+            unique: c.unique,
+        })
+        .collect();
+    let foreign_keys = meta
+        .references
+        .iter()
+        .map(|r| {
+            let target = (r.target)();
+            let nullable = meta.column(r.column).is_none_or(|c| c.nullable);
+            ForeignKey {
+                column: r.column.to_owned(),
+                target_table: target.table.to_owned(),
+                target_column: r.target_column.unwrap_or(target.primary_key_column().name).to_owned(),
+                on_delete: r.on_delete.unwrap_or(default_on_delete(nullable)),
+                on_update: r.on_update.unwrap_or(ReferentialAction::Cascade),
+                constraint: r.constraint,
+            }
+        })
+        .collect();
+    Table { name: meta.table.to_owned(), columns, composite_key: Vec::new(), unique: Vec::new(), foreign_keys }
+}
+
+/// Sequelize's default: `SET NULL`, which a NOT NULL column cannot take, so `CASCADE` there.
+pub fn default_on_delete(nullable: bool) -> ReferentialAction {
+    if nullable { ReferentialAction::SetNull } else { ReferentialAction::Cascade }
+}
+
+/// Depth-first order: each table after the tables its constrained foreign keys point to.
+fn dependency_order(tables: &[Table]) -> Result<Vec<usize>> {
+    let index: HashMap<&str, usize> = tables.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let edges: Vec<Vec<usize>> = tables
+        .iter()
+        .map(|t| {
+            t.foreign_keys
+                .iter()
+                .filter(|fk| fk.constraint && fk.target_table != t.name)
+                .filter_map(|fk| index.get(fk.target_table.as_str()).copied())
+                .collect()
+        })
+        .collect();
+
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Visiting,
+        Done,
+    }
+    let mut marks = vec![Mark::New; tables.len()];
+    let mut order = Vec::with_capacity(tables.len());
+    // Iterative DFS so that a deep graph cannot overflow the stack.
+    for root in 0..tables.len() {
+        if marks[root] != Mark::New {
+            continue;
+        }
+        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
+        marks[root] = Mark::Visiting;
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            if let Some(&target) = edges[node].get(*next) {
+                *next += 1;
+                match marks[target] {
+                    Mark::New => {
+                        marks[target] = Mark::Visiting;
+                        stack.push((target, 0));
+                    }
+                    Mark::Visiting => {
+                        let start = stack.iter().position(|&(n, _)| n == target).unwrap_or(0);
+                        let path: Vec<&str> = stack[start..].iter().map(|&(n, _)| tables[n].name.as_str()).collect();
+                        let table = tables[target].name.clone();
+                        return Err(Error::CyclicDependency {
+                            chain: format!("{} => {}", path.join(" -> "), table),
+                            table,
+                        });
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                marks[node] = Mark::Done;
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    Ok(order)
+}
+
+fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
+    let mut sql = String::from("CREATE TABLE IF NOT EXISTS ");
+    dialect.push_identifier(&mut sql, &table.name);
+    sql.push_str(" (");
+    for (i, column) in table.columns.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        dialect.push_identifier(&mut sql, &column.name);
+        sql.push(' ');
+        if column.generated {
+            sql.push_str(dialect.generated_key_column(column.sql_type));
+            continue;
+        }
+        sql.push_str(dialect.column_type(column.sql_type));
+        if !column.nullable {
+            sql.push_str(" NOT NULL");
+        }
+        if column.primary_key {
+            sql.push_str(" PRIMARY KEY");
+        } else if column.unique {
+            sql.push_str(" UNIQUE");
+        }
+    }
+    if !table.composite_key.is_empty() {
+        sql.push_str(", PRIMARY KEY (");
+        push_list(dialect, &mut sql, &table.composite_key);
+        sql.push(')');
+    }
+    for (name, columns) in &table.unique {
+        sql.push_str(", CONSTRAINT ");
+        dialect.push_identifier(&mut sql, name);
+        sql.push_str(" UNIQUE (");
+        push_list(dialect, &mut sql, columns);
+        sql.push(')');
+    }
+    for fk in table.foreign_keys.iter().filter(|fk| fk.constraint) {
+        sql.push_str(", FOREIGN KEY (");
+        dialect.push_identifier(&mut sql, &fk.column);
+        sql.push_str(") REFERENCES ");
+        dialect.push_identifier(&mut sql, &fk.target_table);
+        sql.push_str(" (");
+        dialect.push_identifier(&mut sql, &fk.target_column);
+        sql.push_str(") ON DELETE ");
+        sql.push_str(fk.on_delete.sql());
+        sql.push_str(" ON UPDATE ");
+        sql.push_str(fk.on_update.sql());
+    }
+    sql.push(')');
+    sql
+}
+
+/// One index per foreign-key column (Sequelize creates none; a lazy getter on a large table
+/// would scan it), unless the column already leads a key or unique constraint.
+fn create_indexes(dialect: &dyn Dialect, table: &Table) -> Vec<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut statements = Vec::new();
+    for fk in &table.foreign_keys {
+        let column = fk.column.as_str();
+        let keyed = table.columns.iter().any(|c| c.name == column && (c.primary_key || c.unique))
+            || table.composite_key.first().is_some_and(|c| c == column)
+            || table.unique.iter().any(|(_, cols)| cols.first().is_some_and(|c| c == column));
+        if keyed || seen.contains(&column) {
+            continue;
+        }
+        seen.push(column);
+        let mut sql = String::from("CREATE INDEX IF NOT EXISTS ");
+        dialect.push_identifier(&mut sql, &format!("{}_{}_idx", table.name, column));
+        sql.push_str(" ON ");
+        dialect.push_identifier(&mut sql, &table.name);
+        sql.push_str(" (");
+        dialect.push_identifier(&mut sql, column);
+        sql.push(')');
+        statements.push(sql);
+    }
+    statements
+}
+
+fn push_list(dialect: &dyn Dialect, sql: &mut String, names: &[String]) {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        dialect.push_identifier(sql, name);
+    }
+}

@@ -1,0 +1,68 @@
+//! The attributes as written: darling structs, one per attribute. Nothing here resolves
+//! defaults or checks combinations; `model.rs` and `validate.rs` do.
+
+use darling::util::{Flag, SpannedValue};
+use darling::{FromDeriveInput, FromField, FromMeta};
+
+/// `#[model(...)]` on the struct.
+#[derive(Debug, FromDeriveInput)]
+#[darling(attributes(model), supports(struct_named), forward_attrs(has_one, has_many, belongs_to, belongs_to_many))]
+pub struct ModelAttr {
+    pub ident: syn::Ident,
+    pub vis: syn::Visibility,
+    pub generics: syn::Generics,
+    pub data: darling::ast::Data<(), FieldAttr>,
+    pub attrs: Vec<syn::Attribute>,
+    /// `table = "people"`
+    #[darling(default)]
+    pub table: Option<SpannedValue<String>>,
+    /// `rename_all = "camelCase"`
+    #[darling(default)]
+    pub rename_all: Option<SpannedValue<String>>,
+    /// `name(singular = "person", plural = "people")`
+    #[darling(default)]
+    pub name: Option<NameAttr>,
+}
+
+/// `name(singular = "..", plural = "..")`
+#[derive(Debug, FromMeta)]
+pub struct NameAttr {
+    pub singular: SpannedValue<String>,
+    pub plural: SpannedValue<String>,
+}
+
+/// `#[model(...)]` on a field.
+#[derive(Debug, FromField)]
+#[darling(attributes(model))]
+pub struct FieldAttr {
+    pub ident: Option<syn::Ident>,
+    pub ty: syn::Type,
+    /// `column = "userId"`
+    #[darling(default)]
+    pub column: Option<SpannedValue<String>>,
+    /// `primary_key`
+    pub primary_key: Flag,
+    /// `created_at`
+    pub created_at: Flag,
+    /// `updated_at`
+    pub updated_at: Flag,
+    /// `unique`
+    pub unique: Flag,
+    /// `references(model = Company, key = "id", on_delete = "cascade")`
+    #[darling(default)]
+    pub references: Option<SpannedValue<ReferencesAttr>>,
+}
+
+/// `references(...)` on a field: Sequelize's `references` without an association.
+#[derive(Debug, FromMeta)]
+pub struct ReferencesAttr {
+    pub model: syn::Path,
+    #[darling(default)]
+    pub key: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub on_delete: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub on_update: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub constraints: Option<bool>,
+}

@@ -1,0 +1,171 @@
+//! `impl Model`: metadata, decoding, values, timestamps, statement cache.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::model::{Action, Field, Model};
+
+pub fn expand(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let name = ident.to_string();
+    let table = &model.table;
+    let singular = &model.singular;
+    let plural = &model.plural;
+    let primary_key = model.primary_key;
+    let key_ty = &model.primary_key().ty;
+    let key_ident = &model.primary_key().ident;
+    let columns = model.fields.iter().map(column_meta);
+    let references = model.fields.iter().filter_map(reference_meta);
+    let checks = model.fields.iter().filter_map(reference_check);
+    let decode = model.fields.iter().enumerate().map(|(i, f)| {
+        let field = &f.ident;
+        let ty = &f.ty;
+        quote_spanned!(ty.span()=> #field: <#ty as ::orm::__private::SqlValue>::decode(row, offset + #i)?)
+    });
+    let into_values = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        quote!(::orm::__private::SqlValue::into_value(self.#field))
+    });
+    let to_values = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        quote!(::orm::__private::SqlValue::to_value(&self.#field))
+    });
+    let touch = model.fields.iter().filter(|f| f.created_at || f.updated_at).map(|f| {
+        let field = &f.ident;
+        let ty = &f.ty;
+        let now = quote_spanned!(ty.span()=> <#ty as ::orm::__private::Timestamp>::now());
+        if f.created_at { quote!(if creating { self.#field = #now; }) } else { quote!(self.#field = #now;) }
+    });
+    quote! {
+        #[automatically_derived]
+        impl ::orm::__private::Model for #ident {
+            type Key = #key_ty;
+
+            fn meta() -> &'static ::orm::__private::ModelMeta {
+                static META: ::orm::__private::ModelMeta = ::orm::__private::ModelMeta {
+                    name: #name,
+                    table: #table,
+                    singular: #singular,
+                    plural: #plural,
+                    columns: &[#(#columns),*],
+                    primary_key: #primary_key,
+                    references: &[#(#references),*],
+                };
+                &META
+            }
+
+            fn decode(
+                row: &dyn ::orm::__private::Row,
+                offset: usize,
+            ) -> ::orm::__private::Result<Self> {
+                ::orm::__private::StdResult::Ok(Self { #(#decode),* })
+            }
+
+            fn into_values(self) -> ::orm::__private::Vec<::orm::__private::Value> {
+                ::std::vec![#(#into_values),*]
+            }
+
+            fn to_values(&self) -> ::orm::__private::Vec<::orm::__private::Value> {
+                ::std::vec![#(#to_values),*]
+            }
+
+            fn key_value(&self) -> ::orm::__private::Value {
+                ::orm::__private::SqlValue::to_value(&self.#key_ident)
+            }
+
+            #[allow(unused_variables)]
+            fn touch(&mut self, creating: bool) {
+                #(#touch)*
+            }
+
+            fn statements() -> &'static ::orm::__private::ModelStatements {
+                static STATEMENTS: ::orm::__private::ModelStatements = ::orm::__private::ModelStatements::new();
+                &STATEMENTS
+            }
+        }
+
+        #(#checks)*
+    }
+}
+
+fn column_meta(field: &Field) -> TokenStream {
+    let ty = &field.ty;
+    let name = field.name();
+    let column = &field.column;
+    let primary_key = field.primary_key_resolved();
+    let unique = field.unique;
+    let created_at = field.created_at;
+    let updated_at = field.updated_at;
+    let sql_type = quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::SQL_TYPE);
+    let nullable = quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::NULLABLE);
+    quote! {
+        ::orm::__private::ColumnMeta {
+            field: #name,
+            name: #column,
+            sql_type: #sql_type,
+            nullable: #nullable,
+            primary_key: #primary_key,
+            generated: #primary_key && #sql_type.is_integer(),
+            unique: #unique,
+            created_at: #created_at,
+            updated_at: #updated_at,
+        }
+    }
+}
+
+fn action(action: Option<Action>) -> TokenStream {
+    let variant = match action {
+        None => return quote!(::orm::__private::Option::None),
+        Some(Action::Cascade) => quote!(Cascade),
+        Some(Action::SetNull) => quote!(SetNull),
+        Some(Action::Restrict) => quote!(Restrict),
+        Some(Action::NoAction) => quote!(NoAction),
+        Some(Action::SetDefault) => quote!(SetDefault),
+    };
+    quote!(::orm::__private::Option::Some(::orm::__private::ReferentialAction::#variant))
+}
+
+fn reference_meta(field: &Field) -> Option<TokenStream> {
+    let reference = field.references.as_ref()?;
+    let target = &reference.model;
+    let column = &field.column;
+    let target_column = match &reference.key {
+        Some(key) => quote!(::orm::__private::Option::Some(#key)),
+        None => quote!(::orm::__private::Option::None),
+    };
+    let on_delete = action(reference.on_delete);
+    let on_update = action(reference.on_update);
+    let constraint = reference.constraint;
+    let meta_fn = quote_spanned!(target.span()=> <#target as ::orm::__private::Model>::meta);
+    Some(quote! {
+        ::orm::__private::ReferenceMeta {
+            column: #column,
+            target: #meta_fn,
+            target_column: #target_column,
+            on_delete: #on_delete,
+            on_update: #on_update,
+            constraint: #constraint,
+        }
+    })
+}
+
+/// A referencing field must hold the referenced primary key's type: checked by the compiler at
+/// the field's type.
+fn reference_check(field: &Field) -> Option<TokenStream> {
+    let reference = field.references.as_ref()?;
+    if reference.key.is_some() {
+        return None;
+    }
+    let target = &reference.model;
+    let ty = &field.ty;
+    let bound = quote_spanned! {ty.span()=>
+        #ty: ::orm::__private::ForeignKeyOf<<#target as ::orm::__private::Model>::Key>
+    };
+    Some(quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            fn check_foreign_key_type() where #bound {}
+        };
+    })
+}

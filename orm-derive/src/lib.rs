@@ -1,0 +1,17 @@
+//! `#[derive(Model)]` for the `orm` crate. The pipeline: parse the attributes (`attr`), resolve
+//! them into a validated model (`model`, `validate`), generate code from that model (`expand`).
+//! See the `orm` crate for the user-facing documentation.
+
+mod attr;
+mod expand;
+mod model;
+mod validate;
+
+use proc_macro::TokenStream;
+
+/// Derives `orm::Model` for a struct with named fields. See the `orm` crate's documentation.
+#[proc_macro_derive(Model, attributes(model, has_one, has_many, belongs_to, belongs_to_many))]
+pub fn derive_model(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive(&input).into()
+}

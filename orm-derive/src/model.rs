@@ -1,0 +1,199 @@
+//! The validated model: every name resolved, every default applied. Code generation reads only
+//! this.
+
+use darling::util::SpannedValue;
+use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+use proc_macro2::Span;
+
+use crate::attr::{FieldAttr, ModelAttr, ReferencesAttr};
+use crate::validate;
+
+pub struct Model {
+    pub ident: syn::Ident,
+    pub vis: syn::Visibility,
+    pub table: String,
+    pub singular: String,
+    pub plural: String,
+    pub fields: Vec<Field>,
+    pub primary_key: usize,
+}
+
+pub struct Field {
+    pub ident: syn::Ident,
+    pub ty: syn::Type,
+    pub column: String,
+    pub primary_key: bool,
+    pub created_at: bool,
+    pub updated_at: bool,
+    pub unique: bool,
+    pub references: Option<Reference>,
+}
+
+pub struct Reference {
+    pub model: syn::Path,
+    pub key: Option<String>,
+    pub on_delete: Option<Action>,
+    pub on_update: Option<Action>,
+    pub constraint: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Action {
+    Cascade,
+    SetNull,
+    Restrict,
+    NoAction,
+    SetDefault,
+}
+
+pub const ACTIONS: &[(&str, Action)] = &[
+    ("cascade", Action::Cascade),
+    ("set null", Action::SetNull),
+    ("restrict", Action::Restrict),
+    ("no action", Action::NoAction),
+    ("set default", Action::SetDefault),
+];
+
+pub const RENAME_RULES: &[&str] = &["snake_case", "camelCase", "PascalCase", "SCREAMING_SNAKE_CASE", "kebab-case"];
+
+/// Built-in associated functions a field's column accessor would shadow.
+pub const RESERVED: &[&str] = &[
+    "build",
+    "find",
+    "find_by_pk",
+    "create",
+    "save",
+    "destroy",
+    "update",
+    "delete",
+    "meta",
+    "decode",
+    "into_values",
+    "to_values",
+    "key_value",
+    "touch",
+    "statements",
+];
+
+impl Model {
+    /// Resolves the parsed attributes, collecting every error into `errors`.
+    pub fn from_attr(attr: ModelAttr, errors: &mut darling::error::Accumulator) -> Option<Model> {
+        if !attr.generics.params.is_empty() {
+            errors.push(
+                darling::Error::custom(
+                    "generic models are not supported: a model maps to one table; remove the type parameters",
+                )
+                .with_span(&attr.generics),
+            );
+        }
+        let rename = attr.rename_all.as_ref().and_then(|rule| {
+            validate::one_of(rule, RENAME_RULES, "rename_all", errors).map(|_| rule.as_str().to_owned())
+        });
+        let fields_attr = attr.data.take_struct().map(|f| f.fields).unwrap_or_default();
+        let fields: Vec<Field> =
+            fields_attr.into_iter().filter_map(|f| Field::from_attr(f, rename.as_deref(), errors)).collect();
+
+        let singular =
+            attr.name.as_ref().map_or_else(|| attr.ident.to_string().to_snake_case(), |n| n.singular.to_string());
+        let plural = attr.name.as_ref().map_or_else(|| cruet::to_plural(&singular), |n| n.plural.to_string());
+        let table = match &attr.table {
+            Some(table) => table.to_string(),
+            None if attr.name.is_some() => plural.to_snake_case(),
+            None => cruet::to_table_case(&attr.ident.to_string()),
+        };
+        if let Some(table) = &attr.table {
+            validate::not_empty(table, "table", errors);
+        }
+
+        let mut fields = fields;
+        let primary_key = validate::primary_key(&attr.ident, &fields, errors)?;
+        fields[primary_key].primary_key = true;
+        validate::fields(&fields, errors);
+        Some(Model { ident: attr.ident, vis: attr.vis, table, singular, plural, fields, primary_key })
+    }
+
+    pub fn primary_key(&self) -> &Field {
+        &self.fields[self.primary_key]
+    }
+}
+
+impl Field {
+    fn from_attr(attr: FieldAttr, rename: Option<&str>, errors: &mut darling::error::Accumulator) -> Option<Field> {
+        let ident = attr.ident?;
+        let name = ident.to_string();
+        let name = name.strip_prefix("r#").unwrap_or(&name);
+        let column = match (&attr.column, rename) {
+            (Some(column), _) => {
+                validate::not_empty(column, "column", errors);
+                column.to_string()
+            }
+            (None, Some(rule)) => rename_field(name, rule),
+            (None, None) => name.to_owned(),
+        };
+        let references = attr.references.map(|r| {
+            let span = r.span();
+            Reference::from_attr(r.into_inner(), span, errors)
+        });
+        Some(Field {
+            ident,
+            ty: attr.ty,
+            column,
+            primary_key: attr.primary_key.is_present(),
+            created_at: attr.created_at.is_present(),
+            updated_at: attr.updated_at.is_present(),
+            unique: attr.unique.is_present(),
+            references,
+        })
+    }
+
+    /// Whether this field is the primary key (set by `Model::from_attr` for the `id` default).
+    pub fn primary_key_resolved(&self) -> bool {
+        self.primary_key
+    }
+
+    /// The field's name without a raw-identifier prefix.
+    pub fn name(&self) -> String {
+        let name = self.ident.to_string();
+        name.strip_prefix("r#").map(str::to_owned).unwrap_or(name)
+    }
+}
+
+impl Reference {
+    fn from_attr(attr: ReferencesAttr, _span: Span, errors: &mut darling::error::Accumulator) -> Reference {
+        let on_delete = attr.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
+        let on_update = attr.on_update.as_ref().and_then(|a| parse_action(a, "on_update", errors));
+        Reference {
+            model: attr.model,
+            key: attr.key.map(|k| k.to_string()),
+            on_delete,
+            on_update,
+            constraint: attr.constraints.unwrap_or(true),
+        }
+    }
+}
+
+pub fn parse_action(
+    value: &SpannedValue<String>,
+    option: &str,
+    errors: &mut darling::error::Accumulator,
+) -> Option<Action> {
+    let normalized = value.to_lowercase().replace('_', " ");
+    match ACTIONS.iter().find(|(name, _)| *name == normalized) {
+        Some((_, action)) => Some(*action),
+        None => {
+            let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
+            validate::one_of(value, &names, option, errors);
+            None
+        }
+    }
+}
+
+fn rename_field(name: &str, rule: &str) -> String {
+    match rule {
+        "camelCase" => name.to_lower_camel_case(),
+        "PascalCase" => name.to_upper_camel_case(),
+        "SCREAMING_SNAKE_CASE" => name.to_shouty_snake_case(),
+        "kebab-case" => name.to_kebab_case(),
+        _ => name.to_snake_case(),
+    }
+}

@@ -1,0 +1,69 @@
+//! An association-aware ORM for Rust with Sequelize's association model, checked at compile time.
+//!
+//! ```
+//! use orm::prelude::*;
+//!
+//! #[derive(Model, Debug, Clone)]
+//! struct User {
+//!     id: i64,
+//!     name: String,
+//!     email: Option<String>,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> orm::Result<()> {
+//! let db = orm::sqlite::connect("sqlite::memory:").await?;
+//! Schema::new().model::<User>().sync(&db).await?;
+//!
+//! let ann = User::create(&db, User { id: 0, name: "Ann".into(), email: None }).await?;
+//! let found = User::find().filter(User::name().like("A%")).all(&db).await?;
+//! assert_eq!(found.len(), 1);
+//! assert_eq!(found[0].id, ann.id);
+//! # Ok(()) }
+//! ```
+
+pub use orm_core::{
+    Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,
+    Result, Schema, Select, SqlType, SqlValue, Tx, Update, Value, raw,
+};
+pub use orm_derive::Model;
+
+/// Metadata types describing models, for introspection.
+pub mod meta {
+    pub use orm_core::meta::*;
+}
+
+/// Everything a model file needs: `use orm::prelude::*;`.
+pub mod prelude {
+    pub use orm_core::{Db, Expr, Model, Schema, Tx};
+    pub use orm_derive::Model;
+}
+
+/// The SQLite backend: `orm::sqlite::connect("sqlite::memory:")`.
+#[cfg(feature = "sqlite")]
+pub mod sqlite {
+    pub use orm_sqlite::{ConnectOptions, SqliteDialect, connect};
+}
+
+/// The PostgreSQL backend: `orm::postgres::connect("postgres://…")`.
+#[cfg(feature = "postgres")]
+pub mod postgres {
+    pub use orm_postgres::{ConnectOptions, PostgresDialect, connect};
+}
+
+/// Paths used by the code `#[derive(Model)]` generates. Not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use orm_core::create::Builder;
+    pub use orm_core::db::IntoExecutor;
+    pub use orm_core::driver::Statement;
+    pub use orm_core::expr::Column;
+    pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
+    pub use orm_core::model::{Model, ModelStatements};
+    pub use orm_core::row::Row;
+    pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value};
+    pub use orm_core::{Error, ReferentialAction, Result};
+    pub use std::option::Option;
+    pub use std::result::Result as StdResult;
+    pub use std::vec::Vec;
+}
