@@ -21,6 +21,7 @@
 //! assert_eq!(found[0].id, ann.id);
 //! # Ok(()) }
 //! ```
+#![warn(missing_docs)]
 
 pub use orm_core::{
     Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,

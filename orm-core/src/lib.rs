@@ -4,6 +4,7 @@
 //! trait, typed column expressions, query builders, the executor and transactions, schema sync
 //! and the one [`Error`] type. Backends (`orm-sqlite`, `orm-postgres`) implement
 //! [`Driver`](driver::Driver) and [`Dialect`] and nothing else.
+#![warn(missing_docs)]
 
 pub mod create;
 pub mod db;

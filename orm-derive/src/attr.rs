@@ -12,6 +12,8 @@ pub struct ModelAttr {
     pub vis: syn::Visibility,
     pub generics: syn::Generics,
     pub data: darling::ast::Data<(), FieldAttr>,
+    /// The association attributes, parsed by `assoc.rs`.
+    #[allow(dead_code)]
     pub attrs: Vec<syn::Attribute>,
     /// `table = "people"`
     #[darling(default)]

@@ -1,6 +1,7 @@
 //! `#[derive(Model)]` for the `orm` crate. The pipeline: parse the attributes (`attr`), resolve
 //! them into a validated model (`model`, `validate`), generate code from that model (`expand`).
 //! See the `orm` crate for the user-facing documentation.
+#![warn(missing_docs)]
 
 mod attr;
 mod expand;

@@ -38,6 +38,7 @@ pub struct Reference {
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[allow(clippy::enum_variant_names)]
 pub enum Action {
     Cascade,
     SetNull,

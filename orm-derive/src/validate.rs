@@ -18,9 +18,35 @@ pub fn one_of<'a>(
         return Some(value.as_str());
     }
     let list = allowed.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ");
-    let error = darling::Error::unknown_value_with_alts(value.as_str(), allowed.iter());
-    errors.push(darling::Error::custom(format!("{error}; `{option}` takes one of {list}")).with_span(&value.span()));
+    let hint = did_you_mean(value, allowed).map(|m| format!(": did you mean \"{m}\"?")).unwrap_or_default();
+    let message = format!("unknown `{option}` value \"{}\"{hint}; use one of {list}", value.as_str());
+    errors.push(darling::Error::custom(message).with_span(&value.span()));
     None
+}
+
+/// The closest candidate to `value`, if it is close enough to be a likely typo.
+pub fn did_you_mean<'a>(value: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let value = value.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (edit_distance(&value, &c.to_lowercase()), *c))
+        .filter(|(distance, c)| *distance <= (c.len() / 3).max(1))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 pub fn not_empty(value: &SpannedValue<String>, option: &str, errors: &mut Errors) {

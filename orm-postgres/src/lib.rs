@@ -2,6 +2,7 @@
 //!
 //! Connections run with `plan_cache_mode = force_custom_plan`: a prepared `… = ANY($1)` would
 //! otherwise switch to a generic plan after five executions, measured 12× slower on 10,000 keys.
+#![warn(missing_docs)]
 
 mod dialect;
 mod driver;

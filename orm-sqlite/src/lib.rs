@@ -7,6 +7,7 @@
 //! assert_eq!(db.dialect().name(), "sqlite");
 //! # Ok(()) }
 //! ```
+#![warn(missing_docs)]
 
 mod dialect;
 mod driver;

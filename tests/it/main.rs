@@ -9,4 +9,5 @@ mod naming;
 mod query;
 mod schema;
 mod transactions;
+#[cfg(feature = "chrono")]
 mod types;

@@ -23,13 +23,17 @@ pub fn expand(model: &Model) -> TokenStream {
         let ty = &f.ty;
         quote_spanned!(ty.span()=> #field: <#ty as ::orm::__private::SqlValue>::decode(row, offset + #i)?)
     });
+    // Every use of a field's type is spanned on the type, so that an unsupported type is one
+    // error at the user's token, not one per generated use.
     let into_values = model.fields.iter().map(|f| {
         let field = &f.ident;
-        quote!(::orm::__private::SqlValue::into_value(self.#field))
+        let ty = &f.ty;
+        quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::into_value(self.#field))
     });
     let to_values = model.fields.iter().map(|f| {
         let field = &f.ident;
-        quote!(::orm::__private::SqlValue::to_value(&self.#field))
+        let ty = &f.ty;
+        quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::to_value(&self.#field))
     });
     let touch = model.fields.iter().filter(|f| f.created_at || f.updated_at).map(|f| {
         let field = &f.ident;
@@ -71,7 +75,7 @@ pub fn expand(model: &Model) -> TokenStream {
             }
 
             fn key_value(&self) -> ::orm::__private::Value {
-                ::orm::__private::SqlValue::to_value(&self.#key_ident)
+                <#key_ty as ::orm::__private::SqlValue>::to_value(&self.#key_ident)
             }
 
             #[allow(unused_variables)]
@@ -150,8 +154,8 @@ fn reference_meta(field: &Field) -> Option<TokenStream> {
     })
 }
 
-/// A referencing field must hold the referenced primary key's type: checked by the compiler at
-/// the field's type.
+/// A referencing field must hold the referenced primary key's type, and the target must be a
+/// model: both checked by the compiler, each error on the token the user wrote.
 fn reference_check(field: &Field) -> Option<TokenStream> {
     let reference = field.references.as_ref()?;
     if reference.key.is_some() {
@@ -159,13 +163,15 @@ fn reference_check(field: &Field) -> Option<TokenStream> {
     }
     let target = &reference.model;
     let ty = &field.ty;
-    let bound = quote_spanned! {ty.span()=>
-        #ty: ::orm::__private::ForeignKeyOf<<#target as ::orm::__private::Model>::Key>
-    };
+    let ty = quote_spanned!(ty.span()=> #ty);
+    let call = quote_spanned!(target.span()=> check_foreign_key::<#target, #ty>());
     Some(quote! {
         const _: () = {
+            fn check_foreign_key<T: ::orm::__private::Model, F: ::orm::__private::ForeignKeyOf<T::Key>>() {}
             #[allow(dead_code)]
-            fn check_foreign_key_type() where #bound {}
+            fn check() {
+                #call;
+            }
         };
     })
 }

@@ -1,0 +1,8 @@
+use orm::prelude::*;
+
+#[derive(Model)]
+struct Tag {
+    name: String,
+}
+
+fn main() {}
