@@ -29,8 +29,9 @@ pub use orm_core::{
 };
 pub use orm_derive::Model;
 
-/// Metadata types describing models, for introspection.
+/// Metadata types describing models and associations, for introspection.
 pub mod meta {
+    pub use orm_core::assoc::{Association, AssociationKind, AssociationMeta};
     pub use orm_core::meta::*;
 }
 
@@ -55,6 +56,12 @@ pub mod postgres {
 /// Paths used by the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use orm_core::assoc::{
+        Association, AssociationKind, AssociationMeta, AssociationStatements, IntoOptionalTarget, IntoTarget, NewRow,
+        Related, add_many, assert_foreign_key, assert_foreign_key_field, assert_key_type, count, create_belongs_to,
+        create_for, create_has_one, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to,
+        set_has_one, set_many,
+    };
     pub use orm_core::create::Builder;
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::Statement;

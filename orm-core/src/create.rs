@@ -34,6 +34,20 @@ impl<M: Model> Builder<M> {
         Builder { values: vec![None; M::meta().columns.len()], _marker: PhantomData }
     }
 
+    /// The values of an existing struct; a generated key is left for the database.
+    pub fn from_row(row: M) -> Self {
+        let meta = M::meta();
+        let values = meta.columns.iter().zip(row.into_values()).map(|(c, v)| (!c.generated).then_some(v)).collect();
+        Builder { values, _marker: PhantomData }
+    }
+
+    /// Sets a field by its Rust name; unknown names are ignored.
+    pub fn set_field(&mut self, field: &str, value: Value) {
+        if let Some(index) = M::meta().field_index(field) {
+            self.set(index, value);
+        }
+    }
+
     /// Sets the field at `index` (in field order).
     pub fn set(&mut self, index: usize, value: Value) {
         if let Some(slot) = self.values.get_mut(index) {

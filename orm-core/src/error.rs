@@ -94,6 +94,16 @@ pub enum Error {
         /// The model that was looked up.
         model: &'static str,
     },
+    /// Keys given to an association accessor match no row; nothing was changed.
+    #[error("`{association}`: no `{model}` with key {}", keys.join(", "))]
+    MissingKeys {
+        /// The association, as `Source.alias`.
+        association: String,
+        /// The model that was looked up.
+        model: &'static str,
+        /// The keys that match no row.
+        keys: Vec<String>,
+    },
     /// A value required to insert a row was not given.
     #[error("`{model}.{field}` is required: it is NOT NULL and has no default; set it before creating")]
     MissingField {

@@ -6,6 +6,7 @@
 //! [`Driver`](driver::Driver) and [`Dialect`] and nothing else.
 #![warn(missing_docs)]
 
+pub mod assoc;
 pub mod create;
 pub mod db;
 pub mod dialect;

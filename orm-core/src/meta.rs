@@ -20,6 +20,8 @@ pub struct ModelMeta {
     pub primary_key: usize,
     /// Foreign keys declared on fields with `#[model(references(...))]`.
     pub references: &'static [ReferenceMeta],
+    /// The model's associations.
+    pub associations: fn() -> &'static [crate::assoc::AssociationMeta],
 }
 
 impl ModelMeta {
@@ -73,4 +75,16 @@ pub struct ReferenceMeta {
     pub on_update: Option<ReferentialAction>,
     /// Whether a constraint is created (`false`: the column is only indexed).
     pub constraint: bool,
+}
+
+impl ModelMeta {
+    /// Finds a column by its Rust field name.
+    pub fn column_by_field(&self, field: &str) -> Option<&'static ColumnMeta> {
+        self.columns.iter().find(|c| c.field == field)
+    }
+
+    /// The position of a column, by its Rust field name.
+    pub fn field_index(&self, field: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.field == field)
+    }
 }

@@ -37,6 +37,15 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The primary key as a bindable value.
     fn key_value(&self) -> Value;
 
+    /// The value of the field named `field` (its Rust name).
+    fn field_value(&self, field: &str) -> Option<Value>;
+
+    /// Assigns the field named `field` from a value of its type.
+    fn set_field(&mut self, field: &str, value: Value) -> Result<()>;
+
+    /// The model's associations, in declaration order.
+    fn associations() -> &'static [crate::assoc::AssociationMeta];
+
     /// Fills the fields marked `created_at` (when `creating`) and `updated_at` with now.
     fn touch(&mut self, creating: bool);
 

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::assoc::AssociationMeta;
 use crate::db::{Atomic, Db, Executor};
 use crate::dialect::{Dialect, ReferentialAction};
 use crate::error::{Error, Result};
@@ -100,6 +101,9 @@ impl Schema {
             for reference in meta.references {
                 all.add_meta((reference.target)());
             }
+            for association in (meta.associations)() {
+                all.add_meta(association.target_meta());
+            }
             i += 1;
         }
         all.models
@@ -108,7 +112,11 @@ impl Schema {
     /// The tables in creation order: every table after the tables it references. A cycle of
     /// references is an error naming the chain; a self-reference is not a cycle.
     pub fn tables(&self) -> Result<Vec<Table>> {
-        let tables: Vec<Table> = self.closure().into_iter().map(table_of).collect();
+        let models = self.closure();
+        let mut tables: Vec<Table> = models.iter().map(|m| table_of(m)).collect();
+        for association in models.iter().flat_map(|m| (m.associations)()) {
+            add_association_key(&mut tables, association);
+        }
         let order = dependency_order(&tables)?;
         let mut slots: Vec<Option<Table>> = tables.into_iter().map(Some).collect();
         Ok(order.into_iter().filter_map(|i| slots[i].take()).collect())
@@ -188,6 +196,25 @@ fn table_of(meta: &'static ModelMeta) -> Table {
         })
         .collect();
     Table { name: meta.table.to_owned(), columns, composite_key: Vec::new(), unique: Vec::new(), foreign_keys }
+}
+
+/// Adds the foreign key an association implies to the table that holds it, unless that column
+/// already has one (both sides of a pair, `hasMany` and `belongsTo`, describe the same key).
+fn add_association_key(tables: &mut [Table], association: &AssociationMeta) {
+    let holder = association.foreign_key_model();
+    let column = association.foreign_key_column();
+    let Some(table) = tables.iter_mut().find(|t| t.name == holder.table) else { return };
+    if table.foreign_keys.iter().any(|fk| fk.column == column.name) {
+        return;
+    }
+    table.foreign_keys.push(ForeignKey {
+        column: column.name.to_owned(),
+        target_table: association.key_model().table.to_owned(),
+        target_column: association.referenced_column().name.to_owned(),
+        on_delete: association.on_delete.unwrap_or(default_on_delete(column.nullable)),
+        on_update: association.on_update.unwrap_or(ReferentialAction::Cascade),
+        constraint: association.constraints,
+    });
 }
 
 /// Sequelize's default: `SET NULL`, which a NOT NULL column cannot take, so `CASCADE` there.

@@ -136,6 +136,12 @@ impl CachedSql {
     }
 }
 
+impl std::fmt::Debug for CachedSql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CachedSql").finish_non_exhaustive()
+    }
+}
+
 impl Default for CachedSql {
     fn default() -> Self {
         Self::new()

@@ -160,6 +160,12 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     fn into_value(self) -> Value;
     /// Converts a borrowed value into a bindable [`Value`].
     fn to_value(&self) -> Value;
+    /// Converts a value back; fails on another type, or on NULL for a non-`Option`.
+    fn from_value(value: Value) -> Result<Self>;
+}
+
+fn mismatch(value: &Value, expected: SqlType) -> Error {
+    Error::Invalid(format!("expected a value of type {expected:?}, got {value:?}"))
 }
 
 /// Something that can be compared with, or written to, a column of type `T`.
@@ -214,6 +220,8 @@ pub trait Scalar: Sized + Send + Sync + Clone + 'static {
     fn decode_nullable(row: &dyn Row, index: usize) -> Result<Option<Self>>;
     /// Wraps a possibly NULL value.
     fn wrap(value: Option<Self>) -> Value;
+    /// Unwraps a value of this type (`None` when the value has another type).
+    fn unwrap(value: Value) -> Option<Option<Self>>;
 }
 
 impl<T: Scalar> SqlValue for Option<T> {
@@ -228,6 +236,10 @@ impl<T: Scalar> SqlValue for Option<T> {
     fn to_value(&self) -> Value {
         T::wrap(self.clone())
     }
+    fn from_value(value: Value) -> Result<Self> {
+        let shown = value.clone();
+        T::unwrap(value).ok_or_else(|| mismatch(&shown, T::SQL_TYPE))
+    }
 }
 
 macro_rules! scalar {
@@ -241,6 +253,13 @@ macro_rules! scalar {
             #[inline]
             fn wrap(value: Option<Self>) -> Value {
                 Value::$variant(value)
+            }
+            #[inline]
+            fn unwrap(value: Value) -> Option<Option<Self>> {
+                match value {
+                    Value::$variant(value) => Some(value),
+                    _ => None,
+                }
             }
         }
 
@@ -260,6 +279,12 @@ macro_rules! scalar {
             #[inline]
             fn to_value(&self) -> Value {
                 Value::$variant(Some(self.clone()))
+            }
+            fn from_value(value: Value) -> Result<Self> {
+                match value {
+                    Value::$variant(Some(value)) => Ok(value),
+                    other => Err(mismatch(&other, SqlType::$sql)),
+                }
             }
         }
     )*};
@@ -337,3 +362,87 @@ pub fn now_value(ty: SqlType) -> Result<Value> {
 pub trait ForeignKeyOf<K> {}
 impl<K: Scalar> ForeignKeyOf<K> for K {}
 impl<K: Scalar> ForeignKeyOf<K> for Option<K> {}
+
+/// Reads the column at `index` as a [`Value`] of type `ty`.
+pub fn decode_value(row: &dyn Row, index: usize, ty: SqlType) -> Result<Value> {
+    Ok(match ty {
+        SqlType::Bool => Value::Bool(row.get_bool(index)?),
+        SqlType::SmallInt => Value::SmallInt(row.get_i16(index)?),
+        SqlType::Integer => Value::Integer(row.get_i32(index)?),
+        SqlType::BigInt => Value::BigInt(row.get_i64(index)?),
+        SqlType::Real => Value::Real(row.get_f32(index)?),
+        SqlType::Double => Value::Double(row.get_f64(index)?),
+        SqlType::Text => Value::Text(row.get_string(index)?),
+        SqlType::Bytes => Value::Bytes(row.get_bytes(index)?),
+        #[cfg(feature = "chrono")]
+        SqlType::TimestampTz => Value::TimestampTz(row.get_timestamptz(index)?),
+        #[cfg(feature = "chrono")]
+        SqlType::Timestamp => Value::Timestamp(row.get_timestamp(index)?),
+        #[cfg(feature = "chrono")]
+        SqlType::Date => Value::Date(row.get_date(index)?),
+        #[cfg(feature = "chrono")]
+        SqlType::Time => Value::Time(row.get_time(index)?),
+        #[allow(unreachable_patterns)]
+        other => return Err(Error::Invalid(format!("cannot read a {other:?} key without the `chrono` feature"))),
+    })
+}
+
+/// A hashable form of a key value, for matching rows to keys without quadratic scans.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyRepr {
+    /// Any integer key.
+    Int(i64),
+    /// A text key.
+    Text(String),
+    /// Anything else, by its debug form.
+    Other(String),
+}
+
+impl Value {
+    /// The hashable form of this value used to match keys (integers of every width compare
+    /// equal).
+    pub fn key_repr(&self) -> Option<KeyRepr> {
+        match self {
+            Value::SmallInt(v) => v.map(|v| KeyRepr::Int(v.into())),
+            Value::Integer(v) => v.map(|v| KeyRepr::Int(v.into())),
+            Value::BigInt(v) => v.map(KeyRepr::Int),
+            Value::Text(v) => v.clone().map(KeyRepr::Text),
+            other if other.is_null() => None,
+            other => Some(KeyRepr::Other(format!("{other:?}"))),
+        }
+    }
+}
+
+impl std::fmt::Display for KeyRepr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            KeyRepr::Int(v) => write!(f, "{v}"),
+            KeyRepr::Text(v) => write!(f, "{v:?}"),
+            KeyRepr::Other(v) => f.write_str(v),
+        }
+    }
+}
+
+/// The typed `NULL` of a SQL type.
+pub fn null_value(ty: SqlType) -> Option<Value> {
+    Some(match ty {
+        SqlType::Bool => Value::Bool(None),
+        SqlType::SmallInt => Value::SmallInt(None),
+        SqlType::Integer => Value::Integer(None),
+        SqlType::BigInt => Value::BigInt(None),
+        SqlType::Real => Value::Real(None),
+        SqlType::Double => Value::Double(None),
+        SqlType::Text => Value::Text(None),
+        SqlType::Bytes => Value::Bytes(None),
+        #[cfg(feature = "chrono")]
+        SqlType::TimestampTz => Value::TimestampTz(None),
+        #[cfg(feature = "chrono")]
+        SqlType::Timestamp => Value::Timestamp(None),
+        #[cfg(feature = "chrono")]
+        SqlType::Date => Value::Date(None),
+        #[cfg(feature = "chrono")]
+        SqlType::Time => Value::Time(None),
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    })
+}

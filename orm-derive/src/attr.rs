@@ -68,3 +68,57 @@ pub struct ReferencesAttr {
     #[darling(default)]
     pub constraints: Option<bool>,
 }
+
+/// The options of `#[has_one(T, …)]`, `#[has_many(T, …)]`, `#[belongs_to(T, …)]` and
+/// `#[belongs_to_many(T, …)]` after the target. Which options apply to which kind is checked in
+/// `validate.rs`, so that the message can say why.
+#[derive(Debug, Default, FromMeta)]
+pub struct AssocAttr {
+    /// `as = "workers"` or `as(singular = "worker", plural = "workers")`
+    #[darling(rename = "as", default)]
+    pub alias: Option<AliasAttr>,
+    #[darling(default)]
+    pub foreign_key: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub source_key: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub target_key: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub on_delete: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub on_update: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub constraints: Option<SpannedValue<bool>>,
+}
+
+/// An alias: one string (the form the kind uses, the other inflected) or both forms.
+#[derive(Debug)]
+pub enum AliasAttr {
+    Plain(SpannedValue<String>),
+    Forms { singular: SpannedValue<String>, plural: SpannedValue<String> },
+}
+
+#[derive(Debug, FromMeta)]
+struct AliasForms {
+    singular: SpannedValue<String>,
+    plural: SpannedValue<String>,
+}
+
+impl FromMeta for AliasAttr {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        match item {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                ..
+            }) => Ok(AliasAttr::Plain(SpannedValue::new(text.value(), text.span()))),
+            syn::Meta::List(_) => {
+                let forms = AliasForms::from_meta(item)?;
+                Ok(AliasAttr::Forms { singular: forms.singular, plural: forms.plural })
+            }
+            _ => Err(darling::Error::custom(
+                "`as` takes a string (`as = \"workers\"`) or both forms (`as(singular = \"worker\", plural = \"workers\")`)",
+            )
+            .with_span(item)),
+        }
+    }
+}

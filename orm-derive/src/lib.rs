@@ -3,6 +3,7 @@
 //! See the `orm` crate for the user-facing documentation.
 #![warn(missing_docs)]
 
+mod assoc;
 mod attr;
 mod expand;
 mod model;

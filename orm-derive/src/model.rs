@@ -5,7 +5,8 @@ use darling::util::SpannedValue;
 use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::Span;
 
-use crate::attr::{FieldAttr, ModelAttr, ReferencesAttr};
+use crate::assoc::{Kind, ParsedAssoc};
+use crate::attr::{AliasAttr, FieldAttr, ModelAttr, ReferencesAttr};
 use crate::validate;
 
 pub struct Model {
@@ -16,6 +17,68 @@ pub struct Model {
     pub plural: String,
     pub fields: Vec<Field>,
     pub primary_key: usize,
+    pub associations: Vec<Association>,
+}
+
+/// One association with every default resolved.
+pub struct Association {
+    pub kind: Kind,
+    pub target: syn::Path,
+    pub singular: String,
+    pub plural: String,
+    pub is_aliased: bool,
+    /// Where an error about the alias points: the alias, or the target when there is none.
+    pub alias_span: Span,
+    /// The foreign-key field (on the source for belongs_to, on the target otherwise).
+    pub foreign_key: String,
+    /// Where an error about the foreign key points: the option's value, or the target.
+    pub foreign_key_span: Span,
+    /// The source field the key points at (has_one, has_many).
+    pub source_key: Option<String>,
+    pub source_key_span: Span,
+    /// The target field the key points at (belongs_to); `None` is the target's primary key.
+    pub target_key: Option<String>,
+    pub target_key_span: Span,
+    pub on_delete: Option<Action>,
+    pub on_update: Option<Action>,
+    pub constraints: bool,
+}
+
+impl Association {
+    /// The name of the handle (`User::workers()`): the plural alias for plural kinds.
+    pub fn name(&self) -> &str {
+        if self.kind.is_plural() { &self.plural } else { &self.singular }
+    }
+
+    /// The generated accessors, as (role, method name).
+    pub fn accessors(&self) -> Vec<(&'static str, String)> {
+        let (s, p) = (&self.singular, &self.plural);
+        match self.kind {
+            Kind::BelongsTo | Kind::HasOne => {
+                vec![("get", format!("get_{s}")), ("set", format!("set_{s}")), ("create", format!("create_{s}"))]
+            }
+            Kind::HasMany => vec![
+                ("get", format!("get_{p}")),
+                ("count", format!("count_{p}")),
+                ("has", format!("has_{s}")),
+                ("has_all", format!("has_{p}")),
+                ("set", format!("set_{p}")),
+                ("add", format!("add_{s}")),
+                ("add_many", format!("add_{p}")),
+                ("remove", format!("remove_{s}")),
+                ("remove_many", format!("remove_{p}")),
+                ("create", format!("create_{s}")),
+            ],
+        }
+    }
+
+    pub fn target_name(&self) -> String {
+        self.target.segments.last().map(|s| s.ident.to_string()).unwrap_or_default()
+    }
+
+    pub fn target_span(&self) -> Span {
+        syn::spanned::Spanned::span(&self.target)
+    }
 }
 
 pub struct Field {
@@ -110,11 +173,28 @@ impl Model {
         let primary_key = validate::primary_key(&attr.ident, &fields, errors)?;
         fields[primary_key].primary_key = true;
         validate::fields(&fields, errors);
-        Some(Model { ident: attr.ident, vis: attr.vis, table, singular, plural, fields, primary_key })
+        let parsed = crate::assoc::parse(&attr.attrs, errors);
+        let mut model = Model {
+            ident: attr.ident,
+            vis: attr.vis,
+            table,
+            singular,
+            plural,
+            fields,
+            primary_key,
+            associations: Vec::new(),
+        };
+        model.associations = parsed.into_iter().filter_map(|p| Association::resolve(&model, p, errors)).collect();
+        validate::associations(&model, errors);
+        Some(model)
     }
 
     pub fn primary_key(&self) -> &Field {
         &self.fields[self.primary_key]
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name() == name)
     }
 }
 
@@ -196,5 +276,74 @@ fn rename_field(name: &str, rule: &str) -> String {
         "SCREAMING_SNAKE_CASE" => name.to_shouty_snake_case(),
         "kebab-case" => name.to_kebab_case(),
         _ => name.to_snake_case(),
+    }
+}
+
+impl Association {
+    fn resolve(model: &Model, parsed: ParsedAssoc, errors: &mut darling::error::Accumulator) -> Option<Association> {
+        let ParsedAssoc { kind, target, options, .. } = parsed;
+        validate::options_for_kind(kind, &options, errors);
+        let target_span = syn::spanned::Spanned::span(&target);
+        let target_singular = target.segments.last()?.ident.to_string().to_snake_case();
+        let (singular, plural, is_aliased, alias_span) = match &options.alias {
+            None => (target_singular.clone(), cruet::to_plural(&target_singular), false, target_span),
+            Some(AliasAttr::Plain(alias)) => {
+                let alias_text = alias.to_string();
+                let (singular, plural) = if kind.is_plural() {
+                    (cruet::to_singular(&alias_text), alias_text)
+                } else {
+                    (alias_text.clone(), cruet::to_plural(&alias_text))
+                };
+                validate::alias(alias, errors);
+                (singular, plural, true, alias.span())
+            }
+            Some(AliasAttr::Forms { singular, plural }) => {
+                validate::alias(singular, errors);
+                validate::alias(plural, errors);
+                (singular.to_string(), plural.to_string(), true, singular.span())
+            }
+        };
+        let source_key = match kind {
+            Kind::BelongsTo => None,
+            Kind::HasOne | Kind::HasMany => {
+                Some(options.source_key.as_ref().map_or_else(|| model.primary_key().name(), |k| k.to_string()))
+            }
+        };
+        let source_key_span = options.source_key.as_ref().map_or(target_span, |k| k.span());
+        let target_key = options.target_key.as_ref().map(|k| k.to_string());
+        let target_key_span = options.target_key.as_ref().map_or(target_span, |k| k.span());
+        let foreign_key = match (&options.foreign_key, kind) {
+            (Some(fk), _) => fk.to_string(),
+            // Sequelize: `{alias or target}{TargetKey}` on the source; the target's key is
+            // assumed to be `id` unless `target_key` names it.
+            (None, Kind::BelongsTo) => format!("{singular}_{}", target_key.as_deref().unwrap_or("id")),
+            // Sequelize: `{alias or source}{SourceKey}` on the target (`Person.hasOne(Person,
+            // { as: 'Father' })` adds `FatherId`).
+            (None, Kind::HasOne) => {
+                let prefix = if is_aliased { &singular } else { &model.singular };
+                format!("{prefix}_{}", source_key.as_deref().unwrap_or("id"))
+            }
+            (None, Kind::HasMany) => format!("{}_{}", model.singular, source_key.as_deref().unwrap_or("id")),
+        };
+        let foreign_key_span = options.foreign_key.as_ref().map_or(target_span, |k| k.span());
+        let on_delete = options.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
+        let on_update = options.on_update.as_ref().and_then(|a| parse_action(a, "on_update", errors));
+        Some(Association {
+            kind,
+            target,
+            singular,
+            plural,
+            is_aliased,
+            alias_span,
+            foreign_key,
+            foreign_key_span,
+            source_key,
+            source_key_span,
+            target_key,
+            target_key_span,
+            on_delete,
+            on_update,
+            constraints: options.constraints.as_ref().is_none_or(|c| **c),
+        })
     }
 }

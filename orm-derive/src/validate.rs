@@ -138,3 +138,145 @@ pub fn is_option(ty: &syn::Type) -> bool {
         _ => false,
     }
 }
+
+/// Options that do not apply to an association kind.
+pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAttr, errors: &mut Errors) {
+    use crate::assoc::Kind;
+    let name = kind.attribute();
+    if let (Some(key), Kind::HasOne | Kind::HasMany) = (&options.target_key, kind) {
+        errors.push(
+            darling::Error::custom(format!(
+                "`target_key` does not apply to `{name}`: the foreign key points at this model; name that field with `source_key`"
+            ))
+            .with_span(&key.span()),
+        );
+    }
+    if let (Some(key), Kind::BelongsTo) = (&options.source_key, kind) {
+        errors.push(
+            darling::Error::custom(
+                "`source_key` does not apply to `belongs_to`: the foreign key is on this model and points at the target; name the target's field with `target_key`",
+            )
+            .with_span(&key.span()),
+        );
+    }
+}
+
+/// An alias becomes part of method names, so it must be a snake_case identifier.
+pub fn alias(alias: &SpannedValue<String>, errors: &mut Errors) {
+    let valid = alias.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && alias.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && syn::parse_str::<syn::Ident>(alias).is_ok();
+    if !valid {
+        let suggestion = heck::ToSnakeCase::to_snake_case(alias.as_str());
+        let hint = if syn::parse_str::<syn::Ident>(&suggestion).is_ok() && !suggestion.is_empty() {
+            format!(": write `as = \"{suggestion}\"`")
+        } else {
+            String::new()
+        };
+        errors.push(
+            darling::Error::custom(format!(
+                "invalid alias \"{}\": an alias names the generated accessors, so it must be a snake_case identifier{hint}",
+                alias.as_str()
+            ))
+            .with_span(&alias.span()),
+        );
+    }
+}
+
+/// Checks across associations and fields: duplicate aliases, the same target twice without an
+/// alias, names colliding with fields or with each other's accessors, and the foreign-key and
+/// source-key fields this model must hold.
+pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
+    use crate::assoc::Kind;
+    let describe = |a: &crate::model::Association| format!("`{}({})`", a.kind.attribute(), a.target_name());
+    let mut taken: Vec<(String, String)> = model
+        .fields
+        .iter()
+        .map(|f| (f.name(), format!("field `{}`", f.name())))
+        .chain(RESERVED.iter().map(|r| ((*r).to_owned(), format!("the built-in `{r}`"))))
+        .collect();
+    for (i, association) in model.associations.iter().enumerate() {
+        let earlier = &model.associations[..i];
+        if let Some(other) = earlier.iter().find(|o| o.name() == association.name()) {
+            let message = if !association.is_aliased
+                && !other.is_aliased
+                && other.target_name() == association.target_name()
+            {
+                format!(
+                    "`{}` is associated twice without an alias: give this association its own name with `as = \"...\"`, so that its accessors differ from {}'s",
+                    association.target_name(),
+                    describe(other)
+                )
+            } else {
+                format!(
+                    "duplicate alias `{}`: {} already uses it; choose another with `as = \"...\"`",
+                    association.name(),
+                    describe(other)
+                )
+            };
+            errors.push(darling::Error::custom(message).with_span(&association.alias_span));
+            continue;
+        }
+        if let Some(field) = model.fields.iter().find(|f| f.name() == association.name()) {
+            errors.push(
+                darling::Error::custom(format!(
+                    "alias `{}` is also a field of `{}`: `{}::{}()` would name both; choose another alias with `as = \"...\"`",
+                    association.name(),
+                    model.ident,
+                    model.ident,
+                    field.name()
+                ))
+                .with_span(&association.alias_span),
+            );
+            continue;
+        }
+        let names =
+            std::iter::once(association.name().to_owned()).chain(association.accessors().into_iter().map(|(_, n)| n));
+        for name in names {
+            if let Some((_, owner)) = taken.iter().find(|(n, _)| *n == name) {
+                errors.push(
+                    darling::Error::custom(format!(
+                        "{} generates `{name}`, which {owner} already defines; give the association another name with `as = \"...\"`",
+                        describe(association)
+                    ))
+                    .with_span(&association.alias_span),
+                );
+                break;
+            }
+        }
+        for name in
+            std::iter::once(association.name().to_owned()).chain(association.accessors().into_iter().map(|(_, n)| n))
+        {
+            taken.push((name, describe(association)));
+        }
+
+        match association.kind {
+            Kind::BelongsTo => {
+                if model.field(&association.foreign_key).is_none() {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "`{}` has no field `{fk}` to hold the foreign key of {}: add `pub {fk}: Option<…>` (nullable) or `pub {fk}: …` (NOT NULL) with the target key's type, or name another field with `foreign_key = \"...\"`",
+                            model.ident,
+                            describe(association),
+                            fk = association.foreign_key,
+                        ))
+                        .with_span(&association.foreign_key_span),
+                    );
+                }
+            }
+            Kind::HasOne | Kind::HasMany => {
+                if let Some(key) = &association.source_key
+                    && model.field(key).is_none()
+                {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "`{}` has no field `{key}` for `source_key`; name one of its fields",
+                            model.ident
+                        ))
+                        .with_span(&association.source_key_span),
+                    );
+                }
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod associations;
 mod crud;
 mod errors;
 mod naming;

@@ -48,6 +48,13 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
+        impl ::orm::__private::NewRow<#ident> for #builder {
+            fn into_builder(self) -> ::orm::__private::Builder<#ident> {
+                self.inner
+            }
+        }
+
+        #[automatically_derived]
         #[allow(dead_code)]
         impl #ident {
             /// Starts building a new row.

@@ -1,9 +1,10 @@
 //! Code generation. Every module reads the validated [`Model`](crate::model::Model) and emits
 //! thin code: static metadata, typed handles, and forwarding methods into `orm-core`.
 
+mod assoc;
 mod builder;
 mod columns;
-mod model;
+pub mod model;
 
 use darling::FromDeriveInput;
 use proc_macro2::TokenStream;
@@ -24,9 +25,11 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     let model_impl = model::expand(&model);
     let columns = columns::expand(&model);
     let builder = builder::expand(&model);
+    let associations = assoc::expand(&model);
     quote! {
         #model_impl
         #columns
         #builder
+        #associations
     }
 }

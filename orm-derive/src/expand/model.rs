@@ -18,6 +18,8 @@ pub fn expand(model: &Model) -> TokenStream {
     let columns = model.fields.iter().map(column_meta);
     let references = model.fields.iter().filter_map(reference_meta);
     let checks = model.fields.iter().filter_map(reference_check);
+    let key_targets = key_targets(model);
+    let field_markers = field_markers(model);
     let decode = model.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
         let ty = &f.ty;
@@ -35,6 +37,20 @@ pub fn expand(model: &Model) -> TokenStream {
         let ty = &f.ty;
         quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::to_value(&self.#field))
     });
+    let field_values = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        let ty = &f.ty;
+        let name = f.name();
+        quote_spanned!(ty.span()=> #name => ::orm::__private::Option::Some(<#ty as ::orm::__private::SqlValue>::to_value(&self.#field)))
+    });
+    let set_fields = model.fields.iter().map(|f| {
+        let field = &f.ident;
+        let ty = &f.ty;
+        let name = f.name();
+        quote_spanned!(ty.span()=> #name => { self.#field = <#ty as ::orm::__private::SqlValue>::from_value(value)?; })
+    });
+    let associations = crate::expand::assoc::metas(model);
+    let association_count = associations.len();
     let touch = model.fields.iter().filter(|f| f.created_at || f.updated_at).map(|f| {
         let field = &f.ident;
         let ty = &f.ty;
@@ -55,6 +71,7 @@ pub fn expand(model: &Model) -> TokenStream {
                     columns: &[#(#columns),*],
                     primary_key: #primary_key,
                     references: &[#(#references),*],
+                    associations: <#ident as ::orm::__private::Model>::associations,
                 };
                 &META
             }
@@ -78,6 +95,28 @@ pub fn expand(model: &Model) -> TokenStream {
                 <#key_ty as ::orm::__private::SqlValue>::to_value(&self.#key_ident)
             }
 
+            fn field_value(&self, field: &str) -> ::orm::__private::Option<::orm::__private::Value> {
+                match field {
+                    #(#field_values,)*
+                    _ => ::orm::__private::Option::None,
+                }
+            }
+
+            fn set_field(&mut self, field: &str, value: ::orm::__private::Value) -> ::orm::__private::Result<()> {
+                match field {
+                    #(#set_fields)*
+                    _ => return ::orm::__private::StdResult::Err(::orm::__private::Error::Invalid(
+                        ::std::format!("`{}` has no field `{}`", #name, field),
+                    )),
+                }
+                ::orm::__private::StdResult::Ok(())
+            }
+
+            fn associations() -> &'static [::orm::__private::AssociationMeta] {
+                static ASSOCIATIONS: [::orm::__private::AssociationMeta; #association_count] = [#(#associations),*];
+                &ASSOCIATIONS
+            }
+
             #[allow(unused_variables)]
             fn touch(&mut self, creating: bool) {
                 #(#touch)*
@@ -90,6 +129,68 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #(#checks)*
+
+        #key_targets
+        #field_markers
+    }
+}
+
+/// A bare primary key identifies a row in accessors: `user.add_task(&db, 42)`.
+fn key_targets(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let key_ty = &model.primary_key().ty;
+    let mut types = vec![quote!(#key_ty)];
+    if matches!(key_ty, syn::Type::Path(p) if p.path.is_ident("String")) {
+        types.push(quote!(&str));
+    }
+    let impls = types.iter().map(|ty| {
+        quote! {
+            #[automatically_derived]
+            impl ::orm::__private::IntoTarget<#ident> for #ty {
+                fn target_value(self, _field: ::orm::__private::Option<&str>) -> ::orm::__private::Result<::orm::__private::Value> {
+                    ::orm::__private::StdResult::Ok(<#ty as ::orm::__private::Operand<#key_ty>>::into_operand(self))
+                }
+            }
+
+            #[automatically_derived]
+            impl ::orm::__private::IntoOptionalTarget<#ident> for #ty {
+                fn optional_target_value(
+                    self,
+                    _field: ::orm::__private::Option<&str>,
+                ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::Value>> {
+                    ::orm::__private::StdResult::Ok(::orm::__private::Option::Some(
+                        <#ty as ::orm::__private::Operand<#key_ty>>::into_operand(self),
+                    ))
+                }
+            }
+        }
+    });
+    quote!(#(#impls)*)
+}
+
+/// One hidden marker function per field, so that another model's derive can prove at compile
+/// time that a foreign-key field exists here and has the right type.
+fn field_markers(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let vis = &model.vis;
+    let markers = model.fields.iter().map(|f| {
+        let ty = &f.ty;
+        let marker = quote::format_ident!("__orm_field_{}", f.name());
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_snake_case)]
+            #[must_use]
+            #vis fn #marker() -> ::core::marker::PhantomData<#ty> {
+                ::core::marker::PhantomData
+            }
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl #ident {
+            #(#markers)*
+        }
     }
 }
 
@@ -118,7 +219,7 @@ fn column_meta(field: &Field) -> TokenStream {
     }
 }
 
-fn action(action: Option<Action>) -> TokenStream {
+pub fn action(action: Option<Action>) -> TokenStream {
     let variant = match action {
         None => return quote!(::orm::__private::Option::None),
         Some(Action::Cascade) => quote!(Cascade),

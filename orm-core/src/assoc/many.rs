@@ -1,0 +1,305 @@
+//! has_many accessors (and the parts has_one shares): get, count, has, set, add, remove,
+//! create. Targets are found by the foreign key on the target table.
+
+use std::collections::HashSet;
+use std::future::{Future, IntoFuture};
+
+use crate::db::{Atomic, Executor, IntoExecutor};
+use crate::driver::{BoxFuture, Statement};
+use crate::error::{Error, Result};
+use crate::expr::{CompareOp, Expr, Node, Order};
+use crate::model::{Model, fetch_models, write_select};
+use crate::query::Select;
+use crate::sql::SqlBuilder;
+use crate::value::{KeyRepr, Value};
+
+use super::meta::AssociationMeta;
+use super::target::{IntoTarget, NewRow};
+use super::write::{Scope, batches, dedupe, linked_keys, null_of, update_foreign_key, verify_keys};
+
+/// The value on the source the targets' foreign keys point at.
+pub(crate) fn source_key_value<S: Model>(association: &AssociationMeta, source: &S) -> Result<Value> {
+    match association.source_key {
+        None => Ok(source.key_value()),
+        Some(field) => source
+            .field_value(field)
+            .ok_or_else(|| Error::Invalid(format!("`{}` has no field `{field}`", S::meta().name))),
+    }
+}
+
+fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>) -> Result<Vec<Value>> {
+    let keys = targets.into_iter().map(|t| t.target_value(None)).collect::<Result<Vec<_>>>()?;
+    Ok(dedupe(keys))
+}
+
+/// The targets of a has_many (or has_one) association, narrowed before it runs:
+/// `user.get_tasks(&db).filter(…).order_by(…).limit(10).await`.
+#[must_use = "a getter does nothing until it is awaited"]
+pub struct Related<'e, T> {
+    executor: Executor<'e>,
+    association: &'static AssociationMeta,
+    key: Result<Value>,
+    select: Select<T>,
+    narrowed: bool,
+}
+
+impl<T> std::fmt::Debug for Related<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Related").field("association", &self.association.display_name()).finish()
+    }
+}
+
+impl<'e, T: Model> Related<'e, T> {
+    /// Keeps the targets matching `condition`.
+    pub fn filter(mut self, condition: Expr<T>) -> Self {
+        self.select = self.select.filter(condition);
+        self.narrowed = true;
+        self
+    }
+
+    /// Orders the targets.
+    pub fn order_by(mut self, order: Order<T>) -> Self {
+        self.select = self.select.order_by(order);
+        self.narrowed = true;
+        self
+    }
+
+    /// Returns at most `count` targets.
+    pub fn limit(mut self, count: u64) -> Self {
+        self.select = self.select.limit(count);
+        self.narrowed = true;
+        self
+    }
+
+    /// Skips the first `count` targets.
+    pub fn offset(mut self, count: u64) -> Self {
+        self.select = self.select.offset(count);
+        self.narrowed = true;
+        self
+    }
+
+    async fn run(self) -> Result<Vec<T>> {
+        let key = self.key?;
+        if key.is_null() {
+            return Ok(Vec::new());
+        }
+        let mut executor = self.executor;
+        let fk = self.association.foreign_key_column();
+        if self.narrowed {
+            let base = Expr::from_node(Node::Compare { column: fk.name, op: CompareOp::Eq, value: key });
+            return self.select.filter(base).all(executor).await;
+        }
+        let sql = self.association.statements.get.get(executor.dialect(), |b| {
+            write_select::<T>(b);
+            b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").placeholder();
+        });
+        fetch_models::<T>(&mut executor, Statement { sql, args: vec![key] }).await
+    }
+}
+
+impl<'e, T: Model> IntoFuture for Related<'e, T> {
+    type Output = Result<Vec<T>>;
+    type IntoFuture = BoxFuture<'e, Result<Vec<T>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// `get_<plural>`: the targets linked to `source`.
+pub fn get_many<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+) -> Related<'e, T> {
+    Related {
+        executor: db.into_executor(),
+        association,
+        key: source_key_value(association, source),
+        select: Select::new(),
+        narrowed: false,
+    }
+}
+
+/// `count_<plural>`: how many targets are linked to `source`.
+pub fn count<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+) -> impl Future<Output = Result<i64>> + Send {
+    let key = source_key_value(association, source);
+    let mut executor = db.into_executor();
+    async move {
+        let key = key?;
+        if key.is_null() {
+            return Ok(0);
+        }
+        let target = T::meta();
+        let fk = association.foreign_key_column();
+        let sql = association.statements.count.get(executor.dialect(), |b| {
+            b.push("SELECT COUNT(*) FROM ").identifier(target.table);
+            b.push(" WHERE ").qualified(target.table, fk.name).push(" = ").placeholder();
+        });
+        let mut count = 0;
+        executor
+            .fetch(Statement { sql, args: vec![key] }, &mut |row| {
+                count = row.get_i64(0)?.unwrap_or(0);
+                Ok(())
+            })
+            .await?;
+        Ok(count)
+    }
+}
+
+/// `has_<singular>` / `has_<plural>`: whether every given target is linked to `source`
+/// (false for an empty list, as Sequelize).
+pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> impl Future<Output = Result<bool>> + Send {
+    let key = source_key_value(association, source);
+    let keys = target_keys::<T, I>(targets);
+    let mut executor = db.into_executor();
+    async move {
+        let (key, keys) = (key?, keys?);
+        if key.is_null() || keys.is_empty() {
+            return Ok(false);
+        }
+        let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
+        let mut linked = 0;
+        let target = T::meta();
+        let pk = target.primary_key_column();
+        let fk = association.foreign_key_column();
+        for batch in batches(executor.dialect(), keys, 1) {
+            let mut b = SqlBuilder::new(executor.dialect());
+            b.push("SELECT COUNT(*) FROM ").identifier(target.table);
+            b.push(" WHERE ").qualified(target.table, fk.name).push(" = ").bind(key.clone()).push(" AND ");
+            b.in_list(target.table, pk.name, batch, false);
+            executor
+                .fetch(b.finish(), &mut |row| {
+                    linked += row.get_i64(0)?.unwrap_or(0);
+                    Ok(())
+                })
+                .await?;
+        }
+        Ok(usize::try_from(linked).is_ok_and(|n| n == wanted.len()))
+    }
+}
+
+/// `set_<plural>`: links exactly these targets, unlinking the others, in one transaction. The
+/// difference with the current links is computed first, so the statements are bounded.
+pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> impl Future<Output = Result<()>> + Send {
+    let key = source_key_value(association, source);
+    let keys = target_keys::<T, I>(targets);
+    let executor = db.into_executor();
+    async move {
+        let (key, keys) = (key?, keys?);
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let mut executor = atomic.executor();
+            let target = T::meta();
+            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+            let current = linked_keys(&mut executor, association, &key).await?;
+            let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
+            let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
+            let unlink: Vec<Value> =
+                current.into_iter().filter(|k| k.key_repr().is_some_and(|r| !wanted.contains(&r))).collect();
+            let link: Vec<Value> =
+                keys.into_iter().filter(|k| k.key_repr().is_some_and(|r| !current_set.contains(&r))).collect();
+            if !link.is_empty() {
+                let scope = Scope { keys: Some(&link), current: None };
+                update_foreign_key(&mut executor, association, key.clone(), scope).await?;
+            }
+            if !unlink.is_empty() {
+                let null = null_of(association.foreign_key_column());
+                update_foreign_key(&mut executor, association, null, Scope { keys: Some(&unlink), current: None })
+                    .await?;
+            }
+            Ok(())
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
+
+/// `add_<singular>` / `add_<plural>`: links these targets, leaving the others, atomically.
+pub fn add_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> impl Future<Output = Result<()>> + Send {
+    let key = source_key_value(association, source);
+    let keys = target_keys::<T, I>(targets);
+    let executor = db.into_executor();
+    async move {
+        let (key, keys) = (key?, keys?);
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let mut executor = atomic.executor();
+            let target = T::meta();
+            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+            update_foreign_key(&mut executor, association, key, Scope { keys: Some(&keys), current: None }).await?;
+            Ok(())
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
+
+/// `remove_<singular>` / `remove_<plural>`: unlinks these targets (their foreign key becomes
+/// NULL), atomically. Targets linked to another source are left alone.
+pub fn remove_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> impl Future<Output = Result<()>> + Send {
+    let key = source_key_value(association, source);
+    let keys = target_keys::<T, I>(targets);
+    let executor = db.into_executor();
+    async move {
+        let (key, keys) = (key?, keys?);
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let mut executor = atomic.executor();
+            let target = T::meta();
+            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+            let null = null_of(association.foreign_key_column());
+            let scope = Scope { keys: Some(&keys), current: Some(&key) };
+            update_foreign_key(&mut executor, association, null, scope).await?;
+            Ok(())
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
+
+/// `create_<singular>` of has_many: inserts a target with its foreign key set to `source`.
+pub fn create_for<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    row: impl NewRow<T>,
+) -> impl Future<Output = Result<T>> + Send {
+    let key = source_key_value(association, source);
+    let mut builder = row.into_builder();
+    let executor = db.into_executor();
+    async move {
+        builder.set_field(association.foreign_key, key?);
+        builder.create(executor).await
+    }
+}

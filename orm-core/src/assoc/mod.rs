@@ -1,0 +1,15 @@
+//! Associations: static metadata generated per association, the argument traits of the
+//! generated accessors, and the generic accessor implementations they forward to.
+
+mod many;
+mod meta;
+mod single;
+mod target;
+mod write;
+
+pub use many::{Related, add_many, count, create_for, get_many, has_all, remove_many, set_many};
+pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements};
+pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
+pub use target::{
+    IntoOptionalTarget, IntoTarget, NewRow, assert_foreign_key, assert_foreign_key_field, assert_key_type,
+};

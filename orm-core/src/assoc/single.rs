@@ -1,0 +1,176 @@
+//! belongs_to and has_one accessors: get, set (instance, key or `None`), create.
+
+use std::future::Future;
+
+use crate::db::{Atomic, IntoExecutor};
+use crate::driver::Statement;
+use crate::error::{Error, Result};
+use crate::model::{Model, fetch_models, write_select};
+use crate::sql::SqlBuilder;
+
+use super::many::source_key_value;
+use super::meta::AssociationMeta;
+use super::target::{IntoOptionalTarget, NewRow};
+use super::write::{Scope, null_of, update_foreign_key, verify_keys};
+
+/// `get_<singular>` of belongs_to: the target the source's foreign key points at.
+pub fn get_belongs_to<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+) -> impl Future<Output = Result<Option<T>>> + Send {
+    let value = source.field_value(association.foreign_key);
+    let mut executor = db.into_executor();
+    async move {
+        let Some(value) = value.filter(|v| !v.is_null()) else { return Ok(None) };
+        let key = association.referenced_column();
+        let sql = association.statements.get.get(executor.dialect(), |b| {
+            write_select::<T>(b);
+            b.push(" WHERE ").qualified(T::meta().table, key.name).push(" = ").placeholder();
+        });
+        Ok(fetch_models::<T>(&mut executor, Statement { sql, args: vec![value] }).await?.pop())
+    }
+}
+
+/// `set_<singular>` of belongs_to: points the source's foreign key at `target` (or NULL),
+/// writes that one column, and updates the in-memory field.
+pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &'a mut S,
+    target: impl IntoOptionalTarget<T>,
+) -> impl Future<Output = Result<()>> + Send {
+    let value = target.optional_target_value(association.target_key);
+    let mut executor = db.into_executor();
+    async move {
+        let value = value?;
+        let source_meta = S::meta();
+        let fk = association.foreign_key_column();
+        let value = match value {
+            Some(value) => {
+                let referenced = association.referenced_column();
+                verify_keys(&mut executor, association, T::meta(), referenced, std::slice::from_ref(&value)).await?;
+                value
+            }
+            None if fk.nullable => null_of(fk),
+            None => {
+                return Err(Error::Invalid(format!(
+                    "`{}` cannot be unset: `{}.{}` is NOT NULL; make the field an `Option` to allow it",
+                    association.display_name(),
+                    source_meta.name,
+                    fk.field
+                )));
+            }
+        };
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("UPDATE ")
+            .identifier(source_meta.table)
+            .push(" SET ")
+            .identifier(fk.name)
+            .push(" = ")
+            .bind(value.clone());
+        b.push(" WHERE ").identifier(source_meta.primary_key_column().name).push(" = ").bind(source.key_value());
+        if executor.execute(b.finish()).await? == 0 {
+            return Err(Error::NotFound { model: source_meta.name });
+        }
+        source.set_field(association.foreign_key, value)
+    }
+}
+
+/// `create_<singular>` of belongs_to: inserts the target, then points the source at it, in one
+/// transaction.
+pub fn create_belongs_to<'a, 'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &'a mut S,
+    row: impl NewRow<T>,
+) -> impl Future<Output = Result<T>> + Send {
+    let builder = row.into_builder();
+    let executor = db.into_executor();
+    async move {
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let created = builder.create(atomic.executor()).await?;
+            set_belongs_to::<S, T>(atomic.executor(), association, source, &created).await?;
+            Ok(created)
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
+
+/// `get_<singular>` of has_one: the target whose foreign key points at the source.
+pub fn get_has_one<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+) -> impl Future<Output = Result<Option<T>>> + Send {
+    let related = super::many::get_many::<S, T>(db, association, source);
+    async move { Ok(related.limit(1).await?.pop()) }
+}
+
+/// `set_<singular>` of has_one: unlinks the current target and links `target` (or none), in
+/// one transaction.
+pub fn set_has_one<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    target: impl IntoOptionalTarget<T>,
+) -> impl Future<Output = Result<()>> + Send {
+    let key = source_key_value(association, source);
+    let value = target.optional_target_value(None);
+    let executor = db.into_executor();
+    async move {
+        let (key, value) = (key?, value?);
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let mut executor = atomic.executor();
+            let target = T::meta();
+            if let Some(value) = &value {
+                verify_keys(
+                    &mut executor,
+                    association,
+                    target,
+                    target.primary_key_column(),
+                    std::slice::from_ref(value),
+                )
+                .await?;
+            }
+            let null = null_of(association.foreign_key_column());
+            update_foreign_key(&mut executor, association, null, Scope { keys: None, current: Some(&key) }).await?;
+            if let Some(value) = value {
+                update_foreign_key(&mut executor, association, key, Scope { keys: Some(&[value]), current: None })
+                    .await?;
+            }
+            Ok(())
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
+
+/// `create_<singular>` of has_one: unlinks the current target and inserts a new one linked to
+/// the source, in one transaction.
+pub fn create_has_one<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    row: impl NewRow<T>,
+) -> impl Future<Output = Result<T>> + Send {
+    let key = source_key_value(association, source);
+    let mut builder = row.into_builder();
+    let executor = db.into_executor();
+    async move {
+        let key = key?;
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let mut executor = atomic.executor();
+            let null = null_of(association.foreign_key_column());
+            update_foreign_key(&mut executor, association, null, Scope { keys: None, current: Some(&key) }).await?;
+            builder.set_field(association.foreign_key, key);
+            builder.create(executor).await
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}

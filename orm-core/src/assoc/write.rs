@@ -1,0 +1,145 @@
+//! Statement helpers shared by the accessors: key batches under bind limits, key existence
+//! checks, and foreign-key updates.
+
+use std::collections::HashSet;
+
+use crate::db::Executor;
+use crate::dialect::Dialect;
+use crate::error::{Error, Result};
+use crate::meta::{ColumnMeta, ModelMeta};
+use crate::sql::SqlBuilder;
+use crate::value::{KeyRepr, Value, decode_value, now_value};
+
+use super::meta::AssociationMeta;
+
+/// Splits keys into batches that fit one statement next to `reserved` other binds: one batch
+/// where the backend binds arrays, chunks under its bind limit otherwise.
+pub(crate) fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<Vec<Value>> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    if dialect.supports_array_binds() && Value::pack_array(&keys).is_some() {
+        return vec![keys];
+    }
+    let size = dialect.max_binds().saturating_sub(reserved).max(1);
+    let mut batches = Vec::with_capacity(keys.len().div_ceil(size));
+    let mut keys = keys.into_iter().peekable();
+    while keys.peek().is_some() {
+        batches.push(keys.by_ref().take(size).collect());
+    }
+    batches
+}
+
+/// Removes duplicate keys, keeping the first occurrence.
+pub(crate) fn dedupe(keys: Vec<Value>) -> Vec<Value> {
+    let mut seen = HashSet::with_capacity(keys.len());
+    keys.into_iter().filter(|k| k.key_repr().is_none_or(|r| seen.insert(r))).collect()
+}
+
+/// Fails with [`Error::MissingKeys`] unless every key matches a row of `model` in `column`.
+pub(crate) async fn verify_keys(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    model: &'static ModelMeta,
+    column: &'static ColumnMeta,
+    keys: &[Value],
+) -> Result<()> {
+    let mut found: HashSet<KeyRepr> = HashSet::with_capacity(keys.len());
+    for batch in batches(executor.dialect(), keys.to_vec(), 0) {
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("SELECT ").qualified(model.table, column.name).push(" FROM ").identifier(model.table).push(" WHERE ");
+        b.in_list(model.table, column.name, batch, false);
+        executor
+            .fetch(b.finish(), &mut |row| {
+                if let Some(key) = decode_value(row, 0, column.sql_type)?.key_repr() {
+                    found.insert(key);
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    let missing: Vec<String> =
+        keys.iter().filter_map(Value::key_repr).filter(|k| !found.contains(k)).map(|k| k.to_string()).collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::MissingKeys { association: association.display_name(), model: model.name, keys: missing })
+    }
+}
+
+/// Which rows of the foreign-key table an update touches.
+pub(crate) struct Scope<'a> {
+    /// Only rows whose primary key is among these.
+    pub keys: Option<&'a [Value]>,
+    /// Only rows whose foreign key currently equals this value.
+    pub current: Option<&'a Value>,
+}
+
+/// `UPDATE <fk table> SET fk = <value>[, updated_at = now] WHERE …`, batched over the keys.
+pub(crate) async fn update_foreign_key(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    value: Value,
+    scope: Scope<'_>,
+) -> Result<u64> {
+    let model = association.foreign_key_model();
+    let fk = association.foreign_key_column();
+    let key_column = model.primary_key_column();
+    let updated_at = model.columns.iter().find(|c| c.updated_at);
+    let write = |batch: Option<Vec<Value>>, b: &mut SqlBuilder| -> Result<()> {
+        b.push("UPDATE ").identifier(model.table).push(" SET ").identifier(fk.name).push(" = ").bind(value.clone());
+        if let Some(column) = updated_at {
+            b.push(", ").identifier(column.name).push(" = ").bind(now_value(column.sql_type)?);
+        }
+        b.push(" WHERE 1 = 1");
+        if let Some(current) = scope.current {
+            b.push(" AND ").qualified(model.table, fk.name).push(" = ").bind(current.clone());
+        }
+        if let Some(keys) = batch {
+            b.push(" AND ");
+            b.in_list(model.table, key_column.name, keys, false);
+        }
+        Ok(())
+    };
+    let batches: Vec<Option<Vec<Value>>> = match scope.keys {
+        None => vec![None],
+        Some(keys) => batches(executor.dialect(), keys.to_vec(), 3).into_iter().map(Some).collect(),
+    };
+    let mut affected = 0;
+    for batch in batches {
+        let mut b = SqlBuilder::new(executor.dialect());
+        write(batch, &mut b)?;
+        affected += executor.execute(b.finish()).await?;
+    }
+    Ok(affected)
+}
+
+/// The primary keys of the rows whose foreign key equals `current`.
+pub(crate) async fn linked_keys(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    current: &Value,
+) -> Result<Vec<Value>> {
+    let model = association.foreign_key_model();
+    let key = model.primary_key_column();
+    let fk = association.foreign_key_column();
+    let mut b = SqlBuilder::new(executor.dialect());
+    b.push("SELECT ").qualified(model.table, key.name).push(" FROM ").identifier(model.table);
+    b.push(" WHERE ").qualified(model.table, fk.name).push(" = ").bind(current.clone());
+    let mut keys = Vec::new();
+    executor
+        .fetch(b.finish(), &mut |row| {
+            keys.push(decode_value(row, 0, key.sql_type)?);
+            Ok(())
+        })
+        .await?;
+    Ok(keys)
+}
+
+/// The `NULL` of a column's type.
+pub(crate) fn null_of(column: &ColumnMeta) -> Value {
+    match crate::value::null_value(column.sql_type) {
+        Some(null) => null,
+        None => Value::BigInt(None),
+    }
+}

@@ -1,0 +1,296 @@
+//! Associations: the static metadata, the typed handles (`User::workers()`), the accessors
+//! (`get_workers`, `add_worker`, …) forwarding to `orm-core`, and the compile-time checks of
+//! the foreign-key fields.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+
+use crate::assoc::Kind;
+use crate::expand::model::action;
+use crate::model::{Association, Model};
+
+/// The entries of the model's `static ASSOCIATIONS` array.
+pub fn metas(model: &Model) -> Vec<TokenStream> {
+    model.associations.iter().map(|a| meta(model, a)).collect()
+}
+
+fn meta(model: &Model, association: &Association) -> TokenStream {
+    let ident = &model.ident;
+    let target = &association.target;
+    let kind = match association.kind {
+        Kind::BelongsTo => quote!(BelongsTo),
+        Kind::HasOne => quote!(HasOne),
+        Kind::HasMany => quote!(HasMany),
+    };
+    let (singular, plural) = (&association.singular, &association.plural);
+    let is_aliased = association.is_aliased;
+    let foreign_key = &association.foreign_key;
+    let option = |value: &Option<String>| match value {
+        Some(v) => quote!(::orm::__private::Option::Some(#v)),
+        None => quote!(::orm::__private::Option::None),
+    };
+    let source_key = option(&association.source_key);
+    let target_key = option(&association.target_key);
+    let on_delete = action(association.on_delete);
+    let on_update = action(association.on_update);
+    let constraints = association.constraints;
+    let accessors = association.accessors().into_iter().map(|(role, name)| quote!((#role, #name)));
+    let target_meta = quote_spanned!(association.target_span()=> <#target as ::orm::__private::Model>::meta);
+    quote! {
+        ::orm::__private::AssociationMeta {
+            kind: ::orm::__private::AssociationKind::#kind,
+            singular: #singular,
+            plural: #plural,
+            is_aliased: #is_aliased,
+            source: <#ident as ::orm::__private::Model>::meta,
+            target: #target_meta,
+            foreign_key: #foreign_key,
+            source_key: #source_key,
+            target_key: #target_key,
+            on_delete: #on_delete,
+            on_update: #on_update,
+            constraints: #constraints,
+            accessors: &[#(#accessors),*],
+            statements: ::orm::__private::AssociationStatements::new(),
+        }
+    }
+}
+
+/// Handles, accessors and checks of every association.
+pub fn expand(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let items = model.associations.iter().enumerate().map(|(i, a)| accessors(model, i, a));
+    let checks = model.associations.iter().map(|a| checks(model, a));
+    quote! {
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl #ident {
+            #(#items)*
+        }
+
+        const _: () = {
+            #[allow(dead_code, clippy::no_effect_underscore_binding)]
+            fn check_association_keys() {
+                #(#checks)*
+            }
+        };
+    }
+}
+
+fn accessors(model: &Model, index: usize, association: &Association) -> TokenStream {
+    let vis = &model.vis;
+    let ident = &model.ident;
+    let target = &association.target;
+    let handle = format_ident!("{}", association.name());
+    let meta = quote!(&<#ident as ::orm::__private::Model>::associations()[#index]);
+    let name =
+        |role: &str| association.accessors().into_iter().find(|(r, _)| *r == role).map(|(_, n)| format_ident!("{n}"));
+    let doc = |text: String| quote!(#[doc = #text]);
+    let handle_doc = doc(format!(
+        "The `{}` association of `{ident}` (`{}({})`), for includes and introspection.",
+        association.name(),
+        association.kind.attribute(),
+        association.target_name()
+    ));
+    let target_name = association.target_name();
+    let mut items = vec![quote! {
+        #handle_doc
+        #[must_use]
+        #vis fn #handle() -> ::orm::__private::Association<#ident, #target> {
+            ::orm::__private::Association::new(#meta)
+        }
+    }];
+    match association.kind {
+        Kind::BelongsTo | Kind::HasOne => {
+            let (get, set, create) = (name("get"), name("set"), name("create"));
+            let (get_fn, set_fn, create_fn, set_receiver) = if association.kind == Kind::BelongsTo {
+                (quote!(get_belongs_to), quote!(set_belongs_to), quote!(create_belongs_to), quote!(&'a mut self))
+            } else {
+                (quote!(get_has_one), quote!(set_has_one), quote!(create_has_one), quote!(&'a self))
+            };
+            let get_doc = doc(format!("Loads the associated `{target_name}`, if any."));
+            let set_doc = doc(format!(
+                "Links this row to a `{target_name}` (an instance or a bare key), or unlinks it with `None`."
+            ));
+            let create_doc = doc(format!("Creates a `{target_name}` linked to this row, in one transaction."));
+            items.push(quote! {
+                #get_doc
+                #vis fn #get<'e>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<::orm::__private::Option<#target>>> + Send {
+                    ::orm::__private::#get_fn::<#ident, #target>(db, #meta, self)
+                }
+
+                #set_doc
+                #vis fn #set<'a, 'e>(
+                    #set_receiver,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    target: impl ::orm::__private::IntoOptionalTarget<#target>,
+                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<()>> + Send {
+                    ::orm::__private::#set_fn::<#ident, #target>(db, #meta, self, target)
+                }
+
+                #create_doc
+                #vis fn #create<'a, 'e>(
+                    #set_receiver,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    row: impl ::orm::__private::NewRow<#target>,
+                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + Send {
+                    ::orm::__private::#create_fn::<#ident, #target>(db, #meta, self, row)
+                }
+            });
+        }
+        Kind::HasMany => {
+            let (get, count, has, has_all) = (name("get"), name("count"), name("has"), name("has_all"));
+            let (set, add, add_many) = (name("set"), name("add"), name("add_many"));
+            let (remove, remove_many, create) = (name("remove"), name("remove_many"), name("create"));
+            let docs = [
+                format!("The linked `{target_name}` rows; narrow with `filter`, `order_by`, `limit`, `offset` before `.await`."),
+                format!("Counts the linked `{target_name}` rows."),
+                format!("Whether this `{target_name}` (an instance or a bare key) is linked."),
+                format!("Whether every one of these `{target_name}` rows is linked (false for none)."),
+                format!("Links exactly these `{target_name}` rows and unlinks the others, in one transaction."),
+                format!("Links this `{target_name}` (an instance or a bare key)."),
+                format!("Links these `{target_name}` rows, leaving the others, in one transaction."),
+                format!("Unlinks this `{target_name}` (its foreign key becomes NULL)."),
+                format!("Unlinks these `{target_name}` rows, in one transaction."),
+                format!("Creates a `{target_name}` linked to this row."),
+            ]
+            .map(doc);
+            let [
+                get_doc,
+                count_doc,
+                has_doc,
+                has_all_doc,
+                set_doc,
+                add_doc,
+                add_many_doc,
+                remove_doc,
+                remove_many_doc,
+                create_doc,
+            ] = docs;
+            let result =
+                |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + Send);
+            let (unit, boolean, count_ty) = (result(quote!(())), result(quote!(bool)), result(quote!(i64)));
+            let created = result(quote!(#target));
+            items.push(quote! {
+                #get_doc
+                #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> ::orm::__private::Related<'e, #target> {
+                    ::orm::__private::get_many::<#ident, #target>(db, #meta, self)
+                }
+
+                #count_doc
+                #vis fn #count<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #count_ty {
+                    ::orm::__private::count::<#ident, #target>(db, #meta, self)
+                }
+
+                #has_doc
+                #vis fn #has<'e>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    target: impl ::orm::__private::IntoTarget<#target>,
+                ) -> #boolean {
+                    ::orm::__private::has_all::<#ident, #target, _>(db, #meta, self, [target])
+                }
+
+                #has_all_doc
+                #vis fn #has_all<'e, I: ::orm::__private::IntoTarget<#target>>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    targets: impl ::core::iter::IntoIterator<Item = I>,
+                ) -> #boolean {
+                    ::orm::__private::has_all::<#ident, #target, I>(db, #meta, self, targets)
+                }
+
+                #set_doc
+                #vis fn #set<'e, I: ::orm::__private::IntoTarget<#target>>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    targets: impl ::core::iter::IntoIterator<Item = I>,
+                ) -> #unit {
+                    ::orm::__private::set_many::<#ident, #target, I>(db, #meta, self, targets)
+                }
+
+                #add_doc
+                #vis fn #add<'e>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    target: impl ::orm::__private::IntoTarget<#target>,
+                ) -> #unit {
+                    ::orm::__private::add_many::<#ident, #target, _>(db, #meta, self, [target])
+                }
+
+                #add_many_doc
+                #vis fn #add_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    targets: impl ::core::iter::IntoIterator<Item = I>,
+                ) -> #unit {
+                    ::orm::__private::add_many::<#ident, #target, I>(db, #meta, self, targets)
+                }
+
+                #remove_doc
+                #vis fn #remove<'e>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    target: impl ::orm::__private::IntoTarget<#target>,
+                ) -> #unit {
+                    ::orm::__private::remove_many::<#ident, #target, _>(db, #meta, self, [target])
+                }
+
+                #remove_many_doc
+                #vis fn #remove_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    targets: impl ::core::iter::IntoIterator<Item = I>,
+                ) -> #unit {
+                    ::orm::__private::remove_many::<#ident, #target, I>(db, #meta, self, targets)
+                }
+
+                #create_doc
+                #vis fn #create<'e>(
+                    &self,
+                    db: impl ::orm::__private::IntoExecutor<'e>,
+                    row: impl ::orm::__private::NewRow<#target>,
+                ) -> #created {
+                    ::orm::__private::create_for::<#ident, #target>(db, #meta, self, row)
+                }
+            });
+        }
+    }
+    quote!(#(#items)*)
+}
+
+/// Proves at compile time that the foreign-key field exists with a type that can hold the
+/// referenced key. Each failure points at the option the user wrote (or the target).
+fn checks(model: &Model, association: &Association) -> TokenStream {
+    let target = &association.target;
+    let span = association.foreign_key_span;
+    match association.kind {
+        Kind::BelongsTo => {
+            let Some(field) = model.field(&association.foreign_key) else { return quote!() };
+            let ty = &field.ty;
+            let ty = quote_spanned!(span=> #ty);
+            match &association.target_key {
+                None => quote_spanned! {span=>
+                    let _ = ::orm::__private::assert_foreign_key::<#target, #ty>;
+                },
+                Some(key) => {
+                    let field_fn = format_ident!("__orm_field_{}", key, span = association.target_key_span);
+                    quote_spanned! {span=>
+                        let _ = || ::orm::__private::assert_key_type::<#ty, _>(#target::#field_fn());
+                    }
+                }
+            }
+        }
+        Kind::HasOne | Kind::HasMany => {
+            let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
+            let key_ty = &key.ty;
+            let field_fn = format_ident!("__orm_field_{}", association.foreign_key, span = span);
+            quote_spanned! {span=>
+                let _ = || ::orm::__private::assert_foreign_key_field::<#key_ty, _>(#target::#field_fn());
+            }
+        }
+    }
+}
