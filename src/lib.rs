@@ -57,9 +57,9 @@ pub mod postgres {
 #[doc(hidden)]
 pub mod __private {
     pub use orm_core::assoc::{
-        Association, AssociationKind, AssociationMeta, AssociationStatements, IntoOptionalTarget, IntoTarget, NewRow,
-        Related, add_many, assert_foreign_key, assert_foreign_key_field, assert_key_type, count, create_belongs_to,
-        create_for, create_has_one, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to,
+        Association, AssociationKind, AssociationMeta, AssociationStatements, HasField, IntoOptionalTarget, IntoTarget,
+        NewRow, Related, add_many, assert_foreign_key, assert_key_type, count, create_belongs_to, create_for,
+        create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to,
         set_has_one, set_many,
     };
     pub use orm_core::create::Builder;

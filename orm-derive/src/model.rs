@@ -294,12 +294,15 @@ impl Association {
                 } else {
                     (alias_text.clone(), cruet::to_plural(&alias_text))
                 };
-                validate::alias(alias, errors);
+                if !validate::alias(alias, errors) {
+                    return None;
+                }
                 (singular, plural, true, alias.span())
             }
             Some(AliasAttr::Forms { singular, plural }) => {
-                validate::alias(singular, errors);
-                validate::alias(plural, errors);
+                if !(validate::alias(singular, errors) & validate::alias(plural, errors)) {
+                    return None;
+                }
                 (singular.to_string(), plural.to_string(), true, singular.span())
             }
         };

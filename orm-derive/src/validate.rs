@@ -162,7 +162,7 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
 }
 
 /// An alias becomes part of method names, so it must be a snake_case identifier.
-pub fn alias(alias: &SpannedValue<String>, errors: &mut Errors) {
+pub fn alias(alias: &SpannedValue<String>, errors: &mut Errors) -> bool {
     let valid = alias.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && alias.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && syn::parse_str::<syn::Ident>(alias).is_ok();
@@ -181,6 +181,7 @@ pub fn alias(alias: &SpannedValue<String>, errors: &mut Errors) {
             .with_span(&alias.span()),
         );
     }
+    valid
 }
 
 /// Checks across associations and fields: duplicate aliases, the same target twice without an

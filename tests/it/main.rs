@@ -1,8 +1,11 @@
 //! Integration tests. Every test body runs on SQLite and on PostgreSQL (see `support`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+// Clippy reads `#[belongs_to(B)]` and `#[belongs_to(B, as = "x")]` as one attribute repeated.
+#![allow(clippy::duplicated_attributes)]
 
 mod support;
 
+mod association_schema;
 mod associations;
 mod crud;
 mod errors;

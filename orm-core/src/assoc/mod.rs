@@ -11,5 +11,5 @@ pub use many::{Related, add_many, count, create_for, get_many, has_all, remove_m
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{
-    IntoOptionalTarget, IntoTarget, NewRow, assert_foreign_key, assert_foreign_key_field, assert_key_type,
+    HasField, IntoOptionalTarget, IntoTarget, NewRow, assert_foreign_key, assert_key_type, field_name_hash,
 };

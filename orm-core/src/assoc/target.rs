@@ -10,7 +10,7 @@ use crate::value::Value;
     label = "expected a `{M}`, a `&{M}` or its primary key",
     note = "accessors take an instance (`&row`) or a bare primary key (`42`)"
 )]
-pub trait IntoTarget<M: Model>: Send {
+pub trait IntoTarget<M>: Send {
     /// The value of `field` (the primary key when `None`) that identifies the row. A bare key
     /// is that value itself.
     fn target_value(self, field: Option<&str>) -> Result<Value>;
@@ -49,7 +49,7 @@ impl<M: Model> IntoTarget<M> for M {
     label = "expected a `&{M}`, its primary key, or `None`",
     note = "singular setters take an instance (`&row`), a bare primary key (`42`), or `None` to unlink"
 )]
-pub trait IntoOptionalTarget<M: Model>: Send {
+pub trait IntoOptionalTarget<M>: Send {
     /// The identifying value, or `None` to unlink.
     fn optional_target_value(self, field: Option<&str>) -> Result<Option<Value>>;
 }
@@ -80,7 +80,7 @@ impl<M: Model> IntoOptionalTarget<M> for Option<&M> {
     label = "expected `{M}::build()…` or a `{M}` value",
     note = "build the row with `{M}::build()` and its setters"
 )]
-pub trait NewRow<M: Model>: Send {
+pub trait NewRow<M>: Send {
     /// The row's values.
     fn into_builder(self) -> Builder<M>;
 }
@@ -101,8 +101,30 @@ impl<M: Model> NewRow<M> for M {
 pub fn assert_foreign_key<T: Model, F: crate::value::ForeignKeyOf<T::Key>>() {}
 
 /// Compile-time check used by generated code: a field of type `F` can hold a key of type `K`.
-pub fn assert_key_type<F: crate::value::ForeignKeyOf<K>, K>(_key: std::marker::PhantomData<K>) {}
+pub fn assert_key_type<F: crate::value::ForeignKeyOf<K>, K>() {}
 
-/// Compile-time check used by generated code: the foreign-key field (of type `F`) on the
-/// target can hold the source's key of type `K`.
-pub fn assert_foreign_key_field<K, F: crate::value::ForeignKeyOf<K>>(_field: std::marker::PhantomData<F>) {}
+/// Implemented by `#[derive(Model)]` for each field, keyed by a hash of the field's name, so
+/// that another model's derive can prove at compile time that a key field exists here and has
+/// the right type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no field with the name this association gives",
+    label = "no such field on `{Self}`",
+    note = "has_one and has_many keep the foreign key on the target model, and `target_key` names a field of the target: add the field to `{Self}`, or name an existing field"
+)]
+pub trait HasField<const NAME_HASH: u64> {
+    /// The field's type.
+    type Type;
+}
+
+/// The hash `#[derive(Model)]` uses for [`HasField`] (64-bit FNV-1a of the field name).
+pub const fn field_name_hash(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}

@@ -59,14 +59,23 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
 /// Handles, accessors and checks of every association.
 pub fn expand(model: &Model) -> TokenStream {
     let ident = &model.ident;
-    let items = model.associations.iter().enumerate().map(|(i, a)| accessors(model, i, a));
+    // One impl block per association, bounded on the target being a model: a target that is
+    // not a model is then one error at its token, not one per accessor.
+    let items = model.associations.iter().enumerate().map(|(i, a)| {
+        let accessors = accessors(model, i, a);
+        let target = &a.target;
+        let bound = quote_spanned!(a.target_span()=> #target: ::orm::__private::Model);
+        quote! {
+            #[automatically_derived]
+            #[allow(dead_code)]
+            impl #ident where #bound {
+                #accessors
+            }
+        }
+    });
     let checks = model.associations.iter().map(|a| checks(model, a));
     quote! {
-        #[automatically_derived]
-        #[allow(dead_code)]
-        impl #ident {
-            #(#items)*
-        }
+        #(#items)*
 
         const _: () = {
             #[allow(dead_code, clippy::no_effect_underscore_binding)]
@@ -267,6 +276,13 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
 fn checks(model: &Model, association: &Association) -> TokenStream {
     let target = &association.target;
     let span = association.foreign_key_span;
+    // The target is re-spanned onto the option's value, so that a missing field is reported
+    // on the name the user wrote.
+    let field_type = |name: &str, span| {
+        let hash = crate::expand::field_hash(name);
+        let target = respan(quote!(#target), span);
+        quote_spanned!(span=> <#target as ::orm::__private::HasField<#hash>>::Type)
+    };
     match association.kind {
         Kind::BelongsTo => {
             let Some(field) = model.field(&association.foreign_key) else { return quote!() };
@@ -274,12 +290,12 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
             let ty = quote_spanned!(span=> #ty);
             match &association.target_key {
                 None => quote_spanned! {span=>
-                    let _ = ::orm::__private::assert_foreign_key::<#target, #ty>;
+                    ::orm::__private::assert_foreign_key::<#target, #ty>();
                 },
                 Some(key) => {
-                    let field_fn = format_ident!("__orm_field_{}", key, span = association.target_key_span);
+                    let key_ty = field_type(key, association.target_key_span);
                     quote_spanned! {span=>
-                        let _ = || ::orm::__private::assert_key_type::<#ty, _>(#target::#field_fn());
+                        ::orm::__private::assert_key_type::<#ty, #key_ty>();
                     }
                 }
             }
@@ -287,10 +303,27 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
         Kind::HasOne | Kind::HasMany => {
             let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
             let key_ty = &key.ty;
-            let field_fn = format_ident!("__orm_field_{}", association.foreign_key, span = span);
+            let fk_ty = field_type(&association.foreign_key, span);
             quote_spanned! {span=>
-                let _ = || ::orm::__private::assert_foreign_key_field::<#key_ty, _>(#target::#field_fn());
+                ::orm::__private::assert_key_type::<#fk_ty, #key_ty>();
             }
         }
     }
+}
+
+/// Gives every token of `tokens` the span `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let proc_macro2::TokenTree::Group(group) = &token {
+                let mut inner = proc_macro2::Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = proc_macro2::TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
 }

@@ -33,3 +33,14 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
         #associations
     }
 }
+
+/// The hash under which a field is known to other models' checks; the same function as
+/// `orm_core::assoc::field_name_hash`.
+pub fn field_hash(name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}

@@ -168,30 +168,21 @@ fn key_targets(model: &Model) -> TokenStream {
     quote!(#(#impls)*)
 }
 
-/// One hidden marker function per field, so that another model's derive can prove at compile
-/// time that a foreign-key field exists here and has the right type.
+/// One `HasField` impl per field, so that another model's derive can prove at compile time
+/// that a key field exists here and has the right type.
 fn field_markers(model: &Model) -> TokenStream {
     let ident = &model.ident;
-    let vis = &model.vis;
-    let markers = model.fields.iter().map(|f| {
+    let impls = model.fields.iter().map(|f| {
         let ty = &f.ty;
-        let marker = quote::format_ident!("__orm_field_{}", f.name());
+        let hash = crate::expand::field_hash(&f.name());
         quote! {
-            #[doc(hidden)]
-            #[allow(non_snake_case)]
-            #[must_use]
-            #vis fn #marker() -> ::core::marker::PhantomData<#ty> {
-                ::core::marker::PhantomData
+            #[automatically_derived]
+            impl ::orm::__private::HasField<#hash> for #ident {
+                type Type = #ty;
             }
         }
     });
-    quote! {
-        #[automatically_derived]
-        #[allow(dead_code)]
-        impl #ident {
-            #(#markers)*
-        }
-    }
+    quote!(#(#impls)*)
 }
 
 fn column_meta(field: &Field) -> TokenStream {
