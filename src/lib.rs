@@ -62,6 +62,9 @@ pub mod __private {
         create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to,
         set_has_one, set_many,
     };
+    pub use orm_core::assoc::{
+        LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
+    };
     pub use orm_core::create::Builder;
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::Statement;

@@ -41,6 +41,11 @@ impl<M: Model> Builder<M> {
         Builder { values, _marker: PhantomData }
     }
 
+    /// The values set so far, by field position (`None`: unset).
+    pub fn into_values(self) -> Vec<Option<Value>> {
+        self.values
+    }
+
     /// Sets a field by its Rust name; unknown names are ignored.
     pub fn set_field(&mut self, field: &str, value: Value) {
         if let Some(index) = M::meta().field_index(field) {
@@ -64,6 +69,7 @@ impl<M: Model> Builder<M> {
             let value = match value {
                 Some(value) => value,
                 None if column.created_at || column.updated_at => now_value(column.sql_type)?,
+                None if column.default.is_some() => column.default.map_or(Value::Bool(None), |default| default()),
                 None if column.generated || column.nullable => continue,
                 None => return Err(Error::MissingField { model: meta.name, field: column.field }),
             };

@@ -57,6 +57,8 @@ pub struct ColumnMeta {
     pub created_at: bool,
     /// Whether the ORM fills it with the time of the last write.
     pub updated_at: bool,
+    /// The value the ORM inserts when the field is left unset (`#[model(default = …)]`).
+    pub default: Option<fn() -> crate::value::Value>,
 }
 
 /// A foreign-key constraint from one column to a column of another (or the same) model.

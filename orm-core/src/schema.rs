@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::assoc::AssociationMeta;
+use crate::assoc::{AssociationKind, AssociationMeta};
 use crate::db::{Atomic, Db, Executor};
 use crate::dialect::{Dialect, ReferentialAction};
 use crate::error::{Error, Result};
@@ -103,6 +103,9 @@ impl Schema {
             }
             for association in (meta.associations)() {
                 all.add_meta(association.target_meta());
+                if let Some(through) = association.through_model {
+                    all.add_meta(through());
+                }
             }
             i += 1;
         }
@@ -115,7 +118,11 @@ impl Schema {
         let models = self.closure();
         let mut tables: Vec<Table> = models.iter().map(|m| table_of(m)).collect();
         for association in models.iter().flat_map(|m| (m.associations)()) {
-            add_association_key(&mut tables, association);
+            if association.kind == AssociationKind::BelongsToMany {
+                add_join_table(&mut tables, association);
+            } else {
+                add_association_key(&mut tables, association);
+            }
         }
         let order = dependency_order(&tables)?;
         let mut slots: Vec<Option<Table>> = tables.into_iter().map(Some).collect();
@@ -215,6 +222,71 @@ fn add_association_key(tables: &mut [Table], association: &AssociationMeta) {
         on_update: association.on_update.unwrap_or(ReferentialAction::Cascade),
         constraint: association.constraints,
     });
+}
+
+/// Adds (or completes) the join table of a belongs_to_many association: both key columns NOT
+/// NULL, both foreign keys `ON DELETE CASCADE ON UPDATE CASCADE`, and the pair unique: the
+/// primary key of a table the ORM manages, a named unique constraint on a join model (which has
+/// a key of its own). Declared from both sides, the table is described once.
+fn add_join_table(tables: &mut Vec<Table>, association: &AssociationMeta) {
+    let name = association.join_table();
+    let (source_column, source_type) = association.join_source_column();
+    let (target_column, target_type) = association.join_target_column();
+    let position = match tables.iter().position(|t| t.name == name) {
+        Some(position) => position,
+        None => {
+            tables.push(Table {
+                name: name.to_owned(),
+                columns: Vec::new(),
+                composite_key: Vec::new(),
+                unique: Vec::new(),
+                foreign_keys: Vec::new(),
+            });
+            tables.len() - 1
+        }
+    };
+    let table = &mut tables[position];
+    for (column, sql_type) in [(source_column, source_type), (target_column, target_type)] {
+        if !table.columns.iter().any(|c| c.name == column) {
+            table.columns.push(TableColumn {
+                name: column.to_owned(),
+                sql_type,
+                nullable: false,
+                primary_key: false,
+                generated: false,
+                unique: false,
+            });
+        }
+    }
+    let pair = [source_column.to_owned(), target_column.to_owned()];
+    let same_pair = |columns: &[String]| columns.len() == 2 && pair.iter().all(|c| columns.contains(c));
+    if association.through_model.is_none() {
+        if table.composite_key.is_empty() {
+            table.composite_key = pair.to_vec();
+        }
+    } else if !same_pair(&table.composite_key) && !table.unique.iter().any(|(_, columns)| same_pair(columns)) {
+        let name = association
+            .unique_key
+            .map_or_else(|| format!("{name}_{source_column}_{target_column}_unique"), str::to_owned);
+        table.unique.push((name, pair.to_vec()));
+    }
+    let keys = [
+        (source_column, association.source_meta().table, association.source_key_column().name),
+        (target_column, association.target_meta().table, association.target_key_column().name),
+    ];
+    for (column, target_table, target_column) in keys {
+        if table.foreign_keys.iter().any(|fk| fk.column == column) {
+            continue;
+        }
+        table.foreign_keys.push(ForeignKey {
+            column: column.to_owned(),
+            target_table: target_table.to_owned(),
+            target_column: target_column.to_owned(),
+            on_delete: association.on_delete.unwrap_or(ReferentialAction::Cascade),
+            on_update: association.on_update.unwrap_or(ReferentialAction::Cascade),
+            constraint: association.constraints,
+        });
+    }
 }
 
 /// Sequelize's default: `SET NULL`, which a NOT NULL column cannot take, so `CASCADE` there.

@@ -12,6 +12,7 @@ pub enum Kind {
     BelongsTo,
     HasOne,
     HasMany,
+    BelongsToMany,
 }
 
 impl Kind {
@@ -20,11 +21,12 @@ impl Kind {
             Kind::BelongsTo => "belongs_to",
             Kind::HasOne => "has_one",
             Kind::HasMany => "has_many",
+            Kind::BelongsToMany => "belongs_to_many",
         }
     }
 
     pub fn is_plural(self) -> bool {
-        matches!(self, Kind::HasMany)
+        matches!(self, Kind::HasMany | Kind::BelongsToMany)
     }
 }
 
@@ -44,6 +46,7 @@ fn parse_one(attr: &syn::Attribute) -> darling::Result<Option<ParsedAssoc>> {
         Some("belongs_to") => Kind::BelongsTo,
         Some("has_one") => Kind::HasOne,
         Some("has_many") => Kind::HasMany,
+        Some("belongs_to_many") => Kind::BelongsToMany,
         _ => return Ok(None),
     };
     let usage = format!("write `#[{}(Target, option = \"value\", …)]`", kind.attribute());
@@ -67,5 +70,11 @@ fn parse_one(attr: &syn::Attribute) -> darling::Result<Option<ParsedAssoc>> {
         }
     };
     let options = AssocAttr::from_list(rest)?;
+    if kind == Kind::BelongsToMany && options.through.is_none() {
+        return Err(darling::Error::custom(
+            "`through` is required for belongs_to_many (as in Sequelize): name a join table the ORM manages with `through = \"user_projects\"`, or a join model with `through = UserProject`",
+        )
+        .with_span(attr.path()));
+    }
     Ok(Some(ParsedAssoc { kind, target, options }))
 }

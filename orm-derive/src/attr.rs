@@ -50,6 +50,9 @@ pub struct FieldAttr {
     pub updated_at: Flag,
     /// `unique`
     pub unique: Flag,
+    /// `default = false`: the value inserted when the field is left unset
+    #[darling(default)]
+    pub default: Option<syn::Lit>,
     /// `references(model = Company, key = "id", on_delete = "cascade")`
     #[darling(default)]
     pub references: Option<SpannedValue<ReferencesAttr>>,
@@ -89,6 +92,47 @@ pub struct AssocAttr {
     pub on_update: Option<SpannedValue<String>>,
     #[darling(default)]
     pub constraints: Option<SpannedValue<bool>>,
+    /// `through = "user_projects"` or `through = UserProject` (belongs_to_many)
+    #[darling(default)]
+    pub through: Option<ThroughAttr>,
+    #[darling(default)]
+    pub other_key: Option<SpannedValue<String>>,
+    #[darling(default)]
+    pub unique_key: Option<SpannedValue<String>>,
+}
+
+/// The join of a belongs_to_many: a table the ORM manages, or a join model.
+#[derive(Debug, Clone)]
+pub enum ThroughAttr {
+    Table(SpannedValue<String>),
+    Model(syn::Path),
+}
+
+impl ThroughAttr {
+    pub fn span(&self) -> proc_macro2::Span {
+        match self {
+            ThroughAttr::Table(table) => table.span(),
+            ThroughAttr::Model(path) => syn::spanned::Spanned::span(path),
+        }
+    }
+}
+
+impl FromMeta for ThroughAttr {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        match item {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                ..
+            }) => Ok(ThroughAttr::Table(SpannedValue::new(text.value(), text.span()))),
+            syn::Meta::NameValue(syn::MetaNameValue { value: syn::Expr::Path(path), .. }) => {
+                Ok(ThroughAttr::Model(path.path.clone()))
+            }
+            _ => Err(darling::Error::custom(
+                "`through` takes a table name (`through = \"user_projects\"`) or a join model (`through = UserProject`)",
+            )
+            .with_span(item)),
+        }
+    }
 }
 
 /// An alias: one string (the form the kind uses, the other inflected) or both forms.

@@ -6,7 +6,7 @@ use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUppe
 use proc_macro2::Span;
 
 use crate::assoc::{Kind, ParsedAssoc};
-use crate::attr::{AliasAttr, FieldAttr, ModelAttr, ReferencesAttr};
+use crate::attr::{AliasAttr, FieldAttr, ModelAttr, ReferencesAttr, ThroughAttr};
 use crate::validate;
 
 pub struct Model {
@@ -18,6 +18,7 @@ pub struct Model {
     pub fields: Vec<Field>,
     pub primary_key: usize,
     pub associations: Vec<Association>,
+    pub rename_all: Option<String>,
 }
 
 /// One association with every default resolved.
@@ -42,6 +43,12 @@ pub struct Association {
     pub on_delete: Option<Action>,
     pub on_update: Option<Action>,
     pub constraints: bool,
+    /// belongs_to_many: the join.
+    pub through: Option<ThroughAttr>,
+    /// belongs_to_many: the join column (field of a join model) holding the target's key.
+    pub other_key: Option<String>,
+    pub other_key_span: Span,
+    pub unique_key: Option<String>,
 }
 
 impl Association {
@@ -57,7 +64,7 @@ impl Association {
             Kind::BelongsTo | Kind::HasOne => {
                 vec![("get", format!("get_{s}")), ("set", format!("set_{s}")), ("create", format!("create_{s}"))]
             }
-            Kind::HasMany => vec![
+            Kind::HasMany | Kind::BelongsToMany => vec![
                 ("get", format!("get_{p}")),
                 ("count", format!("count_{p}")),
                 ("has", format!("has_{s}")),
@@ -89,6 +96,7 @@ pub struct Field {
     pub created_at: bool,
     pub updated_at: bool,
     pub unique: bool,
+    pub default: Option<syn::Lit>,
     pub references: Option<Reference>,
 }
 
@@ -183,6 +191,7 @@ impl Model {
             fields,
             primary_key,
             associations: Vec::new(),
+            rename_all: rename,
         };
         model.associations = parsed.into_iter().filter_map(|p| Association::resolve(&model, p, errors)).collect();
         validate::associations(&model, errors);
@@ -191,6 +200,15 @@ impl Model {
 
     pub fn primary_key(&self) -> &Field {
         &self.fields[self.primary_key]
+    }
+
+    /// A default join column name: renamed like this model's columns when the join table is
+    /// managed by the ORM (a join model names its own columns).
+    fn join_column(&self, name: &str, through: &Option<ThroughAttr>) -> String {
+        match (through, &self.rename_all) {
+            (Some(ThroughAttr::Table(_)), Some(rule)) => rename_field(name, rule),
+            _ => name.to_owned(),
+        }
     }
 
     pub fn field(&self, name: &str) -> Option<&Field> {
@@ -223,6 +241,7 @@ impl Field {
             created_at: attr.created_at.is_present(),
             updated_at: attr.updated_at.is_present(),
             unique: attr.unique.is_present(),
+            default: attr.default,
             references,
         })
     }
@@ -308,7 +327,7 @@ impl Association {
         };
         let source_key = match kind {
             Kind::BelongsTo => None,
-            Kind::HasOne | Kind::HasMany => {
+            Kind::HasOne | Kind::HasMany | Kind::BelongsToMany => {
                 Some(options.source_key.as_ref().map_or_else(|| model.primary_key().name(), |k| k.to_string()))
             }
         };
@@ -326,8 +345,22 @@ impl Association {
                 let prefix = if is_aliased { &singular } else { &model.singular };
                 format!("{prefix}_{}", source_key.as_deref().unwrap_or("id"))
             }
-            (None, Kind::HasMany) => format!("{}_{}", model.singular, source_key.as_deref().unwrap_or("id")),
+            (None, Kind::HasMany | Kind::BelongsToMany) => model.join_column(
+                &format!("{}_{}", model.singular, source_key.as_deref().unwrap_or("id")),
+                &options.through,
+            ),
         };
+        // Sequelize: `{target}{TargetKey}`, or `{singular alias}{TargetKey}` when the target is
+        // the source itself (`User.belongsToMany(User, { as: 'friends' })` → `friendId`).
+        let is_self = target.is_ident("Self") || target.is_ident(&model.ident);
+        let other_key = (kind == Kind::BelongsToMany).then(|| match &options.other_key {
+            Some(key) => key.to_string(),
+            None => {
+                let prefix = if is_self { &singular } else { &target_singular };
+                model.join_column(&format!("{prefix}_{}", target_key.as_deref().unwrap_or("id")), &options.through)
+            }
+        });
+        let other_key_span = options.other_key.as_ref().map_or(target_span, |k| k.span());
         let foreign_key_span = options.foreign_key.as_ref().map_or(target_span, |k| k.span());
         let on_delete = options.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
         let on_update = options.on_update.as_ref().and_then(|a| parse_action(a, "on_update", errors));
@@ -347,6 +380,10 @@ impl Association {
             on_delete,
             on_update,
             constraints: options.constraints.as_ref().is_none_or(|c| **c),
+            through: options.through.clone(),
+            other_key,
+            other_key_span,
+            unique_key: options.unique_key.as_ref().map(|k| k.to_string()),
         })
     }
 }

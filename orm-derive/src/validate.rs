@@ -151,6 +151,21 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
             .with_span(&key.span()),
         );
     }
+    if kind != Kind::BelongsToMany {
+        let extra = [
+            options.through.as_ref().map(|t| ("through", t.span())),
+            options.other_key.as_ref().map(|k| ("other_key", k.span())),
+            options.unique_key.as_ref().map(|k| ("unique_key", k.span())),
+        ];
+        for (option, span) in extra.into_iter().flatten() {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{option}` applies to `belongs_to_many` only; `{name}` keeps its key in one of the two tables"
+                ))
+                .with_span(&span),
+            );
+        }
+    }
     if let (Some(key), Kind::BelongsTo) = (&options.source_key, kind) {
         errors.push(
             darling::Error::custom(
@@ -265,7 +280,7 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
                     );
                 }
             }
-            Kind::HasOne | Kind::HasMany => {
+            Kind::HasOne | Kind::HasMany | Kind::BelongsToMany => {
                 if let Some(key) = &association.source_key
                     && model.field(key).is_none()
                 {

@@ -48,6 +48,14 @@ pub struct AssociationMeta {
     pub on_update: Option<ReferentialAction>,
     /// Whether a foreign-key constraint is created.
     pub constraints: bool,
+    /// belongs_to_many: the join table managed by the ORM (`through = "user_projects"`).
+    pub through_table: Option<&'static str>,
+    /// belongs_to_many: the join model (`through = UserProject`).
+    pub through_model: Option<fn() -> &'static ModelMeta>,
+    /// belongs_to_many: the join column (field of a join model) holding the target's key.
+    pub other_key: Option<&'static str>,
+    /// belongs_to_many: the name of the unique constraint over the two join columns.
+    pub unique_key: Option<&'static str>,
     /// The generated accessor methods: (role, method name), e.g. `("add", "add_worker")`.
     pub accessors: &'static [(&'static str, &'static str)],
     /// Statement texts of this association, built once per backend.
@@ -92,6 +100,12 @@ impl AssociationMeta {
         model.column_by_field(self.foreign_key).unwrap_or(model.primary_key_column())
     }
 
+    /// The source column the key points at (has_one, has_many, belongs_to_many).
+    pub fn source_key_column(&self) -> &'static ColumnMeta {
+        let source = self.source_meta();
+        self.source_key.and_then(|f| source.column_by_field(f)).unwrap_or(source.primary_key_column())
+    }
+
     /// The column the foreign key points at.
     pub fn referenced_column(&self) -> &'static ColumnMeta {
         let model = self.key_model();
@@ -100,6 +114,40 @@ impl AssociationMeta {
             _ => self.source_key,
         };
         field.and_then(|f| model.column_by_field(f)).unwrap_or(model.primary_key_column())
+    }
+
+    /// belongs_to_many: the join table's name.
+    pub fn join_table(&self) -> &'static str {
+        match (self.through_model, self.through_table) {
+            (Some(model), _) => model().table,
+            (None, Some(table)) => table,
+            (None, None) => self.target_meta().table,
+        }
+    }
+
+    /// belongs_to_many: the join column holding the source's key, and its type.
+    pub fn join_source_column(&self) -> (&'static str, crate::value::SqlType) {
+        let ty = self.referenced_column().sql_type;
+        (self.join_column(self.foreign_key), ty)
+    }
+
+    /// belongs_to_many: the join column holding the target's key, and its type.
+    pub fn join_target_column(&self) -> (&'static str, crate::value::SqlType) {
+        let ty = self.target_key_column().sql_type;
+        (self.join_column(self.other_key.unwrap_or(self.foreign_key)), ty)
+    }
+
+    /// The target column the join table (or belongs_to's key) points at.
+    pub fn target_key_column(&self) -> &'static ColumnMeta {
+        let target = self.target_meta();
+        self.target_key.and_then(|f| target.column_by_field(f)).unwrap_or(target.primary_key_column())
+    }
+
+    fn join_column(&self, field: &'static str) -> &'static str {
+        match self.through_model {
+            Some(model) => model().column_by_field(field).map_or(field, |c| c.name),
+            None => field,
+        }
     }
 
     /// `Source.alias`, for messages.

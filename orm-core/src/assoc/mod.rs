@@ -2,12 +2,16 @@
 //! generated accessors, and the generic accessor implementations they forward to.
 
 mod many;
+mod many_to_many;
 mod meta;
 mod single;
 mod target;
 mod write;
 
 pub use many::{Related, add_many, count, create_for, get_many, has_all, remove_many, set_many};
+pub use many_to_many::{
+    LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
+};
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{

@@ -6,6 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::assoc::Kind;
+use crate::attr::ThroughAttr;
 use crate::expand::model::action;
 use crate::model::{Association, Model};
 
@@ -21,6 +22,18 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
         Kind::BelongsTo => quote!(BelongsTo),
         Kind::HasOne => quote!(HasOne),
         Kind::HasMany => quote!(HasMany),
+        Kind::BelongsToMany => quote!(BelongsToMany),
+    };
+    let (through_table, through_model) = match &association.through {
+        Some(ThroughAttr::Table(table)) => {
+            let table = table.as_str();
+            (quote!(::orm::__private::Option::Some(#table)), quote!(::orm::__private::Option::None))
+        }
+        Some(ThroughAttr::Model(path)) => {
+            let meta = quote_spanned!(syn::spanned::Spanned::span(path)=> <#path as ::orm::__private::Model>::meta);
+            (quote!(::orm::__private::Option::None), quote!(::orm::__private::Option::Some(#meta)))
+        }
+        None => (quote!(::orm::__private::Option::None), quote!(::orm::__private::Option::None)),
     };
     let (singular, plural) = (&association.singular, &association.plural);
     let is_aliased = association.is_aliased;
@@ -30,6 +43,8 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
         None => quote!(::orm::__private::Option::None),
     };
     let source_key = option(&association.source_key);
+    let other_key = option(&association.other_key);
+    let unique_key = option(&association.unique_key);
     let target_key = option(&association.target_key);
     let on_delete = action(association.on_delete);
     let on_update = action(association.on_update);
@@ -50,6 +65,10 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             on_delete: #on_delete,
             on_update: #on_update,
             constraints: #constraints,
+            through_table: #through_table,
+            through_model: #through_model,
+            other_key: #other_key,
+            unique_key: #unique_key,
             accessors: &[#(#accessors),*],
             statements: ::orm::__private::AssociationStatements::new(),
         }
@@ -150,6 +169,7 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                 }
             });
         }
+        Kind::BelongsToMany => items.push(many_to_many_accessors(model, association, &meta, &name)),
         Kind::HasMany => {
             let (get, count, has, has_all) = (name("get"), name("count"), name("has"), name("has_all"));
             let (set, add, add_many) = (name("set"), name("add"), name("add_many"));
@@ -308,6 +328,28 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
                 ::orm::__private::assert_key_type::<#fk_ty, #key_ty>();
             }
         }
+        Kind::BelongsToMany => {
+            // Only a join model has fields to check; a join table is built from the keys.
+            let Some(ThroughAttr::Model(through)) = &association.through else { return quote!() };
+            let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
+            let key_ty = &key.ty;
+            let join_field = |name: &str, span| {
+                let hash = crate::expand::field_hash(name);
+                let through = respan(quote!(#through), span);
+                quote_spanned!(span=> <#through as ::orm::__private::HasField<#hash>>::Type)
+            };
+            let source_ty = join_field(&association.foreign_key, span);
+            let other_span = association.other_key_span;
+            let other_ty = join_field(association.other_key.as_deref().unwrap_or_default(), other_span);
+            let target_key_ty = match &association.target_key {
+                None => quote_spanned!(other_span=> <#target as ::orm::__private::Model>::Key),
+                Some(key) => field_type(key, association.target_key_span),
+            };
+            quote_spanned! {span=>
+                ::orm::__private::assert_key_type::<#source_ty, #key_ty>();
+                ::orm::__private::assert_key_type::<#other_ty, #target_key_ty>();
+            }
+        }
     }
 }
 
@@ -326,4 +368,128 @@ fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
             token
         })
         .collect()
+}
+
+/// The accessors of a belongs_to_many: as has_many's, with join rows on results and
+/// join-row values on writes (`.through(…)`, `.through_for(…)`).
+fn many_to_many_accessors(
+    model: &Model,
+    association: &Association,
+    meta: &TokenStream,
+    name: &dyn Fn(&str) -> Option<proc_macro2::Ident>,
+) -> TokenStream {
+    let vis = &model.vis;
+    let ident = &model.ident;
+    let target = &association.target;
+    let target_name = association.target_name();
+    let join = match &association.through {
+        Some(ThroughAttr::Model(path)) => quote!(#path),
+        _ => quote!(()),
+    };
+    let doc = |text: String| quote!(#[doc = #text]);
+    let (get, count, has, has_all) = (name("get"), name("count"), name("has"), name("has_all"));
+    let (set, add, add_many) = (name("set"), name("add"), name("add_many"));
+    let (remove, remove_many, create) = (name("remove"), name("remove_many"), name("create"));
+    let get_doc = doc(format!(
+        "The linked `{target_name}` rows (with their join rows when there is a join model); narrow with `filter`, `through_filter`, `order_by`, `limit`, `offset` before `.await`."
+    ));
+    let count_doc = doc(format!("Counts the linked `{target_name}` rows."));
+    let has_doc = doc(format!("Whether this `{target_name}` (an instance or a bare key) is linked."));
+    let has_all_doc = doc(format!("Whether every one of these `{target_name}` rows is linked (false for none)."));
+    let set_doc = doc(format!(
+        "Links exactly these `{target_name}` rows and unlinks the others, in one transaction; join-row values with `.through(…)` and `.through_for(…)`."
+    ));
+    let add_doc = doc(format!("Links this `{target_name}`; join-row values with `.through(…)`."));
+    let add_many_doc = doc(format!(
+        "Links these `{target_name}` rows, leaving the others; join-row values with `.through(…)` and `.through_for(…)`."
+    ));
+    let remove_doc = doc(format!("Unlinks this `{target_name}` (deletes the join row)."));
+    let remove_many_doc = doc(format!("Unlinks these `{target_name}` rows, in one transaction."));
+    let create_doc = doc(format!("Creates a `{target_name}` and links it, in one transaction."));
+    let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + Send);
+    let (unit, boolean, count_ty, created) =
+        (future(quote!(())), future(quote!(bool)), future(quote!(i64)), future(quote!(#target)));
+    quote! {
+        #get_doc
+        #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> ::orm::__private::Linked<'e, #target, #join> {
+            ::orm::__private::get_linked::<#ident, #target, #join>(db, #meta, self)
+        }
+
+        #count_doc
+        #vis fn #count<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #count_ty {
+            ::orm::__private::count_linked::<#ident>(db, #meta, self)
+        }
+
+        #has_doc
+        #vis fn #has<'e>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            target: impl ::orm::__private::IntoTarget<#target>,
+        ) -> #boolean {
+            ::orm::__private::has_linked::<#ident, #target, _>(db, #meta, self, [target])
+        }
+
+        #has_all_doc
+        #vis fn #has_all<'e, I: ::orm::__private::IntoTarget<#target>>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            targets: impl ::core::iter::IntoIterator<Item = I>,
+        ) -> #boolean {
+            ::orm::__private::has_linked::<#ident, #target, I>(db, #meta, self, targets)
+        }
+
+        #set_doc
+        #vis fn #set<'e, I: ::orm::__private::IntoTarget<#target>>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            targets: impl ::core::iter::IntoIterator<Item = I>,
+        ) -> ::orm::__private::LinkWrite<'e, #target, #join> {
+            ::orm::__private::set_linked::<#ident, #target, #join, I>(db, #meta, self, targets)
+        }
+
+        #add_doc
+        #vis fn #add<'e>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            target: impl ::orm::__private::IntoTarget<#target>,
+        ) -> ::orm::__private::LinkWrite<'e, #target, #join> {
+            ::orm::__private::add_linked::<#ident, #target, #join, _>(db, #meta, self, [target])
+        }
+
+        #add_many_doc
+        #vis fn #add_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            targets: impl ::core::iter::IntoIterator<Item = I>,
+        ) -> ::orm::__private::LinkWrite<'e, #target, #join> {
+            ::orm::__private::add_linked::<#ident, #target, #join, I>(db, #meta, self, targets)
+        }
+
+        #remove_doc
+        #vis fn #remove<'e>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            target: impl ::orm::__private::IntoTarget<#target>,
+        ) -> #unit {
+            ::orm::__private::remove_linked::<#ident, #target, _>(db, #meta, self, [target])
+        }
+
+        #remove_many_doc
+        #vis fn #remove_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            targets: impl ::core::iter::IntoIterator<Item = I>,
+        ) -> #unit {
+            ::orm::__private::remove_linked::<#ident, #target, I>(db, #meta, self, targets)
+        }
+
+        #create_doc
+        #vis fn #create<'e>(
+            &self,
+            db: impl ::orm::__private::IntoExecutor<'e>,
+            row: impl ::orm::__private::NewRow<#target>,
+        ) -> #created {
+            ::orm::__private::create_linked::<#ident, #target>(db, #meta, self, row)
+        }
+    }
 }

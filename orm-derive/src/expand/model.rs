@@ -195,6 +195,18 @@ fn column_meta(field: &Field) -> TokenStream {
     let updated_at = field.updated_at;
     let sql_type = quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::SQL_TYPE);
     let nullable = quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::NULLABLE);
+    let default = match &field.default {
+        Some(literal) => {
+            let value = quote_spanned!(literal.span()=> <_ as ::orm::__private::Operand<#ty>>::into_operand(#literal));
+            quote!(::orm::__private::Option::Some({
+                fn default_value() -> ::orm::__private::Value {
+                    #value
+                }
+                default_value
+            }))
+        }
+        None => quote!(::orm::__private::Option::None),
+    };
     quote! {
         ::orm::__private::ColumnMeta {
             field: #name,
@@ -206,6 +218,7 @@ fn column_meta(field: &Field) -> TokenStream {
             unique: #unique,
             created_at: #created_at,
             updated_at: #updated_at,
+            default: #default,
         }
     }
 }

@@ -1,0 +1,653 @@
+//! belongs_to_many accessors. Links live in a join table: one managed by the ORM
+//! (`through = "user_projects"`) or a join model with its own attributes
+//! (`through = UserProject`). Writes compute the difference with the current links and run a
+//! bounded number of batched statements in one transaction; inserts use
+//! `ON CONFLICT DO NOTHING`, so concurrent adds of one pair end with one row.
+
+use std::collections::{HashMap, HashSet};
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+
+use crate::db::{Atomic, Executor, IntoExecutor};
+use crate::driver::BoxFuture;
+use crate::error::{Error, Result};
+use crate::expr::{Expr, Order};
+use crate::meta::ModelMeta;
+use crate::model::{Model, write_columns};
+use crate::sql::SqlBuilder;
+use crate::value::{KeyRepr, Value, decode_value, now_value};
+
+use super::many::source_key_value;
+use super::meta::AssociationMeta;
+use super::target::{IntoTarget, NewRow};
+use super::write::{batches, dedupe, verify_keys};
+
+fn target_keys<T: Model, I: IntoTarget<T>>(
+    association: &AssociationMeta,
+    targets: impl IntoIterator<Item = I>,
+) -> Result<Vec<Value>> {
+    let keys = targets.into_iter().map(|t| t.target_value(association.target_key)).collect::<Result<Vec<_>>>()?;
+    Ok(dedupe(keys))
+}
+
+/// The targets linked through the join table, narrowed before it runs. With a join model each
+/// result carries its join row: `Vec<(Project, UserProject)>`; `targets_only()` drops it
+/// (Sequelize's `joinTableAttributes: []`).
+#[must_use = "a getter does nothing until it is awaited"]
+pub struct Linked<'e, T, J> {
+    executor: Executor<'e>,
+    association: &'static AssociationMeta,
+    key: Result<Value>,
+    filter: Option<Expr<T>>,
+    through_filter: Option<crate::expr::Node>,
+    order: Vec<Order<T>>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    _join: PhantomData<fn() -> J>,
+}
+
+impl<T, J> std::fmt::Debug for Linked<'_, T, J> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Linked").field("association", &self.association.display_name()).finish()
+    }
+}
+
+impl<'e, T: Model, J> Linked<'e, T, J> {
+    /// Keeps the targets matching `condition`.
+    pub fn filter(mut self, condition: Expr<T>) -> Self {
+        self.filter = Some(match self.filter {
+            Some(current) => current.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Orders the targets.
+    pub fn order_by(mut self, order: Order<T>) -> Self {
+        self.order.push(order);
+        self
+    }
+
+    /// Returns at most `count` targets.
+    pub fn limit(mut self, count: u64) -> Self {
+        self.limit = Some(count);
+        self
+    }
+
+    /// Skips the first `count` targets.
+    pub fn offset(mut self, count: u64) -> Self {
+        self.offset = Some(count);
+        self
+    }
+
+    fn retype<K>(self) -> Linked<'e, T, K> {
+        Linked {
+            executor: self.executor,
+            association: self.association,
+            key: self.key,
+            filter: self.filter,
+            through_filter: self.through_filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            _join: PhantomData,
+        }
+    }
+
+    async fn fetch<R: Send>(
+        self,
+        join_model: Option<&'static ModelMeta>,
+        decode: impl Fn(&dyn crate::row::Row) -> Result<R> + Send + Sync,
+    ) -> Result<Vec<R>> {
+        let key = self.key?;
+        if key.is_null() {
+            return Ok(Vec::new());
+        }
+        let association = self.association;
+        let target = T::meta();
+        let join = association.join_table();
+        let (join_source, _) = association.join_source_column();
+        let (join_target, _) = association.join_target_column();
+        let mut executor = self.executor;
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("SELECT ");
+        write_columns(&mut b, target, target.table);
+        if let Some(model) = join_model {
+            b.push(", ");
+            write_columns(&mut b, model, join);
+        }
+        b.push(" FROM ").identifier(target.table).push(" INNER JOIN ").identifier(join).push(" ON ");
+        b.qualified(join, join_target).push(" = ").qualified(target.table, association.target_key_column().name);
+        b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key);
+        if let Some(filter) = self.filter {
+            b.push(" AND ");
+            filter.render(target.table, &mut b);
+        }
+        if let Some(filter) = self.through_filter {
+            b.push(" AND ");
+            filter.render(join, &mut b);
+        }
+        for (i, order) in self.order.iter().enumerate() {
+            b.push(if i == 0 { " ORDER BY " } else { ", " });
+            order.render(target.table, &mut b);
+        }
+        b.limit_offset(self.limit, self.offset);
+        let mut rows = Vec::new();
+        executor
+            .fetch(b.finish(), &mut |row| {
+                rows.push(decode(row)?);
+                Ok(())
+            })
+            .await?;
+        Ok(rows)
+    }
+}
+
+impl<'e, T: Model, J: Model> Linked<'e, T, J> {
+    /// Keeps the targets whose join row matches `condition` (Sequelize's `through.where`).
+    pub fn through_filter(mut self, condition: Expr<J>) -> Self {
+        self.through_filter = Some(match self.through_filter {
+            Some(current) => Expr::<J>::from_node(current).and(condition).node,
+            None => condition.node,
+        });
+        self
+    }
+
+    /// Loads the targets without their join rows.
+    pub fn targets_only(self) -> Linked<'e, T, ()> {
+        self.retype()
+    }
+}
+
+impl<'e, T: Model> IntoFuture for Linked<'e, T, ()> {
+    type Output = Result<Vec<T>>;
+    type IntoFuture = BoxFuture<'e, Result<Vec<T>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.fetch(None, |row| T::decode(row, 0)))
+    }
+}
+
+impl<'e, T: Model, J: Model> IntoFuture for Linked<'e, T, J> {
+    type Output = Result<Vec<(T, J)>>;
+    type IntoFuture = BoxFuture<'e, Result<Vec<(T, J)>>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let offset = T::meta().columns.len();
+        Box::pin(self.fetch(Some(J::meta()), move |row| Ok((T::decode(row, 0)?, J::decode(row, offset)?))))
+    }
+}
+
+/// `get_<plural>` of belongs_to_many.
+pub fn get_linked<'e, S: Model, T: Model, J>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+) -> Linked<'e, T, J> {
+    Linked {
+        executor: db.into_executor(),
+        association,
+        key: source_key_value(association, source),
+        filter: None,
+        through_filter: None,
+        order: Vec::new(),
+        limit: None,
+        offset: None,
+        _join: PhantomData,
+    }
+}
+
+/// `SELECT COUNT(*) FROM join WHERE source = ? [AND target IN (…)]`, summed over key batches.
+async fn count_links(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    key: &Value,
+    targets: Option<Vec<Value>>,
+) -> Result<i64> {
+    let join = association.join_table();
+    let (join_source, _) = association.join_source_column();
+    let (join_target, _) = association.join_target_column();
+    let batches: Vec<Option<Vec<Value>>> = match targets {
+        None => vec![None],
+        Some(keys) => batches(executor.dialect(), keys, 1).into_iter().map(Some).collect(),
+    };
+    let mut total = 0;
+    for batch in batches {
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("SELECT COUNT(*) FROM ").identifier(join).push(" WHERE ").qualified(join, join_source).push(" = ");
+        b.bind(key.clone());
+        if let Some(batch) = batch {
+            b.push(" AND ");
+            b.in_list(join, join_target, batch, false);
+        }
+        executor
+            .fetch(b.finish(), &mut |row| {
+                total += row.get_i64(0)?.unwrap_or(0);
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(total)
+}
+
+/// `count_<plural>` of belongs_to_many.
+pub fn count_linked<'e, S: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+) -> impl Future<Output = Result<i64>> + Send {
+    let key = source_key_value(association, source);
+    let mut executor = db.into_executor();
+    async move {
+        let key = key?;
+        if key.is_null() {
+            return Ok(0);
+        }
+        count_links(&mut executor, association, &key, None).await
+    }
+}
+
+/// `has_<singular>` / `has_<plural>` of belongs_to_many: every given target is linked.
+pub fn has_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> impl Future<Output = Result<bool>> + Send {
+    let key = source_key_value(association, source);
+    let keys = target_keys::<T, I>(association, targets);
+    let mut executor = db.into_executor();
+    async move {
+        let (key, keys) = (key?, keys?);
+        if key.is_null() || keys.is_empty() {
+            return Ok(false);
+        }
+        let wanted = keys.len();
+        let linked = count_links(&mut executor, association, &key, Some(keys)).await?;
+        Ok(usize::try_from(linked).is_ok_and(|n| n == wanted))
+    }
+}
+
+/// Whether a write replaces the links or adds to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Set,
+    Add,
+}
+
+/// A write of links with join-row attributes: `set_<plural>` and `add_<singular|plural>` return
+/// this; `.through(…)` gives values for every join row, `.through_for(target, …)` for one.
+/// Awaiting it runs the write in one transaction.
+#[must_use = "a write does nothing until it is awaited"]
+pub struct LinkWrite<'e, T, J> {
+    executor: Executor<'e>,
+    association: &'static AssociationMeta,
+    mode: Mode,
+    key: Result<Value>,
+    targets: Result<Vec<Value>>,
+    for_all: Vec<Option<Value>>,
+    per_item: Result<Vec<(Value, Vec<Option<Value>>)>>,
+    _marker: PhantomData<fn() -> (T, J)>,
+}
+
+impl<T, J> std::fmt::Debug for LinkWrite<'_, T, J> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LinkWrite").field("association", &self.association.display_name()).finish()
+    }
+}
+
+impl<'e, T: Model, J: Model> LinkWrite<'e, T, J> {
+    /// Join-row values for every linked target (unset fields keep their defaults; fields set
+    /// with `through_for` win).
+    pub fn through(mut self, row: impl NewRow<J>) -> Self {
+        self.for_all = row.into_builder().into_values();
+        self
+    }
+
+    /// Join-row values for one target, over those given to [`LinkWrite::through`].
+    pub fn through_for(mut self, target: impl IntoTarget<T>, row: impl NewRow<J>) -> Self {
+        let key = target.target_value(self.association.target_key);
+        let values = row.into_builder().into_values();
+        self.per_item = self.per_item.and_then(|mut items| {
+            items.push((key?, values));
+            Ok(items)
+        });
+        self
+    }
+}
+
+impl<'e, T: Model, J: Send + 'static> IntoFuture for LinkWrite<'e, T, J> {
+    type Output = Result<()>;
+    type IntoFuture = BoxFuture<'e, Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// Join-row values of one target: every column to insert, and the explicitly given ones (which
+/// also update an existing link).
+struct JoinRow {
+    insert: Vec<(&'static str, Value)>,
+    given: Vec<(&'static str, Value)>,
+}
+
+fn join_row(
+    association: &AssociationMeta,
+    for_all: &[Option<Value>],
+    key: &Value,
+    target: Value,
+    overrides: Option<&Vec<Option<Value>>>,
+) -> Result<JoinRow> {
+    {
+        let (source_column, _) = association.join_source_column();
+        let (target_column, _) = association.join_target_column();
+        let mut insert = vec![(source_column, key.clone()), (target_column, target)];
+        let mut given = Vec::new();
+        if let Some(model) = association.through_model.map(|m| m()) {
+            for (i, column) in model.columns.iter().enumerate() {
+                if column.name == source_column || column.name == target_column {
+                    continue;
+                }
+                let explicit =
+                    overrides.and_then(|o| o.get(i).cloned().flatten()).or_else(|| for_all.get(i).cloned().flatten());
+                let value = match explicit {
+                    Some(value) => {
+                        given.push((column.name, value.clone()));
+                        value
+                    }
+                    None if column.created_at || column.updated_at => now_value(column.sql_type)?,
+                    None if column.default.is_some() => column.default.map_or(Value::Bool(None), |default| default()),
+                    None if column.generated || column.nullable => continue,
+                    None => return Err(Error::MissingField { model: model.name, field: column.field }),
+                };
+                insert.push((column.name, value));
+            }
+        }
+        Ok(JoinRow { insert, given })
+    }
+}
+
+impl<'e, T: Model, J> LinkWrite<'e, T, J> {
+    async fn run(self) -> Result<()> {
+        let LinkWrite { executor, association, mode, key, targets, for_all, per_item, .. } = self;
+        let (key, keys, per_item) = (key?, targets?, per_item?);
+        let overrides: HashMap<KeyRepr, &Vec<Option<Value>>> =
+            per_item.iter().filter_map(|(k, v)| k.key_repr().map(|r| (r, v))).collect();
+        // Resolve every join row before any statement, so a missing join field fails first.
+        let rows: Vec<(Value, JoinRow)> = keys
+            .iter()
+            .map(|k| {
+                let overrides = k.key_repr().and_then(|r| overrides.get(&r).copied());
+                let row = join_row(association, &for_all, &key, k.clone(), overrides)?;
+                Ok((k.clone(), row))
+            })
+            .collect::<Result<_>>()?;
+        if mode == Mode::Add && rows.is_empty() {
+            return Ok(());
+        }
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let mut executor = atomic.executor();
+            let target = T::meta();
+            verify_keys(&mut executor, association, target, association.target_key_column(), &keys).await?;
+            let current = match mode {
+                Mode::Set => linked_targets(&mut executor, association, &key, None).await?,
+                Mode::Add => linked_targets(&mut executor, association, &key, Some(keys.clone())).await?,
+            };
+            let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
+            if mode == Mode::Set {
+                let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
+                let stale: Vec<Value> =
+                    current.into_iter().filter(|k| k.key_repr().is_some_and(|r| !wanted.contains(&r))).collect();
+                unlink(&mut executor, association, &key, stale).await?;
+            }
+            let (existing, new): (Vec<_>, Vec<_>) =
+                rows.into_iter().partition(|(k, _)| k.key_repr().is_some_and(|r| current_set.contains(&r)));
+            insert_links(&mut executor, association, new.into_iter().map(|(_, row)| row.insert).collect()).await?;
+            update_links(&mut executor, association, &key, existing).await?;
+            Ok(())
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
+
+/// The target keys linked to `key`, all of them or those among `among`.
+async fn linked_targets(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    key: &Value,
+    among: Option<Vec<Value>>,
+) -> Result<Vec<Value>> {
+    let join = association.join_table();
+    let (join_source, _) = association.join_source_column();
+    let (join_target, target_type) = association.join_target_column();
+    let batches: Vec<Option<Vec<Value>>> = match among {
+        None => vec![None],
+        Some(keys) => batches(executor.dialect(), keys, 1).into_iter().map(Some).collect(),
+    };
+    let mut linked = Vec::new();
+    for batch in batches {
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("SELECT ").qualified(join, join_target).push(" FROM ").identifier(join);
+        b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key.clone());
+        if let Some(batch) = batch {
+            b.push(" AND ");
+            b.in_list(join, join_target, batch, false);
+        }
+        executor
+            .fetch(b.finish(), &mut |row| {
+                linked.push(decode_value(row, 0, target_type)?);
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(linked)
+}
+
+/// Deletes the join rows of `key` to these targets, in batches.
+async fn unlink(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    key: &Value,
+    targets: Vec<Value>,
+) -> Result<()> {
+    let join = association.join_table();
+    let (join_source, _) = association.join_source_column();
+    let (join_target, _) = association.join_target_column();
+    for batch in batches(executor.dialect(), targets, 1) {
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("DELETE FROM ").identifier(join).push(" WHERE ").qualified(join, join_source).push(" = ");
+        b.bind(key.clone()).push(" AND ");
+        b.in_list(join, join_target, batch, false);
+        executor.execute(b.finish()).await?;
+    }
+    Ok(())
+}
+
+/// Inserts join rows with multi-row `INSERT … ON CONFLICT DO NOTHING`, grouped by column set
+/// and chunked under the bind limit.
+async fn insert_links(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    rows: Vec<Vec<(&'static str, Value)>>,
+) -> Result<()> {
+    let join = association.join_table();
+    let mut groups: Vec<(Vec<&'static str>, Vec<Vec<Value>>)> = Vec::new();
+    for row in rows {
+        let (columns, values): (Vec<&'static str>, Vec<Value>) = row.into_iter().unzip();
+        match groups.iter_mut().find(|(c, _)| *c == columns) {
+            Some((_, group)) => group.push(values),
+            None => groups.push((columns, vec![values])),
+        }
+    }
+    for (columns, rows) in groups {
+        let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let mut b = SqlBuilder::new(executor.dialect());
+            b.push("INSERT INTO ").identifier(join).push(" (");
+            for (i, column) in columns.iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.identifier(column);
+            }
+            b.push(") VALUES ");
+            for (i, row) in rows.by_ref().take(per_statement).enumerate() {
+                b.push(if i == 0 { "(" } else { ", (" });
+                for (j, value) in row.into_iter().enumerate() {
+                    if j > 0 {
+                        b.push(", ");
+                    }
+                    b.bind(value);
+                }
+                b.push(")");
+            }
+            b.push(" ON CONFLICT DO NOTHING");
+            executor.execute(b.finish()).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Updates the given join attributes of existing links: one batched `UPDATE` per distinct set
+/// of values.
+async fn update_links(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    key: &Value,
+    rows: Vec<(Value, JoinRow)>,
+) -> Result<()> {
+    let join = association.join_table();
+    let (join_source, _) = association.join_source_column();
+    let (join_target, _) = association.join_target_column();
+    let mut groups: Vec<(Vec<(&'static str, Value)>, Vec<Value>)> = Vec::new();
+    for (target, row) in rows {
+        if row.given.is_empty() {
+            continue;
+        }
+        match groups.iter_mut().find(|(given, _)| *given == row.given) {
+            Some((_, targets)) => targets.push(target),
+            None => groups.push((row.given, vec![target])),
+        }
+    }
+    for (given, targets) in groups {
+        for batch in batches(executor.dialect(), targets, given.len() + 1) {
+            let mut b = SqlBuilder::new(executor.dialect());
+            b.push("UPDATE ").identifier(join).push(" SET ");
+            for (i, (column, value)) in given.iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.identifier(column).push(" = ").bind(value.clone());
+            }
+            b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key.clone()).push(" AND ");
+            b.in_list(join, join_target, batch, false);
+            executor.execute(b.finish()).await?;
+        }
+    }
+    Ok(())
+}
+
+fn link_write<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+    mode: Mode,
+) -> LinkWrite<'e, T, J> {
+    LinkWrite {
+        executor: db.into_executor(),
+        association,
+        mode,
+        key: source_key_value(association, source),
+        targets: target_keys::<T, I>(association, targets),
+        for_all: Vec::new(),
+        per_item: Ok(Vec::new()),
+        _marker: PhantomData,
+    }
+}
+
+/// `set_<plural>` of belongs_to_many: exactly these targets stay linked.
+pub fn set_linked<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> LinkWrite<'e, T, J> {
+    link_write(db, association, source, targets, Mode::Set)
+}
+
+/// `add_<singular|plural>` of belongs_to_many: links these targets; an existing link is never
+/// duplicated, and its join attributes are updated when given.
+pub fn add_linked<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> LinkWrite<'e, T, J> {
+    link_write(db, association, source, targets, Mode::Add)
+}
+
+/// `remove_<singular|plural>` of belongs_to_many: deletes the join rows to these targets.
+pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+) -> impl Future<Output = Result<()>> + Send {
+    let key = source_key_value(association, source);
+    let keys = target_keys::<T, I>(association, targets);
+    let executor = db.into_executor();
+    async move {
+        let (key, keys) = (key?, keys?);
+        if keys.is_empty() {
+            return Ok(());
+        }
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let mut executor = atomic.executor();
+            verify_keys(&mut executor, association, T::meta(), association.target_key_column(), &keys).await?;
+            unlink(&mut executor, association, &key, keys).await
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
+
+/// `create_<singular>` of belongs_to_many: inserts the target and links it (join attributes at
+/// their defaults), in one transaction.
+pub fn create_linked<'e, S: Model, T: Model>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    row: impl NewRow<T>,
+) -> impl Future<Output = Result<T>> + Send {
+    let key = source_key_value(association, source);
+    let builder = row.into_builder();
+    let executor = db.into_executor();
+    async move {
+        let key = key?;
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = async {
+            let created = builder.create(atomic.executor()).await?;
+            let target = created.field_value(association.target_key_column().field).unwrap_or(created.key_value());
+            let write = LinkWrite::<T, ()> {
+                executor: atomic.executor(),
+                association,
+                mode: Mode::Add,
+                key: Ok(key),
+                targets: Ok(vec![target]),
+                for_all: Vec::new(),
+                per_item: Ok(Vec::new()),
+                _marker: PhantomData,
+            };
+            write.run().await?;
+            Ok(created)
+        }
+        .await;
+        atomic.finish(result).await
+    }
+}
