@@ -360,8 +360,10 @@ impl Association {
                 model.join_column(&format!("{prefix}_{}", target_key.as_deref().unwrap_or("id")), &options.through)
             }
         });
-        let other_key_span = options.other_key.as_ref().map_or(target_span, |k| k.span());
-        let foreign_key_span = options.foreign_key.as_ref().map_or(target_span, |k| k.span());
+        // A join model holds both keys of a belongs_to_many: errors about them point at it.
+        let key_holder_span = options.through.as_ref().map_or(target_span, ThroughAttr::span);
+        let foreign_key_span = options.foreign_key.as_ref().map_or(key_holder_span, |k| k.span());
+        let other_key_span = options.other_key.as_ref().map_or(key_holder_span, |k| k.span());
         let on_delete = options.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
         let on_update = options.on_update.as_ref().and_then(|a| parse_action(a, "on_update", errors));
         Some(Association {

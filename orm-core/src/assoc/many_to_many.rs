@@ -325,11 +325,14 @@ impl<'e, T: Model, J: Send + 'static> IntoFuture for LinkWrite<'e, T, J> {
     }
 }
 
+/// Column values to write, in order.
+type Assignments = Vec<(&'static str, Value)>;
+
 /// Join-row values of one target: every column to insert, and the explicitly given ones (which
 /// also update an existing link).
 struct JoinRow {
-    insert: Vec<(&'static str, Value)>,
-    given: Vec<(&'static str, Value)>,
+    insert: Assignments,
+    given: Assignments,
 }
 
 fn join_row(
@@ -471,7 +474,7 @@ async fn unlink(
 async fn insert_links(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
-    rows: Vec<Vec<(&'static str, Value)>>,
+    rows: Vec<Assignments>,
 ) -> Result<()> {
     let join = association.join_table();
     let mut groups: Vec<(Vec<&'static str>, Vec<Vec<Value>>)> = Vec::new();
@@ -523,7 +526,7 @@ async fn update_links(
     let join = association.join_table();
     let (join_source, _) = association.join_source_column();
     let (join_target, _) = association.join_target_column();
-    let mut groups: Vec<(Vec<(&'static str, Value)>, Vec<Value>)> = Vec::new();
+    let mut groups: Vec<(Assignments, Vec<Value>)> = Vec::new();
     for (target, row) in rows {
         if row.given.is_empty() {
             continue;

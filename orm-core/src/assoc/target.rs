@@ -109,7 +109,7 @@ pub fn assert_key_type<F: crate::value::ForeignKeyOf<K>, K>() {}
 #[diagnostic::on_unimplemented(
     message = "`{Self}` has no field with the name this association gives",
     label = "no such field on `{Self}`",
-    note = "has_one and has_many keep the foreign key on the target model, and `target_key` names a field of the target: add the field to `{Self}`, or name an existing field"
+    note = "has_one and has_many keep the foreign key on the target model, a join model holds both keys of a belongs_to_many, and `target_key` names a field of the target: add the field to `{Self}`, or name an existing field with the association's option"
 )]
 pub trait HasField<const NAME_HASH: u64> {
     /// The field's type.

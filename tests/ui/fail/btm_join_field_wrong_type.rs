@@ -1,0 +1,21 @@
+use orm::prelude::*;
+
+#[derive(Model)]
+#[belongs_to_many(Project, through = UserProject)]
+struct User {
+    id: i64,
+}
+
+#[derive(Model)]
+struct Project {
+    id: i64,
+}
+
+#[derive(Model)]
+struct UserProject {
+    id: i64,
+    user_id: String,
+    project_id: Option<i64>,
+}
+
+fn main() {}
