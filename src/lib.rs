@@ -69,6 +69,9 @@ pub mod __private {
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
+    pub use orm_core::include::{
+        AssociationSpec, Contains, Here, Include, LoadKind, Loaded, Many, ManyToMany, One, SpecOf, There,
+    };
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
     pub use orm_core::model::{Model, ModelStatements};
     pub use orm_core::row::Row;

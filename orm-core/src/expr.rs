@@ -303,6 +303,11 @@ impl<M> std::fmt::Debug for Order<M> {
 }
 
 impl<M> Order<M> {
+    /// The ordered column.
+    pub fn column(&self) -> &'static str {
+        self.column
+    }
+
     /// Writes the term, qualifying the column with `qualifier`.
     pub fn render(&self, qualifier: &str, b: &mut SqlBuilder) {
         b.qualified(qualifier, self.column).push(if self.descending { " DESC" } else { " ASC" });

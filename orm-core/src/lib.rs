@@ -13,6 +13,7 @@ pub mod dialect;
 pub mod driver;
 pub mod error;
 pub mod expr;
+pub mod include;
 pub mod meta;
 pub mod model;
 pub mod query;
@@ -34,3 +35,6 @@ pub use raw::{FromRow, Raw, raw};
 pub use row::Row;
 pub use schema::Schema;
 pub use value::{Operand, SqlType, SqlValue, Timestamp, Value};
+
+#[doc(hidden)]
+pub use assoc::write_batches as assoc_batches;

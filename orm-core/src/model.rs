@@ -49,6 +49,13 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Fills the fields marked `created_at` (when `creating`) and `updated_at` with now.
     fn touch(&mut self, creating: bool);
 
+    /// This model's row with included associations: the generated `…With<L>` type, whose
+    /// accessors read what was loaded.
+    type With<L: Send + Sync>: Send + Sync;
+
+    /// Pairs a row with what was loaded for it.
+    fn with<L: Send + Sync>(row: Self, loaded: L) -> Self::With<L>;
+
     /// The model's statement texts, built once per backend.
     fn statements() -> &'static ModelStatements;
 

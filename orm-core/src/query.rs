@@ -5,6 +5,7 @@ use std::marker::PhantomData;
 use crate::db::IntoExecutor;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
+use crate::include::{Include, IncludeList, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
 use crate::sql::SqlBuilder;
 use crate::value::{Operand, SqlValue, Value};
@@ -16,7 +17,8 @@ fn and_filter<M>(current: Option<Expr<M>>, next: Expr<M>) -> Option<Expr<M>> {
     })
 }
 
-/// A `SELECT` over model `M`, narrowed by filters, order and paging before it runs.
+/// A `SELECT` over model `M`, narrowed by filters, order and paging before it runs. `L` is the
+/// type-level list of included associations (`()` for none): it decides the result row type.
 ///
 /// ```
 /// # use orm_core::{Select, Model};
@@ -24,20 +26,22 @@ fn and_filter<M>(current: Option<Expr<M>>, next: Expr<M>) -> Option<Expr<M>> {
 /// User::find().limit(10).offset(20)
 /// # }
 /// ```
-pub struct Select<M> {
+pub struct Select<M, L = ()> {
     filter: Option<Expr<M>>,
     order: Vec<Order<M>>,
     limit: Option<u64>,
     offset: Option<u64>,
+    includes: L,
 }
 
-impl<M> std::fmt::Debug for Select<M> {
+impl<M, L: std::fmt::Debug> std::fmt::Debug for Select<M, L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Select")
             .field("filter", &self.filter)
             .field("order", &self.order)
             .field("limit", &self.limit)
             .field("offset", &self.offset)
+            .field("includes", &self.includes)
             .finish()
     }
 }
@@ -51,9 +55,11 @@ impl<M: Model> Default for Select<M> {
 impl<M: Model> Select<M> {
     /// A query over every row of `M`.
     pub fn new() -> Self {
-        Select { filter: None, order: Vec::new(), limit: None, offset: None }
+        Select { filter: None, order: Vec::new(), limit: None, offset: None, includes: () }
     }
+}
 
+impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// Keeps the rows matching `condition` (repeated calls must all match).
     pub fn filter(mut self, condition: Expr<M>) -> Self {
         self.filter = and_filter(self.filter, condition);
@@ -78,44 +84,77 @@ impl<M: Model> Select<M> {
         self
     }
 
-    fn write_where(filter: Option<Expr<M>>, b: &mut SqlBuilder) {
-        if let Some(filter) = filter {
-            b.push(" WHERE ");
-            filter.render(M::meta().table, b);
+    /// Loads an association of `M` with the rows: `User::find().include(User::pictures())`.
+    /// The result rows then carry it, read with the generated accessor (`user.pictures()`).
+    pub fn include<A, N>(self, include: Include<A, N>) -> Select<M, (Include<A, N>, L)>
+    where
+        A: SpecOf<M>,
+        N: IncludeList<A::Target>,
+    {
+        Select {
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            includes: (include, self.includes),
         }
     }
 
-    fn build(self, b: &mut SqlBuilder) {
+    fn write_where(filter: Option<Expr<M>>, includes: &L, b: &mut SqlBuilder) {
         let table = M::meta().table;
-        Self::write_where(self.filter, b);
-        for (i, order) in self.order.iter().enumerate() {
-            b.push(if i == 0 { " ORDER BY " } else { ", " });
-            order.render(table, b);
+        let mut required = SqlBuilder::new(b.dialect());
+        includes.write_required(table, &mut required);
+        if filter.is_none() && required.sql().is_empty() {
+            return;
         }
-        b.limit_offset(self.limit, self.offset);
+        b.push(" WHERE ");
+        match filter {
+            Some(filter) => filter.render(table, b),
+            None => {
+                b.push("1 = 1");
+            }
+        }
+        if !required.sql().is_empty() {
+            // Rendered again into `b` so that its placeholders are numbered in place.
+            includes.write_required(table, b);
+        }
     }
 
-    /// Runs the query and returns every matching row.
-    pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<M>> {
+    /// Runs the query and returns every matching row, with its includes.
+    pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<L::Row>> {
         let mut executor = db.into_executor();
         let prefix = M::statements().select.get(executor.dialect(), write_select::<M>);
         let mut b = SqlBuilder::with_prefix(executor.dialect(), &prefix);
-        self.build(&mut b);
-        fetch_models::<M>(&mut executor, b.finish()).await
+        let table = M::meta().table;
+        Self::write_where(self.filter, &self.includes, &mut b);
+        for (i, order) in self.order.iter().enumerate() {
+            b.push(if i == 0 { " ORDER BY " } else { ", " });
+            order.render(table, &mut b);
+        }
+        b.limit_offset(self.limit, self.offset);
+        let parents = fetch_models::<M>(&mut executor, b.finish()).await?;
+        let loaded = self.includes.load(&mut executor, &parents).await?;
+        let includes = &self.includes;
+        Ok(parents
+            .into_iter()
+            .zip(loaded)
+            .filter(|(_, loaded)| includes.keep(loaded))
+            .map(|(row, loaded)| L::assemble(row, loaded))
+            .collect())
     }
 
     /// Runs the query for its first row.
-    pub async fn one<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Option<M>> {
+    pub async fn one<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Option<L::Row>> {
         self.limit = Some(1);
         Ok(self.all(db).await?.pop())
     }
 
-    /// Counts the matching rows (ignoring order and paging).
+    /// Counts the matching rows (ignoring order, paging and non-required includes).
     pub async fn count<'e>(self, db: impl IntoExecutor<'e>) -> Result<i64> {
         let mut executor = db.into_executor();
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("SELECT COUNT(*) FROM ").identifier(M::meta().table);
-        Self::write_where(self.filter, &mut b);
+        Self::write_where(self.filter, &self.includes, &mut b);
         let mut count = None;
         executor
             .fetch(b.finish(), &mut |row| {

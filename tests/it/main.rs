@@ -9,6 +9,7 @@ mod association_schema;
 mod associations;
 mod crud;
 mod errors;
+mod includes;
 mod many_to_many;
 mod naming;
 mod query;

@@ -14,7 +14,7 @@ use super::meta::AssociationMeta;
 
 /// Splits keys into batches that fit one statement next to `reserved` other binds: one batch
 /// where the backend binds arrays, chunks under its bind limit otherwise.
-pub(crate) fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<Vec<Value>> {
+pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<Vec<Value>> {
     if keys.is_empty() {
         return Vec::new();
     }

@@ -121,11 +121,12 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
         association.target_name()
     ));
     let target_name = association.target_name();
+    let marker = crate::expand::include::marker(model, association);
     let mut items = vec![quote! {
         #handle_doc
         #[must_use]
-        #vis fn #handle() -> ::orm::__private::Association<#ident, #target> {
-            ::orm::__private::Association::new(#meta)
+        #vis fn #handle() -> ::orm::__private::Include<#marker> {
+            ::orm::__private::Include::new()
         }
     }];
     match association.kind {
@@ -146,7 +147,7 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                 #vis fn #get<'e>(
                     &self,
                     db: impl ::orm::__private::IntoExecutor<'e>,
-                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<::orm::__private::Option<#target>>> + Send {
+                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<::orm::__private::Option<#target>>> + ::core::marker::Send {
                     ::orm::__private::#get_fn::<#ident, #target>(db, #meta, self)
                 }
 
@@ -155,7 +156,7 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                     #set_receiver,
                     db: impl ::orm::__private::IntoExecutor<'e>,
                     target: impl ::orm::__private::IntoOptionalTarget<#target>,
-                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<()>> + Send {
+                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<()>> + ::core::marker::Send {
                     ::orm::__private::#set_fn::<#ident, #target>(db, #meta, self, target)
                 }
 
@@ -164,7 +165,7 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                     #set_receiver,
                     db: impl ::orm::__private::IntoExecutor<'e>,
                     row: impl ::orm::__private::NewRow<#target>,
-                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + Send {
+                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + ::core::marker::Send {
                     ::orm::__private::#create_fn::<#ident, #target>(db, #meta, self, row)
                 }
             });
@@ -199,8 +200,7 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                 remove_many_doc,
                 create_doc,
             ] = docs;
-            let result =
-                |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + Send);
+            let result = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
             let (unit, boolean, count_ty) = (result(quote!(())), result(quote!(bool)), result(quote!(i64)));
             let created = result(quote!(#target));
             items.push(quote! {
@@ -406,7 +406,7 @@ fn many_to_many_accessors(
     let remove_doc = doc(format!("Unlinks this `{target_name}` (deletes the join row)."));
     let remove_many_doc = doc(format!("Unlinks these `{target_name}` rows, in one transaction."));
     let create_doc = doc(format!("Creates a `{target_name}` and links it, in one transaction."));
-    let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + Send);
+    let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
     let (unit, boolean, count_ty, created) =
         (future(quote!(())), future(quote!(bool)), future(quote!(i64)), future(quote!(#target)));
     quote! {

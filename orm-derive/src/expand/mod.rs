@@ -4,6 +4,7 @@
 mod assoc;
 mod builder;
 mod columns;
+pub mod include;
 pub mod model;
 
 use darling::FromDeriveInput;
@@ -26,7 +27,9 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     let columns = columns::expand(&model);
     let builder = builder::expand(&model);
     let associations = assoc::expand(&model);
+    let includes = include::expand(&model);
     quote! {
+        #includes
         #model_impl
         #columns
         #builder

@@ -19,6 +19,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let references = model.fields.iter().filter_map(reference_meta);
     let checks = model.fields.iter().filter_map(reference_check);
     let key_targets = key_targets(model);
+    let with_ident = quote::format_ident!("{}With", ident);
     let field_markers = field_markers(model);
     let decode = model.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
@@ -120,6 +121,12 @@ pub fn expand(model: &Model) -> TokenStream {
             #[allow(unused_variables)]
             fn touch(&mut self, creating: bool) {
                 #(#touch)*
+            }
+
+            type With<L: ::core::marker::Send + ::core::marker::Sync> = #with_ident<L>;
+
+            fn with<L: ::core::marker::Send + ::core::marker::Sync>(row: Self, loaded: L) -> #with_ident<L> {
+                #with_ident { row, loaded }
             }
 
             fn statements() -> &'static ::orm::__private::ModelStatements {

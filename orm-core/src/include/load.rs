@@ -1,0 +1,304 @@
+use std::collections::HashMap;
+
+use crate::assoc::{AssociationKind, AssociationMeta};
+use crate::assoc_batches;
+use crate::db::Executor;
+use crate::driver::BoxFuture;
+use crate::error::Result;
+use crate::model::{Model, write_columns};
+use crate::sql::SqlBuilder;
+use crate::value::{KeyRepr, Value, decode_value};
+
+use super::spec::{AssociationSpec, Include, LoadKind, Loaded};
+
+/// A type-level list of includes of model `M`: `()` or `(Include<A, N>, Rest)`. It loads its
+/// associations for a batch of parents and builds the result rows.
+pub trait IncludeList<M: Model>: Send + Sync + Sized {
+    /// What one parent carries once loaded.
+    type Loaded: Send + Sync;
+    /// The result row: `M` itself without includes, `M::With<Loaded>` with them.
+    type Row: Send + Sync;
+    /// Loads every include of the list for `parents` (one result per parent, in order).
+    fn load<'a>(&'a self, executor: &'a mut Executor<'_>, parents: &'a [M])
+    -> BoxFuture<'a, Result<Vec<Self::Loaded>>>;
+    /// Whether a parent keeps its place: every `required()` include found a target.
+    fn keep(&self, loaded: &Self::Loaded) -> bool;
+    /// Builds the result row.
+    fn assemble(row: M, loaded: Self::Loaded) -> Self::Row;
+    /// Writes ` AND EXISTS (…)` for each `required()` include, against the parent table
+    /// `qualifier`, so that paging counts only the parents that are kept.
+    fn write_required(&self, qualifier: &str, b: &mut SqlBuilder);
+}
+
+impl<M: Model> IncludeList<M> for () {
+    type Loaded = ();
+    type Row = M;
+
+    fn load<'a>(&'a self, _: &'a mut Executor<'_>, parents: &'a [M]) -> BoxFuture<'a, Result<Vec<()>>> {
+        let count = parents.len();
+        Box::pin(async move { Ok(vec![(); count]) })
+    }
+
+    fn keep(&self, _loaded: &()) -> bool {
+        true
+    }
+
+    fn assemble(row: M, _loaded: ()) -> M {
+        row
+    }
+
+    fn write_required(&self, _qualifier: &str, _b: &mut SqlBuilder) {}
+}
+
+impl<M, A, N, R> IncludeList<M> for (Include<A, N>, R)
+where
+    M: Model,
+    A: AssociationSpec<Source = M>,
+    N: IncludeList<A::Target>,
+    N::Row: Clone,
+    <A::Kind as LoadKind>::Join: Clone,
+    R: IncludeList<M>,
+{
+    type Loaded = Loaded<A, N::Row, R::Loaded>;
+    type Row = M::With<Self::Loaded>;
+
+    fn load<'a>(
+        &'a self,
+        executor: &'a mut Executor<'_>,
+        parents: &'a [M],
+    ) -> BoxFuture<'a, Result<Vec<Self::Loaded>>> {
+        Box::pin(async move {
+            let data = load_one::<M, A, N>(&self.0, executor, parents).await?;
+            let rest = self.1.load(executor, parents).await?;
+            Ok(data.into_iter().zip(rest).map(|(data, rest)| Loaded { data, rest }).collect())
+        })
+    }
+
+    fn keep(&self, loaded: &Self::Loaded) -> bool {
+        (!self.0.required || A::Kind::is_present(&loaded.data)) && self.1.keep(&loaded.rest)
+    }
+
+    fn assemble(row: M, loaded: Self::Loaded) -> Self::Row {
+        M::with(row, loaded)
+    }
+
+    fn write_required(&self, qualifier: &str, b: &mut SqlBuilder) {
+        if self.0.required {
+            b.push(" AND ");
+            write_exists(A::meta(), &self.0, qualifier, b);
+        }
+        self.1.write_required(qualifier, b);
+    }
+}
+
+const TARGET_ALIAS: &str = "__orm_target";
+const ROW_NUMBER: &str = "__orm_row";
+
+/// The parent's value each child is matched on.
+fn parent_key<M: Model>(meta: &AssociationMeta, parent: &M) -> Option<Value> {
+    let value = match meta.kind {
+        AssociationKind::BelongsTo => parent.field_value(meta.foreign_key),
+        _ => match meta.source_key {
+            Some(field) => parent.field_value(field),
+            None => Some(parent.key_value()),
+        },
+    };
+    value.filter(|v| !v.is_null())
+}
+
+/// `EXISTS (SELECT 1 FROM target … WHERE <link to the parent> AND <include filters>)`.
+fn write_exists<A: AssociationSpec, N>(
+    meta: &AssociationMeta,
+    include: &Include<A, N>,
+    parent: &str,
+    b: &mut SqlBuilder,
+) {
+    let target = A::Target::meta();
+    b.push("EXISTS (SELECT 1 FROM ").identifier(target.table).push(" AS ").identifier(TARGET_ALIAS);
+    match meta.kind {
+        AssociationKind::BelongsToMany => {
+            let join = meta.join_table();
+            b.push(" INNER JOIN ").identifier(join).push(" ON ");
+            b.qualified(join, meta.join_target_column().0).push(" = ");
+            b.qualified(TARGET_ALIAS, meta.target_key_column().name);
+            b.push(" WHERE ").qualified(join, meta.join_source_column().0).push(" = ");
+            b.qualified(parent, meta.source_key_column().name);
+            if let Some(filter) = &include.through_filter {
+                b.push(" AND ");
+                filter.clone().render(join, b);
+            }
+        }
+        AssociationKind::BelongsTo => {
+            b.push(" WHERE ").qualified(TARGET_ALIAS, meta.target_key_column().name).push(" = ");
+            b.qualified(parent, meta.foreign_key_column().name);
+        }
+        AssociationKind::HasOne | AssociationKind::HasMany => {
+            b.push(" WHERE ").qualified(TARGET_ALIAS, meta.foreign_key_column().name).push(" = ");
+            b.qualified(parent, meta.source_key_column().name);
+        }
+    }
+    if let Some(filter) = &include.filter {
+        b.push(" AND ");
+        filter.clone().render(TARGET_ALIAS, b);
+    }
+    // `LIMIT 1` keeps SQLite (3.51) from rewriting the EXISTS into a join, which returns a
+    // parent once per child under LIMIT/OFFSET.
+    b.push(" LIMIT 1)");
+}
+
+/// One loaded target with its join row.
+type Child<A, N> = (
+    <N as IncludeList<<A as AssociationSpec>::Target>>::Row,
+    <<A as AssociationSpec>::Kind as LoadKind>::Join,
+);
+
+/// Loads one association for all parents: one query per batch of parent keys, children
+/// matched to parents through a hash map.
+async fn load_one<M, A, N>(
+    include: &Include<A, N>,
+    executor: &mut Executor<'_>,
+    parents: &[M],
+) -> Result<Vec<<A::Kind as LoadKind>::Container<N::Row>>>
+where
+    M: Model,
+    A: AssociationSpec<Source = M>,
+    N: IncludeList<A::Target>,
+    N::Row: Clone,
+    <A::Kind as LoadKind>::Join: Clone,
+{
+    let meta = A::meta();
+    let parent_keys: Vec<Option<KeyRepr>> =
+        parents.iter().map(|p| parent_key(meta, p).and_then(|v| v.key_repr())).collect();
+    let mut seen = std::collections::HashSet::new();
+    let keys: Vec<Value> = parents
+        .iter()
+        .filter_map(|p| parent_key(meta, p))
+        .filter(|v| v.key_repr().is_some_and(|r| seen.insert(r)))
+        .collect();
+
+    let mut targets: Vec<A::Target> = Vec::new();
+    let mut joins: Vec<<A::Kind as LoadKind>::Join> = Vec::new();
+    let mut groups: Vec<Option<KeyRepr>> = Vec::new();
+    let target_columns = A::Target::meta().columns.len();
+    let join_columns = A::Kind::join_columns();
+    let group_type = match meta.kind {
+        AssociationKind::BelongsToMany => meta.join_source_column().1,
+        _ => meta.source_key_column().sql_type,
+    };
+    let reserved = include.filter.is_some() as usize * 8 + 1;
+    for batch in assoc_batches(executor.dialect(), keys, reserved) {
+        let statement = children_query::<A, N>(meta, include, batch, executor);
+        executor
+            .fetch(statement, &mut |row| {
+                let target = A::Target::decode(row, 0)?;
+                let join = A::Kind::decode_join(row, target_columns)?;
+                let group = decode_value(row, target_columns + join_columns, group_type)?;
+                targets.push(target);
+                joins.push(join);
+                groups.push(group.key_repr());
+                Ok(())
+            })
+            .await?;
+    }
+
+    let nested = include.nested.load(executor, &targets).await?;
+    let mut rows: Vec<Option<Child<A, N>>> = Vec::with_capacity(targets.len());
+    let mut by_parent: HashMap<KeyRepr, Vec<usize>> = HashMap::new();
+    for (((target, join), loaded), group) in targets.into_iter().zip(joins).zip(nested).zip(groups) {
+        if !include.nested.keep(&loaded) {
+            continue;
+        }
+        if let Some(group) = group {
+            by_parent.entry(group).or_default().push(rows.len());
+        }
+        rows.push(Some((N::assemble(target, loaded), join)));
+    }
+
+    // A child of has_one/has_many belongs to one parent and moves there; belongs_to and
+    // belongs_to_many targets may be shared, and are cloned for each parent.
+    let shared = matches!(meta.kind, AssociationKind::BelongsTo | AssociationKind::BelongsToMany);
+    let containers = parent_keys
+        .into_iter()
+        .map(|key| {
+            let indices = key.and_then(|k| by_parent.get(&k)).map(Vec::as_slice).unwrap_or_default();
+            let children: Vec<(N::Row, <A::Kind as LoadKind>::Join)> =
+                indices.iter().filter_map(|&i| if shared { rows[i].clone() } else { rows[i].take() }).collect();
+            A::Kind::collect(children)
+        })
+        .collect();
+    Ok(containers)
+}
+
+/// The children of one batch of parent keys. The last column is the parent key each row
+/// belongs to; with a per-parent limit, rows are numbered per parent by a window function.
+fn children_query<A: AssociationSpec, N>(
+    meta: &AssociationMeta,
+    include: &Include<A, N>,
+    keys: Vec<Value>,
+    executor: &Executor<'_>,
+) -> crate::driver::Statement {
+    let target = A::Target::meta();
+    let mut b = SqlBuilder::new(executor.dialect());
+    if include.limit.is_some() {
+        b.push("SELECT * FROM (");
+    }
+    b.push("SELECT ");
+    write_columns(&mut b, target, target.table);
+    let (group_table, group_column) = match meta.kind {
+        AssociationKind::BelongsToMany => {
+            let join = meta.join_table();
+            if let Some(model) = meta.through_model.filter(|_| A::Kind::join_columns() > 0) {
+                b.push(", ");
+                write_columns(&mut b, model(), join);
+            }
+            (join, meta.join_source_column().0)
+        }
+        AssociationKind::BelongsTo => (target.table, meta.target_key_column().name),
+        AssociationKind::HasOne | AssociationKind::HasMany => (target.table, meta.foreign_key_column().name),
+    };
+    b.push(", ").qualified(group_table, group_column);
+    let order = |b: &mut SqlBuilder| {
+        for (i, (column, descending)) in include.order.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.qualified(target.table, column).push(if *descending { " DESC" } else { " ASC" });
+        }
+        if include.order.is_empty() {
+            b.qualified(target.table, target.primary_key_column().name).push(" ASC");
+        }
+    };
+    if include.limit.is_some() {
+        b.push(", ROW_NUMBER() OVER (PARTITION BY ").qualified(group_table, group_column).push(" ORDER BY ");
+        order(&mut b);
+        b.push(") AS ").identifier(ROW_NUMBER);
+    }
+    b.push(" FROM ").identifier(target.table);
+    if meta.kind == AssociationKind::BelongsToMany {
+        let join = meta.join_table();
+        b.push(" INNER JOIN ").identifier(join).push(" ON ").qualified(join, meta.join_target_column().0);
+        b.push(" = ").qualified(target.table, meta.target_key_column().name);
+    }
+    b.push(" WHERE ");
+    b.in_list(group_table, group_column, keys, false);
+    if let Some(filter) = &include.filter {
+        b.push(" AND ");
+        filter.clone().render(target.table, &mut b);
+    }
+    if let Some(filter) = &include.through_filter {
+        b.push(" AND ");
+        filter.clone().render(meta.join_table(), &mut b);
+    }
+    match include.limit {
+        Some(limit) => {
+            b.push(") AS ").identifier("__orm_numbered").push(" WHERE ").identifier(ROW_NUMBER).push(" <= ");
+            b.bind(Value::BigInt(Some(i64::try_from(limit).unwrap_or(i64::MAX))));
+            b.push(" ORDER BY ").identifier(ROW_NUMBER);
+        }
+        None => {
+            b.push(" ORDER BY ");
+            order(&mut b);
+        }
+    }
+    b.finish()
+}

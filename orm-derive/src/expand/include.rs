@@ -1,0 +1,169 @@
+//! Eager loading, typed: per association a hidden marker type (`User_pictures`) with its
+//! `AssociationSpec`, a "was it loaded" trait carrying the diagnostic, and per model the row
+//! type `UserWith<L>` whose accessors read the loaded associations.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::assoc::Kind;
+use crate::attr::ThroughAttr;
+use crate::model::{Association, Model};
+
+/// The marker type of an association: `User_pictures`.
+pub fn marker(model: &Model, association: &Association) -> proc_macro2::Ident {
+    format_ident!("{}_{}", model.ident, association.name())
+}
+
+fn loaded_trait(model: &Model, association: &Association) -> proc_macro2::Ident {
+    format_ident!("{}_{}_loaded", model.ident, association.name())
+}
+
+fn row_type(model: &Model) -> proc_macro2::Ident {
+    format_ident!("{}With", model.ident)
+}
+
+/// How the association's targets are held once loaded.
+fn kind(association: &Association) -> TokenStream {
+    match (&association.kind, &association.through) {
+        (Kind::BelongsTo | Kind::HasOne, _) => quote!(::orm::__private::One),
+        (Kind::BelongsToMany, Some(ThroughAttr::Model(join))) => quote!(::orm::__private::ManyToMany<#join>),
+        (Kind::HasMany | Kind::BelongsToMany, _) => quote!(::orm::__private::Many),
+    }
+}
+
+pub fn expand(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let vis = &model.vis;
+    let with = row_type(model);
+    let with_doc = format!(
+        "A `{ident}` row with included associations, as returned by a query with `include`. Derefs to `{ident}`; each included association has an accessor of its name."
+    );
+    let specs = model.associations.iter().enumerate().map(|(index, association)| spec(model, index, association));
+    let accessors = model.associations.iter().map(|association| accessor(model, association));
+    quote! {
+        #[doc = #with_doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #vis struct #with<L, M = #ident> {
+            row: M,
+            loaded: L,
+        }
+
+        #[automatically_derived]
+        impl<L, M> ::core::ops::Deref for #with<L, M> {
+            type Target = M;
+            fn deref(&self) -> &M {
+                &self.row
+            }
+        }
+
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl<L, M> #with<L, M> {
+            /// The row without its includes.
+            #[must_use]
+            #vis fn row(&self) -> &M {
+                &self.row
+            }
+
+            /// The row, dropping its includes.
+            #[must_use]
+            #vis fn into_row(self) -> M {
+                self.row
+            }
+
+            /// What was loaded with the row (read it through the accessors).
+            #[must_use]
+            #vis fn loaded(&self) -> &L {
+                &self.loaded
+            }
+        }
+
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl<L> #with<L> {
+            #(#accessors)*
+        }
+
+        #(#specs)*
+    }
+}
+
+fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
+    let ident = &model.ident;
+    let vis = &model.vis;
+    let target = &association.target;
+    let marker = marker(model, association);
+    let loaded = loaded_trait(model, association);
+    let kind = kind(association);
+    let name = association.name();
+    let message = format!("`{ident}.{name}` was not loaded by this query");
+    let label = format!("`{name}` was not included");
+    let note = format!("add `.include({ident}::{name}())` to the query that produced this row");
+    let marker_doc = format!("The `{name}` association of `{ident}`, as a type (for includes).");
+    quote! {
+        #[doc = #marker_doc]
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #[derive(Debug, Clone, Copy)]
+        #vis struct #marker;
+
+        #[automatically_derived]
+        impl ::orm::__private::AssociationSpec for #marker {
+            type Source = #ident;
+            type Target = #target;
+            type Kind = #kind;
+            fn meta() -> &'static ::orm::__private::AssociationMeta {
+                &<#ident as ::orm::__private::Model>::associations()[#index]
+            }
+        }
+
+        #[automatically_derived]
+        impl ::orm::__private::SpecOf<#ident> for #marker {}
+
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #vis trait #loaded<I>: ::orm::__private::Contains<#marker, I> {}
+
+        #[automatically_derived]
+        impl<R: ::core::marker::Send + ::core::marker::Sync, Rest> #loaded<::orm::__private::Here>
+            for ::orm::__private::Loaded<#marker, R, Rest>
+        {
+        }
+
+        #[automatically_derived]
+        impl<B, R, Rest, I> #loaded<::orm::__private::There<I>> for ::orm::__private::Loaded<B, R, Rest>
+        where
+            B: ::orm::__private::AssociationSpec,
+            R: ::core::marker::Send + ::core::marker::Sync,
+            Rest: #loaded<I>,
+        {
+        }
+    }
+}
+
+fn accessor(model: &Model, association: &Association) -> TokenStream {
+    let vis = &model.vis;
+    let name = format_ident!("{}", association.name());
+    let marker = marker(model, association);
+    let loaded = loaded_trait(model, association);
+    let kind = kind(association);
+    let doc = format!(
+        "The loaded `{}` (included with `.include({}::{}())`).",
+        association.name(),
+        model.ident,
+        association.name()
+    );
+    quote! {
+        #[doc = #doc]
+        #[must_use]
+        #vis fn #name<I>(
+            &self,
+        ) -> <#kind as ::orm::__private::LoadKind>::View<'_, <L as ::orm::__private::Contains<#marker, I>>::Row>
+        where
+            L: #loaded<I>,
+        {
+            <L as ::orm::__private::Contains<#marker, I>>::view(&self.loaded)
+        }
+    }
+}
