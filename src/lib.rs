@@ -70,7 +70,8 @@ pub mod __private {
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
     pub use orm_core::include::{
-        AssociationSpec, Contains, Here, Include, LoadKind, Loaded, Many, ManyToMany, One, SpecOf, There,
+        AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf,
+        There,
     };
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
     pub use orm_core::model::{Model, ModelStatements};

@@ -89,7 +89,6 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     pub fn include<A, N>(self, include: Include<A, N>) -> Select<M, (Include<A, N>, L)>
     where
         A: SpecOf<M>,
-        N: IncludeList<A::Target>,
     {
         Select {
             filter: self.filter,

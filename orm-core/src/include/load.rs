@@ -123,7 +123,7 @@ fn write_exists<A: AssociationSpec, N>(
             b.qualified(TARGET_ALIAS, meta.target_key_column().name);
             b.push(" WHERE ").qualified(join, meta.join_source_column().0).push(" = ");
             b.qualified(parent, meta.source_key_column().name);
-            if let Some(filter) = &include.through_filter {
+            if let Some(filter) = &include.join_filter {
                 b.push(" AND ");
                 filter.clone().render(join, b);
             }
@@ -147,10 +147,8 @@ fn write_exists<A: AssociationSpec, N>(
 }
 
 /// One loaded target with its join row.
-type Child<A, N> = (
-    <N as IncludeList<<A as AssociationSpec>::Target>>::Row,
-    <<A as AssociationSpec>::Kind as LoadKind>::Join,
-);
+type Child<A, N> =
+    (<N as IncludeList<<A as AssociationSpec>::Target>>::Row, <<A as AssociationSpec>::Kind as LoadKind>::Join);
 
 /// Loads one association for all parents: one query per batch of parent keys, children
 /// matched to parents through a hash map.
@@ -285,7 +283,7 @@ fn children_query<A: AssociationSpec, N>(
         b.push(" AND ");
         filter.clone().render(target.table, &mut b);
     }
-    if let Some(filter) = &include.through_filter {
+    if let Some(filter) = &include.join_filter {
         b.push(" AND ");
         filter.clone().render(meta.join_table(), &mut b);
     }

@@ -14,4 +14,6 @@ mod load;
 mod spec;
 
 pub use load::IncludeList;
-pub use spec::{AssociationSpec, Contains, Here, Include, LoadKind, Loaded, Many, ManyToMany, One, SpecOf, There};
+pub use spec::{
+    AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf, There,
+};

@@ -130,7 +130,7 @@ pub trait SpecOf<M>: AssociationSpec {}
 #[must_use]
 pub struct Include<A, N = ()> {
     pub(crate) filter: Option<Node>,
-    pub(crate) through_filter: Option<Node>,
+    pub(crate) join_filter: Option<Node>,
     pub(crate) order: Vec<(&'static str, bool)>,
     pub(crate) limit: Option<u64>,
     pub(crate) required: bool,
@@ -155,7 +155,7 @@ impl<A: AssociationSpec> Include<A, ()> {
     pub fn new() -> Self {
         Include {
             filter: None,
-            through_filter: None,
+            join_filter: None,
             order: Vec::new(),
             limit: None,
             required: false,
@@ -212,7 +212,7 @@ impl<A: AssociationSpec, N> Include<A, N> {
     {
         Include {
             filter: self.filter,
-            through_filter: self.through_filter,
+            join_filter: self.join_filter,
             order: self.order,
             limit: self.limit,
             required: self.required,
@@ -222,11 +222,40 @@ impl<A: AssociationSpec, N> Include<A, N> {
     }
 }
 
-impl<A: AssociationSpec<Kind = ManyToMany<J>>, J: Model, N> Include<A, N> {
+/// The join model of a belongs_to_many, which `through_filter` filters on.
+#[diagnostic::on_unimplemented(
+    message = "`through_filter` applies to a belongs_to_many association with a join model",
+    label = "this association has no join model `{J}`",
+    note = "filter the association's own targets with `filter`"
+)]
+pub trait JoinOf<J> {}
+
+impl<J: Model> JoinOf<J> for ManyToMany<J> {}
+
+/// Identity: `T: SameAs<U>` only for `U = T`. Generated accessors bound a method parameter
+/// `X` (inferred as the impl's `L` through `L: SameAs<X>`) rather than `L` itself, so that
+/// rustc checks the bound at the call and reports its diagnostic, instead of failing the
+/// method lookup.
+pub trait SameAs<T: ?Sized> {
+    /// `self`, as `T`.
+    fn same(&self) -> &T;
+}
+
+impl<T: ?Sized> SameAs<T> for T {
+    fn same(&self) -> &T {
+        self
+    }
+}
+
+impl<A: AssociationSpec, N> Include<A, N> {
     /// Loads only the targets whose join row matches `condition` (Sequelize's
     /// `through: { where }`, applied to the join table itself).
-    pub fn through_filter(mut self, condition: Expr<J>) -> Self {
-        self.through_filter = Some(match self.through_filter {
+    pub fn through_filter<J, K>(mut self, condition: Expr<J>) -> Self
+    where
+        A::Kind: SameAs<K>,
+        K: JoinOf<J>,
+    {
+        self.join_filter = Some(match self.join_filter {
             Some(current) => Expr::<J>::from_node(current).and(condition).node,
             None => condition.node,
         });

@@ -157,13 +157,16 @@ fn accessor(model: &Model, association: &Association) -> TokenStream {
     quote! {
         #[doc = #doc]
         #[must_use]
-        #vis fn #name<I>(
-            &self,
-        ) -> <#kind as ::orm::__private::LoadKind>::View<'_, <L as ::orm::__private::Contains<#marker, I>>::Row>
+        // `X` is `L` (see `SameAs`): bounding `X` instead of `L` lets rustc report the
+        // "not loaded" diagnostic of the trait instead of a failed method lookup.
+        #vis fn #name<'a, I, X: 'a>(
+            &'a self,
+        ) -> <#kind as ::orm::__private::LoadKind>::View<'a, <X as ::orm::__private::Contains<#marker, I>>::Row>
         where
-            L: #loaded<I>,
+            L: ::orm::__private::SameAs<X>,
+            X: #loaded<I>,
         {
-            <L as ::orm::__private::Contains<#marker, I>>::view(&self.loaded)
+            <X as ::orm::__private::Contains<#marker, I>>::view(::orm::__private::SameAs::<X>::same(&self.loaded))
         }
     }
 }
