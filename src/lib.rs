@@ -58,13 +58,14 @@ pub mod postgres {
 pub mod __private {
     pub use orm_core::assoc::{
         Association, AssociationKind, AssociationMeta, AssociationStatements, HasField, IntoOptionalTarget, IntoTarget,
-        NewRow, Related, add_many, assert_foreign_key, assert_key_type, count, create_belongs_to, create_for,
-        create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to,
-        set_has_one, set_many,
+        NewRow, Related, TargetRef, add_many, assert_foreign_key, assert_key_type, count, create_belongs_to,
+        create_for, create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many,
+        set_belongs_to, set_has_one, set_many,
     };
     pub use orm_core::assoc::{
         LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
     };
+    pub use orm_core::assoc::{UniqueField, assert_unique};
     pub use orm_core::create::Builder;
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::Statement;

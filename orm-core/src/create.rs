@@ -37,7 +37,13 @@ impl<M: Model> Builder<M> {
     /// The values of an existing struct; a generated key is left for the database.
     pub fn from_row(row: M) -> Self {
         let meta = M::meta();
-        let values = meta.columns.iter().zip(row.into_values()).map(|(c, v)| (!c.generated).then_some(v)).collect();
+        // Generated keys are left to the database and timestamps to the ORM, as `create` does.
+        let values = meta
+            .columns
+            .iter()
+            .zip(row.into_values())
+            .map(|(c, v)| (!c.generated && !c.created_at && !c.updated_at).then_some(v))
+            .collect();
         Builder { values, _marker: PhantomData }
     }
 

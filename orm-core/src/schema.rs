@@ -211,7 +211,16 @@ fn add_association_key(tables: &mut [Table], association: &AssociationMeta) {
     let holder = association.foreign_key_model();
     let column = association.foreign_key_column();
     let Some(table) = tables.iter_mut().find(|t| t.name == holder.table) else { return };
-    if table.foreign_keys.iter().any(|fk| fk.column == column.name) {
+    if let Some(existing) = table.foreign_keys.iter_mut().find(|fk| fk.column == column.name) {
+        // Both sides describe one key: an explicit action beats a default, whichever side is
+        // registered first, and either side can turn the constraint off.
+        if let Some(action) = association.on_delete {
+            existing.on_delete = action;
+        }
+        if let Some(action) = association.on_update {
+            existing.on_update = action;
+        }
+        existing.constraint &= association.constraints;
         return;
     }
     table.foreign_keys.push(ForeignKey {

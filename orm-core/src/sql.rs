@@ -88,6 +88,18 @@ impl SqlBuilder {
             self.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
             return self;
         }
+        // More values than the backend can bind (SQLite): one JSON array parameter instead.
+        if self.placeholders + values.len() > self.dialect.max_binds()
+            && let Some(array) = json_array(&values)
+        {
+            self.push(if negated {
+                " NOT IN (SELECT value FROM json_each("
+            } else {
+                " IN (SELECT value FROM json_each("
+            });
+            self.bind(Value::Text(Some(array))).push("))");
+            return self;
+        }
         self.push(if negated { " NOT IN (" } else { " IN (" });
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
@@ -107,6 +119,40 @@ impl SqlBuilder {
     pub fn finish(self) -> Statement {
         Statement { sql: self.sql.into(), args: self.args }
     }
+}
+
+/// The values as a JSON array, when they are all integers, floats, booleans or text.
+fn json_array(values: &[Value]) -> Option<String> {
+    use std::fmt::Write;
+    let mut json = String::with_capacity(values.len() * 8 + 2);
+    json.push('[');
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        match value {
+            Value::SmallInt(Some(v)) => drop(write!(json, "{v}")),
+            Value::Integer(Some(v)) => drop(write!(json, "{v}")),
+            Value::BigInt(Some(v)) => drop(write!(json, "{v}")),
+            Value::Double(Some(v)) if v.is_finite() => drop(write!(json, "{v}")),
+            Value::Bool(Some(v)) => json.push_str(if *v { "1" } else { "0" }),
+            Value::Text(Some(text)) => {
+                json.push('"');
+                for c in text.chars() {
+                    match c {
+                        '"' => json.push_str("\\\""),
+                        '\\' => json.push_str("\\\\"),
+                        c if u32::from(c) < 0x20 => drop(write!(json, "\\u{:04x}", u32::from(c))),
+                        c => json.push(c),
+                    }
+                }
+                json.push('"');
+            }
+            _ => return None,
+        }
+    }
+    json.push(']');
+    Some(json)
 }
 
 /// A statement text shared across calls, built once per backend on first use.

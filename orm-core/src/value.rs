@@ -321,17 +321,25 @@ pub trait Timestamp {
     fn now() -> Self;
 }
 
+/// Now, at the microsecond precision both backends store, so that a row in memory equals the
+/// row read back.
+#[cfg(feature = "chrono")]
+fn now_utc() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
 #[cfg(feature = "chrono")]
 impl Timestamp for chrono::DateTime<chrono::Utc> {
     fn now() -> Self {
-        chrono::Utc::now()
+        now_utc()
     }
 }
 
 #[cfg(feature = "chrono")]
 impl Timestamp for chrono::NaiveDateTime {
     fn now() -> Self {
-        chrono::Utc::now().naive_utc()
+        now_utc().naive_utc()
     }
 }
 
@@ -346,9 +354,9 @@ impl<T: Timestamp> Timestamp for Option<T> {
 pub fn now_value(ty: SqlType) -> Result<Value> {
     match ty {
         #[cfg(feature = "chrono")]
-        SqlType::TimestampTz => Ok(Value::TimestampTz(Some(chrono::Utc::now()))),
+        SqlType::TimestampTz => Ok(Value::TimestampTz(Some(now_utc()))),
         #[cfg(feature = "chrono")]
-        SqlType::Timestamp => Ok(Value::Timestamp(Some(chrono::Utc::now().naive_utc()))),
+        SqlType::Timestamp => Ok(Value::Timestamp(Some(now_utc().naive_utc()))),
         other => Err(Error::Invalid(format!("a timestamp column cannot have type {other:?}"))),
     }
 }

@@ -233,6 +233,16 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
             errors.push(darling::Error::custom(message).with_span(&association.alias_span));
             continue;
         }
+        if association.singular == association.plural {
+            errors.push(
+                darling::Error::custom(format!(
+                    "the singular and plural of alias `{}` are the same, so the accessors would collide: give both forms with `as(singular = \"...\", plural = \"...\")`",
+                    association.name()
+                ))
+                .with_span(&association.alias_span),
+            );
+            continue;
+        }
         if let Some(field) = model.fields.iter().find(|f| f.name() == association.name()) {
             errors.push(
                 darling::Error::custom(format!(
@@ -281,16 +291,23 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
                 }
             }
             Kind::HasOne | Kind::HasMany | Kind::BelongsToMany => {
-                if let Some(key) = &association.source_key
-                    && model.field(key).is_none()
-                {
-                    errors.push(
-                        darling::Error::custom(format!(
-                            "`{}` has no field `{key}` for `source_key`; name one of its fields",
-                            model.ident
-                        ))
-                        .with_span(&association.source_key_span),
-                    );
+                if let Some(key) = &association.source_key {
+                    match model.field(key) {
+                        None => errors.push(
+                            darling::Error::custom(format!(
+                                "`{}` has no field `{key}` for `source_key`; name one of its fields",
+                                model.ident
+                            ))
+                            .with_span(&association.source_key_span),
+                        ),
+                        Some(field) if !field.primary_key && !field.unique => errors.push(
+                            darling::Error::custom(format!(
+                                "`source_key` must name the primary key or a unique field: mark `{key}` `#[model(unique)]` (a foreign key must point at a unique column)"
+                            ))
+                            .with_span(&association.source_key_span),
+                        ),
+                        Some(_) => {}
+                    }
                 }
             }
         }

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod association_edges;
 mod association_schema;
 mod associations;
 mod crud;

@@ -29,6 +29,8 @@ pub struct Sample {
 }
 
 #[derive(Model, Debug, Clone)]
+#[has_many(Stamped, as(singular = "child", plural = "children"), foreign_key = "parent_id")]
+#[belongs_to(Stamped, as = "parent", foreign_key = "parent_id")]
 pub struct Stamped {
     pub id: i64,
     pub title: String,
@@ -36,6 +38,7 @@ pub struct Stamped {
     pub created_at: DateTime<Utc>,
     #[model(updated_at)]
     pub updated_at: Option<NaiveDateTime>,
+    pub parent_id: Option<i64>,
 }
 
 fn sample() -> Sample {
@@ -83,7 +86,7 @@ on_both! {
         Schema::new().model::<Stamped>().sync(&db).await?;
         let before = Utc::now() - chrono::Duration::seconds(1);
         let zero = DateTime::<Utc>::from_timestamp(0, 0).expect("epoch");
-        let mut row = Stamped::create(&db, Stamped { id: 0, title: "a".into(), created_at: zero, updated_at: None }).await?;
+        let mut row = Stamped::create(&db, Stamped { id: 0, title: "a".into(), created_at: zero, updated_at: None, parent_id: None }).await?;
         assert!(row.created_at > before, "created_at filled by the ORM");
         let first_update = row.updated_at.expect("updated_at filled on create");
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -95,6 +98,27 @@ on_both! {
         assert!(stored.updated_at.expect("set") > first_update, "save refreshes updated_at");
         let built = Stamped::build().title("c").create(&db).await?;
         assert!(built.created_at > before && built.updated_at.is_some());
+        Ok(())
+    }
+}
+
+on_both! {
+    async fn association_writes_fill_and_refresh_timestamps(db: Db) -> TestResult {
+        Schema::new().model::<Stamped>().sync(&db).await?;
+        let before = Utc::now() - chrono::Duration::seconds(1);
+        let zero = DateTime::<Utc>::from_timestamp(0, 0).expect("epoch");
+        let parent = Stamped::build().title("p").create(&db).await?;
+        let child = parent
+            .create_child(&db, Stamped { id: 0, title: "c".into(), created_at: zero, updated_at: None, parent_id: None })
+            .await?;
+        assert!(child.created_at > before && child.updated_at.is_some(), "create_* from a struct fills timestamps");
+        let mut orphan = Stamped::build().title("o").create(&db).await?;
+        let stamped = orphan.updated_at;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        orphan.set_parent(&db, &parent).await?;
+        assert!(orphan.updated_at > stamped, "belongs_to set refreshes updated_at in memory");
+        let stored = Stamped::find_by_pk(&db, orphan.id).await?.expect("row");
+        assert_eq!((stored.parent_id, stored.updated_at), (Some(parent.id), orphan.updated_at));
         Ok(())
     }
 }

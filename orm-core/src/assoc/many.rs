@@ -14,7 +14,7 @@ use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value};
 
 use super::meta::AssociationMeta;
-use super::target::{IntoTarget, NewRow};
+use super::target::{IntoTarget, NewRow, TargetRef};
 use super::write::{Scope, batches, dedupe, linked_keys, null_of, update_foreign_key, verify_keys};
 
 /// The value on the source the targets' foreign keys point at.
@@ -28,7 +28,8 @@ pub(crate) fn source_key_value<S: Model>(association: &AssociationMeta, source: 
 }
 
 fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>) -> Result<Vec<Value>> {
-    let keys = targets.into_iter().map(|t| t.target_value(None)).collect::<Result<Vec<_>>>()?;
+    let keys =
+        targets.into_iter().map(|t| t.into_target(None).map(TargetRef::into_value)).collect::<Result<Vec<_>>>()?;
     Ok(dedupe(keys))
 }
 
@@ -214,13 +215,18 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
             let link: Vec<Value> =
                 keys.into_iter().filter(|k| k.key_repr().is_some_and(|r| !current_set.contains(&r))).collect();
             if !link.is_empty() {
-                let scope = Scope { keys: Some(&link), current: None };
+                let scope = Scope { keys: Some(&link), current: None, except: None };
                 update_foreign_key(&mut executor, association, key.clone(), scope).await?;
             }
             if !unlink.is_empty() {
                 let null = null_of(association.foreign_key_column());
-                update_foreign_key(&mut executor, association, null, Scope { keys: Some(&unlink), current: None })
-                    .await?;
+                update_foreign_key(
+                    &mut executor,
+                    association,
+                    null,
+                    Scope { keys: Some(&unlink), current: None, except: None },
+                )
+                .await?;
             }
             Ok(())
         }
@@ -249,7 +255,13 @@ pub fn add_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
             let mut executor = atomic.executor();
             let target = T::meta();
             verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
-            update_foreign_key(&mut executor, association, key, Scope { keys: Some(&keys), current: None }).await?;
+            update_foreign_key(
+                &mut executor,
+                association,
+                key,
+                Scope { keys: Some(&keys), current: None, except: None },
+            )
+            .await?;
             Ok(())
         }
         .await;
@@ -279,7 +291,7 @@ pub fn remove_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
             let target = T::meta();
             verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
             let null = null_of(association.foreign_key_column());
-            let scope = Scope { keys: Some(&keys), current: Some(&key) };
+            let scope = Scope { keys: Some(&keys), current: Some(&key), except: None };
             update_foreign_key(&mut executor, association, null, scope).await?;
             Ok(())
         }

@@ -19,15 +19,25 @@ use crate::value::{KeyRepr, Value, decode_value, now_value};
 
 use super::many::source_key_value;
 use super::meta::AssociationMeta;
-use super::target::{IntoTarget, NewRow};
+use super::target::{IntoTarget, NewRow, TargetRef, resolve_targets};
 use super::write::{batches, dedupe, verify_keys};
 
-fn target_keys<T: Model, I: IntoTarget<T>>(
+fn target_refs<T: Model, I: IntoTarget<T>>(
     association: &AssociationMeta,
     targets: impl IntoIterator<Item = I>,
+) -> Result<Vec<TargetRef>> {
+    targets.into_iter().map(|t| t.into_target(association.target_key)).collect()
+}
+
+/// The target-key values of the given targets (bare primary keys looked up when the target key
+/// is another column), without duplicates.
+async fn target_values<T: Model>(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    refs: Vec<TargetRef>,
 ) -> Result<Vec<Value>> {
-    let keys = targets.into_iter().map(|t| t.target_value(association.target_key)).collect::<Result<Vec<_>>>()?;
-    Ok(dedupe(keys))
+    let values = resolve_targets(executor, association, T::meta(), association.target_key, refs).await?;
+    Ok(dedupe(values))
 }
 
 /// The targets linked through the join table, narrowed before it runs. With a join model each
@@ -255,13 +265,18 @@ pub fn has_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> impl Future<Output = Result<bool>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(association, targets);
+    let refs = target_refs::<T, I>(association, targets);
     let mut executor = db.into_executor();
     async move {
-        let (key, keys) = (key?, keys?);
-        if key.is_null() || keys.is_empty() {
+        let (key, refs) = (key?, refs?);
+        if key.is_null() || refs.is_empty() {
             return Ok(false);
         }
+        let keys = match target_values::<T>(&mut executor, association, refs).await {
+            Ok(keys) => keys,
+            Err(Error::MissingKeys { .. }) => return Ok(false),
+            Err(error) => return Err(error),
+        };
         let wanted = keys.len();
         let linked = count_links(&mut executor, association, &key, Some(keys)).await?;
         Ok(usize::try_from(linked).is_ok_and(|n| n == wanted))
@@ -284,9 +299,9 @@ pub struct LinkWrite<'e, T, J> {
     association: &'static AssociationMeta,
     mode: Mode,
     key: Result<Value>,
-    targets: Result<Vec<Value>>,
+    targets: Result<Vec<TargetRef>>,
     for_all: Vec<Option<Value>>,
-    per_item: Result<Vec<(Value, Vec<Option<Value>>)>>,
+    per_item: Result<Vec<(TargetRef, Vec<Option<Value>>)>>,
     _marker: PhantomData<fn() -> (T, J)>,
 }
 
@@ -306,7 +321,7 @@ impl<'e, T: Model, J: Model> LinkWrite<'e, T, J> {
 
     /// Join-row values for one target, over those given to [`LinkWrite::through`].
     pub fn through_for(mut self, target: impl IntoTarget<T>, row: impl NewRow<J>) -> Self {
-        let key = target.target_value(self.association.target_key);
+        let key = target.into_target(self.association.target_key);
         let values = row.into_builder().into_values();
         self.per_item = self.per_item.and_then(|mut items| {
             items.push((key?, values));
@@ -374,46 +389,63 @@ fn join_row(
 impl<'e, T: Model, J> LinkWrite<'e, T, J> {
     async fn run(self) -> Result<()> {
         let LinkWrite { executor, association, mode, key, targets, for_all, per_item, .. } = self;
-        let (key, keys, per_item) = (key?, targets?, per_item?);
-        let overrides: HashMap<KeyRepr, &Vec<Option<Value>>> =
-            per_item.iter().filter_map(|(k, v)| k.key_repr().map(|r| (r, v))).collect();
-        // Resolve every join row before any statement, so a missing join field fails first.
-        let rows: Vec<(Value, JoinRow)> = keys
-            .iter()
-            .map(|k| {
-                let overrides = k.key_repr().and_then(|r| overrides.get(&r).copied());
-                let row = join_row(association, &for_all, &key, k.clone(), overrides)?;
-                Ok((k.clone(), row))
-            })
-            .collect::<Result<_>>()?;
-        if mode == Mode::Add && rows.is_empty() {
-            return Ok(());
-        }
+        let (key, refs, per_item) = (key?, targets?, per_item?);
         let mut atomic = Atomic::begin(executor).await?;
         let result = async {
             let mut executor = atomic.executor();
-            let target = T::meta();
-            verify_keys(&mut executor, association, target, association.target_key_column(), &keys).await?;
-            let current = match mode {
-                Mode::Set => linked_targets(&mut executor, association, &key, None).await?,
-                Mode::Add => linked_targets(&mut executor, association, &key, Some(keys.clone())).await?,
-            };
-            let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
-            if mode == Mode::Set {
-                let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
-                let stale: Vec<Value> =
-                    current.into_iter().filter(|k| k.key_repr().is_some_and(|r| !wanted.contains(&r))).collect();
-                unlink(&mut executor, association, &key, stale).await?;
-            }
-            let (existing, new): (Vec<_>, Vec<_>) =
-                rows.into_iter().partition(|(k, _)| k.key_repr().is_some_and(|r| current_set.contains(&r)));
-            insert_links(&mut executor, association, new.into_iter().map(|(_, row)| row.insert).collect()).await?;
-            update_links(&mut executor, association, &key, existing).await?;
-            Ok(())
+            let keys = target_values::<T>(&mut executor, association, refs).await?;
+            let (item_refs, item_values): (Vec<TargetRef>, Vec<Vec<Option<Value>>>) = per_item.into_iter().unzip();
+            let item_keys =
+                resolve_targets(&mut executor, association, T::meta(), association.target_key, item_refs).await?;
+            let overrides: HashMap<KeyRepr, Vec<Option<Value>>> =
+                item_keys.into_iter().zip(item_values).filter_map(|(k, v)| k.key_repr().map(|r| (r, v))).collect();
+            write_links::<T>(&mut executor, association, mode, key, keys, &for_all, &overrides).await
         }
         .await;
         atomic.finish(result).await
     }
+}
+
+/// The body of a link write, inside its transaction.
+async fn write_links<T: Model>(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    mode: Mode,
+    key: Value,
+    keys: Vec<Value>,
+    for_all: &[Option<Value>],
+    overrides: &HashMap<KeyRepr, Vec<Option<Value>>>,
+) -> Result<()> {
+    // Resolve every join row before any statement, so a missing join field fails first.
+    let rows: Vec<(Value, JoinRow)> = keys
+        .iter()
+        .map(|k| {
+            let overrides = k.key_repr().and_then(|r| overrides.get(&r));
+            let row = join_row(association, for_all, &key, k.clone(), overrides)?;
+            Ok((k.clone(), row))
+        })
+        .collect::<Result<_>>()?;
+    if mode == Mode::Add && rows.is_empty() {
+        return Ok(());
+    }
+    let target = T::meta();
+    verify_keys(executor, association, target, association.target_key_column(), &keys).await?;
+    let current = match mode {
+        Mode::Set => linked_targets(executor, association, &key, None).await?,
+        Mode::Add => linked_targets(executor, association, &key, Some(keys.clone())).await?,
+    };
+    let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
+    if mode == Mode::Set {
+        let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
+        let stale: Vec<Value> =
+            current.into_iter().filter(|k| k.key_repr().is_some_and(|r| !wanted.contains(&r))).collect();
+        unlink(executor, association, &key, stale).await?;
+    }
+    let (existing, new): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|(k, _)| k.key_repr().is_some_and(|r| current_set.contains(&r)));
+    insert_links(executor, association, new.into_iter().map(|(_, row)| row.insert).collect()).await?;
+    update_links(executor, association, &key, existing).await?;
+    Ok(())
 }
 
 /// The target keys linked to `key`, all of them or those among `among`.
@@ -566,7 +598,7 @@ fn link_write<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
         association,
         mode,
         key: source_key_value(association, source),
-        targets: target_keys::<T, I>(association, targets),
+        targets: target_refs::<T, I>(association, targets),
         for_all: Vec::new(),
         per_item: Ok(Vec::new()),
         _marker: PhantomData,
@@ -602,16 +634,17 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(association, targets);
+    let refs = target_refs::<T, I>(association, targets);
     let executor = db.into_executor();
     async move {
-        let (key, keys) = (key?, keys?);
-        if keys.is_empty() {
+        let (key, refs) = (key?, refs?);
+        if refs.is_empty() {
             return Ok(());
         }
         let mut atomic = Atomic::begin(executor).await?;
         let result = async {
             let mut executor = atomic.executor();
+            let keys = target_values::<T>(&mut executor, association, refs).await?;
             verify_keys(&mut executor, association, T::meta(), association.target_key_column(), &keys).await?;
             unlink(&mut executor, association, &key, keys).await
         }
@@ -642,7 +675,7 @@ pub fn create_linked<'e, S: Model, T: Model>(
                 association,
                 mode: Mode::Add,
                 key: Ok(key),
-                targets: Ok(vec![target]),
+                targets: Ok(vec![TargetRef::Field(target)]),
                 for_all: Vec::new(),
                 per_item: Ok(Vec::new()),
                 _marker: PhantomData,

@@ -18,5 +18,6 @@ pub use many_to_many::{
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{
-    HasField, IntoOptionalTarget, IntoTarget, NewRow, assert_foreign_key, assert_key_type, field_name_hash,
+    HasField, IntoOptionalTarget, IntoTarget, NewRow, TargetRef, UniqueField, assert_foreign_key, assert_key_type,
+    assert_unique, field_name_hash,
 };

@@ -10,8 +10,9 @@ use crate::sql::SqlBuilder;
 
 use super::many::source_key_value;
 use super::meta::AssociationMeta;
-use super::target::{IntoOptionalTarget, NewRow};
+use super::target::{IntoOptionalTarget, NewRow, TargetRef, resolve_targets};
 use super::write::{Scope, null_of, update_foreign_key, verify_keys};
+use crate::value::now_value;
 
 /// `get_<singular>` of belongs_to: the target the source's foreign key points at.
 pub fn get_belongs_to<'e, S: Model, T: Model>(
@@ -40,17 +41,20 @@ pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
     source: &'a mut S,
     target: impl IntoOptionalTarget<T>,
 ) -> impl Future<Output = Result<()>> + Send {
-    let value = target.optional_target_value(association.target_key);
+    let target = target.into_optional_target(association.target_key);
     let mut executor = db.into_executor();
     async move {
-        let value = value?;
+        let target = target?;
         let source_meta = S::meta();
         let fk = association.foreign_key_column();
-        let value = match value {
-            Some(value) => {
+        let value = match target {
+            Some(target) => {
+                let values =
+                    resolve_targets(&mut executor, association, T::meta(), association.target_key, vec![target])
+                        .await?;
                 let referenced = association.referenced_column();
-                verify_keys(&mut executor, association, T::meta(), referenced, std::slice::from_ref(&value)).await?;
-                value
+                verify_keys(&mut executor, association, T::meta(), referenced, &values).await?;
+                values.into_iter().next().unwrap_or_else(|| null_of(fk))
             }
             None if fk.nullable => null_of(fk),
             None => {
@@ -63,15 +67,22 @@ pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
             }
         };
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("UPDATE ")
-            .identifier(source_meta.table)
-            .push(" SET ")
-            .identifier(fk.name)
-            .push(" = ")
-            .bind(value.clone());
+        b.push("UPDATE ").identifier(source_meta.table).push(" SET ").identifier(fk.name).push(" = ");
+        b.bind(value.clone());
+        let updated_at = match source_meta.columns.iter().find(|c| c.updated_at) {
+            Some(column) => {
+                let now = now_value(column.sql_type)?;
+                b.push(", ").identifier(column.name).push(" = ").bind(now.clone());
+                Some((column.field, now))
+            }
+            None => None,
+        };
         b.push(" WHERE ").identifier(source_meta.primary_key_column().name).push(" = ").bind(source.key_value());
         if executor.execute(b.finish()).await? == 0 {
             return Err(Error::NotFound { model: source_meta.name });
+        }
+        if let Some((field, now)) = updated_at {
+            source.set_field(field, now)?;
         }
         source.set_field(association.foreign_key, value)
     }
@@ -118,7 +129,7 @@ pub fn set_has_one<'e, S: Model, T: Model>(
     target: impl IntoOptionalTarget<T>,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let value = target.optional_target_value(None);
+    let value = target.into_optional_target(None).map(|t| t.map(TargetRef::into_value));
     let executor = db.into_executor();
     async move {
         let (key, value) = (key?, value?);
@@ -136,11 +147,18 @@ pub fn set_has_one<'e, S: Model, T: Model>(
                 )
                 .await?;
             }
+            // The target being set keeps its link: re-setting it must not pass through NULL.
             let null = null_of(association.foreign_key_column());
-            update_foreign_key(&mut executor, association, null, Scope { keys: None, current: Some(&key) }).await?;
+            let scope = Scope { keys: None, current: Some(&key), except: value.as_ref() };
+            update_foreign_key(&mut executor, association, null, scope).await?;
             if let Some(value) = value {
-                update_foreign_key(&mut executor, association, key, Scope { keys: Some(&[value]), current: None })
-                    .await?;
+                update_foreign_key(
+                    &mut executor,
+                    association,
+                    key,
+                    Scope { keys: Some(&[value]), current: None, except: None },
+                )
+                .await?;
             }
             Ok(())
         }
@@ -166,7 +184,13 @@ pub fn create_has_one<'e, S: Model, T: Model>(
         let result = async {
             let mut executor = atomic.executor();
             let null = null_of(association.foreign_key_column());
-            update_foreign_key(&mut executor, association, null, Scope { keys: None, current: Some(&key) }).await?;
+            update_foreign_key(
+                &mut executor,
+                association,
+                null,
+                Scope { keys: None, current: Some(&key), except: None },
+            )
+            .await?;
             builder.set_field(association.foreign_key, key);
             builder.create(executor).await
         }

@@ -11,34 +11,53 @@ use crate::value::Value;
     note = "accessors take an instance (`&row`) or a bare primary key (`42`)"
 )]
 pub trait IntoTarget<M>: Send {
-    /// The value of `field` (the primary key when `None`) that identifies the row. A bare key
-    /// is that value itself.
-    fn target_value(self, field: Option<&str>) -> Result<Value>;
+    /// What identifies the row: the value of `field` (the primary key when `None`) read from an
+    /// instance, or a bare primary key.
+    fn into_target(self, field: Option<&str>) -> Result<TargetRef>;
 }
 
-fn instance_value<M: Model>(row: &M, field: Option<&str>) -> Result<Value> {
-    match field {
-        None => Ok(row.key_value()),
-        Some(field) => {
-            row.field_value(field).ok_or_else(|| Error::Invalid(format!("`{}` has no field `{field}`", M::meta().name)))
+/// A row given to an accessor, once converted.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetRef {
+    /// The value of the requested field, read from an instance.
+    Field(Value),
+    /// A bare primary key.
+    Key(Value),
+}
+
+impl TargetRef {
+    /// The value, as given.
+    pub fn into_value(self) -> Value {
+        match self {
+            TargetRef::Field(value) | TargetRef::Key(value) => value,
         }
     }
 }
 
+fn instance_value<M: Model>(row: &M, field: Option<&str>) -> Result<TargetRef> {
+    match field {
+        None => Ok(TargetRef::Field(row.key_value())),
+        Some(field) => row
+            .field_value(field)
+            .map(TargetRef::Field)
+            .ok_or_else(|| Error::Invalid(format!("`{}` has no field `{field}`", M::meta().name))),
+    }
+}
+
 impl<M: Model> IntoTarget<M> for &M {
-    fn target_value(self, field: Option<&str>) -> Result<Value> {
+    fn into_target(self, field: Option<&str>) -> Result<TargetRef> {
         instance_value(self, field)
     }
 }
 
 impl<M: Model> IntoTarget<M> for &mut M {
-    fn target_value(self, field: Option<&str>) -> Result<Value> {
+    fn into_target(self, field: Option<&str>) -> Result<TargetRef> {
         instance_value(self, field)
     }
 }
 
 impl<M: Model> IntoTarget<M> for M {
-    fn target_value(self, field: Option<&str>) -> Result<Value> {
+    fn into_target(self, field: Option<&str>) -> Result<TargetRef> {
         instance_value(&self, field)
     }
 }
@@ -50,26 +69,86 @@ impl<M: Model> IntoTarget<M> for M {
     note = "singular setters take an instance (`&row`), a bare primary key (`42`), or `None` to unlink"
 )]
 pub trait IntoOptionalTarget<M>: Send {
-    /// The identifying value, or `None` to unlink.
-    fn optional_target_value(self, field: Option<&str>) -> Result<Option<Value>>;
+    /// What identifies the row, or `None` to unlink.
+    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>>;
 }
 
 impl<M: Model> IntoOptionalTarget<M> for &M {
-    fn optional_target_value(self, field: Option<&str>) -> Result<Option<Value>> {
+    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>> {
         instance_value(self, field).map(Some)
     }
 }
 
 impl<M: Model> IntoOptionalTarget<M> for M {
-    fn optional_target_value(self, field: Option<&str>) -> Result<Option<Value>> {
+    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>> {
         instance_value(&self, field).map(Some)
     }
 }
 
 // The only impl for an `Option`, so that a bare `None` infers as `Option<&M>`.
 impl<M: Model> IntoOptionalTarget<M> for Option<&M> {
-    fn optional_target_value(self, field: Option<&str>) -> Result<Option<Value>> {
+    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>> {
         self.map(|row| instance_value(row, field)).transpose()
+    }
+}
+
+/// The values of `field` (a target key other than the primary key) for rows given as
+/// instances or bare primary keys: bare keys are looked up, in one batched query, and a key
+/// that matches no row is [`Error::MissingKeys`].
+pub(crate) async fn resolve_targets(
+    executor: &mut crate::db::Executor<'_>,
+    association: &super::AssociationMeta,
+    target: &'static crate::meta::ModelMeta,
+    field: Option<&str>,
+    refs: Vec<TargetRef>,
+) -> Result<Vec<Value>> {
+    let column = field.and_then(|f| target.column_by_field(f)).filter(|c| !c.primary_key);
+    let Some(column) = column else {
+        return Ok(refs.into_iter().map(TargetRef::into_value).collect());
+    };
+    let keys: Vec<Value> = refs
+        .iter()
+        .filter_map(|r| match r {
+            TargetRef::Key(k) => Some(k.clone()),
+            TargetRef::Field(_) => None,
+        })
+        .collect();
+    let mut found: std::collections::HashMap<crate::value::KeyRepr, Value> = std::collections::HashMap::new();
+    let pk = target.primary_key_column();
+    for batch in super::write::batches(executor.dialect(), keys, 0) {
+        let mut b = crate::sql::SqlBuilder::new(executor.dialect());
+        b.push("SELECT ").qualified(target.table, pk.name).push(", ").qualified(target.table, column.name);
+        b.push(" FROM ").identifier(target.table).push(" WHERE ");
+        b.in_list(target.table, pk.name, batch, false);
+        executor
+            .fetch(b.finish(), &mut |row| {
+                let key = crate::value::decode_value(row, 0, pk.sql_type)?;
+                let value = crate::value::decode_value(row, 1, column.sql_type)?;
+                if let Some(key) = key.key_repr() {
+                    found.insert(key, value);
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    let mut missing = Vec::new();
+    let values = refs
+        .into_iter()
+        .filter_map(|r| match r {
+            TargetRef::Field(v) => Some(v),
+            TargetRef::Key(k) => {
+                let value = k.key_repr().and_then(|r| found.get(&r).cloned());
+                if value.is_none() {
+                    missing.push(k.key_repr().map_or_else(|| format!("{k:?}"), |r| r.to_string()));
+                }
+                value
+            }
+        })
+        .collect();
+    if missing.is_empty() {
+        Ok(values)
+    } else {
+        Err(Error::MissingKeys { association: association.display_name(), model: target.name, keys: missing })
     }
 }
 
@@ -128,3 +207,15 @@ pub const fn field_name_hash(name: &str) -> u64 {
     }
     hash
 }
+
+/// Implemented by `#[derive(Model)]` for its primary key and `#[model(unique)]` fields, keyed
+/// like [`HasField`]: a foreign key may only point at one of them.
+#[diagnostic::on_unimplemented(
+    message = "`target_key` must name a primary key or unique field of `{Self}`",
+    label = "not the primary key nor unique on `{Self}`",
+    note = "mark the field `#[model(unique)]` on `{Self}` (a foreign key must point at a unique column)"
+)]
+pub trait UniqueField<const NAME_HASH: u64> {}
+
+/// Compile-time check used by generated code: `T`'s field is its key or unique.
+pub fn assert_unique<T: UniqueField<NAME_HASH>, const NAME_HASH: u64>() {}

@@ -73,6 +73,8 @@ pub(crate) struct Scope<'a> {
     pub keys: Option<&'a [Value]>,
     /// Only rows whose foreign key currently equals this value.
     pub current: Option<&'a Value>,
+    /// Not the row with this primary key.
+    pub except: Option<&'a Value>,
 }
 
 /// `UPDATE <fk table> SET fk = <value>[, updated_at = now] WHERE …`, batched over the keys.
@@ -94,6 +96,9 @@ pub(crate) async fn update_foreign_key(
         b.push(" WHERE 1 = 1");
         if let Some(current) = scope.current {
             b.push(" AND ").qualified(model.table, fk.name).push(" = ").bind(current.clone());
+        }
+        if let Some(except) = scope.except {
+            b.push(" AND ").qualified(model.table, key_column.name).push(" <> ").bind(except.clone());
         }
         if let Some(keys) = batch {
             b.push(" AND ");

@@ -314,8 +314,10 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
                 },
                 Some(key) => {
                     let key_ty = field_type(key, association.target_key_span);
+                    let unique = unique_check(target, key, association.target_key_span);
                     quote_spanned! {span=>
                         ::orm::__private::assert_key_type::<#ty, #key_ty>();
+                        #unique
                     }
                 }
             }
@@ -341,16 +343,27 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
             let source_ty = join_field(&association.foreign_key, span);
             let other_span = association.other_key_span;
             let other_ty = join_field(association.other_key.as_deref().unwrap_or_default(), other_span);
-            let target_key_ty = match &association.target_key {
-                None => quote_spanned!(other_span=> <#target as ::orm::__private::Model>::Key),
-                Some(key) => field_type(key, association.target_key_span),
+            let (target_key_ty, unique) = match &association.target_key {
+                None => (quote_spanned!(other_span=> <#target as ::orm::__private::Model>::Key), quote!()),
+                Some(key) => (
+                    field_type(key, association.target_key_span),
+                    unique_check(target, key, association.target_key_span),
+                ),
             };
             quote_spanned! {span=>
                 ::orm::__private::assert_key_type::<#source_ty, #key_ty>();
                 ::orm::__private::assert_key_type::<#other_ty, #target_key_ty>();
+                #unique
             }
         }
     }
+}
+
+/// Proves that `target`'s field `key` is its primary key or unique, at the user's token.
+fn unique_check(target: &syn::Path, key: &str, span: proc_macro2::Span) -> TokenStream {
+    let hash = crate::expand::field_hash(key);
+    let target = respan(quote!(#target), span);
+    quote_spanned!(span=> ::orm::__private::assert_unique::<#target, #hash>();)
 }
 
 /// Gives every token of `tokens` the span `span`.

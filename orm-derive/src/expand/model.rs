@@ -151,23 +151,26 @@ fn key_targets(model: &Model) -> TokenStream {
         types.push(quote!(&str));
     }
     let impls = types.iter().map(|ty| {
+        let key =
+            quote!(::orm::__private::TargetRef::Key(<#ty as ::orm::__private::Operand<#key_ty>>::into_operand(self)));
         quote! {
             #[automatically_derived]
             impl ::orm::__private::IntoTarget<#ident> for #ty {
-                fn target_value(self, _field: ::orm::__private::Option<&str>) -> ::orm::__private::Result<::orm::__private::Value> {
-                    ::orm::__private::StdResult::Ok(<#ty as ::orm::__private::Operand<#key_ty>>::into_operand(self))
+                fn into_target(
+                    self,
+                    _field: ::orm::__private::Option<&str>,
+                ) -> ::orm::__private::Result<::orm::__private::TargetRef> {
+                    ::orm::__private::StdResult::Ok(#key)
                 }
             }
 
             #[automatically_derived]
             impl ::orm::__private::IntoOptionalTarget<#ident> for #ty {
-                fn optional_target_value(
+                fn into_optional_target(
                     self,
                     _field: ::orm::__private::Option<&str>,
-                ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::Value>> {
-                    ::orm::__private::StdResult::Ok(::orm::__private::Option::Some(
-                        <#ty as ::orm::__private::Operand<#key_ty>>::into_operand(self),
-                    ))
+                ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::TargetRef>> {
+                    ::orm::__private::StdResult::Ok(::orm::__private::Option::Some(#key))
                 }
             }
         }
@@ -182,11 +185,18 @@ fn field_markers(model: &Model) -> TokenStream {
     let impls = model.fields.iter().map(|f| {
         let ty = &f.ty;
         let hash = crate::expand::field_hash(&f.name());
+        let unique = (f.primary_key || f.unique).then(|| {
+            quote! {
+                #[automatically_derived]
+                impl ::orm::__private::UniqueField<#hash> for #ident {}
+            }
+        });
         quote! {
             #[automatically_derived]
             impl ::orm::__private::HasField<#hash> for #ident {
                 type Type = #ty;
             }
+            #unique
         }
     });
     quote!(#(#impls)*)
