@@ -53,6 +53,37 @@ pub mod postgres {
     pub use orm_postgres::{ConnectOptions, PostgresDialect, connect};
 }
 
+/// Implements `serde::Serialize` for a generated `…With` row type when the `serde` feature is
+/// on. Called by `#[derive(Model)]`; not public API.
+#[cfg(feature = "serde")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __serialize_with {
+    ($with:ident) => {
+        #[automatically_derived]
+        impl<L, M> $crate::__private::serde::Serialize for $with<L, M>
+        where
+            M: $crate::__private::serde::Serialize,
+            L: $crate::__private::LoadedEntries,
+        {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::core::result::Result<S::Ok, S::Error> {
+                $crate::__private::serialize_with(self.row(), self.loaded(), serializer)
+            }
+        }
+    };
+}
+
+/// Without the `serde` feature, generated rows do not implement `Serialize`.
+#[cfg(not(feature = "serde"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __serialize_with {
+    ($with:ident) => {};
+}
+
 /// Paths used by the code `#[derive(Model)]` generates. Not public API.
 #[doc(hidden)]
 pub mod __private {
@@ -70,6 +101,8 @@ pub mod __private {
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
+    #[cfg(feature = "serde")]
+    pub use orm_core::include::json::{LoadedEntries, serialize_with};
     pub use orm_core::include::{
         AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf,
         There,
@@ -79,6 +112,8 @@ pub mod __private {
     pub use orm_core::row::Row;
     pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value};
     pub use orm_core::{Error, ReferentialAction, Result};
+    #[cfg(feature = "serde")]
+    pub use serde;
     pub use std::option::Option;
     pub use std::result::Result as StdResult;
     pub use std::vec::Vec;

@@ -2,7 +2,7 @@
 
 use std::marker::PhantomData;
 
-use crate::db::IntoExecutor;
+use crate::db::{Executor, IntoExecutor};
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::include::{Include, IncludeList, SpecOf};
@@ -120,19 +120,24 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     }
 
     /// Runs the query and returns every matching row, with its includes.
-    pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<L::Row>> {
+    pub async fn all<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Vec<L::Row>> {
         let mut executor = db.into_executor();
         let prefix = M::statements().select.get(executor.dialect(), write_select::<M>);
         let mut b = SqlBuilder::with_prefix(executor.dialect(), &prefix);
         let table = M::meta().table;
-        Self::write_where(self.filter, &self.includes, &mut b);
+        Self::write_where(self.filter.take(), &self.includes, &mut b);
         for (i, order) in self.order.iter().enumerate() {
             b.push(if i == 0 { " ORDER BY " } else { ", " });
             order.render(table, &mut b);
         }
         b.limit_offset(self.limit, self.offset);
         let parents = fetch_models::<M>(&mut executor, b.finish()).await?;
-        let loaded = self.includes.load(&mut executor, &parents).await?;
+        self.load_includes(&mut executor, parents).await
+    }
+
+    /// Loads the includes for rows already fetched and builds the result rows.
+    pub(crate) async fn load_includes(&self, executor: &mut Executor<'_>, parents: Vec<M>) -> Result<Vec<L::Row>> {
+        let loaded = self.includes.load(executor, &parents).await?;
         let includes = &self.includes;
         Ok(parents
             .into_iter()

@@ -7,6 +7,7 @@ use crate::on_both;
 use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[has_many(Picture)]
 #[belongs_to(Picture, as = "profile_picture", constraints = false)]
 #[has_many(Task)]
@@ -19,6 +20,7 @@ pub struct User {
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Picture {
     pub id: i64,
     pub url: String,
@@ -26,6 +28,7 @@ pub struct Picture {
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[belongs_to(User)]
 pub struct Task {
     pub id: i64,
@@ -35,6 +38,7 @@ pub struct Task {
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Profile {
     pub id: i64,
     pub bio: String,
@@ -42,6 +46,7 @@ pub struct Profile {
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[belongs_to_many(Tag, through = "project_tags")]
 pub struct Project {
     pub id: i64,
@@ -49,6 +54,7 @@ pub struct Project {
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct UserProject {
     pub id: i64,
     pub user_id: i64,
@@ -58,6 +64,7 @@ pub struct UserProject {
 }
 
 #[derive(Model, Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[belongs_to(User, as = "owner")]
 pub struct Tag {
     pub id: i64,
@@ -211,6 +218,25 @@ on_both! {
     }
 }
 
+on_both! {
+    async fn getters_take_includes_too(db: Db) -> TestResult {
+        let (ann, bob, _) = seed(&db).await?;
+        let projects = ann.get_projects(&db).order_by(Project::name().asc()).include(Project::tags().include(Tag::owner())).await?;
+        let (alpha, join) = &projects[0];
+        assert!(join.started);
+        let owners: Vec<Option<&str>> = alpha.tags().iter().map(|t| t.owner().map(|o| o.name.as_str())).collect();
+        assert_eq!(owners.len(), 2);
+        assert!(owners.contains(&Some("bob")) && owners.contains(&None));
+        let plain = ann.get_projects(&db).targets_only().include(Project::tags()).await?;
+        assert_eq!(plain.iter().map(|p| p.tags().len()).sum::<usize>(), 2);
+        let tasks = bob.get_tasks(&db).include(Task::user()).await?;
+        assert_eq!(tasks[0].user().map(|u| u.id), Some(bob.id));
+        let narrowed = ann.get_tasks(&db).filter(Task::done().eq(false)).include(Task::user()).await?;
+        assert!(narrowed.len() == 2 && narrowed.iter().all(|t| t.user().map(|u| u.id) == Some(ann.id)));
+        Ok(())
+    }
+}
+
 async fn seed_many(db: &Db, users: usize) -> Result<(), orm::Error> {
     Schema::new().model::<User>().sync(db).await?;
     let numbers =
@@ -258,6 +284,45 @@ on_both! {
         // PostgreSQL binds one array; SQLite splits 100,000 keys under its 32,766-variable limit.
         let expected = if is_postgres(&db) { 2 } else { 1 + 100_000usize.div_ceil(32_766 - 1) };
         assert_eq!(statements.len(), expected);
+        Ok(())
+    }
+}
+
+#[cfg(feature = "serde")]
+on_both! {
+    async fn a_loaded_row_serialises_like_sequelize_to_json(db: Db) -> TestResult {
+        let (ann, bob, _) = seed(&db).await?;
+        let users = User::find()
+            .filter(User::id().eq(ann.id))
+            .include(User::profile_picture())
+            .include(User::profile())
+            .include(User::projects().order_by(Project::name().asc()).include(Project::tags().order_by(Tag::label().asc()).include(Tag::owner())))
+            .all(&db)
+            .await?;
+        let json = serde_json::to_value(&users[0])?;
+        let expected = serde_json::json!({
+            "id": ann.id, "name": "ann", "profile_picture_id": ann.profile_picture_id,
+            "profile_picture": { "id": 2, "url": "a2.png", "user_id": ann.id },
+            "profile": { "id": 1, "bio": "hi", "user_id": ann.id },
+            "projects": [
+                {
+                    "id": 1, "name": "alpha",
+                    "tags": [
+                        { "id": 2, "label": "blue", "owner_id": null, "owner": null },
+                        { "id": 1, "label": "red", "owner_id": bob.id,
+                          "owner": { "id": bob.id, "name": "bob", "profile_picture_id": null } }
+                    ],
+                    "UserProject": { "id": 1, "user_id": ann.id, "project_id": 1, "started": true }
+                },
+                {
+                    "id": 2, "name": "beta", "tags": [],
+                    "UserProject": { "id": 2, "user_id": ann.id, "project_id": 2, "started": false }
+                }
+            ]
+        });
+        assert_eq!(json, expected);
+        let cid = User::find().filter(User::name().eq("cid")).include(User::profile()).include(User::tasks()).all(&db).await?;
+        assert_eq!(serde_json::to_value(&cid[0])?, serde_json::json!({ "id": 3, "name": "cid", "profile_picture_id": null, "tasks": [], "profile": null }));
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Expr, Node, Order};
+use crate::include::{Include, IncludeList, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
 use crate::query::Select;
 use crate::sql::SqlBuilder;
@@ -36,21 +37,21 @@ fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>)
 /// The targets of a has_many (or has_one) association, narrowed before it runs:
 /// `user.get_tasks(&db).filter(…).order_by(…).limit(10).await`.
 #[must_use = "a getter does nothing until it is awaited"]
-pub struct Related<'e, T> {
+pub struct Related<'e, T, L = ()> {
     executor: Executor<'e>,
     association: &'static AssociationMeta,
     key: Result<Value>,
-    select: Select<T>,
+    select: Select<T, L>,
     narrowed: bool,
 }
 
-impl<T> std::fmt::Debug for Related<'_, T> {
+impl<T, L> std::fmt::Debug for Related<'_, T, L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Related").field("association", &self.association.display_name()).finish()
     }
 }
 
-impl<'e, T: Model> Related<'e, T> {
+impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     /// Keeps the targets matching `condition`.
     pub fn filter(mut self, condition: Expr<T>) -> Self {
         self.select = self.select.filter(condition);
@@ -79,7 +80,22 @@ impl<'e, T: Model> Related<'e, T> {
         self
     }
 
-    async fn run(self) -> Result<Vec<T>> {
+    /// Loads an association of the targets with them:
+    /// `user.get_tasks(&db).include(Task::tags())`.
+    pub fn include<A, N>(self, include: Include<A, N>) -> Related<'e, T, (Include<A, N>, L)>
+    where
+        A: SpecOf<T>,
+    {
+        Related {
+            executor: self.executor,
+            association: self.association,
+            key: self.key,
+            select: self.select.include(include),
+            narrowed: self.narrowed,
+        }
+    }
+
+    async fn run(self) -> Result<Vec<L::Row>> {
         let key = self.key?;
         if key.is_null() {
             return Ok(Vec::new());
@@ -90,17 +106,19 @@ impl<'e, T: Model> Related<'e, T> {
             let base = Expr::from_node(Node::Compare { column: fk.name, op: CompareOp::Eq, value: key });
             return self.select.filter(base).all(executor).await;
         }
+        // The plain getter runs its cached statement; includes load on its rows.
         let sql = self.association.statements.get.get(executor.dialect(), |b| {
             write_select::<T>(b);
             b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").placeholder();
         });
-        fetch_models::<T>(&mut executor, Statement { sql, args: vec![key] }).await
+        let rows = fetch_models::<T>(&mut executor, Statement { sql, args: vec![key] }).await?;
+        self.select.load_includes(&mut executor, rows).await
     }
 }
 
-impl<'e, T: Model> IntoFuture for Related<'e, T> {
-    type Output = Result<Vec<T>>;
-    type IntoFuture = BoxFuture<'e, Result<Vec<T>>>;
+impl<'e, T: Model, L: IncludeList<T> + 'e> IntoFuture for Related<'e, T, L> {
+    type Output = Result<Vec<L::Row>>;
+    type IntoFuture = BoxFuture<'e, Result<Vec<L::Row>>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())

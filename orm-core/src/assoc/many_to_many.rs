@@ -12,6 +12,7 @@ use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::BoxFuture;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
+use crate::include::{Include, IncludeList, SpecOf};
 use crate::meta::ModelMeta;
 use crate::model::{Model, write_columns};
 use crate::sql::SqlBuilder;
@@ -44,7 +45,8 @@ async fn target_values<T: Model>(
 /// result carries its join row: `Vec<(Project, UserProject)>`; `targets_only()` drops it
 /// (Sequelize's `joinTableAttributes: []`).
 #[must_use = "a getter does nothing until it is awaited"]
-pub struct Linked<'e, T, J> {
+pub struct Linked<'e, T, J, L = ()> {
+    includes: L,
     executor: Executor<'e>,
     association: &'static AssociationMeta,
     key: Result<Value>,
@@ -56,13 +58,13 @@ pub struct Linked<'e, T, J> {
     _join: PhantomData<fn() -> J>,
 }
 
-impl<T, J> std::fmt::Debug for Linked<'_, T, J> {
+impl<T, J, L> std::fmt::Debug for Linked<'_, T, J, L> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Linked").field("association", &self.association.display_name()).finish()
     }
 }
 
-impl<'e, T: Model, J> Linked<'e, T, J> {
+impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// Keeps the targets matching `condition`.
     pub fn filter(mut self, condition: Expr<T>) -> Self {
         self.filter = Some(match self.filter {
@@ -90,8 +92,14 @@ impl<'e, T: Model, J> Linked<'e, T, J> {
         self
     }
 
-    fn retype<K>(self) -> Linked<'e, T, K> {
+    /// Loads an association of the targets with them:
+    /// `user.get_projects(&db).include(Project::tags())`.
+    pub fn include<A, N>(self, include: Include<A, N>) -> Linked<'e, T, J, (Include<A, N>, L)>
+    where
+        A: SpecOf<T>,
+    {
         Linked {
+            includes: (include, self.includes),
             executor: self.executor,
             association: self.association,
             key: self.key,
@@ -104,11 +112,28 @@ impl<'e, T: Model, J> Linked<'e, T, J> {
         }
     }
 
-    async fn fetch<R: Send>(
+    fn retype<K>(self) -> Linked<'e, T, K, L> {
+        Linked {
+            includes: self.includes,
+            executor: self.executor,
+            association: self.association,
+            key: self.key,
+            filter: self.filter,
+            through_filter: self.through_filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            _join: PhantomData,
+        }
+    }
+
+    /// Runs the query, then loads the includes on the targets; each result is a target row
+    /// (with its includes) and what `decode_join` read after the target's columns.
+    async fn fetch<X: Send>(
         self,
         join_model: Option<&'static ModelMeta>,
-        decode: impl Fn(&dyn crate::row::Row) -> Result<R> + Send + Sync,
-    ) -> Result<Vec<R>> {
+        decode_join: impl Fn(&dyn crate::row::Row, usize) -> Result<X> + Send + Sync,
+    ) -> Result<Vec<(L::Row, X)>> {
         let key = self.key?;
         if key.is_null() {
             return Ok(Vec::new());
@@ -142,18 +167,28 @@ impl<'e, T: Model, J> Linked<'e, T, J> {
             order.render(target.table, &mut b);
         }
         b.limit_offset(self.limit, self.offset);
-        let mut rows = Vec::new();
+        let (mut targets, mut joins) = (Vec::new(), Vec::new());
+        let offset = target.columns.len();
         executor
             .fetch(b.finish(), &mut |row| {
-                rows.push(decode(row)?);
+                targets.push(T::decode(row, 0)?);
+                joins.push(decode_join(row, offset)?);
                 Ok(())
             })
             .await?;
-        Ok(rows)
+        let loaded = self.includes.load(&mut executor, &targets).await?;
+        let includes = &self.includes;
+        Ok(targets
+            .into_iter()
+            .zip(loaded)
+            .zip(joins)
+            .filter(|((_, loaded), _)| includes.keep(loaded))
+            .map(|((row, loaded), join)| (L::assemble(row, loaded), join))
+            .collect())
     }
 }
 
-impl<'e, T: Model, J: Model> Linked<'e, T, J> {
+impl<'e, T: Model, J: Model, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// Keeps the targets whose join row matches `condition` (Sequelize's `through.where`).
     pub fn through_filter(mut self, condition: Expr<J>) -> Self {
         self.through_filter = Some(match self.through_filter {
@@ -164,27 +199,29 @@ impl<'e, T: Model, J: Model> Linked<'e, T, J> {
     }
 
     /// Loads the targets without their join rows.
-    pub fn targets_only(self) -> Linked<'e, T, ()> {
+    pub fn targets_only(self) -> Linked<'e, T, (), L> {
         self.retype()
     }
 }
 
-impl<'e, T: Model> IntoFuture for Linked<'e, T, ()> {
-    type Output = Result<Vec<T>>;
-    type IntoFuture = BoxFuture<'e, Result<Vec<T>>>;
+impl<'e, T: Model, L: IncludeList<T> + 'e> IntoFuture for Linked<'e, T, (), L> {
+    type Output = Result<Vec<L::Row>>;
+    type IntoFuture = BoxFuture<'e, Result<Vec<L::Row>>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.fetch(None, |row| T::decode(row, 0)))
+        Box::pin(async move {
+            let rows = self.fetch(None, |_, _| Ok(())).await?;
+            Ok(rows.into_iter().map(|(row, ())| row).collect())
+        })
     }
 }
 
-impl<'e, T: Model, J: Model> IntoFuture for Linked<'e, T, J> {
-    type Output = Result<Vec<(T, J)>>;
-    type IntoFuture = BoxFuture<'e, Result<Vec<(T, J)>>>;
+impl<'e, T: Model, J: Model, L: IncludeList<T> + 'e> IntoFuture for Linked<'e, T, J, L> {
+    type Output = Result<Vec<(L::Row, J)>>;
+    type IntoFuture = BoxFuture<'e, Result<Vec<(L::Row, J)>>>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let offset = T::meta().columns.len();
-        Box::pin(self.fetch(Some(J::meta()), move |row| Ok((T::decode(row, 0)?, J::decode(row, offset)?))))
+        Box::pin(self.fetch(Some(J::meta()), |row, offset| J::decode(row, offset)))
     }
 }
 
@@ -195,6 +232,7 @@ pub fn get_linked<'e, S: Model, T: Model, J>(
     source: &S,
 ) -> Linked<'e, T, J> {
     Linked {
+        includes: (),
         executor: db.into_executor(),
         association,
         key: source_key_value(association, source),

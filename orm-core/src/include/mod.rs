@@ -10,6 +10,8 @@
 //! PostgreSQL, `IN (…)` chunked under SQLite's bind limit), and groups children to parents
 //! through a hash map.
 
+#[cfg(feature = "serde")]
+pub mod json;
 mod load;
 mod spec;
 

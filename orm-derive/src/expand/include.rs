@@ -84,6 +84,8 @@ pub fn expand(model: &Model) -> TokenStream {
             #(#accessors)*
         }
 
+        ::orm::__serialize_with!(#with);
+
         #(#specs)*
     }
 }
