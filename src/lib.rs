@@ -23,6 +23,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::{
     Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,
     Result, Schema, Select, SqlType, SqlValue, Tx, Update, Value, raw,
@@ -97,10 +98,11 @@ pub mod __private {
         LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
     };
     pub use orm_core::assoc::{UniqueField, assert_unique};
-    pub use orm_core::create::Builder;
+    pub use orm_core::create::{Builder, NestedRow, Node, create_tree};
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
+    pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};
     pub use orm_core::include::{

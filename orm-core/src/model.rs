@@ -110,6 +110,17 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         }
     }
 
+    /// Inserts many rows with multi-row `INSERT … RETURNING` statements (chunked under the
+    /// backend's bind limit), in one transaction, and returns them as stored.
+    fn create_many<'e>(
+        db: impl IntoExecutor<'e>,
+        rows: impl IntoIterator<Item = Self>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send {
+        let nodes: Vec<crate::create::Node> =
+            rows.into_iter().map(|row| crate::create::Builder::from_row(row).into_node()).collect();
+        async move { crate::create::create_many_nodes::<Self>(db.into_executor(), nodes).await }
+    }
+
     /// Writes every field of this row back to its table, by primary key, and refreshes
     /// `updated_at`. Fails with [`Error::NotFound`] when the row no longer exists.
     fn save<'a>(&'a mut self, db: impl IntoExecutor<'a>) -> impl Future<Output = Result<()>> + Send {

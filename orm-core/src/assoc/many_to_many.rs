@@ -725,3 +725,16 @@ pub fn create_linked<'e, S: Model, T: Model>(
         atomic.finish(result).await
     }
 }
+
+/// Inserts join rows with the join model's defaults, for nested creation.
+pub(crate) async fn insert_default_links(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    links: Vec<(Value, Value)>,
+) -> Result<()> {
+    let rows = links
+        .into_iter()
+        .map(|(source, target)| join_row(association, &[], &source, target, None).map(|row| row.insert))
+        .collect::<Result<Vec<_>>>()?;
+    insert_links(executor, association, rows).await
+}

@@ -12,6 +12,7 @@ mod write;
 pub use write::batches as write_batches;
 
 pub use many::{Related, add_many, count, create_for, get_many, has_all, remove_many, set_many};
+pub(crate) use many_to_many::insert_default_links;
 pub use many_to_many::{
     LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
 };

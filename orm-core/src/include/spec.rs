@@ -165,9 +165,17 @@ impl<A: AssociationSpec> Include<A, ()> {
     }
 }
 
-impl<A: AssociationSpec> Default for Include<A, ()> {
+impl<A: AssociationSpec, N: Default> Default for Include<A, N> {
     fn default() -> Self {
-        Self::new()
+        Include {
+            filter: None,
+            join_filter: None,
+            order: Vec::new(),
+            limit: None,
+            required: false,
+            nested: N::default(),
+            _marker: PhantomData,
+        }
     }
 }
 

@@ -1,0 +1,209 @@
+//! Creation of a forest of rows, level by level: the belongs_to rows each row points at first,
+//! then the rows, then their has_one/has_many children and belongs_to_many targets with the
+//! join rows. Each table at each level is one multi-row `INSERT … RETURNING` per group of rows
+//! with the same columns, chunked under the bind limit.
+
+use std::collections::HashMap;
+
+use crate::assoc::{AssociationKind, AssociationMeta};
+use crate::db::Executor;
+use crate::driver::BoxFuture;
+use crate::error::{Error, Result};
+use crate::meta::{ColumnMeta, ModelMeta};
+use crate::sql::SqlBuilder;
+use crate::value::{KeyRepr, Value, decode_value};
+
+use super::Node;
+
+/// The rows of one association, with the index of the row each belongs to.
+type Group = (&'static AssociationMeta, Vec<(usize, Node)>);
+
+fn index_of(meta: &ModelMeta, column: &ColumnMeta) -> usize {
+    meta.columns.iter().position(|c| std::ptr::eq(c, column)).unwrap_or(meta.primary_key)
+}
+
+/// Creates `nodes` (rows of `meta`) with their trees; returns each row as stored, every column,
+/// in input order.
+pub(crate) fn create<'a>(
+    executor: &'a mut Executor<'_>,
+    meta: &'static ModelMeta,
+    mut nodes: Vec<Node>,
+) -> BoxFuture<'a, Result<Vec<Vec<Value>>>> {
+    Box::pin(async move {
+        let mut groups: Vec<Group> = Vec::new();
+        for (owner, node) in nodes.iter_mut().enumerate() {
+            for (association, children) in std::mem::take(&mut node.children) {
+                let items = children.into_iter().map(|child| (owner, child));
+                match groups.iter_mut().find(|(a, _)| std::ptr::eq(*a, association)) {
+                    Some((_, group)) => group.extend(items),
+                    None => groups.push((association, items.collect())),
+                }
+            }
+        }
+        let (before, after): (Vec<Group>, Vec<Group>) =
+            groups.into_iter().partition(|(a, _)| a.kind == AssociationKind::BelongsTo);
+
+        // Parents first: each row's foreign key takes the created parent's key.
+        for (association, items) in before {
+            let target = association.target_meta();
+            let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
+            let created = create(executor, target, children).await?;
+            let key = index_of(target, association.target_key_column());
+            let fk = meta.field_index(association.foreign_key).unwrap_or(meta.primary_key);
+            for (owner, row) in owners.into_iter().zip(created) {
+                if let (Some(node), Some(value)) = (nodes.get_mut(owner), row.get(key)) {
+                    node.values[fk] = Some(value.clone());
+                }
+            }
+        }
+
+        let rows = insert(executor, meta, &nodes).await?;
+
+        for (association, items) in after {
+            let target = association.target_meta();
+            let source_key = index_of(meta, association.source_key_column());
+            match association.kind {
+                AssociationKind::HasOne | AssociationKind::HasMany => {
+                    let fk = target.field_index(association.foreign_key).unwrap_or(target.primary_key);
+                    let children = items
+                        .into_iter()
+                        .map(|(owner, mut child)| {
+                            child.values[fk] = rows.get(owner).and_then(|r| r.get(source_key)).cloned();
+                            child
+                        })
+                        .collect();
+                    create(executor, target, children).await?;
+                }
+                AssociationKind::BelongsToMany => {
+                    let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
+                    let created = create(executor, target, children).await?;
+                    let target_key = index_of(target, association.target_key_column());
+                    let links = owners
+                        .into_iter()
+                        .zip(created)
+                        .filter_map(|(owner, row)| {
+                            Some((rows.get(owner)?.get(source_key)?.clone(), row.get(target_key)?.clone()))
+                        })
+                        .collect();
+                    crate::assoc::insert_default_links(executor, association, links).await?;
+                }
+                AssociationKind::BelongsTo => {}
+            }
+        }
+        Ok(rows)
+    })
+}
+
+/// Inserts the rows themselves; returns them as stored, in input order.
+async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[Node]) -> Result<Vec<Vec<Value>>> {
+    let mut groups: Vec<(Vec<&'static ColumnMeta>, Vec<(usize, Vec<Value>)>)> = Vec::new();
+    for (index, node) in nodes.iter().enumerate() {
+        let (columns, values): (Vec<&'static ColumnMeta>, Vec<Value>) = node.resolve()?.into_iter().unzip();
+        match groups
+            .iter_mut()
+            .find(|(c, _)| c.len() == columns.len() && c.iter().zip(&columns).all(|(a, b)| std::ptr::eq(*a, *b)))
+        {
+            Some((_, rows)) => rows.push((index, values)),
+            None => groups.push((columns, vec![(index, values)])),
+        }
+    }
+    let mut stored: Vec<Option<Vec<Value>>> = vec![None; nodes.len()];
+    let key = meta.primary_key_column();
+    for (columns, rows) in groups {
+        let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let chunk: Vec<(usize, Vec<Value>)> = rows.by_ref().take(per_statement).collect();
+            let mut b = SqlBuilder::new(executor.dialect());
+            b.push("INSERT INTO ").identifier(meta.table);
+            if columns.is_empty() {
+                b.push(" DEFAULT VALUES");
+            } else {
+                b.push(" (");
+                for (i, column) in columns.iter().enumerate() {
+                    if i > 0 {
+                        b.push(", ");
+                    }
+                    b.identifier(column.name);
+                }
+                b.push(") VALUES ");
+            }
+            let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
+            let given_keys: Vec<Option<KeyRepr>> = chunk
+                .iter()
+                .map(|(_, values)| {
+                    columns.iter().position(|c| std::ptr::eq(*c, key)).and_then(|p| values[p].key_repr())
+                })
+                .collect();
+            if !columns.is_empty() {
+                for (i, (_, values)) in chunk.into_iter().enumerate() {
+                    b.push(if i == 0 { "(" } else { ", (" });
+                    for (j, value) in values.into_iter().enumerate() {
+                        if j > 0 {
+                            b.push(", ");
+                        }
+                        b.bind(value);
+                    }
+                    b.push(")");
+                }
+            }
+            b.push(" RETURNING ");
+            for (i, column) in meta.columns.iter().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                b.identifier(column.name);
+            }
+            let mut returned: Vec<Vec<Value>> = Vec::with_capacity(indices.len());
+            executor
+                .fetch(b.finish(), &mut |row| {
+                    let values = meta
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| decode_value(row, i, c.sql_type))
+                        .collect::<Result<Vec<_>>>()?;
+                    returned.push(values);
+                    Ok(())
+                })
+                .await?;
+            if returned.len() != indices.len() {
+                return Err(Error::Invalid(format!(
+                    "INSERT into `{}` returned {} rows for {}",
+                    meta.table,
+                    returned.len(),
+                    indices.len()
+                )));
+            }
+            // RETURNING does not promise an order: rows with a given key are matched by it;
+            // generated keys increase in insertion order, so the others are matched by rank.
+            let mut by_key: HashMap<KeyRepr, Vec<Value>> = HashMap::new();
+            let mut generated: Vec<Vec<Value>> = Vec::new();
+            for row in returned {
+                match row.get(meta.primary_key).and_then(Value::key_repr) {
+                    Some(k) if given_keys.iter().any(|g| g.as_ref() == Some(&k)) => {
+                        by_key.insert(k, row);
+                    }
+                    _ => generated.push(row),
+                }
+            }
+            generated.sort_by(|a, b| {
+                a.get(meta.primary_key)
+                    .and_then(Value::key_repr)
+                    .cmp(&b.get(meta.primary_key).and_then(Value::key_repr))
+            });
+            let mut generated = generated.into_iter();
+            for (index, given) in indices.into_iter().zip(given_keys) {
+                let row = match given.and_then(|k| by_key.remove(&k)) {
+                    Some(row) => Some(row),
+                    None => generated.next(),
+                };
+                stored[index] = row;
+            }
+        }
+    }
+    stored
+        .into_iter()
+        .map(|row| row.ok_or_else(|| Error::Invalid(format!("a row of `{}` was not returned", meta.table))))
+        .collect()
+}
