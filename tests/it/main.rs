@@ -13,6 +13,7 @@ mod errors;
 mod includes;
 mod many_to_many;
 mod naming;
+mod nested_create;
 mod query;
 mod schema;
 mod transactions;
