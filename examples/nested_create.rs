@@ -3,6 +3,10 @@
 //!
 //! Run it with `cargo run --example nested_create`.
 
+// Clippy reads `#[belongs_to(User)]` and `#[belongs_to(User, as = "creator")]` as one attribute
+// repeated.
+#![allow(clippy::duplicated_attributes)]
+
 use orm::prelude::*;
 
 #[derive(Model, Debug, Clone)]
@@ -64,7 +68,7 @@ async fn main() -> orm::Result<()> {
     for statement in db.take_statements() {
         println!("  {statement}");
     }
-    let user = chair.user().expect("created with the product");
+    let Some(user) = chair.user() else { return Err(orm::Error::NotFound { model: "User" }) };
     println!(
         "\n{} by {} {} (creator {:?})",
         chair.title,

@@ -94,9 +94,12 @@ pub(crate) fn create<'a>(
     })
 }
 
+/// A row's values, with its position in the input.
+type IndexedRow = (usize, Vec<Value>);
+
 /// Inserts the rows themselves; returns them as stored, in input order.
 async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[Node]) -> Result<Vec<Vec<Value>>> {
-    let mut groups: Vec<(Vec<&'static ColumnMeta>, Vec<(usize, Vec<Value>)>)> = Vec::new();
+    let mut groups: Vec<(Vec<&'static ColumnMeta>, Vec<IndexedRow>)> = Vec::new();
     for (index, node) in nodes.iter().enumerate() {
         let (columns, values): (Vec<&'static ColumnMeta>, Vec<Value>) = node.resolve()?.into_iter().unzip();
         match groups
@@ -113,7 +116,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
         let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
-            let chunk: Vec<(usize, Vec<Value>)> = rows.by_ref().take(per_statement).collect();
+            let chunk: Vec<IndexedRow> = rows.by_ref().take(per_statement).collect();
             let mut b = SqlBuilder::new(executor.dialect());
             b.push("INSERT INTO ").identifier(meta.table);
             if columns.is_empty() {
