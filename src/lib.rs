@@ -23,6 +23,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::{
     Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,
@@ -94,14 +95,16 @@ pub mod __private {
         create_for, create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many,
         set_belongs_to, set_has_one, set_many,
     };
+    pub use orm_core::assoc::{DestroyTargets, ScopeValue, UniqueField, assert_scope_value, assert_unique};
     pub use orm_core::assoc::{
         LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
     };
-    pub use orm_core::assoc::{UniqueField, assert_unique};
     pub use orm_core::create::{Builder, NestedRow, Node, create_tree};
     pub use orm_core::db::IntoExecutor;
+    pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
+    pub use orm_core::hooks::{Hook, destroy_targets, run_mut as run_hook_mut, run_ref as run_hook_ref};
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};

@@ -253,6 +253,14 @@ impl<'a> Atomic<'a> {
         }
     }
 
+    /// The transaction the unit runs in.
+    pub fn tx(&mut self) -> &mut Tx {
+        match self {
+            Atomic::Own(tx) => tx,
+            Atomic::Nested(tx, _) => tx,
+        }
+    }
+
     /// The executor the unit's statements run on.
     pub fn executor(&mut self) -> Executor<'_> {
         match self {

@@ -267,17 +267,20 @@ fn add_join_table(tables: &mut Vec<Table>, association: &AssociationMeta) {
             });
         }
     }
-    let pair = [source_column.to_owned(), target_column.to_owned()];
-    let same_pair = |columns: &[String]| columns.len() == 2 && pair.iter().all(|c| columns.contains(c));
+    // With a through scope (polymorphic join rows), the scope columns are part of the key:
+    // post 1 and image 1 may both carry tag 1.
+    let mut pair = vec![source_column.to_owned(), target_column.to_owned()];
+    pair.extend(association.through_scope_conditions().into_iter().map(|(c, _)| c.name.to_owned()));
+    let same_pair = |columns: &[String]| columns.len() == pair.len() && pair.iter().all(|c| columns.contains(c));
     if association.through_model.is_none() {
         if table.composite_key.is_empty() {
-            table.composite_key = pair.to_vec();
+            table.composite_key = pair.clone();
         }
     } else if !same_pair(&table.composite_key) && !table.unique.iter().any(|(_, columns)| same_pair(columns)) {
         let name = association
             .unique_key
             .map_or_else(|| format!("{name}_{source_column}_{target_column}_unique"), str::to_owned);
-        table.unique.push((name, pair.to_vec()));
+        table.unique.push((name, pair.clone()));
     }
     let keys = [
         (source_column, association.source_meta().table, association.source_key_column().name),

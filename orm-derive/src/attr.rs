@@ -24,6 +24,8 @@ pub struct ModelAttr {
     /// `name(singular = "person", plural = "people")`
     #[darling(default)]
     pub name: Option<NameAttr>,
+    /// `hooks`: run `orm::Hooks` around writes
+    pub hooks: darling::util::Flag,
 }
 
 /// `name(singular = "..", plural = "..")`
@@ -99,6 +101,65 @@ pub struct AssocAttr {
     pub other_key: Option<SpannedValue<String>>,
     #[darling(default)]
     pub unique_key: Option<SpannedValue<String>>,
+    /// `scope(commentable = "image")`
+    #[darling(default)]
+    pub scope: Option<ScopeAttr>,
+    /// `through_scope(taggable = "post")`
+    #[darling(default)]
+    pub through_scope: Option<ScopeAttr>,
+    /// `hooks = true`
+    #[darling(default)]
+    pub hooks: Option<SpannedValue<bool>>,
+}
+
+/// `scope(col = value, …)`: field names with literal values.
+#[derive(Debug, Clone)]
+pub struct ScopeAttr {
+    pub span: proc_macro2::Span,
+    pub entries: Vec<(syn::Ident, syn::Lit)>,
+}
+
+impl Default for ScopeAttr {
+    fn default() -> Self {
+        ScopeAttr { span: proc_macro2::Span::call_site(), entries: Vec::new() }
+    }
+}
+
+impl FromMeta for ScopeAttr {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        let list = item.require_list().map_err(darling::Error::from)?;
+        let items = darling::ast::NestedMeta::parse_meta_list(list.tokens.clone())?;
+        let mut entries = Vec::new();
+        let mut errors = darling::Error::accumulator();
+        for item in items {
+            match &item {
+                darling::ast::NestedMeta::Meta(syn::Meta::NameValue(syn::MetaNameValue {
+                    path,
+                    value: syn::Expr::Lit(syn::ExprLit { lit, .. }),
+                    ..
+                })) if path.get_ident().is_some() => {
+                    if let (Some(ident), syn::Lit::Str(_) | syn::Lit::Int(_) | syn::Lit::Bool(_)) =
+                        (path.get_ident(), lit)
+                    {
+                        entries.push((ident.clone(), lit.clone()));
+                    } else {
+                        errors.push(
+                            darling::Error::custom("a scope value is a string, integer or boolean literal")
+                                .with_span(lit),
+                        );
+                    }
+                }
+                other => errors.push(
+                    darling::Error::custom(
+                        "write the scope as `field = value` pairs: `scope(commentable = \"image\")`",
+                    )
+                    .with_span(other),
+                ),
+            }
+        }
+        errors.finish()?;
+        Ok(ScopeAttr { span: syn::spanned::Spanned::span(item), entries })
+    }
 }
 
 /// The join of a belongs_to_many: a table the ORM manages, or a join model.

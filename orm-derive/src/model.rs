@@ -6,7 +6,7 @@ use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUppe
 use proc_macro2::Span;
 
 use crate::assoc::{Kind, ParsedAssoc};
-use crate::attr::{AliasAttr, FieldAttr, ModelAttr, ReferencesAttr, ThroughAttr};
+use crate::attr::{AliasAttr, FieldAttr, ModelAttr, ReferencesAttr, ScopeAttr, ThroughAttr};
 use crate::validate;
 
 pub struct Model {
@@ -19,6 +19,7 @@ pub struct Model {
     pub primary_key: usize,
     pub associations: Vec<Association>,
     pub rename_all: Option<String>,
+    pub hooks: bool,
 }
 
 /// One association with every default resolved.
@@ -49,6 +50,9 @@ pub struct Association {
     pub other_key: Option<String>,
     pub other_key_span: Span,
     pub unique_key: Option<String>,
+    pub scope: ScopeAttr,
+    pub through_scope: ScopeAttr,
+    pub hooks: bool,
 }
 
 impl Association {
@@ -192,6 +196,7 @@ impl Model {
             primary_key,
             associations: Vec::new(),
             rename_all: rename,
+            hooks: attr.hooks.is_present(),
         };
         model.associations = parsed.into_iter().filter_map(|p| Association::resolve(&model, p, errors)).collect();
         validate::associations(&model, errors);
@@ -386,6 +391,9 @@ impl Association {
             other_key,
             other_key_span,
             unique_key: options.unique_key.as_ref().map(|k| k.to_string()),
+            scope: options.scope.clone().unwrap_or_default(),
+            through_scope: options.through_scope.clone().unwrap_or_default(),
+            hooks: options.hooks.as_ref().is_some_and(|h| **h),
         })
     }
 }

@@ -166,6 +166,49 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
             );
         }
     }
+    if let (Some(scope), Kind::BelongsTo) = (&options.scope, kind) {
+        errors.push(
+            darling::Error::custom(
+                "`scope` does not apply to `belongs_to`: the key is on this model, so there is nothing to filter on the target; put the scope on the `has_one`/`has_many` of the other side",
+            )
+            .with_span(&scope.span),
+        );
+    }
+    if let Some(scope) = &options.through_scope {
+        if kind != Kind::BelongsToMany {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`through_scope` applies to `belongs_to_many` only: `{name}` has no join table"
+                ))
+                .with_span(&scope.span),
+            );
+        } else if !matches!(options.through, Some(crate::attr::ThroughAttr::Model(_))) {
+            errors.push(
+                darling::Error::custom(
+                    "`through_scope` needs a join model (`through = ItemTag`) whose fields hold the scope; a join table named by a string has only the two keys",
+                )
+                .with_span(&scope.span),
+            );
+        }
+    }
+    if let Some(hooks) = options.hooks.as_ref().filter(|h| ***h) {
+        let cascades = options.on_delete.as_ref().is_some_and(|a| a.to_lowercase() == "cascade");
+        if !matches!(kind, Kind::HasOne | Kind::HasMany) {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`hooks = true` applies to `has_one` and `has_many`, whose targets a delete cascades to; `{name}` does not cascade to its target"
+                ))
+                .with_span(&hooks.span()),
+            );
+        } else if !cascades {
+            errors.push(
+                darling::Error::custom(
+                    "`hooks = true` needs `on_delete = \"cascade\"`: it destroys the targets through the ORM when the source is destroyed",
+                )
+                .with_span(&hooks.span()),
+            );
+        }
+    }
     if let (Some(key), Kind::BelongsTo) = (&options.source_key, kind) {
         errors.push(
             darling::Error::custom(

@@ -102,16 +102,25 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
         }
         let mut executor = self.executor;
         let fk = self.association.foreign_key_column();
+        let scope = self.association.scope_conditions();
         if self.narrowed {
-            let base = Expr::from_node(Node::Compare { column: fk.name, op: CompareOp::Eq, value: key });
+            let mut base = Expr::from_node(Node::Compare { column: fk.name, op: CompareOp::Eq, value: key });
+            for (column, value) in scope {
+                base = base.and(Expr::from_node(Node::Compare { column: column.name, op: CompareOp::Eq, value }));
+            }
             return self.select.filter(base).all(executor).await;
         }
         // The plain getter runs its cached statement; includes load on its rows.
         let sql = self.association.statements.get.get(executor.dialect(), |b| {
             write_select::<T>(b);
             b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").placeholder();
+            for (column, _) in &scope {
+                b.push(" AND ").qualified(T::meta().table, column.name).push(" = ").placeholder();
+            }
         });
-        let rows = fetch_models::<T>(&mut executor, Statement { sql, args: vec![key] }).await?;
+        let mut args = vec![key];
+        args.extend(scope.into_iter().map(|(_, value)| value));
+        let rows = fetch_models::<T>(&mut executor, Statement { sql, args }).await?;
         self.select.load_includes(&mut executor, rows).await
     }
 }
@@ -155,13 +164,19 @@ pub fn count<'e, S: Model, T: Model>(
         }
         let target = T::meta();
         let fk = association.foreign_key_column();
+        let scope = association.scope_conditions();
         let sql = association.statements.count.get(executor.dialect(), |b| {
             b.push("SELECT COUNT(*) FROM ").identifier(target.table);
             b.push(" WHERE ").qualified(target.table, fk.name).push(" = ").placeholder();
+            for (column, _) in &scope {
+                b.push(" AND ").qualified(target.table, column.name).push(" = ").placeholder();
+            }
         });
+        let mut args = vec![key];
+        args.extend(scope.into_iter().map(|(_, value)| value));
         let mut count = 0;
         executor
-            .fetch(Statement { sql, args: vec![key] }, &mut |row| {
+            .fetch(Statement { sql, args }, &mut |row| {
                 count = row.get_i64(0)?.unwrap_or(0);
                 Ok(())
             })
@@ -194,7 +209,9 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
         for batch in batches(executor.dialect(), keys, 1) {
             let mut b = SqlBuilder::new(executor.dialect());
             b.push("SELECT COUNT(*) FROM ").identifier(target.table);
-            b.push(" WHERE ").qualified(target.table, fk.name).push(" = ").bind(key.clone()).push(" AND ");
+            b.push(" WHERE ").qualified(target.table, fk.name).push(" = ").bind(key.clone());
+            super::push_conditions(&mut b, target.table, association.scope_conditions());
+            b.push(" AND ");
             b.in_list(target.table, pk.name, batch, false);
             executor
                 .fetch(b.finish(), &mut |row| {
@@ -233,7 +250,7 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
             let link: Vec<Value> =
                 keys.into_iter().filter(|k| k.key_repr().is_some_and(|r| !current_set.contains(&r))).collect();
             if !link.is_empty() {
-                let scope = Scope { keys: Some(&link), current: None, except: None };
+                let scope = Scope { keys: Some(&link), current: None, except: None, link: true };
                 update_foreign_key(&mut executor, association, key.clone(), scope).await?;
             }
             if !unlink.is_empty() {
@@ -242,7 +259,7 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
                     &mut executor,
                     association,
                     null,
-                    Scope { keys: Some(&unlink), current: None, except: None },
+                    Scope { keys: Some(&unlink), current: None, except: None, link: false },
                 )
                 .await?;
             }
@@ -277,7 +294,7 @@ pub fn add_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
                 &mut executor,
                 association,
                 key,
-                Scope { keys: Some(&keys), current: None, except: None },
+                Scope { keys: Some(&keys), current: None, except: None, link: true },
             )
             .await?;
             Ok(())
@@ -309,7 +326,7 @@ pub fn remove_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
             let target = T::meta();
             verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
             let null = null_of(association.foreign_key_column());
-            let scope = Scope { keys: Some(&keys), current: Some(&key), except: None };
+            let scope = Scope { keys: Some(&keys), current: Some(&key), except: None, link: false };
             update_foreign_key(&mut executor, association, null, scope).await?;
             Ok(())
         }
@@ -330,6 +347,15 @@ pub fn create_for<'e, S: Model, T: Model>(
     let executor = db.into_executor();
     async move {
         builder.set_field(association.foreign_key, key?);
+        set_scope_fields(&mut builder, association);
         builder.create(executor).await
+    }
+}
+
+/// Writes the association's scope into a new target (`image.create_comment(…)` gets
+/// `commentable = 'image'`).
+pub(crate) fn set_scope_fields<T: Model>(builder: &mut crate::create::Builder<T>, association: &AssociationMeta) {
+    for (column, value) in association.scope_conditions() {
+        builder.set_field(column.field, value);
     }
 }

@@ -19,7 +19,7 @@ use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value, now_value};
 
 use super::many::source_key_value;
-use super::meta::AssociationMeta;
+use super::meta::{AssociationMeta, push_conditions};
 use super::target::{IntoTarget, NewRow, TargetRef, resolve_targets};
 use super::write::{batches, dedupe, verify_keys};
 
@@ -154,6 +154,8 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
         b.push(" FROM ").identifier(target.table).push(" INNER JOIN ").identifier(join).push(" ON ");
         b.qualified(join, join_target).push(" = ").qualified(target.table, association.target_key_column().name);
         b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key);
+        push_conditions(&mut b, target.table, association.scope_conditions());
+        push_conditions(&mut b, join, association.through_scope_conditions());
         if let Some(filter) = self.filter {
             b.push(" AND ");
             filter.render(target.table, &mut b);
@@ -262,8 +264,17 @@ async fn count_links(
     let mut total = 0;
     for batch in batches {
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("SELECT COUNT(*) FROM ").identifier(join).push(" WHERE ").qualified(join, join_source).push(" = ");
+        b.push("SELECT COUNT(*) FROM ").identifier(join);
+        let scope = association.scope_conditions();
+        if !scope.is_empty() {
+            let target = association.target_meta();
+            b.push(" INNER JOIN ").identifier(target.table).push(" ON ").qualified(join, join_target).push(" = ");
+            b.qualified(target.table, association.target_key_column().name);
+        }
+        b.push(" WHERE ").qualified(join, join_source).push(" = ");
         b.bind(key.clone());
+        push_conditions(&mut b, association.target_meta().table, scope);
+        push_conditions(&mut b, join, association.through_scope_conditions());
         if let Some(batch) = batch {
             b.push(" AND ");
             b.in_list(join, join_target, batch, false);
@@ -400,9 +411,17 @@ fn join_row(
         let (target_column, _) = association.join_target_column();
         let mut insert = vec![(source_column, key.clone()), (target_column, target)];
         let mut given = Vec::new();
+        // The through scope is written into every join row (`taggable = 'post'`).
+        let scope = association.through_scope_conditions();
+        for (column, value) in &scope {
+            insert.push((column.name, value.clone()));
+        }
         if let Some(model) = association.through_model.map(|m| m()) {
             for (i, column) in model.columns.iter().enumerate() {
-                if column.name == source_column || column.name == target_column {
+                if column.name == source_column
+                    || column.name == target_column
+                    || scope.iter().any(|(c, _)| c.name == column.name)
+                {
                     continue;
                 }
                 let explicit =
@@ -505,6 +524,7 @@ async fn linked_targets(
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("SELECT ").qualified(join, join_target).push(" FROM ").identifier(join);
         b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key.clone());
+        push_conditions(&mut b, join, association.through_scope_conditions());
         if let Some(batch) = batch {
             b.push(" AND ");
             b.in_list(join, join_target, batch, false);
@@ -532,7 +552,9 @@ async fn unlink(
     for batch in batches(executor.dialect(), targets, 1) {
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("DELETE FROM ").identifier(join).push(" WHERE ").qualified(join, join_source).push(" = ");
-        b.bind(key.clone()).push(" AND ");
+        b.bind(key.clone());
+        push_conditions(&mut b, join, association.through_scope_conditions());
+        b.push(" AND ");
         b.in_list(join, join_target, batch, false);
         executor.execute(b.finish()).await?;
     }
@@ -616,7 +638,9 @@ async fn update_links(
                 }
                 b.identifier(column).push(" = ").bind(value.clone());
             }
-            b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key.clone()).push(" AND ");
+            b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key.clone());
+            push_conditions(&mut b, join, association.through_scope_conditions());
+            b.push(" AND ");
             b.in_list(join, join_target, batch, false);
             executor.execute(b.finish()).await?;
         }
@@ -705,6 +729,8 @@ pub fn create_linked<'e, S: Model, T: Model>(
     async move {
         let key = key?;
         let mut atomic = Atomic::begin(executor).await?;
+        let mut builder = builder;
+        super::many::set_scope_fields(&mut builder, association);
         let result = async {
             let created = builder.create(atomic.executor()).await?;
             let target = created.field_value(association.target_key_column().field).unwrap_or(created.key_value());

@@ -56,6 +56,15 @@ pub struct AssociationMeta {
     pub other_key: Option<&'static str>,
     /// belongs_to_many: the name of the unique constraint over the two join columns.
     pub unique_key: Option<&'static str>,
+    /// `scope(col = value, …)`: conditions on the target, written by the association's
+    /// writes (fields of the target).
+    pub scope: &'static [(&'static str, ScopeValue)],
+    /// `through_scope(col = value, …)`: the same on the join model.
+    pub through_scope: &'static [(&'static str, ScopeValue)],
+    /// `hooks = true`: destroying the source destroys the targets one by one through the ORM.
+    pub hooks: bool,
+    /// Destroys the targets linked to a source key through the ORM (generated when `hooks`).
+    pub destroy_targets: Option<DestroyTargets>,
     /// The generated accessor methods: (role, method name), e.g. `("add", "add_worker")`.
     pub accessors: &'static [(&'static str, &'static str)],
     /// Statement texts of this association, built once per backend.
@@ -162,6 +171,71 @@ impl AssociationMeta {
     /// The method name generated for `role` (`"get"`, `"add_many"`, …), if any.
     pub fn accessor(&self, role: &str) -> Option<&'static str> {
         self.accessors.iter().find(|(r, _)| *r == role).map(|(_, name)| *name)
+    }
+}
+
+/// Destroys, through the ORM, the targets whose key points at the given source key value.
+pub type DestroyTargets = for<'t> fn(
+    &'t mut crate::db::Tx,
+    &'static AssociationMeta,
+    crate::value::Value,
+) -> crate::driver::BoxFuture<'t, crate::error::Result<()>>;
+
+/// A literal of a `scope` or `through_scope`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ScopeValue {
+    /// A string.
+    Text(&'static str),
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl ScopeValue {
+    /// The value bound for a column of type `ty`.
+    pub fn to_value(self, ty: crate::value::SqlType) -> crate::value::Value {
+        use crate::value::{SqlType, Value};
+        match (self, ty) {
+            (ScopeValue::Text(text), _) => Value::Text(Some(text.to_owned())),
+            (ScopeValue::Bool(flag), _) => Value::Bool(Some(flag)),
+            (ScopeValue::Int(n), SqlType::SmallInt) => Value::SmallInt(i16::try_from(n).ok()),
+            (ScopeValue::Int(n), SqlType::Integer) => Value::Integer(i32::try_from(n).ok()),
+            (ScopeValue::Int(n), SqlType::Real) => Value::Real(Some(n as f32)),
+            (ScopeValue::Int(n), SqlType::Double) => Value::Double(Some(n as f64)),
+            (ScopeValue::Int(n), _) => Value::BigInt(Some(n)),
+        }
+    }
+}
+
+impl AssociationMeta {
+    /// The target scope as (column, value) pairs.
+    pub fn scope_conditions(&self) -> Vec<(&'static ColumnMeta, crate::value::Value)> {
+        let target = self.target_meta();
+        self.scope
+            .iter()
+            .filter_map(|(field, value)| target.column_by_field(field).map(|c| (c, value.to_value(c.sql_type))))
+            .collect()
+    }
+
+    /// The join-model scope as (column, value) pairs.
+    pub fn through_scope_conditions(&self) -> Vec<(&'static ColumnMeta, crate::value::Value)> {
+        let Some(model) = self.through_model.map(|m| m()) else { return Vec::new() };
+        self.through_scope
+            .iter()
+            .filter_map(|(field, value)| model.column_by_field(field).map(|c| (c, value.to_value(c.sql_type))))
+            .collect()
+    }
+}
+
+/// Writes ` AND "qualifier"."column" = ?` for each condition.
+pub(crate) fn push_conditions(
+    b: &mut crate::sql::SqlBuilder,
+    qualifier: &str,
+    conditions: Vec<(&'static ColumnMeta, crate::value::Value)>,
+) {
+    for (column, value) in conditions {
+        b.push(" AND ").qualified(qualifier, column.name).push(" = ").bind(value);
     }
 }
 

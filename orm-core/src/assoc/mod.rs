@@ -11,14 +11,16 @@ mod write;
 #[doc(hidden)]
 pub use write::batches as write_batches;
 
+pub(crate) use many::source_key_value as source_key_of;
 pub use many::{Related, add_many, count, create_for, get_many, has_all, remove_many, set_many};
 pub(crate) use many_to_many::insert_default_links;
 pub use many_to_many::{
     LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
 };
-pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements};
+pub(crate) use meta::push_conditions;
+pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{
     HasField, IntoOptionalTarget, IntoTarget, NewRow, TargetRef, UniqueField, assert_foreign_key, assert_key_type,
-    assert_unique, field_name_hash,
+    assert_scope_value, assert_unique, field_name_hash,
 };

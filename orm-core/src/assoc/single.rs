@@ -149,14 +149,14 @@ pub fn set_has_one<'e, S: Model, T: Model>(
             }
             // The target being set keeps its link: re-setting it must not pass through NULL.
             let null = null_of(association.foreign_key_column());
-            let scope = Scope { keys: None, current: Some(&key), except: value.as_ref() };
+            let scope = Scope { keys: None, current: Some(&key), except: value.as_ref(), link: false };
             update_foreign_key(&mut executor, association, null, scope).await?;
             if let Some(value) = value {
                 update_foreign_key(
                     &mut executor,
                     association,
                     key,
-                    Scope { keys: Some(&[value]), current: None, except: None },
+                    Scope { keys: Some(&[value]), current: None, except: None, link: true },
                 )
                 .await?;
             }
@@ -188,10 +188,11 @@ pub fn create_has_one<'e, S: Model, T: Model>(
                 &mut executor,
                 association,
                 null,
-                Scope { keys: None, current: Some(&key), except: None },
+                Scope { keys: None, current: Some(&key), except: None, link: false },
             )
             .await?;
             builder.set_field(association.foreign_key, key);
+            super::many::set_scope_fields(&mut builder, association);
             builder.create(executor).await
         }
         .await;

@@ -219,3 +219,6 @@ pub trait UniqueField<const NAME_HASH: u64> {}
 
 /// Compile-time check used by generated code: `T`'s field is its key or unique.
 pub fn assert_unique<T: UniqueField<NAME_HASH>, const NAME_HASH: u64>() {}
+
+/// Compile-time check used by generated code: a scope literal fits its field of type `F`.
+pub fn assert_scope_value<F, V: crate::value::Operand<F>>(_value: V) {}

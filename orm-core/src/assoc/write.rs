@@ -75,6 +75,9 @@ pub(crate) struct Scope<'a> {
     pub current: Option<&'a Value>,
     /// Not the row with this primary key.
     pub except: Option<&'a Value>,
+    /// Whether the association's `scope` columns are written too (linking), or only the rows
+    /// within the scope are touched (unlinking).
+    pub link: bool,
 }
 
 /// `UPDATE <fk table> SET fk = <value>[, updated_at = now] WHERE …`, batched over the keys.
@@ -90,10 +93,18 @@ pub(crate) async fn update_foreign_key(
     let updated_at = model.columns.iter().find(|c| c.updated_at);
     let write = |batch: Option<Vec<Value>>, b: &mut SqlBuilder| -> Result<()> {
         b.push("UPDATE ").identifier(model.table).push(" SET ").identifier(fk.name).push(" = ").bind(value.clone());
+        if scope.link {
+            for (column, value) in association.scope_conditions() {
+                b.push(", ").identifier(column.name).push(" = ").bind(value);
+            }
+        }
         if let Some(column) = updated_at {
             b.push(", ").identifier(column.name).push(" = ").bind(now_value(column.sql_type)?);
         }
         b.push(" WHERE 1 = 1");
+        if !scope.link {
+            super::push_conditions(b, model.table, association.scope_conditions());
+        }
         if let Some(current) = scope.current {
             b.push(" AND ").qualified(model.table, fk.name).push(" = ").bind(current.clone());
         }
@@ -131,6 +142,7 @@ pub(crate) async fn linked_keys(
     let mut b = SqlBuilder::new(executor.dialect());
     b.push("SELECT ").qualified(model.table, key.name).push(" FROM ").identifier(model.table);
     b.push(" WHERE ").qualified(model.table, fk.name).push(" = ").bind(current.clone());
+    super::push_conditions(&mut b, model.table, association.scope_conditions());
     let mut keys = Vec::new();
     executor
         .fetch(b.finish(), &mut |row| {

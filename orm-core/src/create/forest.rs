@@ -69,13 +69,17 @@ pub(crate) fn create<'a>(
                         .into_iter()
                         .map(|(owner, mut child)| {
                             child.values[fk] = rows.get(owner).and_then(|r| r.get(source_key)).cloned();
+                            set_scope(&mut child, target, association);
                             child
                         })
                         .collect();
                     create(executor, target, children).await?;
                 }
                 AssociationKind::BelongsToMany => {
-                    let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
+                    let (owners, mut children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
+                    for child in &mut children {
+                        set_scope(child, target, association);
+                    }
                     let created = create(executor, target, children).await?;
                     let target_key = index_of(target, association.target_key_column());
                     let links = owners
@@ -92,6 +96,15 @@ pub(crate) fn create<'a>(
         }
         Ok(rows)
     })
+}
+
+/// Writes the association's scope into a new target.
+fn set_scope(child: &mut Node, target: &ModelMeta, association: &AssociationMeta) {
+    for (column, value) in association.scope_conditions() {
+        if let Some(index) = target.field_index(column.field) {
+            child.values[index] = Some(value);
+        }
+    }
 }
 
 /// A row's values, with its position in the input.

@@ -225,16 +225,16 @@ where
     let node = builder.into_node();
     node.check(&[])?;
     let executor = db.into_executor();
-    if node.children.is_empty() {
+    if node.children.is_empty() && !M::HOOKS {
         let mut executor = executor;
         let row = create_one::<M>(&mut executor, node).await?;
         return assemble::<M, L>(&mut executor, row).await;
     }
     let mut atomic = Atomic::begin(executor).await?;
     let result = async {
-        let mut executor = atomic.executor();
-        let row = create_one::<M>(&mut executor, node).await?;
-        assemble::<M, L>(&mut executor, row).await
+        let mut row = create_one::<M>(&mut atomic.executor(), node).await?;
+        row.hook_mut(crate::hooks::Hook::AfterCreate, atomic.tx()).await?;
+        assemble::<M, L>(&mut atomic.executor(), row).await
     }
     .await;
     atomic.finish(result).await

@@ -127,6 +127,7 @@ fn write_exists<A: AssociationSpec, N>(
                 b.push(" AND ");
                 filter.clone().render(join, b);
             }
+            crate::assoc::push_conditions(b, join, meta.through_scope_conditions());
         }
         AssociationKind::BelongsTo => {
             b.push(" WHERE ").qualified(TARGET_ALIAS, meta.target_key_column().name).push(" = ");
@@ -141,6 +142,7 @@ fn write_exists<A: AssociationSpec, N>(
         b.push(" AND ");
         filter.clone().render(TARGET_ALIAS, b);
     }
+    crate::assoc::push_conditions(b, TARGET_ALIAS, meta.scope_conditions());
     // `LIMIT 1` keeps SQLite (3.51) from rewriting the EXISTS into a join, which returns a
     // parent once per child under LIMIT/OFFSET.
     b.push(" LIMIT 1)");
@@ -279,6 +281,10 @@ fn children_query<A: AssociationSpec, N>(
     }
     b.push(" WHERE ");
     b.in_list(group_table, group_column, keys, false);
+    crate::assoc::push_conditions(&mut b, target.table, meta.scope_conditions());
+    if meta.kind == AssociationKind::BelongsToMany {
+        crate::assoc::push_conditions(&mut b, meta.join_table(), meta.through_scope_conditions());
+    }
     if let Some(filter) = &include.filter {
         b.push(" AND ");
         filter.clone().render(target.table, &mut b);

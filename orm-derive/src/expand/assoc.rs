@@ -43,6 +43,14 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
         None => quote!(::orm::__private::Option::None),
     };
     let source_key = option(&association.source_key);
+    let scope = scope_entries(&association.scope);
+    let through_scope = scope_entries(&association.through_scope);
+    let hooks = association.hooks;
+    let destroy_targets = if association.hooks {
+        quote!(::orm::__private::Option::Some(::orm::__private::destroy_targets::<#target>))
+    } else {
+        quote!(::orm::__private::Option::None)
+    };
     let other_key = option(&association.other_key);
     let unique_key = option(&association.unique_key);
     let target_key = option(&association.target_key);
@@ -69,10 +77,43 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             through_model: #through_model,
             other_key: #other_key,
             unique_key: #unique_key,
+            scope: &[#(#scope),*],
+            through_scope: &[#(#through_scope),*],
+            hooks: #hooks,
+            destroy_targets: #destroy_targets,
             accessors: &[#(#accessors),*],
             statements: ::orm::__private::AssociationStatements::new(),
         }
     }
+}
+
+fn scope_entries(scope: &crate::attr::ScopeAttr) -> Vec<TokenStream> {
+    scope
+        .entries
+        .iter()
+        .map(|(field, literal)| {
+            let name = field.to_string();
+            let value = match literal {
+                syn::Lit::Str(text) => quote!(::orm::__private::ScopeValue::Text(#text)),
+                syn::Lit::Bool(flag) => quote!(::orm::__private::ScopeValue::Bool(#flag)),
+                other => quote!(::orm::__private::ScopeValue::Int(#other)),
+            };
+            quote!((#name, #value))
+        })
+        .collect()
+}
+
+/// Proves that each scope field exists on `model` (the target, or the join model) and takes
+/// its literal, at the user's tokens.
+fn scope_checks(model: &syn::Path, scope: &crate::attr::ScopeAttr) -> TokenStream {
+    let checks = scope.entries.iter().map(|(field, literal)| {
+        let hash = crate::expand::field_hash(&field.to_string());
+        let owner = respan(quote!(#model), field.span());
+        let field_ty = quote_spanned!(field.span()=> <#owner as ::orm::__private::HasField<#hash>>::Type);
+        let span = syn::spanned::Spanned::span(literal);
+        quote_spanned!(span=> ::orm::__private::assert_scope_value::<#field_ty, _>(#literal);)
+    });
+    quote!(#(#checks)*)
 }
 
 /// Handles, accessors and checks of every association.
@@ -92,7 +133,15 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         }
     });
-    let checks = model.associations.iter().map(|a| checks(model, a));
+    let checks = model.associations.iter().map(|a| {
+        let keys = checks(model, a);
+        let scope = scope_checks(&a.target, &a.scope);
+        let through_scope = match &a.through {
+            Some(ThroughAttr::Model(join)) => scope_checks(join, &a.through_scope),
+            _ => quote!(),
+        };
+        quote!(#keys #scope #through_scope)
+    });
     quote! {
         #(#items)*
 

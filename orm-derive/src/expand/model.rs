@@ -20,6 +20,27 @@ pub fn expand(model: &Model) -> TokenStream {
     let checks = model.fields.iter().filter_map(reference_check);
     let key_targets = key_targets(model);
     let with_ident = quote::format_ident!("{}With", ident);
+    let hooks = model.hooks.then(|| {
+        quote! {
+            const HOOKS: bool = true;
+
+            fn hook_mut<'a>(
+                &'a mut self,
+                hook: ::orm::__private::Hook,
+                tx: &'a mut ::orm::Tx,
+            ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
+                ::orm::__private::run_hook_mut::<Self>(self, hook, tx)
+            }
+
+            fn hook_ref<'a>(
+                &'a self,
+                hook: ::orm::__private::Hook,
+                tx: &'a mut ::orm::Tx,
+            ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
+                ::orm::__private::run_hook_ref::<Self>(self, hook, tx)
+            }
+        }
+    });
     let field_markers = field_markers(model);
     let decode = model.fields.iter().enumerate().map(|(i, f)| {
         let field = &f.ident;
@@ -122,6 +143,8 @@ pub fn expand(model: &Model) -> TokenStream {
             fn touch(&mut self, creating: bool) {
                 #(#touch)*
             }
+
+            #hooks
 
             type With<L: ::core::marker::Send + ::core::marker::Sync> = #with_ident<L>;
 
