@@ -276,7 +276,7 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
             errors.push(darling::Error::custom(message).with_span(&association.alias_span));
             continue;
         }
-        if association.singular == association.plural {
+        if association.kind.is_plural() && association.singular == association.plural {
             errors.push(
                 darling::Error::custom(format!(
                     "the singular and plural of alias `{}` are the same, so the accessors would collide: give both forms with `as(singular = \"...\", plural = \"...\")`",

@@ -16,6 +16,7 @@ mod naming;
 mod nested_create;
 mod query;
 mod schema;
+mod scopes_hooks;
 mod transactions;
 #[cfg(feature = "chrono")]
 mod types;
