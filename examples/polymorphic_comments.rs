@@ -33,10 +33,18 @@ struct Comment {
 }
 
 /// What a comment is about: the seed's `getItem`, typed.
-#[derive(Debug)]
 enum Commentable {
     Image(Image),
     Video(Video),
+}
+
+impl Commentable {
+    fn describe(&self) -> String {
+        match self {
+            Commentable::Image(image) => format!("the image '{}'", image.title),
+            Commentable::Video(video) => format!("the video '{}'", video.title),
+        }
+    }
 }
 
 impl Comment {
@@ -70,7 +78,8 @@ async fn main() -> orm::Result<()> {
     for comment in [&awesome, &loose] {
         let comment = Comment::find_by_pk(&db, comment.id).await?;
         if let Some(comment) = comment {
-            println!("'{}' is about {:?}", comment.title, comment.get_item(&db).await?);
+            let item = comment.get_item(&db).await?;
+            println!("'{}' is about {}", comment.title, item.map_or_else(|| "nothing".to_owned(), |i| i.describe()));
         }
     }
     Ok(())

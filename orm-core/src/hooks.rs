@@ -16,19 +16,17 @@ use crate::value::Value;
 /// Enable with `#[model(hooks)]` on the model, then implement the hooks you need:
 ///
 /// ```
-/// use orm::prelude::*;
+/// // #[derive(orm::Model)] #[model(hooks)]
+/// struct Profile {
+///     bio: String,
+/// }
 ///
-/// #[derive(Model, Debug, Clone)]
-/// #[model(hooks)]
-/// struct Profile { id: i64, bio: String }
-///
-/// impl orm::Hooks for Profile {
-///     async fn before_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
+/// impl orm_core::Hooks for Profile {
+///     async fn before_create(&mut self, _tx: &mut orm_core::Tx) -> orm_core::Result<()> {
 ///         self.bio = self.bio.trim().to_owned();
 ///         Ok(())
 ///     }
 /// }
-/// # fn main() {}
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is marked `#[model(hooks)]` but does not implement `orm::Hooks`",

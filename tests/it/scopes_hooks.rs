@@ -105,7 +105,7 @@ on_both! {
         assert_eq!((image.count_comments(&db).await?, video.count_comments(&db).await?), (1, 1));
         assert!(!image.has_comment(&db, &stray).await?);
         let images = Image::find().include(Image::comments()).all(&db).await?;
-        assert_eq!(images[0].comments(), [awesome.clone()]);
+        assert_eq!(images[0].comments(), std::slice::from_ref(&awesome));
         // A comment finds its item.
         assert_eq!(awesome.get_item(&db).await?, Some(Commentable::Image(image.clone())));
         let stray = Comment::find_by_pk(&db, stray.id).await?.unwrap();
