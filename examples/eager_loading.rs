@@ -4,6 +4,9 @@
 //!
 //! Run it with `cargo run --example eager_loading`.
 
+// Generated code must stay clean under pedantic lints in user crates: CI checks it here.
+#![warn(clippy::pedantic)]
+
 use orm::prelude::*;
 
 #[derive(Model, Debug, Clone)]

@@ -3,6 +3,9 @@
 //!
 //! Run it with `cargo run --example nested_create`.
 
+// Generated code must stay clean under pedantic lints in user crates: CI checks it here.
+#![warn(clippy::pedantic)]
+
 // Clippy reads `#[belongs_to(User)]` and `#[belongs_to(User, as = "creator")]` as one attribute
 // repeated.
 #![allow(clippy::duplicated_attributes)]

@@ -3,6 +3,9 @@
 //!
 //! Run it with `cargo run --example polymorphic_comments`.
 
+// Generated code must stay clean under pedantic lints in user crates: CI checks it here.
+#![warn(clippy::pedantic)]
+
 // Clippy reads the two `#[belongs_to(…)]` on `Comment` as one attribute repeated.
 #![allow(clippy::duplicated_attributes)]
 

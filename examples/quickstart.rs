@@ -1,6 +1,9 @@
-//! The quickstart: two models on an in-memory SQLite database, no set-up needed.
+//! The quickstart: two models on an in-memory `SQLite` database, no set-up needed.
 //!
 //! Run it with `cargo run --example quickstart`.
+
+// Generated code must stay clean under pedantic lints in user crates: CI checks it here.
+#![warn(clippy::pedantic)]
 
 use orm::prelude::*;
 

@@ -1,7 +1,10 @@
-//! The seeds' UserProjects example: users and projects linked through a join model with a
+//! The seeds' `UserProjects` example: users and projects linked through a join model with a
 //! `started` attribute.
 //!
 //! Run it with `cargo run --example user_projects`.
+
+// Generated code must stay clean under pedantic lints in user crates: CI checks it here.
+#![warn(clippy::pedantic)]
 
 use orm::prelude::*;
 

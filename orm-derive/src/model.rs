@@ -304,6 +304,27 @@ fn rename_field(name: &str, rule: &str) -> String {
 }
 
 impl Association {
+    /// The checks that need no model: options for the kind, the alias, the actions.
+    pub fn precheck(parsed: &ParsedAssoc, errors: &mut darling::error::Accumulator) {
+        let options = &parsed.options;
+        validate::options_for_kind(parsed.kind, options, errors);
+        match &options.alias {
+            Some(AliasAttr::Plain(alias)) => {
+                validate::alias(alias, errors);
+            }
+            Some(AliasAttr::Forms { singular, plural }) => {
+                validate::alias(singular, errors);
+                validate::alias(plural, errors);
+            }
+            None => {}
+        }
+        for (action, name) in [(&options.on_delete, "on_delete"), (&options.on_update, "on_update")] {
+            if let Some(action) = action {
+                parse_action(action, name, errors);
+            }
+        }
+    }
+
     fn resolve(model: &Model, parsed: ParsedAssoc, errors: &mut darling::error::Accumulator) -> Option<Association> {
         let ParsedAssoc { kind, target, options, .. } = parsed;
         validate::options_for_kind(kind, &options, errors);

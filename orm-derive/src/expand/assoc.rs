@@ -125,10 +125,16 @@ pub fn expand(model: &Model) -> TokenStream {
         let accessors = accessors(model, i, a);
         let target = &a.target;
         let bound = quote_spanned!(a.target_span()=> #target: ::orm::__private::Model);
+        let join_bound = match &a.through {
+            Some(ThroughAttr::Model(join)) => {
+                quote_spanned!(syn::spanned::Spanned::span(join)=> #join: ::orm::__private::Model,)
+            }
+            _ => quote!(),
+        };
         quote! {
             #[automatically_derived]
             #[allow(dead_code)]
-            impl #ident where #bound {
+            impl #ident where #bound, #join_bound {
                 #accessors
             }
         }

@@ -16,7 +16,17 @@ use crate::model::Model;
 
 pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     let mut errors = darling::Error::accumulator();
-    let model = errors.handle(ModelAttr::from_derive_input(input)).and_then(|attr| Model::from_attr(attr, &mut errors));
+    let model = match ModelAttr::from_derive_input(input) {
+        Ok(attr) => Model::from_attr(attr, &mut errors),
+        Err(error) => {
+            errors.push(error);
+            // Still check the associations, so that one compile reports every mistake.
+            for parsed in crate::assoc::parse(&input.attrs, &mut errors) {
+                crate::model::Association::precheck(&parsed, &mut errors);
+            }
+            None
+        }
+    };
     if let Err(error) = errors.finish() {
         return error.write_errors();
     }
