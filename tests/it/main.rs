@@ -17,6 +17,7 @@ mod nested_create;
 mod query;
 mod schema;
 mod scopes_hooks;
+mod tracing_spans;
 mod transactions;
 #[cfg(feature = "chrono")]
 mod types;
