@@ -5,7 +5,6 @@
 
 // Generated code must stay clean under pedantic lints in user crates: CI checks it here.
 #![warn(clippy::pedantic)]
-
 // Clippy reads `#[belongs_to(User)]` and `#[belongs_to(User, as = "creator")]` as one attribute
 // repeated.
 #![allow(clippy::duplicated_attributes)]

@@ -163,6 +163,15 @@ on_both! {
         assert_eq!(labels.len(), 2);
         assert!(labels.contains(&("fragile", 1)) && labels.contains(&("heavy", 1)));
         assert_eq!(raw("SELECT COUNT(*) FROM shelvings WHERE shelf_id = ?").bind(shelf.id).fetch::<(i64,)>(&db).await?, vec![(2,)]);
+        // With join-row values.
+        let low = Shelf::build()
+            .title("Low")
+            .labels_through([(Label::build().name("wide"), Shelving::build().position(3)), (Label::build().name("deep"), Shelving::build())])
+            .create(&db)
+            .await?;
+        let mut positions: Vec<(&str, i32)> = low.labels().iter().map(|(l, join)| (l.name.as_str(), join.position)).collect();
+        positions.sort_unstable();
+        assert_eq!(positions, [("deep", 1), ("wide", 3)]);
         let user = User::build().first_name("Ann").profile(Profile::build().bio("hello")).create(&db).await?;
         assert_eq!(user.profile().map(|p| (p.bio.as_str(), p.user_id)), Some(("hello", Some(user.id))));
         Ok(())

@@ -752,15 +752,18 @@ pub fn create_linked<'e, S: Model, T: Model>(
     }
 }
 
-/// Inserts join rows with the join model's defaults, for nested creation.
-pub(crate) async fn insert_default_links(
+/// A link to write: source key, target key, and the join row's values if given.
+pub(crate) type NewLink = (Value, Value, Option<Vec<Option<Value>>>);
+
+/// Inserts join rows (given values over the join model's defaults), for nested creation.
+pub(crate) async fn insert_links_with(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
-    links: Vec<(Value, Value)>,
+    links: Vec<NewLink>,
 ) -> Result<()> {
     let rows = links
         .into_iter()
-        .map(|(source, target)| join_row(association, &[], &source, target, None).map(|row| row.insert))
+        .map(|(source, target, join)| join_row(association, &[], &source, target, join.as_ref()).map(|row| row.insert))
         .collect::<Result<Vec<_>>>()?;
     insert_links(executor, association, rows).await
 }

@@ -13,7 +13,7 @@ pub use write::batches as write_batches;
 
 pub(crate) use many::source_key_value as source_key_of;
 pub use many::{Related, add_many, count, create_for, get_many, has_all, remove_many, set_many};
-pub(crate) use many_to_many::insert_default_links;
+pub(crate) use many_to_many::insert_links_with;
 pub use many_to_many::{
     LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
 };

@@ -77,19 +77,22 @@ pub(crate) fn create<'a>(
                 }
                 AssociationKind::BelongsToMany => {
                     let (owners, mut children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
+                    let mut joins = Vec::with_capacity(children.len());
                     for child in &mut children {
                         set_scope(child, target, association);
+                        joins.push(child.join.take());
                     }
                     let created = create(executor, target, children).await?;
                     let target_key = index_of(target, association.target_key_column());
                     let links = owners
                         .into_iter()
                         .zip(created)
-                        .filter_map(|(owner, row)| {
-                            Some((rows.get(owner)?.get(source_key)?.clone(), row.get(target_key)?.clone()))
+                        .zip(joins)
+                        .filter_map(|((owner, row), join)| {
+                            Some((rows.get(owner)?.get(source_key)?.clone(), row.get(target_key)?.clone(), join))
                         })
                         .collect();
-                    crate::assoc::insert_default_links(executor, association, links).await?;
+                    crate::assoc::insert_links_with(executor, association, links).await?;
                 }
                 AssociationKind::BelongsTo => {}
             }

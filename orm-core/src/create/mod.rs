@@ -24,6 +24,16 @@ pub struct Node {
     pub(crate) model: fn() -> &'static ModelMeta,
     pub(crate) values: Vec<Option<Value>>,
     pub(crate) children: Vec<(&'static AssociationMeta, Vec<Node>)>,
+    /// belongs_to_many: the join row's values, by join-model field position.
+    pub(crate) join: Option<Vec<Option<Value>>>,
+}
+
+impl Node {
+    /// Sets the join row's values of a belongs_to_many target (nested creation).
+    pub fn with_join(mut self, values: Vec<Option<Value>>) -> Self {
+        self.join = Some(values);
+        self
+    }
 }
 
 impl Node {
@@ -112,7 +122,8 @@ impl<M: Model> Default for Builder<M> {
 impl<M: Model> Builder<M> {
     /// A row with every field unset.
     pub fn new() -> Self {
-        let node = Node { model: M::meta, values: vec![None; M::meta().columns.len()], children: Vec::new() };
+        let node =
+            Node { model: M::meta, values: vec![None; M::meta().columns.len()], children: Vec::new(), join: None };
         Builder { node, _marker: PhantomData }
     }
 
@@ -126,7 +137,7 @@ impl<M: Model> Builder<M> {
             .zip(row.into_values())
             .map(|(c, v)| (!c.generated && !c.created_at && !c.updated_at).then_some(v))
             .collect();
-        Builder { node: Node { model: M::meta, values, children: Vec::new() }, _marker: PhantomData }
+        Builder { node: Node { model: M::meta, values, children: Vec::new(), join: None }, _marker: PhantomData }
     }
 
     /// The values set so far, by field position (`None`: unset).

@@ -49,6 +49,33 @@ pub fn expand(model: &Model) -> TokenStream {
                 },
             )
         };
+        let with_join = match (&association.kind, &association.through) {
+            (Kind::BelongsToMany, Some(crate::attr::ThroughAttr::Model(join))) => {
+                let through_name = format_ident!("{}_through", association.name());
+                let through_doc = format!(
+                    "Creates these `{target_name}` rows with this one, each linked with the given join-row values."
+                );
+                quote! {
+                    #[doc = #through_doc]
+                    #[must_use]
+                    #vis fn #through_name<B: ::orm::__private::NestedRow<#target>, J: ::orm::__private::NewRow<#join>>(
+                        mut self,
+                        rows: impl ::core::iter::IntoIterator<Item = (B, J)>,
+                    ) -> #builder<(::orm::__private::Include<#marker, B::Includes>, L)> {
+                        let nodes = rows
+                            .into_iter()
+                            .map(|(row, join)| {
+                                ::orm::__private::NestedRow::into_node(row)
+                                    .with_join(::orm::__private::NewRow::into_builder(join).into_values())
+                            })
+                            .collect();
+                        self.inner.add_children(&<#ident as ::orm::__private::Model>::associations()[#index], nodes);
+                        #builder { inner: self.inner, _includes: ::core::marker::PhantomData }
+                    }
+                }
+            }
+            _ => quote!(),
+        };
         quote! {
             #[doc = #doc]
             #[must_use]
@@ -59,6 +86,8 @@ pub fn expand(model: &Model) -> TokenStream {
                 self.inner.add_children(&<#ident as ::orm::__private::Model>::associations()[#index], #nodes);
                 #builder { inner: self.inner, _includes: ::core::marker::PhantomData }
             }
+
+            #with_join
         }
     });
     quote! {
