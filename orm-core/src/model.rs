@@ -127,6 +127,17 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         }
     }
 
+    /// Creates many rows, each with the associated rows its builder was given, level by level:
+    /// every table at every level is one multi-row `INSERT … RETURNING` for all the trees, in
+    /// one transaction. Returns the top-level rows as stored (without their associations).
+    fn create_all<'e, B: crate::create::NestedRow<Self>>(
+        db: impl IntoExecutor<'e>,
+        rows: impl IntoIterator<Item = B>,
+    ) -> impl Future<Output = Result<Vec<Self>>> + Send {
+        let nodes: Vec<crate::create::Node> = rows.into_iter().map(crate::create::NestedRow::into_node).collect();
+        async move { crate::create::create_many_nodes::<Self>(db.into_executor(), nodes).await }
+    }
+
     /// Writes every field of this row back to its table, by primary key, and refreshes
     /// `updated_at`. Fails with [`Error::NotFound`] when the row no longer exists. With
     /// `#[model(hooks)]`, `before_update` and `after_update` run around it, in one transaction.

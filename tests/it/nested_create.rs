@@ -245,3 +245,29 @@ on_both! {
         Ok(())
     }
 }
+
+on_both! {
+    async fn create_all_batches_many_trees_level_by_level(db: Db) -> TestResult {
+        Schema::new().model::<Product>().sync(&db).await?;
+        db.record_statements(true);
+        let products = Product::create_all(
+            &db,
+            (0..50).map(|i| {
+                Product::build().title(format!("p{i}")).user(
+                    User::build()
+                        .first_name(format!("u{i}"))
+                        .addresses([Address::build().line1(format!("{i} a")), Address::build().line1(format!("{i} b"))]),
+                )
+            }),
+        )
+        .await?;
+        assert_eq!(inserts(&db).await, 3, "users, products, addresses: one INSERT each for all 50 trees");
+        assert_eq!(products.len(), 50);
+        let rows = raw("SELECT p.title, u.first_name, COUNT(a.id) FROM products p JOIN users u ON u.id = p.user_id JOIN addresses a ON a.user_id = u.id GROUP BY p.title, u.first_name ORDER BY p.title")
+            .fetch::<(String, String, i64)>(&db)
+            .await?;
+        assert_eq!(rows.len(), 50);
+        assert!(rows.iter().all(|(p, u, n)| p[1..] == u[1..] && *n == 2), "{rows:?}");
+        Ok(())
+    }
+}

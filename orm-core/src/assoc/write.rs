@@ -44,6 +44,23 @@ pub(crate) async fn verify_keys(
     column: &'static ColumnMeta,
     keys: &[Value],
 ) -> Result<()> {
+    // The common case costs one `COUNT(*)` per batch; the keys are read back only to name the
+    // missing ones. `keys` holds no duplicates.
+    let mut present = 0;
+    for batch in batches(executor.dialect(), keys.to_vec(), 0) {
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("SELECT COUNT(*) FROM ").identifier(model.table).push(" WHERE ");
+        b.in_list(model.table, column.name, batch, false);
+        executor
+            .fetch(b.finish(), &mut |row| {
+                present += row.get_i64(0)?.unwrap_or(0);
+                Ok(())
+            })
+            .await?;
+    }
+    if usize::try_from(present).is_ok_and(|n| n >= keys.len()) {
+        return Ok(());
+    }
     let mut found: HashSet<KeyRepr> = HashSet::with_capacity(keys.len());
     for batch in batches(executor.dialect(), keys.to_vec(), 0) {
         let mut b = SqlBuilder::new(executor.dialect());

@@ -202,27 +202,28 @@ where
     }
 
     let nested = include.nested.load(executor, &targets).await?;
-    let mut rows: Vec<Option<Child<A, N>>> = Vec::with_capacity(targets.len());
-    let mut by_parent: HashMap<KeyRepr, Vec<usize>> = HashMap::new();
-    for (((target, join), loaded), group) in targets.into_iter().zip(joins).zip(nested).zip(groups) {
-        if !include.nested.keep(&loaded) {
-            continue;
-        }
-        if let Some(group) = group {
-            by_parent.entry(group).or_default().push(rows.len());
-        }
-        rows.push(Some((N::assemble(target, loaded), join)));
-    }
+    let children =
+        targets.into_iter().zip(joins).zip(nested).zip(groups).filter_map(|(((target, join), loaded), group)| {
+            include.nested.keep(&loaded).then(|| (group, (N::assemble(target, loaded), join)))
+        });
 
-    // A child of has_one/has_many belongs to one parent and moves there; belongs_to and
-    // belongs_to_many targets may be shared, and are cloned for each parent.
+    // A child of has_one/has_many belongs to one parent and moves into its bucket; belongs_to
+    // and belongs_to_many targets may be shared, and are cloned for each parent.
     let shared = matches!(meta.kind, AssociationKind::BelongsTo | AssociationKind::BelongsToMany);
+    let mut buckets: HashMap<KeyRepr, Vec<Child<A, N>>> = HashMap::with_capacity(parent_keys.len());
+    for (group, child) in children {
+        if let Some(group) = group {
+            buckets.entry(group).or_default().push(child);
+        }
+    }
     let containers = parent_keys
         .into_iter()
         .map(|key| {
-            let indices = key.and_then(|k| by_parent.get(&k)).map(Vec::as_slice).unwrap_or_default();
-            let children: Vec<(N::Row, <A::Kind as LoadKind>::Join)> =
-                indices.iter().filter_map(|&i| if shared { rows[i].clone() } else { rows[i].take() }).collect();
+            let children = match key {
+                Some(key) if shared => buckets.get(&key).cloned().unwrap_or_default(),
+                Some(key) => buckets.remove(&key).unwrap_or_default(),
+                None => Vec::new(),
+            };
             A::Kind::collect(children)
         })
         .collect();
@@ -300,7 +301,10 @@ fn children_query<A: AssociationSpec, N>(
             b.push(" ORDER BY ").identifier(ROW_NUMBER);
         }
         None => {
-            b.push(" ORDER BY ");
+            // Grouped by parent first: the order within a parent is what matters, and the
+            // parent-key index then serves both the `IN` lookup and the order (SQLite
+            // otherwise walks the target table by key and probes the join for each row).
+            b.push(" ORDER BY ").qualified(group_table, group_column).push(", ");
             order(&mut b);
         }
     }
