@@ -88,8 +88,10 @@ impl SqlBuilder {
             self.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
             return self;
         }
-        // More values than the backend can bind (SQLite): one JSON array parameter instead.
-        if self.placeholders + values.len() > self.dialect.max_binds()
+        // A long list on a backend without arrays (SQLite): one JSON array parameter. Past a
+        // few thousand placeholders SQLite 3.51 also plans the list badly (a scan of the
+        // other table with a probe per row), and the text would differ for every length.
+        if (values.len() > LONG_LIST || self.placeholders + values.len() > self.dialect.max_binds())
             && let Some(array) = json_array(&values)
         {
             self.push(if negated {
@@ -120,6 +122,9 @@ impl SqlBuilder {
         Statement { sql: self.sql.into(), args: self.args }
     }
 }
+
+/// How many values an `IN (…)` list binds one by one before it becomes one JSON array.
+const LONG_LIST: usize = 500;
 
 /// The values as a JSON array, when they are all integers, floats, booleans or text.
 fn json_array(values: &[Value]) -> Option<String> {

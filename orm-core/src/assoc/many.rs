@@ -241,7 +241,6 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let result = async {
             let mut executor = atomic.executor();
             let target = T::meta();
-            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
             let current = linked_keys(&mut executor, association, &key).await?;
             let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
             let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
@@ -251,7 +250,11 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
                 keys.into_iter().filter(|k| k.key_repr().is_some_and(|r| !current_set.contains(&r))).collect();
             if !link.is_empty() {
                 let scope = Scope { keys: Some(&link), current: None, except: None, link: true };
-                update_foreign_key(&mut executor, association, key.clone(), scope).await?;
+                let linked = update_foreign_key(&mut executor, association, key.clone(), scope).await?;
+                // Every row linked already exists; a row missing here is a key that matches none.
+                if linked < link.len() as u64 {
+                    verify_keys(&mut executor, association, target, target.primary_key_column(), &link).await?;
+                }
             }
             if !unlink.is_empty() {
                 let null = null_of(association.foreign_key_column());
@@ -289,14 +292,13 @@ pub fn add_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let result = async {
             let mut executor = atomic.executor();
             let target = T::meta();
-            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
-            update_foreign_key(
-                &mut executor,
-                association,
-                key,
-                Scope { keys: Some(&keys), current: None, except: None, link: true },
-            )
-            .await?;
+            // Update first; only when a key matched no row are the keys read back, to name
+            // the missing ones (the unit then rolls back).
+            let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
+            let linked = update_foreign_key(&mut executor, association, key, scope).await?;
+            if linked < keys.len() as u64 {
+                verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+            }
             Ok(())
         }
         .await;

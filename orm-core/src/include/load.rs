@@ -175,15 +175,22 @@ where
         .filter_map(|p| parent_key(meta, p))
         .filter(|v| v.key_repr().is_some_and(|r| seen.insert(r)))
         .collect();
+    // Parents sharing a key (belongs_to: many rows point at one target) share its children,
+    // which are then cloned; otherwise every child moves to its one parent.
+    let shared = keys.len() < parent_keys.iter().filter(|k| k.is_some()).count();
 
     let mut targets: Vec<A::Target> = Vec::new();
     let mut joins: Vec<<A::Kind as LoadKind>::Join> = Vec::new();
     let mut groups: Vec<Option<KeyRepr>> = Vec::new();
     let target_columns = A::Target::meta().columns.len();
     let join_columns = A::Kind::join_columns();
-    let group_type = match meta.kind {
-        AssociationKind::BelongsToMany => meta.join_source_column().1,
-        _ => meta.source_key_column().sql_type,
+    // The parent key of a child: the join row's source column for belongs_to_many (selected
+    // last), the child's own foreign key (has_one, has_many) or target key (belongs_to).
+    let group_type = meta.join_source_column().1;
+    let group_field = match meta.kind {
+        AssociationKind::BelongsToMany => None,
+        AssociationKind::BelongsTo => Some(meta.target_key_column().field),
+        AssociationKind::HasOne | AssociationKind::HasMany => Some(meta.foreign_key),
     };
     let reserved = include.filter.is_some() as usize * 8 + 1;
     for batch in assoc_batches(executor.dialect(), keys, reserved) {
@@ -192,10 +199,13 @@ where
             .fetch(statement, &mut |row| {
                 let target = A::Target::decode(row, 0)?;
                 let join = A::Kind::decode_join(row, target_columns)?;
-                let group = decode_value(row, target_columns + join_columns, group_type)?;
+                let group = match group_field {
+                    Some(field) => target.field_value(field),
+                    None => Some(decode_value(row, target_columns + join_columns, group_type)?),
+                };
                 targets.push(target);
                 joins.push(join);
-                groups.push(group.key_repr());
+                groups.push(group.and_then(|g| g.key_repr()));
                 Ok(())
             })
             .await?;
@@ -207,9 +217,6 @@ where
             include.nested.keep(&loaded).then(|| (group, (N::assemble(target, loaded), join)))
         });
 
-    // A child of has_one/has_many belongs to one parent and moves into its bucket; belongs_to
-    // and belongs_to_many targets may be shared, and are cloned for each parent.
-    let shared = matches!(meta.kind, AssociationKind::BelongsTo | AssociationKind::BelongsToMany);
     let mut buckets: HashMap<KeyRepr, Vec<Child<A, N>>> = HashMap::with_capacity(parent_keys.len());
     for (group, child) in children {
         if let Some(group) = group {
@@ -257,7 +264,9 @@ fn children_query<A: AssociationSpec, N>(
         AssociationKind::BelongsTo => (target.table, meta.target_key_column().name),
         AssociationKind::HasOne | AssociationKind::HasMany => (target.table, meta.foreign_key_column().name),
     };
-    b.push(", ").qualified(group_table, group_column);
+    if meta.kind == AssociationKind::BelongsToMany {
+        b.push(", ").qualified(group_table, group_column);
+    }
     let order = |b: &mut SqlBuilder| {
         for (i, (column, descending)) in include.order.iter().enumerate() {
             if i > 0 {

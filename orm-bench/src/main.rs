@@ -1,0 +1,400 @@
+//! `orm-bench`: the `orm` crate against hand-written sqlx, on the same data in the same process.
+//!
+//! ```text
+//! cargo run -p orm-bench --release -- [--backend postgres|sqlite] [--scale F] [--smoke] [--out FILE]
+//! ```
+//!
+//! `--only W2,W6` runs some workloads only (for profiling one of them).
+//!
+//! Both backends run unless `--backend` picks one (SQLite first, then PostgreSQL). Each
+//! workload runs the ORM's idiomatic code and the hand-written sqlx a careful person would
+//! write: one warm-up run, then 5 measured runs (1 with `--smoke`, which also sets the scale to
+//! 0.01), ORM and sqlx interleaved (alternating which goes first) so that drift affects both.
+//! Every run's checksum must equal the others', or the bench stops with an error. It prints the
+//! median wall time, the bytes allocated in the measured section (a counting global allocator)
+//! and the ratios, and appends one JSON object per workload and backend to `--out`
+//! (`target/orm-bench.jsonl` by default).
+//!
+//! - **PostgreSQL**: `ORM_BENCH_POSTGRES_URL`, else `ORM_TEST_POSTGRES_URL`, else
+//!   `postgres://postgres@127.0.0.1:5432/test`. The run creates the schema `orm_bench_<pid>`
+//!   and drops it (`CASCADE`) at the end. The sqlx pool sets `plan_cache_mode =
+//!   force_custom_plan` on its connections, as the ORM does on its own, so that both sides'
+//!   prepared `= ANY($1)` statements are planned alike (a generic plan is much slower).
+//! - **SQLite**: a temporary database file (not in memory), opened by the ORM and by a sqlx
+//!   pool with foreign keys on, both with sqlx's defaults otherwise (rollback journal,
+//!   `synchronous = FULL`), and removed at the end.
+//!
+//! The async runtime is tokio's current-thread runtime: every workload is sequential, and one
+//! thread keeps the timing free of cross-thread wake-ups.
+
+// A benchmark harness: a failed set-up or a checksum mismatch must stop it loudly, so the
+// workspace's warnings against unwrap/expect/panic (meant for library code) are lifted here.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod alloc;
+mod data;
+mod measure;
+mod models;
+mod workloads;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Instant;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+
+use crate::data::{Dataset, Sizes};
+use crate::measure::{Meter, median};
+use crate::models::User;
+use crate::workloads::{Bench, Raw, Side, Workload};
+use orm::Model as _;
+
+/// Counts every allocation of the process (`std::alloc::System` underneath).
+#[global_allocator]
+static GLOBAL: alloc::Counting = alloc::Counting;
+
+/// The error type of the harness.
+pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+/// The goal printed under the tables.
+const GOAL_TIME: f64 = 1.15;
+const GOAL_ALLOC: f64 = 1.5;
+
+/// A backend to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// The command line.
+#[derive(Debug)]
+struct Config {
+    backends: Vec<Backend>,
+    scale: f64,
+    runs: usize,
+    out: PathBuf,
+    workloads: Vec<Workload>,
+}
+
+const USAGE: &str =
+    "usage: orm-bench [--backend postgres|sqlite] [--scale F] [--smoke] [--out FILE] [--only W1,W2,...]";
+
+fn parse_args() -> BenchResult<Config> {
+    let mut backends = vec![Backend::Sqlite, Backend::Postgres];
+    let mut scale = None;
+    let mut smoke = false;
+    let mut out = PathBuf::from("target/orm-bench.jsonl");
+    let mut workloads = Workload::ALL.to_vec();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        match arg.as_str() {
+            "--backend" => {
+                backends = match value("--backend")?.as_str() {
+                    "postgres" | "pg" => vec![Backend::Postgres],
+                    "sqlite" => vec![Backend::Sqlite],
+                    other => return Err(format!("unknown backend `{other}`\n{USAGE}").into()),
+                }
+            }
+            "--scale" => {
+                let text = value("--scale")?;
+                let parsed: f64 = text.parse().map_err(|_| format!("--scale takes a number, not `{text}`"))?;
+                if !(parsed > 0.0 && parsed.is_finite()) {
+                    return Err("--scale must be positive".into());
+                }
+                scale = Some(parsed);
+            }
+            "--smoke" => smoke = true,
+            "--out" => out = PathBuf::from(value("--out")?),
+            "--only" => {
+                let list = value("--only")?;
+                workloads = list
+                    .split(',')
+                    .map(|key| {
+                        Workload::ALL
+                            .into_iter()
+                            .find(|w| w.key().eq_ignore_ascii_case(key.trim()))
+                            .ok_or_else(|| format!("unknown workload `{key}`\n{USAGE}"))
+                    })
+                    .collect::<Result<_, _>>()?;
+            }
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown argument `{other}`\n{USAGE}").into()),
+        }
+    }
+    let scale = scale.unwrap_or(if smoke { 0.01 } else { 1.0 });
+    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads })
+}
+
+/// One line of the table and of the JSON output.
+#[derive(Debug)]
+struct Outcome {
+    workload: Workload,
+    orm_ms: f64,
+    sqlx_ms: f64,
+    orm_bytes: f64,
+    sqlx_bytes: f64,
+    orm_allocations: f64,
+    sqlx_allocations: f64,
+    orm_statements: u64,
+    checksum: u64,
+}
+
+impl Outcome {
+    fn ratio(&self) -> f64 {
+        self.orm_ms / self.sqlx_ms
+    }
+
+    fn alloc_ratio(&self) -> f64 {
+        self.orm_bytes / self.sqlx_bytes.max(1.0)
+    }
+}
+
+/// Runs a workload: a warm-up, then `runs` measured runs, ORM and sqlx alternating which goes
+/// first; every run's checksum must agree.
+async fn measure(bench: &Bench<'_>, workload: Workload, runs: usize) -> BenchResult<Outcome> {
+    let (mut orm_ms, mut sqlx_ms) = (Vec::new(), Vec::new());
+    let (mut orm_bytes, mut sqlx_bytes) = (Vec::new(), Vec::new());
+    let (mut orm_allocs, mut sqlx_allocs) = (Vec::new(), Vec::new());
+    let mut orm_statements = 0;
+    let mut expected: Option<(u64, Side)> = None;
+    for iteration in 0..=runs {
+        let order = if iteration % 2 == 0 { [Side::Orm, Side::Sqlx] } else { [Side::Sqlx, Side::Orm] };
+        for side in order {
+            bench.reset(workload).await?;
+            let mut meter = Meter::default();
+            let statements = bench.db.statement_count();
+            let checksum = bench.run(workload, side, &mut meter).await?;
+            let statements = bench.db.statement_count() - statements;
+            match expected {
+                None => expected = Some((checksum, side)),
+                Some((first, first_side)) if first != checksum => {
+                    return Err(format!(
+                        "{}: checksum mismatch: {first_side:?} gave {first:#018x}, {side:?} gave {checksum:#018x}",
+                        workload.key()
+                    )
+                    .into());
+                }
+                Some(_) => {}
+            }
+            if iteration == 0 {
+                continue;
+            }
+            let ms = meter.elapsed.as_secs_f64() * 1e3;
+            match side {
+                Side::Orm => {
+                    orm_ms.push(ms);
+                    orm_bytes.push(meter.bytes as f64);
+                    orm_allocs.push(meter.allocations as f64);
+                    orm_statements = statements;
+                }
+                Side::Sqlx => {
+                    sqlx_ms.push(ms);
+                    sqlx_bytes.push(meter.bytes as f64);
+                    sqlx_allocs.push(meter.allocations as f64);
+                }
+            }
+        }
+    }
+    bench.reset(workload).await?;
+    Ok(Outcome {
+        workload,
+        orm_ms: median(&mut orm_ms),
+        sqlx_ms: median(&mut sqlx_ms),
+        orm_bytes: median(&mut orm_bytes),
+        sqlx_bytes: median(&mut sqlx_bytes),
+        orm_allocations: median(&mut orm_allocs),
+        sqlx_allocations: median(&mut sqlx_allocs),
+        orm_statements,
+        checksum: expected.map_or(0, |(c, _)| c),
+    })
+}
+
+/// Loads the dataset and runs every workload on a connected backend.
+async fn run_workloads(
+    backend: Backend,
+    db: orm::Db,
+    raw: Raw,
+    data: &Dataset,
+    config: &Config,
+) -> BenchResult<Vec<Outcome>> {
+    let started = Instant::now();
+    models::sync(&db).await?;
+    match &raw {
+        Raw::Pg(pool) => data::load_pg(pool, data).await?,
+        Raw::Sqlite(pool) => data::load_sqlite(pool, data).await?,
+    }
+    let first = data.sizes.w4_users.max(data.sizes.w5_users) as i64;
+    let users = User::find().filter(User::id().le(first)).order_by(User::id().asc()).all(&db).await?;
+    eprintln!("[{}] schema and data loaded in {:.1} s", backend.name(), started.elapsed().as_secs_f64());
+    let bench = Bench { db, raw, data, users };
+    let mut outcomes = Vec::new();
+    for &workload in &config.workloads {
+        let started = Instant::now();
+        let outcome = measure(&bench, workload, config.runs).await?;
+        eprintln!(
+            "[{}] {:<34} {:>8.1} s   orm {:>9.2} ms  sqlx {:>9.2} ms",
+            backend.name(),
+            workload.label(),
+            started.elapsed().as_secs_f64(),
+            outcome.orm_ms,
+            outcome.sqlx_ms
+        );
+        outcomes.push(outcome);
+    }
+    bench.db.close().await;
+    match &bench.raw {
+        Raw::Pg(pool) => pool.close().await,
+        Raw::Sqlite(pool) => pool.close().await,
+    }
+    Ok(outcomes)
+}
+
+async fn run_postgres(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome>> {
+    let url = std::env::var("ORM_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("ORM_TEST_POSTGRES_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let schema = format!("orm_bench_{}", std::process::id());
+    let admin = PgPoolOptions::new().max_connections(1).connect(&url).await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await?;
+    let result = async {
+        let db = orm::postgres::ConnectOptions::new(url.as_str()).search_path(schema.as_str()).connect().await?;
+        let options = PgConnectOptions::from_str(&url)?
+            .options([("search_path", schema.as_str()), ("plan_cache_mode", "force_custom_plan")]);
+        let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await?;
+        run_workloads(Backend::Postgres, db, Raw::Pg(pool), data, config).await
+    }
+    .await;
+    let dropped = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&admin).await;
+    admin.close().await;
+    let outcomes = result?;
+    dropped?;
+    Ok(outcomes)
+}
+
+fn remove_sqlite_files(path: &Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        // Absent files are fine.
+        let _ = std::fs::remove_file(file);
+    }
+}
+
+async fn run_sqlite(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome>> {
+    let path = std::env::temp_dir().join(format!("orm-bench-{}.db", std::process::id()));
+    remove_sqlite_files(&path);
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    let result = async {
+        let db = orm::sqlite::connect(&url).await?;
+        let options = SqliteConnectOptions::from_str(&url)?.foreign_keys(true).create_if_missing(true);
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+        run_workloads(Backend::Sqlite, db, Raw::Sqlite(pool), data, config).await
+    }
+    .await;
+    remove_sqlite_files(&path);
+    result
+}
+
+fn kib(bytes: f64) -> f64 {
+    bytes / 1024.0
+}
+
+fn print_table(backend: Backend, config: &Config, outcomes: &[Outcome]) {
+    println!();
+    println!(
+        "{} (scale {}, median of {} run{} after a warm-up)",
+        backend.name(),
+        config.scale,
+        config.runs,
+        if config.runs == 1 { "" } else { "s" }
+    );
+    println!(
+        "{:<34} | {:>9} | {:>9} | {:>6} | {:>10} | {:>10} | {:>11}",
+        "workload", "orm ms", "sqlx ms", "ratio", "orm KiB", "sqlx KiB", "alloc ratio"
+    );
+    println!("{}", "-".repeat(34 + 9 + 9 + 6 + 10 + 10 + 11 + 18));
+    for o in outcomes {
+        let over = |value: f64, goal: f64| if value > goal { "*" } else { " " };
+        println!(
+            "{:<34} | {:>9.2} | {:>9.2} | {:>5.2}{} | {:>10.1} | {:>10.1} | {:>10.2}{}",
+            o.workload.label(),
+            o.orm_ms,
+            o.sqlx_ms,
+            o.ratio(),
+            over(o.ratio(), GOAL_TIME),
+            kib(o.orm_bytes),
+            kib(o.sqlx_bytes),
+            o.alloc_ratio(),
+            over(o.alloc_ratio(), GOAL_ALLOC),
+        );
+    }
+}
+
+fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchResult<()> {
+    if let Some(dir) = config.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&config.out)?;
+    for o in outcomes {
+        let line = serde_json::json!({
+            "backend": backend.name(),
+            "workload": o.workload.key(),
+            "label": o.workload.label(),
+            "orm_ms": o.orm_ms,
+            "sqlx_ms": o.sqlx_ms,
+            "ratio": o.ratio(),
+            "orm_bytes": o.orm_bytes,
+            "sqlx_bytes": o.sqlx_bytes,
+            "alloc_ratio": o.alloc_ratio(),
+            "orm_allocations": o.orm_allocations,
+            "sqlx_allocations": o.sqlx_allocations,
+            "orm_statements": o.orm_statements,
+            "checksum": format!("{:#018x}", o.checksum),
+            "scale": config.scale,
+            "runs": config.runs,
+        });
+        writeln!(file, "{line}")?;
+    }
+    Ok(())
+}
+
+fn main() -> BenchResult<()> {
+    let config = parse_args()?;
+    let started = Instant::now();
+    let data = Dataset::generate(Sizes::at(config.scale));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let mut all = Vec::new();
+    for backend in config.backends.clone() {
+        let outcomes = runtime.block_on(async {
+            match backend {
+                Backend::Sqlite => run_sqlite(&data, &config).await,
+                Backend::Postgres => run_postgres(&data, &config).await,
+            }
+        })?;
+        write_json(backend, &config, &outcomes)?;
+        all.push((backend, outcomes));
+    }
+    for (backend, outcomes) in &all {
+        print_table(*backend, &config, outcomes);
+    }
+    println!();
+    println!("goal: time ≤ {GOAL_TIME}×, allocations ≤ {GOAL_ALLOC}×   (* marks a ratio over the goal)");
+    println!("total {:.1} s; results appended to {}", started.elapsed().as_secs_f64(), config.out.display());
+    Ok(())
+}
