@@ -17,7 +17,6 @@ mod nested_create;
 mod query;
 mod schema;
 mod scopes_hooks;
-mod tracing_spans;
 mod transactions;
 #[cfg(feature = "chrono")]
 mod types;

@@ -1,4 +1,7 @@
-//! Every statement runs inside a `tracing` span carrying its SQL.
+//! Every statement runs inside a `tracing` span carrying its SQL. A test binary of its own:
+//! tracing caches each callsite's interest process-wide, so the subscriber is installed
+//! globally before any statement runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 use std::sync::{Arc, Mutex};
 
@@ -47,14 +50,13 @@ pub struct Note {
 #[test]
 fn each_statement_gets_a_span_with_its_sql() {
     let spans = Spans::default();
+    tracing::subscriber::set_global_default(spans.clone()).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    tracing::subscriber::with_default(spans.clone(), || {
-        runtime.block_on(async {
-            let db = orm::sqlite::connect("sqlite::memory:").await.unwrap();
-            Schema::new().model::<Note>().sync(&db).await.unwrap();
-            Note::build().body("hi").create(&db).await.unwrap();
-            Note::find().filter(Note::body().eq("hi")).all(&db).await.unwrap();
-        });
+    runtime.block_on(async {
+        let db = orm::sqlite::connect("sqlite::memory:").await.unwrap();
+        Schema::new().model::<Note>().sync(&db).await.unwrap();
+        Note::build().body("hi").create(&db).await.unwrap();
+        Note::find().filter(Note::body().eq("hi")).all(&db).await.unwrap();
     });
     let spans = spans.0.lock().unwrap();
     let statements: Vec<&str> =
