@@ -225,122 +225,15 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                 }
             });
         }
-        Kind::BelongsToMany => items.push(many_to_many_accessors(model, association, &meta, &name)),
+        Kind::BelongsToMany => items.push(plural_accessors(
+            model,
+            association,
+            &meta,
+            &name,
+            &PluralApi::belongs_to_many(model, association),
+        )),
         Kind::HasMany => {
-            let (get, count, has, has_all) = (name("get"), name("count"), name("has"), name("has_all"));
-            let (set, add, add_many) = (name("set"), name("add"), name("add_many"));
-            let (remove, remove_many, create) = (name("remove"), name("remove_many"), name("create"));
-            let docs = [
-                format!("The linked `{target_name}` rows; narrow with `filter`, `order_by`, `limit`, `offset` before `.await`."),
-                format!("Counts the linked `{target_name}` rows."),
-                format!("Whether this `{target_name}` (an instance or a bare key) is linked."),
-                format!("Whether every one of these `{target_name}` rows is linked (false for none)."),
-                format!("Links exactly these `{target_name}` rows and unlinks the others, in one transaction."),
-                format!("Links this `{target_name}` (an instance or a bare key)."),
-                format!("Links these `{target_name}` rows, leaving the others, in one transaction."),
-                format!("Unlinks this `{target_name}` (its foreign key becomes NULL)."),
-                format!("Unlinks these `{target_name}` rows, in one transaction."),
-                format!("Creates a `{target_name}` linked to this row."),
-            ]
-            .map(doc);
-            let [
-                get_doc,
-                count_doc,
-                has_doc,
-                has_all_doc,
-                set_doc,
-                add_doc,
-                add_many_doc,
-                remove_doc,
-                remove_many_doc,
-                create_doc,
-            ] = docs;
-            let result = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
-            let (unit, boolean, count_ty) = (result(quote!(())), result(quote!(bool)), result(quote!(i64)));
-            let created = result(quote!(#target));
-            items.push(quote! {
-                #get_doc
-                #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> ::orm::__private::Related<'e, #target> {
-                    ::orm::__private::get_many::<#ident, #target>(db, #meta, self)
-                }
-
-                #count_doc
-                #vis fn #count<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #count_ty {
-                    ::orm::__private::count::<#ident, #target>(db, #meta, self)
-                }
-
-                #has_doc
-                #vis fn #has<'e>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    target: impl ::orm::__private::IntoTarget<#target>,
-                ) -> #boolean {
-                    ::orm::__private::has_all::<#ident, #target, _>(db, #meta, self, [target])
-                }
-
-                #has_all_doc
-                #vis fn #has_all<'e, I: ::orm::__private::IntoTarget<#target>>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    targets: impl ::core::iter::IntoIterator<Item = I>,
-                ) -> #boolean {
-                    ::orm::__private::has_all::<#ident, #target, I>(db, #meta, self, targets)
-                }
-
-                #set_doc
-                #vis fn #set<'e, I: ::orm::__private::IntoTarget<#target>>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    targets: impl ::core::iter::IntoIterator<Item = I>,
-                ) -> #unit {
-                    ::orm::__private::set_many::<#ident, #target, I>(db, #meta, self, targets)
-                }
-
-                #add_doc
-                #vis fn #add<'e>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    target: impl ::orm::__private::IntoTarget<#target>,
-                ) -> #unit {
-                    ::orm::__private::add_many::<#ident, #target, _>(db, #meta, self, [target])
-                }
-
-                #add_many_doc
-                #vis fn #add_many<'e, I: ::orm::__private::IntoTarget<#target>>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    targets: impl ::core::iter::IntoIterator<Item = I>,
-                ) -> #unit {
-                    ::orm::__private::add_many::<#ident, #target, I>(db, #meta, self, targets)
-                }
-
-                #remove_doc
-                #vis fn #remove<'e>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    target: impl ::orm::__private::IntoTarget<#target>,
-                ) -> #unit {
-                    ::orm::__private::remove_many::<#ident, #target, _>(db, #meta, self, [target])
-                }
-
-                #remove_many_doc
-                #vis fn #remove_many<'e, I: ::orm::__private::IntoTarget<#target>>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    targets: impl ::core::iter::IntoIterator<Item = I>,
-                ) -> #unit {
-                    ::orm::__private::remove_many::<#ident, #target, I>(db, #meta, self, targets)
-                }
-
-                #create_doc
-                #vis fn #create<'e>(
-                    &self,
-                    db: impl ::orm::__private::IntoExecutor<'e>,
-                    row: impl ::orm::__private::NewRow<#target>,
-                ) -> #created {
-                    ::orm::__private::create_for::<#ident, #target>(db, #meta, self, row)
-                }
-            });
+            items.push(plural_accessors(model, association, &meta, &name, &PluralApi::has_many(model, association)))
         }
     }
     quote!(#(#items)*)
@@ -438,54 +331,119 @@ fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
         .collect()
 }
 
-/// The accessors of a belongs_to_many: as has_many's, with join rows on results and
-/// join-row values on writes (`.through(…)`, `.through_for(…)`).
-fn many_to_many_accessors(
+/// What differs between the plural accessors of has_many and belongs_to_many: the runtime
+/// functions they forward to, what the getter and the writes return, and the wording.
+struct PluralApi {
+    get: TokenStream,
+    get_returns: TokenStream,
+    count: TokenStream,
+    has: TokenStream,
+    set: TokenStream,
+    add: TokenStream,
+    remove: TokenStream,
+    create: TokenStream,
+    writes_return: TokenStream,
+    get_doc: String,
+    write_doc: &'static str,
+    remove_doc: &'static str,
+}
+
+impl PluralApi {
+    fn has_many(model: &Model, association: &Association) -> Self {
+        let (ident, target) = (&model.ident, &association.target);
+        let unit = quote!(impl ::core::future::Future<Output = ::orm::__private::Result<()>> + ::core::marker::Send);
+        PluralApi {
+            get: quote!(::orm::__private::get_many::<#ident, #target>),
+            get_returns: quote!(::orm::__private::Related<'e, #target>),
+            count: quote!(::orm::__private::count::<#ident, #target>),
+            has: quote!(::orm::__private::has_all::<#ident, #target, _>),
+            set: quote!(::orm::__private::set_many::<#ident, #target, _>),
+            add: quote!(::orm::__private::add_many::<#ident, #target, _>),
+            remove: quote!(::orm::__private::remove_many::<#ident, #target, _>),
+            create: quote!(::orm::__private::create_for::<#ident, #target>),
+            writes_return: unit,
+            get_doc: "; narrow with `filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
+            write_doc: "",
+            remove_doc: " (its foreign key becomes NULL)",
+        }
+    }
+
+    fn belongs_to_many(model: &Model, association: &Association) -> Self {
+        let (ident, target) = (&model.ident, &association.target);
+        let join = match &association.through {
+            Some(ThroughAttr::Model(path)) => quote!(#path),
+            _ => quote!(()),
+        };
+        PluralApi {
+            get: quote!(::orm::__private::get_linked::<#ident, #target, #join>),
+            get_returns: quote!(::orm::__private::Linked<'e, #target, #join>),
+            count: quote!(::orm::__private::count_linked::<#ident>),
+            has: quote!(::orm::__private::has_linked::<#ident, #target, _>),
+            set: quote!(::orm::__private::set_linked::<#ident, #target, #join, _>),
+            add: quote!(::orm::__private::add_linked::<#ident, #target, #join, _>),
+            remove: quote!(::orm::__private::remove_linked::<#ident, #target, _>),
+            create: quote!(::orm::__private::create_linked::<#ident, #target>),
+            writes_return: quote!(::orm::__private::LinkWrite<'e, #target, #join>),
+            get_doc: " (with their join rows when there is a join model); narrow with `filter`, `through_filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
+            write_doc: "; join-row values with `.through(…)` and `.through_for(…)`",
+            remove_doc: " (deletes the join row)",
+        }
+    }
+}
+
+/// The accessors of has_many and belongs_to_many.
+fn plural_accessors(
     model: &Model,
     association: &Association,
     meta: &TokenStream,
     name: &dyn Fn(&str) -> Option<proc_macro2::Ident>,
+    api: &PluralApi,
 ) -> TokenStream {
     let vis = &model.vis;
-    let ident = &model.ident;
     let target = &association.target;
     let target_name = association.target_name();
-    let join = match &association.through {
-        Some(ThroughAttr::Model(path)) => quote!(#path),
-        _ => quote!(()),
-    };
     let doc = |text: String| quote!(#[doc = #text]);
     let (get, count, has, has_all) = (name("get"), name("count"), name("has"), name("has_all"));
     let (set, add, add_many) = (name("set"), name("add"), name("add_many"));
     let (remove, remove_many, create) = (name("remove"), name("remove_many"), name("create"));
-    let get_doc = doc(format!(
-        "The linked `{target_name}` rows (with their join rows when there is a join model); narrow with `filter`, `through_filter`, `order_by`, `limit`, `offset` before `.await`."
-    ));
+    let PluralApi {
+        get: get_fn,
+        get_returns,
+        count: count_fn,
+        has: has_fn,
+        set: set_fn,
+        add: add_fn,
+        remove: remove_fn,
+        create: create_fn,
+        writes_return,
+        ..
+    } = api;
+    let get_doc = doc(format!("The linked `{target_name}` rows{}.", api.get_doc));
     let count_doc = doc(format!("Counts the linked `{target_name}` rows."));
     let has_doc = doc(format!("Whether this `{target_name}` (an instance or a bare key) is linked."));
     let has_all_doc = doc(format!("Whether every one of these `{target_name}` rows is linked (false for none)."));
     let set_doc = doc(format!(
-        "Links exactly these `{target_name}` rows and unlinks the others, in one transaction; join-row values with `.through(…)` and `.through_for(…)`."
+        "Links exactly these `{target_name}` rows and unlinks the others, in one transaction{}.",
+        api.write_doc
     ));
-    let add_doc = doc(format!("Links this `{target_name}`; join-row values with `.through(…)`."));
-    let add_many_doc = doc(format!(
-        "Links these `{target_name}` rows, leaving the others; join-row values with `.through(…)` and `.through_for(…)`."
-    ));
-    let remove_doc = doc(format!("Unlinks this `{target_name}` (deletes the join row)."));
+    let add_doc = doc(format!("Links this `{target_name}` (an instance or a bare key){}.", api.write_doc));
+    let add_many_doc =
+        doc(format!("Links these `{target_name}` rows, leaving the others, in one transaction{}.", api.write_doc));
+    let remove_doc = doc(format!("Unlinks this `{target_name}`{}.", api.remove_doc));
     let remove_many_doc = doc(format!("Unlinks these `{target_name}` rows, in one transaction."));
-    let create_doc = doc(format!("Creates a `{target_name}` and links it, in one transaction."));
+    let create_doc = doc(format!("Creates a `{target_name}` linked to this row, in one transaction."));
     let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
     let (unit, boolean, count_ty, created) =
         (future(quote!(())), future(quote!(bool)), future(quote!(i64)), future(quote!(#target)));
     quote! {
         #get_doc
-        #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> ::orm::__private::Linked<'e, #target, #join> {
-            ::orm::__private::get_linked::<#ident, #target, #join>(db, #meta, self)
+        #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #get_returns {
+            #get_fn(db, #meta, self)
         }
 
         #count_doc
         #vis fn #count<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #count_ty {
-            ::orm::__private::count_linked::<#ident>(db, #meta, self)
+            #count_fn(db, #meta, self)
         }
 
         #has_doc
@@ -494,7 +452,7 @@ fn many_to_many_accessors(
             db: impl ::orm::__private::IntoExecutor<'e>,
             target: impl ::orm::__private::IntoTarget<#target>,
         ) -> #boolean {
-            ::orm::__private::has_linked::<#ident, #target, _>(db, #meta, self, [target])
+            #has_fn(db, #meta, self, [target])
         }
 
         #has_all_doc
@@ -503,7 +461,7 @@ fn many_to_many_accessors(
             db: impl ::orm::__private::IntoExecutor<'e>,
             targets: impl ::core::iter::IntoIterator<Item = I>,
         ) -> #boolean {
-            ::orm::__private::has_linked::<#ident, #target, I>(db, #meta, self, targets)
+            #has_fn(db, #meta, self, targets)
         }
 
         #set_doc
@@ -511,8 +469,8 @@ fn many_to_many_accessors(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
             targets: impl ::core::iter::IntoIterator<Item = I>,
-        ) -> ::orm::__private::LinkWrite<'e, #target, #join> {
-            ::orm::__private::set_linked::<#ident, #target, #join, I>(db, #meta, self, targets)
+        ) -> #writes_return {
+            #set_fn(db, #meta, self, targets)
         }
 
         #add_doc
@@ -520,8 +478,8 @@ fn many_to_many_accessors(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
             target: impl ::orm::__private::IntoTarget<#target>,
-        ) -> ::orm::__private::LinkWrite<'e, #target, #join> {
-            ::orm::__private::add_linked::<#ident, #target, #join, _>(db, #meta, self, [target])
+        ) -> #writes_return {
+            #add_fn(db, #meta, self, [target])
         }
 
         #add_many_doc
@@ -529,8 +487,8 @@ fn many_to_many_accessors(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
             targets: impl ::core::iter::IntoIterator<Item = I>,
-        ) -> ::orm::__private::LinkWrite<'e, #target, #join> {
-            ::orm::__private::add_linked::<#ident, #target, #join, I>(db, #meta, self, targets)
+        ) -> #writes_return {
+            #add_fn(db, #meta, self, targets)
         }
 
         #remove_doc
@@ -539,7 +497,7 @@ fn many_to_many_accessors(
             db: impl ::orm::__private::IntoExecutor<'e>,
             target: impl ::orm::__private::IntoTarget<#target>,
         ) -> #unit {
-            ::orm::__private::remove_linked::<#ident, #target, _>(db, #meta, self, [target])
+            #remove_fn(db, #meta, self, [target])
         }
 
         #remove_many_doc
@@ -548,7 +506,7 @@ fn many_to_many_accessors(
             db: impl ::orm::__private::IntoExecutor<'e>,
             targets: impl ::core::iter::IntoIterator<Item = I>,
         ) -> #unit {
-            ::orm::__private::remove_linked::<#ident, #target, I>(db, #meta, self, targets)
+            #remove_fn(db, #meta, self, targets)
         }
 
         #create_doc
@@ -557,7 +515,7 @@ fn many_to_many_accessors(
             db: impl ::orm::__private::IntoExecutor<'e>,
             row: impl ::orm::__private::NewRow<#target>,
         ) -> #created {
-            ::orm::__private::create_linked::<#ident, #target>(db, #meta, self, row)
+            #create_fn(db, #meta, self, row)
         }
     }
 }
