@@ -6,7 +6,6 @@
 
 mod dialect;
 mod driver;
-mod row;
 
 use std::str::FromStr;
 
@@ -58,6 +57,6 @@ impl ConnectOptions {
             .connect_with(options)
             .await
             .map_err(driver::connection_error)?;
-        Ok(Db::from_driver(driver::PostgresDriver::new(pool)))
+        Ok(Db::from_driver(driver::SqlxDriver::new(pool)))
     }
 }

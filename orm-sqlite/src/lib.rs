@@ -11,7 +11,6 @@
 
 mod dialect;
 mod driver;
-mod row;
 
 use std::str::FromStr;
 
@@ -61,6 +60,6 @@ impl ConnectOptions {
             SqlitePoolOptions::new().max_connections(self.max_connections)
         };
         let pool = pool.connect_with(options).await.map_err(driver::connection_error)?;
-        Ok(Db::from_driver(driver::SqliteDriver::new(pool)))
+        Ok(Db::from_driver(driver::SqlxDriver::new(pool)))
     }
 }
