@@ -159,3 +159,11 @@ pub fn destroy_targets<'t, T: Model>(
         Ok(())
     })
 }
+
+/// The `after_create` dispatcher generated models with hooks store in their metadata.
+pub fn after_create_hook<'t, M: Model>(tx: &'t mut Tx, values: &'t [Value]) -> BoxFuture<'t, Result<()>> {
+    Box::pin(async move {
+        let mut row = M::decode(&crate::create::ValueRow::new(M::meta(), values), 0)?;
+        row.hook_mut(Hook::AfterCreate, tx).await
+    })
+}

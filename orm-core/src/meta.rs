@@ -22,7 +22,16 @@ pub struct ModelMeta {
     pub references: &'static [ReferenceMeta],
     /// The model's associations.
     pub associations: fn() -> &'static [crate::assoc::AssociationMeta],
+    /// Runs `after_create` on a row created by the ORM from its stored values (models with
+    /// `#[model(hooks)]`).
+    pub after_create: Option<AfterCreate>,
 }
+
+/// Decodes a created row from its stored values and runs its `after_create` hook.
+pub type AfterCreate = for<'t> fn(
+    &'t mut crate::db::Tx,
+    &'t [crate::value::Value],
+) -> crate::driver::BoxFuture<'t, crate::error::Result<()>>;
 
 impl ModelMeta {
     /// The primary-key column.

@@ -102,7 +102,7 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     fn write_where(filter: Option<Expr<M>>, includes: &L, b: &mut SqlBuilder) {
         let table = M::meta().table;
         let mut required = SqlBuilder::new(b.dialect());
-        includes.write_required(table, &mut required);
+        includes.write_required(table, 0, &mut required);
         if filter.is_none() && required.sql().is_empty() {
             return;
         }
@@ -115,7 +115,7 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
         }
         if !required.sql().is_empty() {
             // Rendered again into `b` so that its placeholders are numbered in place.
-            includes.write_required(table, b);
+            includes.write_required(table, 0, b);
         }
     }
 

@@ -175,6 +175,18 @@ on_both! {
         let second = User::find().include(User::tasks().required()).order_by(User::id().asc()).offset(1).limit(1).all(&db).await?;
         assert_eq!(second.iter().map(|u| u.id).collect::<Vec<_>>(), [bob.id]);
         assert_eq!(User::find().include(User::profile().required()).count(&db).await?, 1);
+        // A required include nested under a required include: paging counts kept parents only.
+        let dan = User::build().name("dan").create(&db).await?;
+        let beta = Project::find().filter(Project::name().eq("beta")).one(&db).await?.expect("beta");
+        dan.add_project(&db, &beta).await?;
+        let tagged = User::find()
+            .include(User::projects().required().include(Project::tags().required()))
+            .order_by(User::id().desc())
+            .limit(1)
+            .all(&db)
+            .await?;
+        assert_eq!(tagged.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["ann"], "dan's project has no tag");
+        dan.destroy(&db).await?;
         let done_only = User::find().include(User::tasks().filter(Task::title().eq("b1")).required()).all(&db).await?;
         assert_eq!(done_only.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["bob"]);
         Ok(())

@@ -143,6 +143,12 @@ on_both! {
         // Removing from the post leaves the picture's row.
         post.remove_tag(&db, &pending).await?;
         assert_eq!(raw("SELECT COUNT(*) FROM item_tags WHERE tag_id = ?").bind(pending.id).fetch::<(i64,)>(&db).await?, vec![(1,)]);
+        // Writes through a target-scoped association touch only links inside its scope.
+        post.add_tags(&db, [&pending]).await?;
+        post.set_pending_tags(&db, Vec::<&Tag>::new()).await?;
+        assert_eq!(post.count_tags(&db).await?, 1, "set_pending_tags([]) unlinks the pending tag only");
+        post.remove_pending_tag(&db, &done).await?;
+        assert_eq!(post.count_tags(&db).await?, 1, "a tag outside the scope is not removed through it");
         let included = Post::find().include(Post::tags()).all(&db).await?;
         assert_eq!(included[0].tags().iter().map(|(t, j)| (t.name.as_str(), j.taggable.as_str())).collect::<Vec<_>>(), [("final", "post")]);
         Ok(())
@@ -195,6 +201,10 @@ impl orm::Hooks for Profile {
     }
     async fn after_update(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
         record(&self.token, "profile.after_update");
+        Ok(())
+    }
+    async fn after_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
+        record(&self.token, "profile.after_create");
         Ok(())
     }
 }
@@ -258,6 +268,7 @@ on_both! {
         assert_eq!(
             events(&token),
             [
+                "profile.after_create",
                 "profile.after_update",
                 "profile.before_destroy",
                 "photo.before_destroy",
@@ -267,9 +278,12 @@ on_both! {
             "with hooks = true the profile and its photo are destroyed through the ORM; the settings cascade (no hooks = true) runs none"
         );
         assert_eq!(counts(&db).await?, [0, 0, 0, 0], "every row is gone, the settings by the database's cascade");
-        // `Model::create` runs before_create.
+        // `Model::create` runs before_create and after_create; rows created by a nested builder
+        // run after_create too.
         Profile::create(&db, Profile { id: 0, token: token.clone(), account_id: None }).await?;
-        assert_eq!(events(&token).last().map(String::as_str), Some("profile.before_create"));
+        assert_eq!(events(&token)[6..], ["profile.before_create", "profile.after_create"]);
+        Account::build().token(token.as_str()).profile(Profile::build().token(token.as_str())).create(&db).await?;
+        assert_eq!(events(&token)[8..], ["profile.after_create"]);
         Ok(())
     }
 }

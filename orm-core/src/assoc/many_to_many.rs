@@ -525,6 +525,7 @@ async fn linked_targets(
         b.push("SELECT ").qualified(join, join_target).push(" FROM ").identifier(join);
         b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key.clone());
         push_conditions(&mut b, join, association.through_scope_conditions());
+        push_target_scope(&mut b, association);
         if let Some(batch) = batch {
             b.push(" AND ");
             b.in_list(join, join_target, batch, false);
@@ -554,11 +555,28 @@ async fn unlink(
         b.push("DELETE FROM ").identifier(join).push(" WHERE ").qualified(join, join_source).push(" = ");
         b.bind(key.clone());
         push_conditions(&mut b, join, association.through_scope_conditions());
+        push_target_scope(&mut b, association);
         b.push(" AND ");
         b.in_list(join, join_target, batch, false);
         executor.execute(b.finish()).await?;
     }
     Ok(())
+}
+
+/// ` AND <join>.<target key> IN (SELECT key FROM target WHERE <scope>)` when the association
+/// scopes its targets: writes then touch only links to targets inside the scope.
+fn push_target_scope(b: &mut SqlBuilder, association: &AssociationMeta) {
+    let scope = association.scope_conditions();
+    if scope.is_empty() {
+        return;
+    }
+    let join = association.join_table();
+    let target = association.target_meta();
+    b.push(" AND ").qualified(join, association.join_target_column().0).push(" IN (SELECT ");
+    b.qualified(target.table, association.target_key_column().name).push(" FROM ").identifier(target.table);
+    b.push(" WHERE 1 = 1");
+    push_conditions(b, target.table, scope);
+    b.push(")");
 }
 
 /// Inserts join rows with multi-row `INSERT … ON CONFLICT DO NOTHING`, grouped by column set
@@ -640,6 +658,7 @@ async fn update_links(
             }
             b.push(" WHERE ").qualified(join, join_source).push(" = ").bind(key.clone());
             push_conditions(&mut b, join, association.through_scope_conditions());
+            push_target_scope(&mut b, association);
             b.push(" AND ");
             b.in_list(join, join_target, batch, false);
             executor.execute(b.finish()).await?;

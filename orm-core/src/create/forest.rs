@@ -58,6 +58,12 @@ pub(crate) fn create<'a>(
         }
 
         let rows = insert(executor, meta, &nodes).await?;
+        // Trees with hooked models always run in a transaction (see `has_hooks`).
+        if let (Some(after_create), Executor::Tx(tx)) = (meta.after_create, &mut *executor) {
+            for row in &rows {
+                after_create(tx, row).await?;
+            }
+        }
 
         for (association, items) in after {
             let target = association.target_meta();

@@ -18,6 +18,12 @@ use crate::value::{Value, now_value};
 
 pub(crate) use value_row::ValueRow;
 
+/// Whether a row of the tree runs hooks (the tree then runs in a transaction, which the hooks
+/// receive).
+fn has_hooks(node: &Node) -> bool {
+    (node.model)().after_create.is_some() || node.children.iter().any(|(_, children)| children.iter().any(has_hooks))
+}
+
 /// One row to create, with the associated rows to create with it. Typed builders wrap this.
 #[derive(Debug, Clone)]
 pub struct Node {
@@ -193,7 +199,7 @@ pub(crate) async fn create_many_nodes<M: Model>(executor: crate::db::Executor<'_
     if nodes.is_empty() {
         return Ok(Vec::new());
     }
-    let lone = nodes.len() == 1 && nodes[0].children.is_empty();
+    let lone = nodes.len() == 1 && nodes[0].children.is_empty() && !has_hooks(&nodes[0]);
     let rows = if lone {
         let mut executor = executor;
         forest::create(&mut executor, M::meta(), nodes).await?
@@ -236,15 +242,14 @@ where
     let node = builder.into_node();
     node.check(&[])?;
     let executor = db.into_executor();
-    if node.children.is_empty() && !M::HOOKS {
+    if node.children.is_empty() && !has_hooks(&node) {
         let mut executor = executor;
         let row = create_one::<M>(&mut executor, node).await?;
         return assemble::<M, L>(&mut executor, row).await;
     }
     let mut atomic = Atomic::begin(executor).await?;
     let result = async {
-        let mut row = create_one::<M>(&mut atomic.executor(), node).await?;
-        row.hook_mut(crate::hooks::Hook::AfterCreate, atomic.tx()).await?;
+        let row = create_one::<M>(&mut atomic.executor(), node).await?;
         assemble::<M, L>(&mut atomic.executor(), row).await
     }
     .await;

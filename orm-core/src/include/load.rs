@@ -25,9 +25,10 @@ pub trait IncludeList<M: Model>: Send + Sync + Sized {
     fn keep(&self, loaded: &Self::Loaded) -> bool;
     /// Builds the result row.
     fn assemble(row: M, loaded: Self::Loaded) -> Self::Row;
-    /// Writes ` AND EXISTS (…)` for each `required()` include, against the parent table
-    /// `qualifier`, so that paging counts only the parents that are kept.
-    fn write_required(&self, qualifier: &str, b: &mut SqlBuilder);
+    /// Writes ` AND EXISTS (…)` for each `required()` include (and, inside it, for its own
+    /// required includes), against the parent rows named `qualifier`, so that paging counts
+    /// only the parents that are kept. `depth` keeps the nested aliases apart.
+    fn write_required(&self, qualifier: &str, depth: usize, b: &mut SqlBuilder);
 }
 
 impl<M: Model> IncludeList<M> for () {
@@ -47,7 +48,7 @@ impl<M: Model> IncludeList<M> for () {
         row
     }
 
-    fn write_required(&self, _qualifier: &str, _b: &mut SqlBuilder) {}
+    fn write_required(&self, _qualifier: &str, _depth: usize, _b: &mut SqlBuilder) {}
 }
 
 impl<M, A, N, R> IncludeList<M> for (Include<A, N>, R)
@@ -82,16 +83,19 @@ where
         M::with(row, loaded)
     }
 
-    fn write_required(&self, qualifier: &str, b: &mut SqlBuilder) {
+    fn write_required(&self, qualifier: &str, depth: usize, b: &mut SqlBuilder) {
         if self.0.required {
             b.push(" AND ");
-            write_exists(A::meta(), &self.0, qualifier, b);
+            write_exists::<A, N>(A::meta(), &self.0, qualifier, depth, b);
         }
-        self.1.write_required(qualifier, b);
+        self.1.write_required(qualifier, depth, b);
     }
 }
 
-const TARGET_ALIAS: &str = "__orm_target";
+/// The alias of the target table in a `required()` include's `EXISTS`, by nesting depth.
+fn target_alias(depth: usize) -> String {
+    format!("__orm_target_{depth}")
+}
 const ROW_NUMBER: &str = "__orm_row";
 
 /// The parent's value each child is matched on.
@@ -106,21 +110,25 @@ fn parent_key<M: Model>(meta: &AssociationMeta, parent: &M) -> Option<Value> {
     value.filter(|v| !v.is_null())
 }
 
-/// `EXISTS (SELECT 1 FROM target … WHERE <link to the parent> AND <include filters>)`.
-fn write_exists<A: AssociationSpec, N>(
+/// `EXISTS (SELECT 1 FROM target … WHERE <link to the parent> AND <include filters> AND
+/// <nested required includes>)`.
+fn write_exists<A: AssociationSpec, N: IncludeList<A::Target>>(
     meta: &AssociationMeta,
     include: &Include<A, N>,
     parent: &str,
+    depth: usize,
     b: &mut SqlBuilder,
 ) {
     let target = A::Target::meta();
-    b.push("EXISTS (SELECT 1 FROM ").identifier(target.table).push(" AS ").identifier(TARGET_ALIAS);
+    let alias = target_alias(depth);
+    let alias = alias.as_str();
+    b.push("EXISTS (SELECT 1 FROM ").identifier(target.table).push(" AS ").identifier(alias);
     match meta.kind {
         AssociationKind::BelongsToMany => {
             let join = meta.join_table();
             b.push(" INNER JOIN ").identifier(join).push(" ON ");
             b.qualified(join, meta.join_target_column().0).push(" = ");
-            b.qualified(TARGET_ALIAS, meta.target_key_column().name);
+            b.qualified(alias, meta.target_key_column().name);
             b.push(" WHERE ").qualified(join, meta.join_source_column().0).push(" = ");
             b.qualified(parent, meta.source_key_column().name);
             if let Some(filter) = &include.join_filter {
@@ -130,19 +138,20 @@ fn write_exists<A: AssociationSpec, N>(
             crate::assoc::push_conditions(b, join, meta.through_scope_conditions());
         }
         AssociationKind::BelongsTo => {
-            b.push(" WHERE ").qualified(TARGET_ALIAS, meta.target_key_column().name).push(" = ");
+            b.push(" WHERE ").qualified(alias, meta.target_key_column().name).push(" = ");
             b.qualified(parent, meta.foreign_key_column().name);
         }
         AssociationKind::HasOne | AssociationKind::HasMany => {
-            b.push(" WHERE ").qualified(TARGET_ALIAS, meta.foreign_key_column().name).push(" = ");
+            b.push(" WHERE ").qualified(alias, meta.foreign_key_column().name).push(" = ");
             b.qualified(parent, meta.source_key_column().name);
         }
     }
     if let Some(filter) = &include.filter {
         b.push(" AND ");
-        filter.clone().render(TARGET_ALIAS, b);
+        filter.clone().render(alias, b);
     }
-    crate::assoc::push_conditions(b, TARGET_ALIAS, meta.scope_conditions());
+    crate::assoc::push_conditions(b, alias, meta.scope_conditions());
+    include.nested.write_required(alias, depth + 1, b);
     // `LIMIT 1` keeps SQLite (3.51) from rewriting the EXISTS into a join, which returns a
     // parent once per child under LIMIT/OFFSET.
     b.push(" LIMIT 1)");
