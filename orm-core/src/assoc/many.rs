@@ -280,30 +280,7 @@ pub fn add_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     source: &S,
     targets: impl IntoIterator<Item = I>,
 ) -> impl Future<Output = Result<()>> + Send {
-    let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(targets);
-    let executor = db.into_executor();
-    async move {
-        let (key, keys) = (key?, keys?);
-        if keys.is_empty() {
-            return Ok(());
-        }
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = async {
-            let mut executor = atomic.executor();
-            let target = T::meta();
-            // Update first; only when a key matched no row are the keys read back, to name
-            // the missing ones (the unit then rolls back).
-            let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
-            let linked = update_foreign_key(&mut executor, association, key, scope).await?;
-            if linked < keys.len() as u64 {
-                verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
-            }
-            Ok(())
-        }
-        .await;
-        atomic.finish(result).await
-    }
+    change_links::<S, T, I>(db, association, source, targets, Change::Add)
 }
 
 /// `remove_<singular>` / `remove_<plural>`: unlinks these targets (their foreign key becomes
@@ -313,6 +290,23 @@ pub fn remove_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     association: &'static AssociationMeta,
     source: &S,
     targets: impl IntoIterator<Item = I>,
+) -> impl Future<Output = Result<()>> + Send {
+    change_links::<S, T, I>(db, association, source, targets, Change::Remove)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Change {
+    Add,
+    Remove,
+}
+
+/// Links or unlinks these targets, in one unit.
+fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    targets: impl IntoIterator<Item = I>,
+    change: Change,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
     let keys = target_keys::<T, I>(targets);
@@ -326,10 +320,25 @@ pub fn remove_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let result = async {
             let mut executor = atomic.executor();
             let target = T::meta();
-            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
-            let null = null_of(association.foreign_key_column());
-            let scope = Scope { keys: Some(&keys), current: Some(&key), except: None, link: false };
-            update_foreign_key(&mut executor, association, null, scope).await?;
+            match change {
+                Change::Add => {
+                    // Update first; only when a key matched no row are the keys read back, to
+                    // name the missing ones (the unit then rolls back).
+                    let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
+                    let linked = update_foreign_key(&mut executor, association, key, scope).await?;
+                    if linked < keys.len() as u64 {
+                        verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+                    }
+                }
+                Change::Remove => {
+                    // Rows linked elsewhere are left alone, so the rows affected say nothing
+                    // about missing keys: check them first.
+                    verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+                    let null = null_of(association.foreign_key_column());
+                    let scope = Scope { keys: Some(&keys), current: Some(&key), except: None, link: false };
+                    update_foreign_key(&mut executor, association, null, scope).await?;
+                }
+            }
             Ok(())
         }
         .await;
