@@ -253,6 +253,17 @@ impl<'a> Atomic<'a> {
         }
     }
 
+    /// Runs `work` as one unit: begins it, runs it, and commits (or releases the savepoint)
+    /// when it succeeds, rolls back otherwise. `work` owns what it captures.
+    pub async fn run<T: Send>(
+        executor: Executor<'a>,
+        work: impl for<'t> FnOnce(&'t mut Atomic<'a>) -> crate::driver::BoxFuture<'t, Result<T>> + Send,
+    ) -> Result<T> {
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = work(&mut atomic).await;
+        atomic.finish(result).await
+    }
+
     /// The transaction the unit runs in.
     pub fn tx(&mut self) -> &mut Tx {
         match self {

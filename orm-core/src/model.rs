@@ -115,15 +115,15 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
                 let mut executor = executor;
                 return insert_row(&mut executor, row).await;
             }
-            let mut atomic = Atomic::begin(executor).await?;
-            let result = async {
-                row.hook_mut(Hook::BeforeCreate, atomic.tx()).await?;
-                let mut created = insert_row(&mut atomic.executor(), row).await?;
-                created.hook_mut(Hook::AfterCreate, atomic.tx()).await?;
-                Ok(created)
-            }
-            .await;
-            atomic.finish(result).await
+            Atomic::run(executor, move |atomic| {
+                Box::pin(async move {
+                    row.hook_mut(Hook::BeforeCreate, atomic.tx()).await?;
+                    let mut created = insert_row(&mut atomic.executor(), row).await?;
+                    created.hook_mut(Hook::AfterCreate, atomic.tx()).await?;
+                    Ok(created)
+                })
+            })
+            .await
         }
     }
 

@@ -237,39 +237,39 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     let executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = async {
-            let mut executor = atomic.executor();
-            let target = T::meta();
-            let current = linked_keys(&mut executor, association, &key).await?;
-            let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
-            let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
-            let unlink: Vec<Value> =
-                current.into_iter().filter(|k| k.key_repr().is_some_and(|r| !wanted.contains(&r))).collect();
-            let link: Vec<Value> =
-                keys.into_iter().filter(|k| k.key_repr().is_some_and(|r| !current_set.contains(&r))).collect();
-            if !link.is_empty() {
-                let scope = Scope { keys: Some(&link), current: None, except: None, link: true };
-                let linked = update_foreign_key(&mut executor, association, key.clone(), scope).await?;
-                // Every row linked already exists; a row missing here is a key that matches none.
-                if linked < link.len() as u64 {
-                    verify_keys(&mut executor, association, target, target.primary_key_column(), &link).await?;
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move {
+                let mut executor = atomic.executor();
+                let target = T::meta();
+                let current = linked_keys(&mut executor, association, &key).await?;
+                let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
+                let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
+                let unlink: Vec<Value> =
+                    current.into_iter().filter(|k| k.key_repr().is_some_and(|r| !wanted.contains(&r))).collect();
+                let link: Vec<Value> =
+                    keys.into_iter().filter(|k| k.key_repr().is_some_and(|r| !current_set.contains(&r))).collect();
+                if !link.is_empty() {
+                    let scope = Scope { keys: Some(&link), current: None, except: None, link: true };
+                    let linked = update_foreign_key(&mut executor, association, key.clone(), scope).await?;
+                    // Every row linked already exists; a row missing here is a key that matches none.
+                    if linked < link.len() as u64 {
+                        verify_keys(&mut executor, association, target, target.primary_key_column(), &link).await?;
+                    }
                 }
-            }
-            if !unlink.is_empty() {
-                let null = null_of(association.foreign_key_column());
-                update_foreign_key(
-                    &mut executor,
-                    association,
-                    null,
-                    Scope { keys: Some(&unlink), current: None, except: None, link: false },
-                )
-                .await?;
-            }
-            Ok(())
-        }
-        .await;
-        atomic.finish(result).await
+                if !unlink.is_empty() {
+                    let null = null_of(association.foreign_key_column());
+                    update_foreign_key(
+                        &mut executor,
+                        association,
+                        null,
+                        Scope { keys: Some(&unlink), current: None, except: None, link: false },
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 }
 
@@ -316,33 +316,33 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
         if keys.is_empty() {
             return Ok(());
         }
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = async {
-            let mut executor = atomic.executor();
-            let target = T::meta();
-            match change {
-                Change::Add => {
-                    // Update first; only when a key matched no row are the keys read back, to
-                    // name the missing ones (the unit then rolls back).
-                    let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
-                    let linked = update_foreign_key(&mut executor, association, key, scope).await?;
-                    if linked < keys.len() as u64 {
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move {
+                let mut executor = atomic.executor();
+                let target = T::meta();
+                match change {
+                    Change::Add => {
+                        // Update first; only when a key matched no row are the keys read back, to
+                        // name the missing ones (the unit then rolls back).
+                        let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
+                        let linked = update_foreign_key(&mut executor, association, key, scope).await?;
+                        if linked < keys.len() as u64 {
+                            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+                        }
+                    }
+                    Change::Remove => {
+                        // Rows linked elsewhere are left alone, so the rows affected say nothing
+                        // about missing keys: check them first.
                         verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+                        let null = null_of(association.foreign_key_column());
+                        let scope = Scope { keys: Some(&keys), current: Some(&key), except: None, link: false };
+                        update_foreign_key(&mut executor, association, null, scope).await?;
                     }
                 }
-                Change::Remove => {
-                    // Rows linked elsewhere are left alone, so the rows affected say nothing
-                    // about missing keys: check them first.
-                    verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
-                    let null = null_of(association.foreign_key_column());
-                    let scope = Scope { keys: Some(&keys), current: Some(&key), except: None, link: false };
-                    update_foreign_key(&mut executor, association, null, scope).await?;
-                }
-            }
-            Ok(())
-        }
-        .await;
-        atomic.finish(result).await
+                Ok(())
+            })
+        })
+        .await
     }
 }
 

@@ -447,19 +447,19 @@ impl<'e, T: Model, J> LinkWrite<'e, T, J> {
     async fn run(self) -> Result<()> {
         let LinkWrite { executor, association, mode, key, targets, for_all, per_item, .. } = self;
         let (key, refs, per_item) = (key?, targets?, per_item?);
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = async {
-            let mut executor = atomic.executor();
-            let keys = target_values::<T>(&mut executor, association, refs).await?;
-            let (item_refs, item_values): (Vec<TargetRef>, Vec<Vec<Option<Value>>>) = per_item.into_iter().unzip();
-            let item_keys =
-                resolve_targets(&mut executor, association, T::meta(), association.target_key, item_refs).await?;
-            let overrides: HashMap<KeyRepr, Vec<Option<Value>>> =
-                item_keys.into_iter().zip(item_values).filter_map(|(k, v)| k.key_repr().map(|r| (r, v))).collect();
-            write_links::<T>(&mut executor, association, mode, key, keys, &for_all, &overrides).await
-        }
-        .await;
-        atomic.finish(result).await
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move {
+                let mut executor = atomic.executor();
+                let keys = target_values::<T>(&mut executor, association, refs).await?;
+                let (item_refs, item_values): (Vec<TargetRef>, Vec<Vec<Option<Value>>>) = per_item.into_iter().unzip();
+                let item_keys =
+                    resolve_targets(&mut executor, association, T::meta(), association.target_key, item_refs).await?;
+                let overrides: HashMap<KeyRepr, Vec<Option<Value>>> =
+                    item_keys.into_iter().zip(item_values).filter_map(|(k, v)| k.key_repr().map(|r| (r, v))).collect();
+                write_links::<T>(&mut executor, association, mode, key, keys, &for_all, &overrides).await
+            })
+        })
+        .await
     }
 }
 
@@ -722,15 +722,15 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
         if refs.is_empty() {
             return Ok(());
         }
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = async {
-            let mut executor = atomic.executor();
-            let keys = target_values::<T>(&mut executor, association, refs).await?;
-            verify_keys(&mut executor, association, T::meta(), association.target_key_column(), &keys).await?;
-            unlink(&mut executor, association, &key, keys).await
-        }
-        .await;
-        atomic.finish(result).await
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move {
+                let mut executor = atomic.executor();
+                let keys = target_values::<T>(&mut executor, association, refs).await?;
+                verify_keys(&mut executor, association, T::meta(), association.target_key_column(), &keys).await?;
+                unlink(&mut executor, association, &key, keys).await
+            })
+        })
+        .await
     }
 }
 
@@ -747,27 +747,27 @@ pub fn create_linked<'e, S: Model, T: Model>(
     let executor = db.into_executor();
     async move {
         let key = key?;
-        let mut atomic = Atomic::begin(executor).await?;
         let mut builder = builder;
         super::many::set_scope_fields(&mut builder, association);
-        let result = async {
-            let created = builder.create(atomic.executor()).await?;
-            let target = created.field_value(association.target_key_column().field).unwrap_or(created.key_value());
-            let write = LinkWrite::<T, ()> {
-                executor: atomic.executor(),
-                association,
-                mode: Mode::Add,
-                key: Ok(key),
-                targets: Ok(vec![TargetRef::Field(target)]),
-                for_all: Vec::new(),
-                per_item: Ok(Vec::new()),
-                _marker: PhantomData,
-            };
-            write.run().await?;
-            Ok(created)
-        }
-        .await;
-        atomic.finish(result).await
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move {
+                let created = builder.create(atomic.executor()).await?;
+                let target = created.field_value(association.target_key_column().field).unwrap_or(created.key_value());
+                let write = LinkWrite::<T, ()> {
+                    executor: atomic.executor(),
+                    association,
+                    mode: Mode::Add,
+                    key: Ok(key),
+                    targets: Ok(vec![TargetRef::Field(target)]),
+                    for_all: Vec::new(),
+                    per_item: Ok(Vec::new()),
+                    _marker: PhantomData,
+                };
+                write.run().await?;
+                Ok(created)
+            })
+        })
+        .await
     }
 }
 

@@ -133,37 +133,37 @@ pub fn set_has_one<'e, S: Model, T: Model>(
     let executor = db.into_executor();
     async move {
         let (key, value) = (key?, value?);
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = async {
-            let mut executor = atomic.executor();
-            let target = T::meta();
-            if let Some(value) = &value {
-                verify_keys(
-                    &mut executor,
-                    association,
-                    target,
-                    target.primary_key_column(),
-                    std::slice::from_ref(value),
-                )
-                .await?;
-            }
-            // The target being set keeps its link: re-setting it must not pass through NULL.
-            let null = null_of(association.foreign_key_column());
-            let scope = Scope { keys: None, current: Some(&key), except: value.as_ref(), link: false };
-            update_foreign_key(&mut executor, association, null, scope).await?;
-            if let Some(value) = value {
-                update_foreign_key(
-                    &mut executor,
-                    association,
-                    key,
-                    Scope { keys: Some(&[value]), current: None, except: None, link: true },
-                )
-                .await?;
-            }
-            Ok(())
-        }
-        .await;
-        atomic.finish(result).await
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move {
+                let mut executor = atomic.executor();
+                let target = T::meta();
+                if let Some(value) = &value {
+                    verify_keys(
+                        &mut executor,
+                        association,
+                        target,
+                        target.primary_key_column(),
+                        std::slice::from_ref(value),
+                    )
+                    .await?;
+                }
+                // The target being set keeps its link: re-setting it must not pass through NULL.
+                let null = null_of(association.foreign_key_column());
+                let scope = Scope { keys: None, current: Some(&key), except: value.as_ref(), link: false };
+                update_foreign_key(&mut executor, association, null, scope).await?;
+                if let Some(value) = value {
+                    update_foreign_key(
+                        &mut executor,
+                        association,
+                        key,
+                        Scope { keys: Some(&[value]), current: None, except: None, link: true },
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 }
 
@@ -180,22 +180,22 @@ pub fn create_has_one<'e, S: Model, T: Model>(
     let executor = db.into_executor();
     async move {
         let key = key?;
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = async {
-            let mut executor = atomic.executor();
-            let null = null_of(association.foreign_key_column());
-            update_foreign_key(
-                &mut executor,
-                association,
-                null,
-                Scope { keys: None, current: Some(&key), except: None, link: false },
-            )
-            .await?;
-            builder.set_field(association.foreign_key, key);
-            super::many::set_scope_fields(&mut builder, association);
-            builder.create(executor).await
-        }
-        .await;
-        atomic.finish(result).await
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move {
+                let mut executor = atomic.executor();
+                let null = null_of(association.foreign_key_column());
+                update_foreign_key(
+                    &mut executor,
+                    association,
+                    null,
+                    Scope { keys: None, current: Some(&key), except: None, link: false },
+                )
+                .await?;
+                builder.set_field(association.foreign_key, key);
+                super::many::set_scope_fields(&mut builder, association);
+                builder.create(executor).await
+            })
+        })
+        .await
     }
 }

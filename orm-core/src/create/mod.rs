@@ -204,9 +204,10 @@ pub(crate) async fn create_many_nodes<M: Model>(executor: crate::db::Executor<'_
         let mut executor = executor;
         forest::create(&mut executor, M::meta(), nodes).await?
     } else {
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = forest::create(&mut atomic.executor(), M::meta(), nodes).await;
-        atomic.finish(result).await?
+        Atomic::run(executor, move |atomic| {
+            Box::pin(async move { forest::create(&mut atomic.executor(), M::meta(), nodes).await })
+        })
+        .await?
     };
     rows.iter().map(|values| M::decode(&ValueRow::new(M::meta(), values), 0)).collect()
 }
@@ -247,13 +248,13 @@ where
         let row = create_one::<M>(&mut executor, node).await?;
         return assemble::<M, L>(&mut executor, row).await;
     }
-    let mut atomic = Atomic::begin(executor).await?;
-    let result = async {
-        let row = create_one::<M>(&mut atomic.executor(), node).await?;
-        assemble::<M, L>(&mut atomic.executor(), row).await
-    }
-    .await;
-    atomic.finish(result).await
+    Atomic::run(executor, move |atomic| {
+        Box::pin(async move {
+            let row = create_one::<M>(&mut atomic.executor(), node).await?;
+            assemble::<M, L>(&mut atomic.executor(), row).await
+        })
+    })
+    .await
 }
 
 async fn create_one<M: Model>(executor: &mut crate::db::Executor<'_>, node: Node) -> Result<M> {
