@@ -105,7 +105,7 @@ pub mod __private {
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
     pub use orm_core::hooks::{
-        Hook, after_create_hook, destroy_targets, run_mut as run_hook_mut, run_ref as run_hook_ref,
+        Hook, after_create_hook, before_create_hook, destroy_targets, run_mut as run_hook_mut, run_ref as run_hook_ref,
     };
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]

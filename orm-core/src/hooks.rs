@@ -167,3 +167,13 @@ pub fn after_create_hook<'t, M: Model>(tx: &'t mut Tx, values: &'t [Value]) -> B
         row.hook_mut(Hook::AfterCreate, tx).await
     })
 }
+
+/// The `before_create` dispatcher generated models with hooks store in their metadata: the row
+/// as it will be inserted, decoded from its values, goes through the hook and back.
+pub fn before_create_hook<'t, M: Model>(tx: &'t mut Tx, values: Vec<Value>) -> BoxFuture<'t, Result<Vec<Value>>> {
+    Box::pin(async move {
+        let mut row = M::decode(&crate::create::ValueRow::new(M::meta(), &values), 0)?;
+        row.hook_mut(Hook::BeforeCreate, tx).await?;
+        Ok(row.into_values())
+    })
+}

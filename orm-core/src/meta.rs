@@ -22,10 +22,20 @@ pub struct ModelMeta {
     pub references: &'static [ReferenceMeta],
     /// The model's associations.
     pub associations: fn() -> &'static [crate::assoc::AssociationMeta],
+    /// Runs `before_create` on a row about to be inserted by the ORM, given the values it will
+    /// be inserted with (models with `#[model(hooks)]`); returns the values the hook left.
+    pub before_create: Option<BeforeCreate>,
     /// Runs `after_create` on a row created by the ORM from its stored values (models with
     /// `#[model(hooks)]`).
     pub after_create: Option<AfterCreate>,
 }
+
+/// Decodes a row about to be inserted from its values, runs its `before_create` hook and
+/// returns the row's values as the hook left them, in field order.
+pub type BeforeCreate = for<'t> fn(
+    &'t mut crate::db::Tx,
+    Vec<crate::value::Value>,
+) -> crate::driver::BoxFuture<'t, crate::error::Result<Vec<crate::value::Value>>>;
 
 /// Decodes a created row from its stored values and runs its `after_create` hook.
 pub type AfterCreate = for<'t> fn(

@@ -56,6 +56,10 @@ pub struct AssociationMeta {
     pub other_key: Option<&'static str>,
     /// belongs_to_many: the name of the unique constraint over the two join columns.
     pub unique_key: Option<&'static str>,
+    /// belongs_to_many: whether a pair is linked at most once (`through(…, unique = false)`
+    /// turns it off): a unique constraint over the two join columns, and inserts that skip
+    /// an existing pair.
+    pub through_unique: bool,
     /// `scope(col = value, …)`: conditions on the target, written by the association's
     /// writes (fields of the target).
     pub scope: &'static [(&'static str, ScopeValue)],

@@ -77,6 +77,7 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             through_model: #through_model,
             other_key: #other_key,
             unique_key: #unique_key,
+            through_unique: true,
             scope: &[#(#scope),*],
             through_scope: &[#(#through_scope),*],
             hooks: #hooks,

@@ -20,10 +20,13 @@ pub fn expand(model: &Model) -> TokenStream {
     let checks = model.fields.iter().filter_map(reference_check);
     let key_targets = key_targets(model);
     let with_ident = quote::format_ident!("{}With", ident);
-    let after_create = if model.hooks {
-        quote!(::orm::__private::Option::Some(::orm::__private::after_create_hook::<#ident>))
+    let (before_create, after_create) = if model.hooks {
+        (
+            quote!(::orm::__private::Option::Some(::orm::__private::before_create_hook::<#ident>)),
+            quote!(::orm::__private::Option::Some(::orm::__private::after_create_hook::<#ident>)),
+        )
     } else {
-        quote!(::orm::__private::Option::None)
+        (quote!(::orm::__private::Option::None), quote!(::orm::__private::Option::None))
     };
     let hooks = model.hooks.then(|| {
         quote! {
@@ -99,6 +102,7 @@ pub fn expand(model: &Model) -> TokenStream {
                     primary_key: #primary_key,
                     references: &[#(#references),*],
                     associations: <#ident as ::orm::__private::Model>::associations,
+                    before_create: #before_create,
                     after_create: #after_create,
                 };
                 &META
