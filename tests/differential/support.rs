@@ -1,0 +1,105 @@
+//! The backends a differential test runs on: a fresh in-memory SQLite database, and a fresh
+//! PostgreSQL schema (dropped afterwards) when `ORM_TEST_POSTGRES_URL` is set. proptest runs
+//! its cases synchronously, so the databases live on a runtime of their own.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use orm::Db;
+
+/// How many cases a property runs: `PROPTEST_CASES` when set, `default` otherwise.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// One database under test.
+pub struct Backend {
+    /// `"sqlite"` or `"postgres"`.
+    pub name: &'static str,
+    /// The handle.
+    pub db: Db,
+}
+
+/// Every backend of one test, with the runtime their futures run on.
+pub struct Backends {
+    pub runtime: tokio::runtime::Runtime,
+    pub all: Vec<Backend>,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    cleanup: Option<(Db, String)>,
+}
+
+impl Backends {
+    /// Opens SQLite, and PostgreSQL when configured (see `tests/it/support.rs` for the rules).
+    pub fn open() -> Backends {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime");
+        let mut all = Vec::new();
+        let sqlite = runtime.block_on(orm::sqlite::connect("sqlite::memory:")).expect("in-memory SQLite opens");
+        all.push(Backend { name: "sqlite", db: sqlite });
+        let cleanup = runtime.block_on(open_postgres(&mut all));
+        Backends { runtime, all, cleanup }
+    }
+
+    /// Runs a future on the test's runtime.
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl Drop for Backends {
+    fn drop(&mut self) {
+        let all = std::mem::take(&mut self.all);
+        let cleanup = self.cleanup.take();
+        self.runtime.block_on(async move {
+            for backend in all {
+                backend.db.close().await;
+            }
+            if let Some((admin, schema)) = cleanup {
+                let _ = orm::raw(format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&admin).await;
+                admin.close().await;
+            }
+        });
+    }
+}
+
+fn require_postgres() -> bool {
+    std::env::var("ORM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(_all: &mut Vec<Backend>) -> Option<(Db, String)> {
+    assert!(!require_postgres(), "ORM_REQUIRE_POSTGRES=1 but the `postgres` feature is off");
+    eprintln!("notice: postgres differential run skipped: build with `--all-features` to run it");
+    None
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(all: &mut Vec<Backend>) -> Option<(Db, String)> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let Ok(url) = std::env::var("ORM_TEST_POSTGRES_URL") else {
+        assert!(!require_postgres(), "ORM_REQUIRE_POSTGRES=1 but ORM_TEST_POSTGRES_URL is not set");
+        eprintln!("notice: postgres differential run skipped: ORM_TEST_POSTGRES_URL is not set");
+        return None;
+    };
+    let admin = match orm::postgres::ConnectOptions::new(&url).max_connections(1).connect().await {
+        Ok(admin) => admin,
+        Err(error) if !require_postgres() => {
+            eprintln!("notice: postgres differential run skipped: cannot connect to {url}: {error}");
+            return None;
+        }
+        Err(error) => panic!("ORM_REQUIRE_POSTGRES=1 but {url} is unreachable: {error}"),
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let schema = format!("orm_diff_{}_{}_{}", std::process::id(), nanos, NEXT.fetch_add(1, Ordering::Relaxed));
+    orm::raw(format!("CREATE SCHEMA \"{schema}\"")).execute(&admin).await.expect("creates a test schema");
+    let db = orm::postgres::ConnectOptions::new(&url)
+        .search_path(&schema)
+        .max_connections(4)
+        .connect()
+        .await
+        .expect("connects to the test schema");
+    all.push(Backend { name: "postgres", db });
+    Some((admin, schema))
+}
