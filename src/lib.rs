@@ -95,7 +95,9 @@ pub mod __private {
         create_for, create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many,
         set_belongs_to, set_has_one, set_many,
     };
-    pub use orm_core::assoc::{DestroyTargets, ScopeValue, UniqueField, assert_scope_value, assert_unique};
+    pub use orm_core::assoc::{
+        DestroyTargets, NullableForeignKey, ScopeValue, UniqueField, assert_scope_value, assert_unique,
+    };
     pub use orm_core::assoc::{
         LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
     };
@@ -104,8 +106,10 @@ pub mod __private {
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
+    pub use orm_core::cascade::destroy_targets;
     pub use orm_core::hooks::{
-        Hook, after_create_hook, before_create_hook, destroy_targets, run_mut as run_hook_mut, run_ref as run_hook_ref,
+        Hook, HooksEnabled, after_create_hook, before_create_hook, run_mut as run_hook_mut,
+        run_ref as run_hook_ref,
     };
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]

@@ -128,6 +128,34 @@ pub enum Error {
         /// The backend's name.
         backend: &'static str,
     },
+    /// A value the backend cannot store or compare faithfully (NaN on SQLite, which would
+    /// silently become NULL). Nothing was written.
+    #[error("the `{backend}` backend cannot store {what}: {reason}")]
+    UnrepresentableValue {
+        /// The value, described.
+        what: &'static str,
+        /// Why, and what to do instead.
+        reason: &'static str,
+        /// The backend's name.
+        backend: &'static str,
+    },
+    /// Two declarations describe one join table with different columns; sync would create a
+    /// table that neither side can write.
+    #[error(
+        "join table `{table}` is declared with different columns: {first} uses ({first_columns}), {second} uses ({second_columns}); give both declarations the same `foreign_key`/`other_key` and the same naming (`rename_all`), or use the join model on both sides"
+    )]
+    JoinTableConflict {
+        /// The join table.
+        table: String,
+        /// The first declaration (`Model.alias`, or the join model).
+        first: String,
+        /// Its key columns.
+        first_columns: String,
+        /// The declaration that disagrees.
+        second: String,
+        /// Its key columns.
+        second_columns: String,
+    },
     /// The caller asked for something that is not valid.
     #[error("{0}")]
     Invalid(String),

@@ -40,15 +40,23 @@ impl<M, T> Column<M, T> {
 
 impl<M, T: SqlValue> Column<M, T> {
     fn compare(self, op: CompareOp, value: impl Operand<T>) -> Expr<M> {
-        Expr::from_node(Node::Compare { column: self.name, op, value: value.into_operand() })
+        let value = value.into_operand();
+        // Sequelize's `{ col: null }`: equality with NULL is a NULL test, never a comparison
+        // that SQL would answer with UNKNOWN for every row.
+        let node = match op {
+            CompareOp::Eq if value.is_null() => Node::Null { column: self.name, negated: false },
+            CompareOp::Ne if value.is_null() => Node::Null { column: self.name, negated: true },
+            op => Node::Compare { column: self.name, op, value },
+        };
+        Expr::from_node(node)
     }
 
-    /// `column = value`
+    /// `column = value`; `eq(None)` on an `Option` column is `column IS NULL`.
     pub fn eq(self, value: impl Operand<T>) -> Expr<M> {
         self.compare(CompareOp::Eq, value)
     }
 
-    /// `column <> value`
+    /// `column <> value`; `ne(None)` on an `Option` column is `column IS NOT NULL`.
     pub fn ne(self, value: impl Operand<T>) -> Expr<M> {
         self.compare(CompareOp::Ne, value)
     }
@@ -73,13 +81,15 @@ impl<M, T: SqlValue> Column<M, T> {
         self.compare(CompareOp::Ge, value)
     }
 
-    /// `column IN (values…)`; an empty list matches nothing.
+    /// `column IN (values…)`; an empty list matches nothing. As in SQL, a NULL in the list
+    /// never matches: a row that matches no other value is UNKNOWN, so `not` of it is too.
     pub fn is_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
         let values = values.into_iter().map(Operand::into_operand).collect();
         Expr::from_node(Node::In { column: self.name, values, negated: false })
     }
 
-    /// `column NOT IN (values…)`; an empty list matches everything.
+    /// `column NOT IN (values…)`; an empty list matches everything, NULL rows included. A NULL
+    /// row, or a NULL in the list, makes SQL's answer UNKNOWN: the row does not match.
     pub fn not_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
         let values = values.into_iter().map(Operand::into_operand).collect();
         Expr::from_node(Node::In { column: self.name, values, negated: true })
@@ -95,14 +105,14 @@ impl<M, T: SqlValue> Column<M, T> {
         Expr::from_node(Node::Null { column: self.name, negated: true })
     }
 
-    /// Ascending order on this column.
+    /// Ascending order on this column; NULLs come last, on every backend.
     pub fn asc(self) -> Order<M> {
-        Order { column: self.name, descending: false, _marker: PhantomData }
+        Order { column: self.name, descending: false, nullable: T::NULLABLE, _marker: PhantomData }
     }
 
-    /// Descending order on this column.
+    /// Descending order on this column; NULLs come first, on every backend.
     pub fn desc(self) -> Order<M> {
-        Order { column: self.name, descending: true, _marker: PhantomData }
+        Order { column: self.name, descending: true, nullable: T::NULLABLE, _marker: PhantomData }
     }
 }
 
@@ -113,10 +123,28 @@ impl TextColumn for String {}
 impl TextColumn for Option<String> {}
 
 impl<M, T: SqlValue + TextColumn> Column<M, T> {
-    /// `column LIKE pattern` (`%` and `_` are wildcards).
-    pub fn like(self, pattern: impl Operand<String>) -> Expr<M> {
-        Expr::from_node(Node::Compare { column: self.name, op: CompareOp::Like, value: pattern.into_operand() })
+    /// `column LIKE pattern`, case-sensitive on every backend: `%` matches any run of
+    /// characters, `_` one character, and `\` makes the next character literal (`\%`, `\_`,
+    /// `\\`); a trailing lone `\` is a literal backslash. A NULL column does not match.
+    pub fn like(self, pattern: impl Into<String>) -> Expr<M> {
+        Expr::from_node(Node::Like { column: self.name, pattern: like_pattern(pattern.into()), case_insensitive: false })
     }
+
+    /// `column ILIKE pattern`: [`like`](Column::like), case-insensitive. SQLite folds ASCII
+    /// letters only; PostgreSQL folds every letter.
+    pub fn ilike(self, pattern: impl Into<String>) -> Expr<M> {
+        Expr::from_node(Node::Like { column: self.name, pattern: like_pattern(pattern.into()), case_insensitive: true })
+    }
+}
+
+/// Escapes a trailing lone `\`, which PostgreSQL rejects and SQLite ignores, so that it means a
+/// literal backslash on both.
+fn like_pattern(mut pattern: String) -> String {
+    let trailing = pattern.chars().rev().take_while(|c| *c == '\\').count();
+    if trailing % 2 == 1 {
+        pattern.push('\\');
+    }
+    pattern
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +155,6 @@ pub(crate) enum CompareOp {
     Le,
     Gt,
     Ge,
-    Like,
 }
 
 impl CompareOp {
@@ -139,7 +166,6 @@ impl CompareOp {
             CompareOp::Le => " <= ",
             CompareOp::Gt => " > ",
             CompareOp::Ge => " >= ",
-            CompareOp::Like => " LIKE ",
         }
     }
 }
@@ -149,6 +175,7 @@ pub(crate) enum Node {
     Compare { column: &'static str, op: CompareOp, value: Value },
     In { column: &'static str, values: Vec<Value>, negated: bool },
     Null { column: &'static str, negated: bool },
+    Like { column: &'static str, pattern: String, case_insensitive: bool },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
@@ -165,6 +192,10 @@ impl Node {
             }
             Node::Null { column, negated } => {
                 b.qualified(qualifier, column).push(if negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Node::Like { column, pattern, case_insensitive } => {
+                b.qualified(qualifier, column);
+                b.dialect().push_like(b, pattern, case_insensitive);
             }
             Node::And(nodes) => render_joined(nodes, " AND ", "1 = 1", qualifier, b),
             Node::Or(nodes) => render_joined(nodes, " OR ", "1 = 0", qualifier, b),
@@ -287,12 +318,13 @@ impl<M> std::ops::Not for Expr<M> {
 pub struct Order<M> {
     pub(crate) column: &'static str,
     pub(crate) descending: bool,
+    pub(crate) nullable: bool,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M> Clone for Order<M> {
     fn clone(&self) -> Self {
-        Order { column: self.column, descending: self.descending, _marker: PhantomData }
+        Order { column: self.column, descending: self.descending, nullable: self.nullable, _marker: PhantomData }
     }
 }
 
@@ -310,6 +342,34 @@ impl<M> Order<M> {
 
     /// Writes the term, qualifying the column with `qualifier`.
     pub fn render(&self, qualifier: &str, b: &mut SqlBuilder) {
+        self.term().render(qualifier, b);
+    }
+
+    pub(crate) fn term(&self) -> OrderTerm {
+        OrderTerm { column: self.column, descending: self.descending, nullable: self.nullable }
+    }
+}
+
+/// An `ORDER BY` term without its model type, as includes keep it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OrderTerm {
+    pub(crate) column: &'static str,
+    pub(crate) descending: bool,
+    pub(crate) nullable: bool,
+}
+
+impl OrderTerm {
+    /// The primary key, ascending: the order every list falls back on.
+    pub(crate) fn key(column: &'static str) -> Self {
+        OrderTerm { column, descending: false, nullable: false }
+    }
+
+    /// Writes the term, qualifying the column with `qualifier`; NULLs sort as the largest
+    /// value on every backend.
+    pub(crate) fn render(self, qualifier: &str, b: &mut SqlBuilder) {
         b.qualified(qualifier, self.column).push(if self.descending { " DESC" } else { " ASC" });
+        if self.nullable {
+            b.dialect().push_nulls_order(b, self.descending);
+        }
     }
 }

@@ -1,11 +1,10 @@
-//! Model hooks (`#[model(hooks)]` + `impl orm::Hooks for Profile`) and destroy cascades that
-//! run them (`#[has_many(T, on_delete = "cascade", hooks = true)]`).
+//! Model hooks (`#[model(hooks)]` + `impl orm::Hooks for Profile`) and their dispatchers.
+//! Destroy cascades that run them live in [`crate::cascade`].
 
 use std::future::Future;
 
-use crate::assoc::AssociationMeta;
-use crate::db::{Executor, Tx};
-use crate::driver::{BoxFuture, Statement};
+use crate::db::Tx;
+use crate::driver::BoxFuture;
 use crate::error::Result;
 use crate::model::Model;
 use crate::value::Value;
@@ -21,6 +20,7 @@ use crate::value::Value;
 ///     bio: String,
 /// }
 ///
+/// # impl orm_core::hooks::HooksEnabled for Profile {} // what `#[model(hooks)]` generates
 /// impl orm_core::Hooks for Profile {
 ///     async fn before_create(&mut self, _tx: &mut orm_core::Tx) -> orm_core::Result<()> {
 ///         self.bio = self.bio.trim().to_owned();
@@ -28,12 +28,15 @@ use crate::value::Value;
 ///     }
 /// }
 /// ```
+///
+/// Implementing it for a model whose derive lacks `#[model(hooks)]` does not compile: the
+/// hooks would never run.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is marked `#[model(hooks)]` but does not implement `orm::Hooks`",
     label = "missing `impl orm::Hooks for {Self}`",
     note = "add `impl orm::Hooks for {Self} {{}}` and override the hooks you need, or remove `#[model(hooks)]`"
 )]
-pub trait Hooks: Sized + Send + Sync {
+pub trait Hooks: Sized + Send + Sync + HooksEnabled {
     /// Before `Model::create` inserts the row.
     fn before_create(&mut self, tx: &mut Tx) -> impl Future<Output = Result<()>> + Send {
         let _ = tx;
@@ -65,6 +68,17 @@ pub trait Hooks: Sized + Send + Sync {
         async { Ok(()) }
     }
 }
+
+/// Implemented by `#[derive(Model)]` with `#[model(hooks)]`, which makes the ORM run the hooks:
+/// a supertrait of [`Hooks`], so that hooks on a model without it are a compile error instead of
+/// code that never runs.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` implements `orm::Hooks` but its derive is not marked `#[model(hooks)]`",
+    label = "these hooks would never run",
+    note = "add `#[model(hooks)]` next to `#[derive(Model)]` on `{Self}`, or the hooks never run"
+)]
+pub trait HooksEnabled {}
 
 /// Which hook to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,63 +115,6 @@ pub fn run_ref<'a, M: Hooks>(row: &'a M, hook: Hook, tx: &'a mut Tx) -> BoxFutur
         Hook::AfterDestroy => Box::pin(row.after_destroy(tx)),
         _ => Box::pin(async { Ok(()) }),
     }
-}
-
-/// Whether destroying a `M` must go through the ORM row by row: it has hooks, or an
-/// association cascades with hooks.
-pub(crate) fn destroys_through_orm<M: Model>() -> bool {
-    M::HOOKS || M::associations().iter().any(|a| a.destroy_targets.is_some())
-}
-
-/// Destroys `row` inside `tx`: its `before_destroy` hook, then (depth-first) every dependent of
-/// a `hooks = true` cascade, then the row, then `after_destroy`.
-pub(crate) fn destroy_in<'a, M: Model>(tx: &'a mut Tx, row: &'a M) -> BoxFuture<'a, Result<()>> {
-    Box::pin(async move {
-        row.hook_ref(Hook::BeforeDestroy, tx).await?;
-        for association in M::associations() {
-            if let Some(destroy) = association.destroy_targets {
-                let key = crate::assoc::source_key_of(association, row)?;
-                if !key.is_null() {
-                    destroy(tx, association, key).await?;
-                }
-            }
-        }
-        delete_by_key::<M>(&mut Executor::Tx(tx), row.key_value()).await?;
-        row.hook_ref(Hook::AfterDestroy, tx).await
-    })
-}
-
-/// `DELETE … WHERE <pk> = ?`, with its cached text.
-pub(crate) async fn delete_by_key<M: Model>(executor: &mut Executor<'_>, key: Value) -> Result<u64> {
-    let meta = M::meta();
-    let sql = M::statements().delete_by_pk.get(executor.dialect(), |b| {
-        b.push("DELETE FROM ").identifier(meta.table);
-        b.push(" WHERE ").identifier(meta.primary_key_column().name).push(" = ").placeholder();
-    });
-    executor.execute(Statement { sql, args: vec![key] }).await
-}
-
-/// Loads the targets whose foreign key points at `key` and destroys each through the ORM.
-/// Generated code stores `destroy_targets::<Target>` in the association's metadata.
-pub fn destroy_targets<'t, T: Model>(
-    tx: &'t mut Tx,
-    association: &'static AssociationMeta,
-    key: Value,
-) -> BoxFuture<'t, Result<()>> {
-    Box::pin(async move {
-        let fk = association.foreign_key_column();
-        let mut b = crate::sql::SqlBuilder::with_prefix(
-            tx.dialect(),
-            &T::statements().select.get(tx.dialect(), crate::model::write_select::<T>),
-        );
-        b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").bind(key);
-        crate::assoc::push_conditions(&mut b, T::meta().table, association.scope_conditions());
-        let targets = crate::model::fetch_models::<T>(&mut Executor::Tx(tx), b.finish()).await?;
-        for target in &targets {
-            destroy_in(tx, target).await?;
-        }
-        Ok(())
-    })
 }
 
 /// The `after_create` dispatcher generated models with hooks store in their metadata.

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod assoc;
+pub mod cascade;
 pub mod create;
 pub mod db;
 pub mod dialect;

@@ -6,7 +6,8 @@ use std::future::Future;
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
-use crate::hooks::{Hook, delete_by_key, destroy_in, destroys_through_orm};
+use crate::cascade::{delete_by_key, destroy_in, destroys_through_orm};
+use crate::hooks::Hook;
 use crate::meta::ModelMeta;
 use crate::query::{Delete, Select, Update};
 use crate::row::Row;
@@ -318,6 +319,11 @@ async fn update_row<M: Model>(executor: &mut Executor<'_>, row: &M) -> Result<()
             }
             first = false;
             b.identifier(column.name).push(" = ").placeholder();
+        }
+        if first {
+            // Nothing but the key to write: the statement still reports whether the row exists.
+            let key = meta.primary_key_column().name;
+            b.identifier(key).push(" = ").identifier(key);
         }
         b.push(" WHERE ").identifier(meta.primary_key_column().name).push(" = ").placeholder();
     });

@@ -117,8 +117,10 @@ impl Schema {
     pub fn tables(&self) -> Result<Vec<Table>> {
         let models = self.closure();
         let mut tables: Vec<Table> = models.iter().map(|m| table_of(m)).collect();
+        let mut join_tables = HashMap::new();
         for association in models.iter().flat_map(|m| (m.associations)()) {
             if association.kind == AssociationKind::BelongsToMany {
+                check_join_columns(&models, &mut join_tables, association)?;
                 add_join_table(&mut tables, association);
             } else {
                 add_association_key(&mut tables, association);
@@ -233,6 +235,43 @@ fn add_association_key(tables: &mut [Table], association: &AssociationMeta) {
     });
 }
 
+/// Fails when a belongs_to_many names a join table whose columns another declaration fixed
+/// differently: a join model without the two key columns, or another side of the table with
+/// other column names (one side `rename_all = "camelCase"`, say). `declared` remembers the first
+/// declaration of each join table the ORM manages.
+fn check_join_columns(
+    models: &[&'static ModelMeta],
+    declared: &mut HashMap<&'static str, (String, [&'static str; 2])>,
+    association: &AssociationMeta,
+) -> Result<()> {
+    let name = association.join_table();
+    let columns = [association.join_source_column().0, association.join_target_column().0];
+    let conflict = |first: String, first_columns: String| Error::JoinTableConflict {
+        table: name.to_owned(),
+        first,
+        first_columns,
+        second: association.display_name(),
+        second_columns: columns.join(", "),
+    };
+    if let Some(model) = models.iter().find(|m| m.table == name) {
+        if columns.iter().all(|c| model.column(c).is_some()) {
+            return Ok(());
+        }
+        let model_columns: Vec<&str> = model.columns.iter().map(|c| c.name).collect();
+        return Err(conflict(format!("the model `{}`", model.name), model_columns.join(", ")));
+    }
+    match declared.get(name) {
+        Some((first, first_columns)) if !(first_columns.contains(&columns[0]) && first_columns.contains(&columns[1])) => {
+            Err(conflict(first.clone(), first_columns.join(", ")))
+        }
+        Some(_) => Ok(()),
+        None => {
+            declared.insert(name, (association.display_name(), columns));
+            Ok(())
+        }
+    }
+}
+
 /// Adds (or completes) the join table of a belongs_to_many association: both key columns NOT
 /// NULL, both foreign keys `ON DELETE CASCADE ON UPDATE CASCADE`, and the pair unique: the
 /// primary key of a table the ORM manages, a named unique constraint on a join model (which has
@@ -272,7 +311,9 @@ fn add_join_table(tables: &mut Vec<Table>, association: &AssociationMeta) {
     let mut pair = vec![source_column.to_owned(), target_column.to_owned()];
     pair.extend(association.through_scope_conditions().into_iter().map(|(c, _)| c.name.to_owned()));
     let same_pair = |columns: &[String]| columns.len() == pair.len() && pair.iter().all(|c| columns.contains(c));
-    if association.through_model.is_none() {
+    if !association.through_unique {
+        // `through(…, unique = false)`: a pair may be linked more than once.
+    } else if association.through_model.is_none() {
         if table.composite_key.is_empty() {
             table.composite_key = pair.clone();
         }

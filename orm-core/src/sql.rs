@@ -74,34 +74,20 @@ impl SqlBuilder {
         self
     }
 
-    /// Appends `expr IN (…)` (or `NOT IN`) for `values`: one array parameter where the backend
-    /// binds arrays, a placeholder list otherwise. An empty list is constant false (true when
-    /// negated), as SQL forbids `IN ()`.
+    /// Appends `expr IN (…)` (or `NOT IN`) for `values`, as the dialect spells a list of that
+    /// length and type (one array parameter on PostgreSQL). An empty list is constant false
+    /// (true when negated), as SQL forbids `IN ()`.
     pub fn in_list(&mut self, qualifier: &str, column: &str, values: Vec<Value>, negated: bool) -> &mut Self {
         if values.is_empty() {
             return self.push(if negated { "1 = 1" } else { "1 = 0" });
         }
         self.qualified(qualifier, column);
-        if self.dialect.supports_array_binds()
-            && let Some(array) = Value::pack_array(&values)
-        {
-            self.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
-            return self;
-        }
-        // A long list on a backend without arrays (SQLite): one JSON array parameter. Past a
-        // few thousand placeholders SQLite 3.51 also plans the list badly (a scan of the
-        // other table with a probe per row), and the text would differ for every length.
-        if (values.len() > LONG_LIST || self.placeholders + values.len() > self.dialect.max_binds())
-            && let Some(array) = json_array(&values)
-        {
-            self.push(if negated {
-                " NOT IN (SELECT value FROM json_each("
-            } else {
-                " IN (SELECT value FROM json_each("
-            });
-            self.bind(Value::Text(Some(array))).push("))");
-            return self;
-        }
+        self.dialect.push_in_values(self, values, negated);
+        self
+    }
+
+    /// Appends ` IN (?, ?, …)` (or ` NOT IN`) with one placeholder per value.
+    pub fn placeholder_list(&mut self, values: Vec<Value>, negated: bool) -> &mut Self {
         self.push(if negated { " NOT IN (" } else { " IN (" });
         for (i, value) in values.into_iter().enumerate() {
             if i > 0 {
@@ -121,43 +107,6 @@ impl SqlBuilder {
     pub fn finish(self) -> Statement {
         Statement { sql: self.sql.into(), args: self.args }
     }
-}
-
-/// How many values an `IN (…)` list binds one by one before it becomes one JSON array.
-const LONG_LIST: usize = 500;
-
-/// The values as a JSON array, when they are all integers, floats, booleans or text.
-fn json_array(values: &[Value]) -> Option<String> {
-    use std::fmt::Write;
-    let mut json = String::with_capacity(values.len() * 8 + 2);
-    json.push('[');
-    for (i, value) in values.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        match value {
-            Value::SmallInt(Some(v)) => drop(write!(json, "{v}")),
-            Value::Integer(Some(v)) => drop(write!(json, "{v}")),
-            Value::BigInt(Some(v)) => drop(write!(json, "{v}")),
-            Value::Double(Some(v)) if v.is_finite() => drop(write!(json, "{v}")),
-            Value::Bool(Some(v)) => json.push_str(if *v { "1" } else { "0" }),
-            Value::Text(Some(text)) => {
-                json.push('"');
-                for c in text.chars() {
-                    match c {
-                        '"' => json.push_str("\\\""),
-                        '\\' => json.push_str("\\\\"),
-                        c if u32::from(c) < 0x20 => drop(write!(json, "\\u{:04x}", u32::from(c))),
-                        c => json.push(c),
-                    }
-                }
-                json.push('"');
-            }
-            _ => return None,
-        }
-    }
-    json.push(']');
-    Some(json)
 }
 
 /// A statement text shared across calls, built once per backend on first use.

@@ -15,6 +15,7 @@ macro_rules! __sqlx_backend {
         dialect: $dialect:expr,
         backend: $backend:literal,
         arrays: [$($array:ident),*],
+        bind_list: $bind_list:path,
         names: $names:path $(,)?
     ) => {
         use ::futures_util::TryStreamExt as _;
@@ -44,8 +45,14 @@ macro_rules! __sqlx_backend {
                     Value::SmallInt(v) => query.bind(v),
                     Value::Integer(v) => query.bind(v),
                     Value::BigInt(v) => query.bind(v),
-                    Value::Real(v) => query.bind(v),
-                    Value::Double(v) => query.bind(v),
+                    Value::Real(v) => {
+                        check_nan(v.map(f64::from))?;
+                        query.bind(v)
+                    }
+                    Value::Double(v) => {
+                        check_nan(v)?;
+                        query.bind(v)
+                    }
                     Value::Text(v) => query.bind(v),
                     Value::Bytes(v) => query.bind(v),
                     #[cfg(feature = "chrono")]
@@ -57,12 +64,25 @@ macro_rules! __sqlx_backend {
                     #[cfg(feature = "chrono")]
                     Value::Time(v) => query.bind(v),
                     $(Value::$array(v) => query.bind(v),)*
+                    Value::List(list) => $bind_list(query, list)?,
                     other => {
                         return Err(Error::Unsupported { what: format!("binding {other:?}"), backend: $backend });
                     }
                 };
             }
             Ok(query)
+        }
+
+        /// NaN where the backend would silently store NULL is an error, before anything runs.
+        fn check_nan(value: Option<f64>) -> Result<()> {
+            if value.is_some_and(f64::is_nan) && !$dialect.accepts_nan() {
+                return Err(Error::UnrepresentableValue {
+                    what: "NaN",
+                    reason: "SQLite stores a NaN float as NULL; store NULL (an `Option` field) or a sentinel value instead",
+                    backend: $backend,
+                });
+            }
+            Ok(())
         }
 
         async fn execute_on<'c, E>(executor: E, statement: Statement) -> Result<u64>

@@ -81,6 +81,79 @@ pub enum Value {
     BigIntArray(Vec<i64>),
     /// An array of strings (bound as one parameter where the backend has arrays).
     TextArray(Vec<String>),
+    /// A list of values of one type, any of them NULL (bound as one array parameter where the
+    /// backend has arrays).
+    List(ValueList),
+}
+
+/// The values of an `IN (…)` list of one SQL type, each possibly NULL, packed for one array
+/// parameter (`= ANY($1)` on PostgreSQL).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+#[allow(missing_docs)]
+pub enum ValueList {
+    Bool(Vec<Option<bool>>),
+    SmallInt(Vec<Option<i16>>),
+    Integer(Vec<Option<i32>>),
+    BigInt(Vec<Option<i64>>),
+    Real(Vec<Option<f32>>),
+    Double(Vec<Option<f64>>),
+    Text(Vec<Option<String>>),
+    Bytes(Vec<Option<Vec<u8>>>),
+    #[cfg(feature = "chrono")]
+    TimestampTz(Vec<Option<chrono::DateTime<chrono::Utc>>>),
+    #[cfg(feature = "chrono")]
+    Timestamp(Vec<Option<chrono::NaiveDateTime>>),
+    #[cfg(feature = "chrono")]
+    Date(Vec<Option<chrono::NaiveDate>>),
+    #[cfg(feature = "chrono")]
+    Time(Vec<Option<chrono::NaiveTime>>),
+}
+
+/// Collects the values of one variant into a list, or `None` when one has another type.
+macro_rules! pack_list {
+    ($values:expr, $($variant:ident),*) => {
+        match $values.first()? {
+            $(Value::$variant(_) => $values
+                .into_iter()
+                .map(|v| match v {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(ValueList::$variant),)*
+            _ => None,
+        }
+    };
+}
+
+impl ValueList {
+    /// Packs scalar values of one type (NULLs included) into a list; `None` when the values
+    /// mix types or are empty.
+    pub fn pack(values: Vec<Value>) -> Option<ValueList> {
+        #[cfg(feature = "chrono")]
+        {
+            pack_list!(
+                values,
+                Bool,
+                SmallInt,
+                Integer,
+                BigInt,
+                Real,
+                Double,
+                Text,
+                Bytes,
+                TimestampTz,
+                Timestamp,
+                Date,
+                Time
+            )
+        }
+        #[cfg(not(feature = "chrono"))]
+        {
+            pack_list!(values, Bool, SmallInt, Integer, BigInt, Real, Double, Text, Bytes)
+        }
+    }
 }
 
 impl Value {
@@ -103,12 +176,25 @@ impl Value {
             Value::Date(v) => v.is_none(),
             #[cfg(feature = "chrono")]
             Value::Time(v) => v.is_none(),
-            Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) => false,
+            Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) | Value::List(_) => false,
         }
     }
 
-    /// Packs scalar values of one key type into an array value, for backends that bind arrays
-    /// (`= ANY($1)`). Returns `None` when the values are not all integers or all text.
+    /// Packs scalar values of one type into one array value, for backends that bind arrays
+    /// (`= ANY($1)`): non-NULL integer and text keys into their compact arrays, anything else
+    /// into a [`ValueList`]. Returns the values back when they mix types.
+    pub fn pack_any(values: Vec<Value>) -> std::result::Result<Value, Vec<Value>> {
+        if let Some(array) = Value::pack_array(&values) {
+            return Ok(array);
+        }
+        if values.is_empty() || values.iter().any(|v| std::mem::discriminant(v) != std::mem::discriminant(&values[0])) {
+            return Err(values);
+        }
+        ValueList::pack(values).map(Value::List).ok_or_else(Vec::new)
+    }
+
+    /// Packs non-NULL integer or text keys into one compact array value. Returns `None` when
+    /// the values are not all integers or all text, or one is NULL.
     pub fn pack_array(values: &[Value]) -> Option<Value> {
         match values.first()? {
             Value::BigInt(_) => values
@@ -428,6 +514,16 @@ impl std::fmt::Display for KeyRepr {
             KeyRepr::Text(v) => write!(f, "{v:?}"),
             KeyRepr::Other(v) => f.write_str(v),
         }
+    }
+}
+
+/// The zero of an integer key type: what `before_create` reads for a key the database has not
+/// generated yet.
+pub fn zero_key(ty: SqlType) -> Value {
+    match ty {
+        SqlType::SmallInt => Value::SmallInt(Some(0)),
+        SqlType::Integer => Value::Integer(Some(0)),
+        _ => Value::BigInt(Some(0)),
     }
 }
 

@@ -94,7 +94,8 @@ pub struct AssocAttr {
     pub on_update: Option<SpannedValue<String>>,
     #[darling(default)]
     pub constraints: Option<SpannedValue<bool>>,
-    /// `through = "user_projects"` or `through = UserProject` (belongs_to_many)
+    /// `through = "user_projects"`, `through = UserProject`, or the list form
+    /// `through(model = ItemTag, unique = false)` (belongs_to_many)
     #[darling(default)]
     pub through: Option<ThroughAttr>,
     #[darling(default)]
@@ -162,37 +163,111 @@ impl FromMeta for ScopeAttr {
     }
 }
 
+/// `through` of a belongs_to_many: the join, and whether a pair is linked at most once.
+#[derive(Debug, Clone)]
+pub struct ThroughAttr {
+    pub join: Join,
+    /// `unique = false` in the list form (Sequelize's `through: { model, unique: false }`).
+    pub unique: Option<SpannedValue<bool>>,
+}
+
 /// The join of a belongs_to_many: a table the ORM manages, or a join model.
 #[derive(Debug, Clone)]
-pub enum ThroughAttr {
+pub enum Join {
     Table(SpannedValue<String>),
     Model(syn::Path),
 }
 
-impl ThroughAttr {
+impl Join {
     pub fn span(&self) -> proc_macro2::Span {
         match self {
-            ThroughAttr::Table(table) => table.span(),
-            ThroughAttr::Model(path) => syn::spanned::Spanned::span(path),
+            Join::Table(table) => table.span(),
+            Join::Model(path) => syn::spanned::Spanned::span(path),
         }
     }
 }
 
+impl ThroughAttr {
+    /// Whether a pair is linked at most once; `true` unless `unique = false`.
+    pub fn unique(&self) -> bool {
+        self.unique.as_ref().is_none_or(|u| **u)
+    }
+
+    fn from_list_form(item: &syn::Meta) -> darling::Result<Self> {
+        let list = ThroughList::from_meta(item)?;
+        let mut errors = Vec::new();
+        if let Some(scope) = &list.scope {
+            errors.push(
+                darling::Error::custom(
+                    "the join model's scope is its own option: write `through_scope(taggable = \"post\")` next to `through(...)`",
+                )
+                .with_span(&scope.span),
+            );
+        }
+        let join = match (list.model, list.table) {
+            (Some(model), None) => Some(Join::Model(model)),
+            (None, Some(table)) => Some(Join::Table(table)),
+            (Some(_), Some(table)) => {
+                errors.push(
+                    darling::Error::custom(
+                        "`through` names a join model or a table, not both: keep `model = …` (a join model has its own table) or `table = \"…\"`",
+                    )
+                    .with_span(&table.span()),
+                );
+                None
+            }
+            (None, None) => {
+                errors.push(
+                    darling::Error::custom(
+                        "`through(...)` needs the join: `through(model = ItemTag, unique = false)` for a join model, or `through(table = \"item_tags\", unique = false)` for a table the ORM manages",
+                    )
+                    .with_span(item),
+                );
+                None
+            }
+        };
+        match join {
+            Some(join) if errors.is_empty() => {
+                Ok(ThroughAttr { join, unique: list.unique })
+            }
+            _ => Err(darling::Error::multiple(errors)),
+        }
+    }
+}
+
+/// `through(model = ItemTag, unique = false)` or `through(table = "item_tags", unique = false)`.
+#[derive(Debug, FromMeta)]
+struct ThroughList {
+    #[darling(default)]
+    model: Option<syn::Path>,
+    #[darling(default)]
+    table: Option<SpannedValue<String>>,
+    #[darling(default)]
+    unique: Option<SpannedValue<bool>>,
+    /// Sequelize's `through: { scope }`, accepted only to say where it goes.
+    #[darling(default)]
+    scope: Option<ScopeAttr>,
+}
+
 impl FromMeta for ThroughAttr {
     fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
-        match item {
+        let join = match item {
             syn::Meta::NameValue(syn::MetaNameValue {
                 value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
                 ..
-            }) => Ok(ThroughAttr::Table(SpannedValue::new(text.value(), text.span()))),
+            }) => Join::Table(SpannedValue::new(text.value(), text.span())),
             syn::Meta::NameValue(syn::MetaNameValue { value: syn::Expr::Path(path), .. }) => {
-                Ok(ThroughAttr::Model(path.path.clone()))
+                Join::Model(path.path.clone())
             }
-            _ => Err(darling::Error::custom(
-                "`through` takes a table name (`through = \"user_projects\"`) or a join model (`through = UserProject`)",
-            )
-            .with_span(item)),
-        }
+            syn::Meta::List(_) => return Self::from_list_form(item),
+            _ => {
+                return Err(darling::Error::custom(
+                    "`through` takes a table name (`through = \"user_projects\"`), a join model (`through = UserProject`), or `through(model = UserProject, unique = false)`",
+                )
+                .with_span(item));
+            }
+        };
+        Ok(ThroughAttr { join, unique: None })
     }
 }
 

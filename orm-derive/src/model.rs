@@ -6,7 +6,7 @@ use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUppe
 use proc_macro2::Span;
 
 use crate::assoc::{Kind, ParsedAssoc};
-use crate::attr::{AliasAttr, FieldAttr, ModelAttr, ReferencesAttr, ScopeAttr, ThroughAttr};
+use crate::attr::{AliasAttr, FieldAttr, Join, ModelAttr, ReferencesAttr, ScopeAttr};
 use crate::validate;
 
 pub struct Model {
@@ -43,9 +43,14 @@ pub struct Association {
     pub target_key_span: Span,
     pub on_delete: Option<Action>,
     pub on_update: Option<Action>,
+    /// Where the `on_delete` and `on_update` values were written (the target when absent).
+    pub on_delete_span: Span,
+    pub on_update_span: Span,
     pub constraints: bool,
     /// belongs_to_many: the join.
-    pub through: Option<ThroughAttr>,
+    pub through: Option<Join>,
+    /// belongs_to_many: whether a pair is linked at most once (`through(…, unique = false)`).
+    pub through_unique: bool,
     /// belongs_to_many: the join column (field of a join model) holding the target's key.
     pub other_key: Option<String>,
     pub other_key_span: Span,
@@ -90,6 +95,11 @@ impl Association {
     pub fn target_span(&self) -> Span {
         syn::spanned::Spanned::span(&self.target)
     }
+
+    /// Where `on_delete`/`on_update` say `"set null"`.
+    pub fn set_null_spans(&self) -> Vec<Span> {
+        set_null_spans([(self.on_delete, self.on_delete_span), (self.on_update, self.on_update_span)])
+    }
 }
 
 pub struct Field {
@@ -109,6 +119,9 @@ pub struct Reference {
     pub key: Option<String>,
     pub on_delete: Option<Action>,
     pub on_update: Option<Action>,
+    /// Where the `on_delete` and `on_update` values were written (the `references` when absent).
+    pub on_delete_span: Span,
+    pub on_update_span: Span,
     pub constraint: bool,
 }
 
@@ -209,9 +222,9 @@ impl Model {
 
     /// A default join column name: renamed like this model's columns when the join table is
     /// managed by the ORM (a join model names its own columns).
-    fn join_column(&self, name: &str, through: &Option<ThroughAttr>) -> String {
+    fn join_column(&self, name: &str, through: Option<&Join>) -> String {
         match (through, &self.rename_all) {
-            (Some(ThroughAttr::Table(_)), Some(rule)) => rename_field(name, rule),
+            (Some(Join::Table(_)), Some(rule)) => rename_field(name, rule),
             _ => name.to_owned(),
         }
     }
@@ -264,7 +277,12 @@ impl Field {
 }
 
 impl Reference {
-    fn from_attr(attr: ReferencesAttr, _span: Span, errors: &mut darling::error::Accumulator) -> Reference {
+    /// Where `on_delete`/`on_update` say `"set null"`.
+    pub fn set_null_spans(&self) -> Vec<Span> {
+        set_null_spans([(self.on_delete, self.on_delete_span), (self.on_update, self.on_update_span)])
+    }
+
+    fn from_attr(attr: ReferencesAttr, span: Span, errors: &mut darling::error::Accumulator) -> Reference {
         let on_delete = attr.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
         let on_update = attr.on_update.as_ref().and_then(|a| parse_action(a, "on_update", errors));
         Reference {
@@ -272,6 +290,8 @@ impl Reference {
             key: attr.key.map(|k| k.to_string()),
             on_delete,
             on_update,
+            on_delete_span: attr.on_delete.as_ref().map_or(span, SpannedValue::span),
+            on_update_span: attr.on_update.as_ref().map_or(span, SpannedValue::span),
             constraint: attr.constraints.unwrap_or(true),
         }
     }
@@ -282,15 +302,25 @@ pub fn parse_action(
     option: &str,
     errors: &mut darling::error::Accumulator,
 ) -> Option<Action> {
-    let normalized = value.to_lowercase().replace('_', " ");
-    match ACTIONS.iter().find(|(name, _)| *name == normalized) {
-        Some((_, action)) => Some(*action),
+    match action_named(value) {
+        Some(action) => Some(action),
         None => {
             let names: Vec<&str> = ACTIONS.iter().map(|(n, _)| *n).collect();
             validate::one_of(value, &names, option, errors);
             None
         }
     }
+}
+
+/// The action a value names (`"set null"`, `"SET_NULL"`, …), if any.
+pub fn action_named(value: &str) -> Option<Action> {
+    let normalized = value.to_lowercase().replace('_', " ");
+    ACTIONS.iter().find(|(name, _)| *name == normalized).map(|(_, action)| *action)
+}
+
+/// Where `on_delete`/`on_update` say `"set null"`: each needs a nullable foreign key.
+fn set_null_spans(actions: [(Option<Action>, Span); 2]) -> Vec<Span> {
+    actions.into_iter().filter(|(action, _)| *action == Some(Action::SetNull)).map(|(_, span)| span).collect()
 }
 
 fn rename_field(name: &str, rule: &str) -> String {
@@ -373,7 +403,7 @@ impl Association {
             }
             (None, Kind::HasMany | Kind::BelongsToMany) => model.join_column(
                 &format!("{}_{}", model.singular, source_key.as_deref().unwrap_or("id")),
-                &options.through,
+                options.through.as_ref().map(|t| &t.join),
             ),
         };
         // Sequelize: `{target}{TargetKey}`, or `{singular alias}{TargetKey}` when the target is
@@ -383,11 +413,11 @@ impl Association {
             Some(key) => key.to_string(),
             None => {
                 let prefix = if is_self { &singular } else { &target_singular };
-                model.join_column(&format!("{prefix}_{}", target_key.as_deref().unwrap_or("id")), &options.through)
+                model.join_column(&format!("{prefix}_{}", target_key.as_deref().unwrap_or("id")), options.through.as_ref().map(|t| &t.join))
             }
         });
         // A join model holds both keys of a belongs_to_many: errors about them point at it.
-        let key_holder_span = options.through.as_ref().map_or(target_span, ThroughAttr::span);
+        let key_holder_span = options.through.as_ref().map_or(target_span, |t| t.join.span());
         let foreign_key_span = options.foreign_key.as_ref().map_or(key_holder_span, |k| k.span());
         let other_key_span = options.other_key.as_ref().map_or(key_holder_span, |k| k.span());
         let on_delete = options.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
@@ -407,8 +437,11 @@ impl Association {
             target_key_span,
             on_delete,
             on_update,
+            on_delete_span: options.on_delete.as_ref().map_or(target_span, SpannedValue::span),
+            on_update_span: options.on_update.as_ref().map_or(target_span, SpannedValue::span),
             constraints: options.constraints.as_ref().is_none_or(|c| **c),
-            through: options.through.clone(),
+            through: options.through.as_ref().map(|t| t.join.clone()),
+            through_unique: options.through.as_ref().is_none_or(crate::attr::ThroughAttr::unique),
             other_key,
             other_key_span,
             unique_key: options.unique_key.as_ref().map(|k| k.to_string()),

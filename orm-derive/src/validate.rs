@@ -153,7 +153,7 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
     }
     if kind != Kind::BelongsToMany {
         let extra = [
-            options.through.as_ref().map(|t| ("through", t.span())),
+            options.through.as_ref().map(|t| ("through", t.join.span())),
             options.other_key.as_ref().map(|k| ("other_key", k.span())),
             options.unique_key.as_ref().map(|k| ("unique_key", k.span())),
         ];
@@ -182,7 +182,7 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
                 ))
                 .with_span(&scope.span),
             );
-        } else if !matches!(options.through, Some(crate::attr::ThroughAttr::Model(_))) {
+        } else if !matches!(options.through.as_ref().map(|t| &t.join), Some(crate::attr::Join::Model(_))) {
             errors.push(
                 darling::Error::custom(
                     "`through_scope` needs a join model (`through = ItemTag`) whose fields hold the scope; a join table named by a string has only the two keys",
@@ -209,10 +209,39 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
             );
         }
     }
+    if kind == Kind::BelongsToMany {
+        many_to_many_options(options, errors);
+    }
     if let (Some(key), Kind::BelongsTo) = (&options.source_key, kind) {
         errors.push(
             darling::Error::custom(
                 "`source_key` does not apply to `belongs_to`: the foreign key is on this model and points at the target; name the target's field with `target_key`",
+            )
+            .with_span(&key.span()),
+        );
+    }
+}
+
+/// belongs_to_many: the join columns are NOT NULL, and `unique = false` has no unique
+/// constraint for `unique_key` to name.
+fn many_to_many_options(options: &crate::attr::AssocAttr, errors: &mut Errors) {
+    for (option, value) in [("on_delete", &options.on_delete), ("on_update", &options.on_update)] {
+        let Some(value) = value else { continue };
+        if crate::model::action_named(value) == Some(crate::model::Action::SetNull) {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{option} = \"{}\"` cannot apply to `belongs_to_many`: a join row holds both keys, NOT NULL; keep the default \"cascade\" (the join rows follow their rows) or write \"restrict\"",
+                    value.as_str()
+                ))
+                .with_span(&value.span()),
+            );
+        }
+    }
+    let not_unique = options.through.as_ref().and_then(|t| t.unique.as_ref()).filter(|unique| !***unique);
+    if let (Some(key), Some(_)) = (&options.unique_key, not_unique) {
+        errors.push(
+            darling::Error::custom(
+                "`unique_key` names the unique constraint over the join columns, but `through(…, unique = false)` has none: remove `unique_key`, or `unique = false`",
             )
             .with_span(&key.span()),
         );

@@ -1,4 +1,5 @@
-use orm_core::{Dialect, SqlType};
+use orm_core::sql::SqlBuilder;
+use orm_core::{Dialect, SqlType, Value};
 
 /// How PostgreSQL spells SQL.
 #[derive(Debug, Clone, Copy, Default)]
@@ -50,6 +51,30 @@ impl Dialect for PostgresDialect {
     }
 
     fn supports_array_binds(&self) -> bool {
+        true
+    }
+
+    fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
+        // One typed array parameter for any length and type: the text stays the same for every
+        // list, and `x = ANY(array with a NULL)` is UNKNOWN on no match, as `IN` is.
+        match Value::pack_any(values) {
+            Ok(array) => {
+                b.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
+            }
+            Err(values) => {
+                b.placeholder_list(values, negated);
+            }
+        }
+    }
+
+    fn push_sync_key_sequence(&self, b: &mut SqlBuilder, table: &str, column: &str) -> bool {
+        // `nextval - 1` never moves the sequence back past keys it handed out; the quoted
+        // table name keeps its case through `pg_get_serial_sequence`.
+        let mut quoted = String::new();
+        self.push_identifier(&mut quoted, table);
+        b.push("SELECT setval(s.seq, GREATEST((SELECT MAX(").identifier(column).push(") FROM ").identifier(table);
+        b.push("), nextval(s.seq) - 1, 1)) FROM (SELECT pg_get_serial_sequence(").bind(Value::Text(Some(quoted)));
+        b.push(", ").bind(Value::Text(Some(column.to_owned()))).push(")::regclass AS seq) AS s");
         true
     }
 

@@ -1,6 +1,8 @@
 //! The sqlx driver (shared with SQLite, see `orm_core::__sqlx_backend`), with PostgreSQL's
 //! error names and array binds.
 
+use orm_core::value::ValueList;
+
 use crate::dialect::PostgresDialect;
 
 static DIALECT: PostgresDialect = PostgresDialect;
@@ -13,6 +15,34 @@ fn names(error: &(dyn sqlx::error::DatabaseError + 'static)) -> (Option<String>,
         .unwrap_or((None, None, None))
 }
 
+type PgQuery = sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a list of one type as one typed array parameter (`= ANY($1)`).
+fn bind_list(query: PgQuery, list: ValueList) -> orm_core::Result<PgQuery> {
+    Ok(match list {
+        ValueList::Bool(v) => query.bind(v),
+        ValueList::SmallInt(v) => query.bind(v),
+        ValueList::Integer(v) => query.bind(v),
+        ValueList::BigInt(v) => query.bind(v),
+        ValueList::Real(v) => query.bind(v),
+        ValueList::Double(v) => query.bind(v),
+        ValueList::Text(v) => query.bind(v),
+        ValueList::Bytes(v) => query.bind(v),
+        #[cfg(feature = "chrono")]
+        ValueList::TimestampTz(v) => query.bind(v),
+        #[cfg(feature = "chrono")]
+        ValueList::Timestamp(v) => query.bind(v),
+        #[cfg(feature = "chrono")]
+        ValueList::Date(v) => query.bind(v),
+        #[cfg(feature = "chrono")]
+        ValueList::Time(v) => query.bind(v),
+        #[allow(unreachable_patterns)]
+        other => {
+            return Err(orm_core::Error::Unsupported { what: format!("binding {other:?}"), backend: "postgres" });
+        }
+    })
+}
+
 orm_core::__sqlx_backend! {
     database: sqlx::Postgres,
     pool: sqlx::postgres::PgPool,
@@ -21,5 +51,6 @@ orm_core::__sqlx_backend! {
     dialect: DIALECT,
     backend: "postgres",
     arrays: [IntegerArray, BigIntArray, TextArray],
+    bind_list: bind_list,
     names: names,
 }

@@ -1,4 +1,7 @@
-use orm_core::{Dialect, SqlType};
+use orm_core::sql::SqlBuilder;
+use orm_core::{Dialect, SqlType, Value};
+
+use crate::json_list::json_list;
 
 /// How SQLite spells SQL.
 #[derive(Debug, Clone, Copy, Default)]
@@ -37,12 +40,51 @@ impl Dialect for SqliteDialect {
         "INTEGER PRIMARY KEY"
     }
 
+    fn default_key_value(&self) -> &'static str {
+        // NULL into an `INTEGER PRIMARY KEY` (a rowid alias) takes the next rowid.
+        "NULL"
+    }
+
     fn max_binds(&self) -> usize {
         // SQLITE_MAX_VARIABLE_NUMBER since 3.32.
         32_766
     }
 
     fn supports_array_binds(&self) -> bool {
+        false
+    }
+
+    fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
+        // A long list: one JSON array parameter. Past a few thousand placeholders SQLite 3.51
+        // also plans the list badly (a scan of the other table with a probe per row), the text
+        // would differ for every length, and past 32,766 it cannot be bound at all.
+        if values.len() > LONG_LIST || b.placeholder_count() + values.len() > self.max_binds() {
+            if let Some((json, element)) = json_list(&values) {
+                b.push(if negated { " NOT IN (SELECT " } else { " IN (SELECT " });
+                b.push(element).push(" FROM json_each(").bind(Value::Text(Some(json))).push("))");
+                return;
+            }
+        }
+        b.placeholder_list(values, negated);
+    }
+
+    fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool) {
+        if case_insensitive {
+            // SQLite's LIKE folds ASCII letters only (PostgreSQL's ILIKE folds all of Unicode).
+            b.push(" LIKE ").bind(Value::Text(Some(pattern))).push(" ESCAPE '\\'");
+        } else {
+            // LIKE is case-insensitive on SQLite; GLOB is case-sensitive, so the pattern is
+            // translated to GLOB's syntax.
+            b.push(" GLOB ").bind(Value::Text(Some(like_to_glob(&pattern))));
+        }
+    }
+
+    fn push_nulls_order(&self, b: &mut SqlBuilder, descending: bool) {
+        // SQLite sorts NULL as the smallest value; PostgreSQL as the largest.
+        b.push(if descending { " NULLS FIRST" } else { " NULLS LAST" });
+    }
+
+    fn accepts_nan(&self) -> bool {
         false
     }
 
@@ -55,5 +97,53 @@ impl Dialect for SqliteDialect {
             (None, Some(offset)) => drop(write!(sql, " LIMIT -1 OFFSET {offset}")),
             (None, None) => {}
         }
+    }
+}
+
+/// How many values an `IN (…)` list binds one by one before it becomes one JSON array.
+const LONG_LIST: usize = 500;
+
+/// A `LIKE` pattern (`%`, `_`, `\` escapes) as the equivalent `GLOB` pattern, where `*`, `?`
+/// and `[` are special and a bracketed character is literal.
+fn like_to_glob(pattern: &str) -> String {
+    let mut glob = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        let literal = match c {
+            '%' => {
+                glob.push('*');
+                continue;
+            }
+            '_' => {
+                glob.push('?');
+                continue;
+            }
+            '\\' => chars.next().unwrap_or('\\'),
+            c => c,
+        };
+        match literal {
+            '*' | '?' | '[' => {
+                glob.push('[');
+                glob.push(literal);
+                glob.push(']');
+            }
+            c => glob.push(c),
+        }
+    }
+    glob
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_to_glob;
+
+    #[test]
+    fn like_patterns_become_glob_patterns() {
+        assert_eq!(like_to_glob("a%b_c"), "a*b?c");
+        assert_eq!(like_to_glob(r"100\%"), "100%");
+        assert_eq!(like_to_glob(r"a\_b"), "a_b");
+        assert_eq!(like_to_glob(r"a\\b"), r"a\b");
+        assert_eq!(like_to_glob("*?[x]"), "[*][?][[]x]");
+        assert_eq!(like_to_glob(r"end\"), r"end\");
     }
 }

@@ -16,6 +16,14 @@ fn names(error: &(dyn sqlx::error::DatabaseError + 'static)) -> (Option<String>,
         .map_or((None, None, None), |(table, column)| (Some(table.to_owned()), None, Some(column.to_owned())))
 }
 
+/// SQLite has no array parameters: its dialect never packs a list.
+fn no_list_binds(
+    _query: sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    _list: orm_core::value::ValueList,
+) -> orm_core::Result<sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>> {
+    Err(orm_core::Error::Unsupported { what: "binding an array".into(), backend: "sqlite" })
+}
+
 orm_core::__sqlx_backend! {
     database: sqlx::Sqlite,
     pool: sqlx::sqlite::SqlitePool,
@@ -24,5 +32,6 @@ orm_core::__sqlx_backend! {
     dialect: DIALECT,
     backend: "sqlite",
     arrays: [],
+    bind_list: no_list_binds,
     names: names,
 }

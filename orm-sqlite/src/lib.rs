@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod dialect;
+mod json_list;
 mod driver;
 
 use std::str::FromStr;

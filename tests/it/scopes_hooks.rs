@@ -268,6 +268,7 @@ on_both! {
         assert_eq!(
             events(&token),
             [
+                "profile.before_create",
                 "profile.after_create",
                 "profile.after_update",
                 "profile.before_destroy",
@@ -278,12 +279,12 @@ on_both! {
             "with hooks = true the profile and its photo are destroyed through the ORM; the settings cascade (no hooks = true) runs none"
         );
         assert_eq!(counts(&db).await?, [0, 0, 0, 0], "every row is gone, the settings by the database's cascade");
-        // `Model::create` runs before_create and after_create; rows created by a nested builder
-        // run after_create too.
+        // Every row the ORM inserts runs before_create and after_create: `Model::create`,
+        // `create_*` accessors (above) and rows created by a nested builder.
         Profile::create(&db, Profile { id: 0, token: token.clone(), account_id: None }).await?;
-        assert_eq!(events(&token)[6..], ["profile.before_create", "profile.after_create"]);
+        assert_eq!(events(&token)[7..], ["profile.before_create", "profile.after_create"]);
         Account::build().token(token.as_str()).profile(Profile::build().token(token.as_str())).create(&db).await?;
-        assert_eq!(events(&token)[8..], ["profile.after_create"]);
+        assert_eq!(events(&token)[9..], ["profile.before_create", "profile.after_create"]);
         Ok(())
     }
 }

@@ -186,7 +186,7 @@ pub fn count<'e, S: Model, T: Model>(
 }
 
 /// `has_<singular>` / `has_<plural>`: whether every given target is linked to `source`
-/// (false for an empty list, as Sequelize).
+/// (true for an empty list, as in Sequelize: every one of no targets is linked).
 pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
     db: impl IntoExecutor<'e>,
     association: &'static AssociationMeta,
@@ -198,7 +198,10 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
     let mut executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
-        if key.is_null() || keys.is_empty() {
+        if keys.is_empty() {
+            return Ok(true);
+        }
+        if key.is_null() {
             return Ok(false);
         }
         let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();

@@ -164,6 +164,8 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
             b.push(" AND ");
             filter.render(join, &mut b);
         }
+        // Paging counts only the targets that the required includes keep.
+        self.includes.write_required(target.table, 0, &mut b);
         for (i, order) in self.order.iter().enumerate() {
             b.push(if i == 0 { " ORDER BY " } else { ", " });
             order.render(target.table, &mut b);
@@ -306,7 +308,8 @@ pub fn count_linked<'e, S: Model>(
     }
 }
 
-/// `has_<singular>` / `has_<plural>` of belongs_to_many: every given target is linked.
+/// `has_<singular>` / `has_<plural>` of belongs_to_many: every given target is linked (true
+/// for an empty list).
 pub fn has_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
     db: impl IntoExecutor<'e>,
     association: &'static AssociationMeta,
@@ -318,7 +321,11 @@ pub fn has_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
     let mut executor = db.into_executor();
     async move {
         let (key, refs) = (key?, refs?);
-        if key.is_null() || refs.is_empty() {
+        // Every one of no targets is linked (Sequelize answers `true` too).
+        if refs.is_empty() {
+            return Ok(true);
+        }
+        if key.is_null() {
             return Ok(false);
         }
         let keys = match target_values::<T>(&mut executor, association, refs).await {
@@ -579,8 +586,17 @@ fn push_target_scope(b: &mut SqlBuilder, association: &AssociationMeta) {
     b.push(")");
 }
 
-/// Inserts join rows with multi-row `INSERT … ON CONFLICT DO NOTHING`, grouped by column set
-/// and chunked under the bind limit.
+/// The columns that identify a link: both join columns and the through scope's columns, the
+/// unique key sync creates over the join table.
+pub(crate) fn link_key_columns(association: &AssociationMeta) -> Vec<&'static str> {
+    let mut columns = vec![association.join_source_column().0, association.join_target_column().0];
+    columns.extend(association.through_scope_conditions().into_iter().map(|(c, _)| c.name));
+    columns
+}
+
+/// Inserts join rows with multi-row `INSERT … ON CONFLICT (<link key>) DO NOTHING` (a plain
+/// `INSERT` with `through(…, unique = false)`), grouped by column set and chunked under the
+/// bind limit.
 async fn insert_links(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
@@ -618,7 +634,18 @@ async fn insert_links(
                 }
                 b.push(")");
             }
-            b.push(" ON CONFLICT DO NOTHING");
+            if association.through_unique {
+                // The pair (with the through scope) is unique: a link another caller inserted
+                // meanwhile is kept, and any other violation is still an error.
+                b.push(" ON CONFLICT (");
+                for (i, column) in link_key_columns(association).into_iter().enumerate() {
+                    if i > 0 {
+                        b.push(", ");
+                    }
+                    b.identifier(column);
+                }
+                b.push(") DO NOTHING");
+            }
             executor.execute(b.finish()).await?;
         }
     }
@@ -646,7 +673,15 @@ async fn update_links(
             None => groups.push((row.given, vec![target])),
         }
     }
-    for (given, targets) in groups {
+    // Changed join values refresh the join model's `updated_at`, as `save` does.
+    let updated_at = association.through_model.and_then(|m| m().columns.iter().find(|c| c.updated_at));
+    let now = updated_at.map(|c| now_value(c.sql_type).map(|v| (c.name, v))).transpose()?;
+    for (mut given, targets) in groups {
+        if let Some((column, now)) = &now
+            && !given.iter().any(|(c, _)| c == column)
+        {
+            given.push((column, now.clone()));
+        }
         for batch in batches(executor.dialect(), targets, given.len() + 1) {
             let mut b = SqlBuilder::new(executor.dialect());
             b.push("UPDATE ").identifier(join).push(" SET ");

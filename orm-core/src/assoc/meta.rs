@@ -67,7 +67,8 @@ pub struct AssociationMeta {
     pub through_scope: &'static [(&'static str, ScopeValue)],
     /// `hooks = true`: destroying the source destroys the targets one by one through the ORM.
     pub hooks: bool,
-    /// Destroys the targets linked to a source key through the ORM (generated when `hooks`).
+    /// Loads the targets linked to a source key, to destroy them through the ORM (generated
+    /// when `hooks`).
     pub destroy_targets: Option<DestroyTargets>,
     /// The generated accessor methods: (role, method name), e.g. `("add", "add_worker")`.
     pub accessors: &'static [(&'static str, &'static str)],
@@ -178,12 +179,12 @@ impl AssociationMeta {
     }
 }
 
-/// Destroys, through the ORM, the targets whose key points at the given source key value.
+/// Loads, to destroy through the ORM, the targets whose key points at the given source key value.
 pub type DestroyTargets = for<'t> fn(
     &'t mut crate::db::Tx,
     &'static AssociationMeta,
     crate::value::Value,
-) -> crate::driver::BoxFuture<'t, crate::error::Result<()>>;
+) -> crate::driver::BoxFuture<'t, crate::error::Result<Vec<Box<dyn crate::cascade::Doomed>>>>;
 
 /// A literal of a `scope` or `through_scope`.
 #[derive(Debug, Clone, Copy, PartialEq)]

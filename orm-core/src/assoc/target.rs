@@ -222,3 +222,20 @@ pub fn assert_unique<T: UniqueField<NAME_HASH>, const NAME_HASH: u64>() {}
 
 /// Compile-time check used by generated code: a scope literal fits its field of type `F`.
 pub fn assert_scope_value<F, V: crate::value::Operand<F>>(_value: V) {}
+
+/// Implemented only for `Option<K>`: a foreign key that `on_delete`/`on_update = "set null"`
+/// can set to NULL. Generated code names `NULLABLE` for the key field of `M`, the model that
+/// holds it, at the user's `"set null"`.
+#[diagnostic::on_unimplemented(
+    message = "`\"set null\"` needs a nullable foreign key, but the foreign key on `{M}` is `{Self}`, which is NOT NULL",
+    label = "the foreign key on `{M}` cannot be set to NULL",
+    note = "make the foreign-key field on `{M}` an `Option<{Self}>`, or choose another action, e.g. `\"cascade\"` or `\"restrict\"`"
+)]
+pub trait NullableForeignKey<M> {
+    /// Named by generated code; its value means nothing.
+    const NULLABLE: () = ();
+}
+
+// Not listed in the error: the note says what to write.
+#[diagnostic::do_not_recommend]
+impl<K, M> NullableForeignKey<M> for Option<K> {}

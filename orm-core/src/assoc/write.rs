@@ -18,7 +18,8 @@ pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<
     if keys.is_empty() {
         return Vec::new();
     }
-    if dialect.supports_array_binds() && Value::pack_array(&keys).is_some() {
+    let uniform = keys.iter().all(|k| std::mem::discriminant(k) == std::mem::discriminant(&keys[0]));
+    if dialect.supports_array_binds() && uniform {
         return vec![keys];
     }
     let size = dialect.max_binds().saturating_sub(reserved).max(1);

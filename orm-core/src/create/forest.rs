@@ -116,6 +116,9 @@ fn set_scope(child: &mut Node, target: &ModelMeta, association: &AssociationMeta
     }
 }
 
+/// How many rows that set no column one statement inserts.
+const DEFAULT_ROWS_PER_STATEMENT: usize = 1_000;
+
 /// A row's values, with its position in the input.
 type IndexedRow = (usize, Vec<Value>);
 
@@ -123,7 +126,12 @@ type IndexedRow = (usize, Vec<Value>);
 async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[Node]) -> Result<Vec<Vec<Value>>> {
     let mut groups: Vec<(Vec<&'static ColumnMeta>, Vec<IndexedRow>)> = Vec::new();
     for (index, node) in nodes.iter().enumerate() {
-        let (columns, values): (Vec<&'static ColumnMeta>, Vec<Value>) = node.resolve()?.into_iter().unzip();
+        let mut resolved = node.resolve()?;
+        // Trees with hooked models always run in a transaction (see `has_hooks`).
+        if let (Some(before_create), Executor::Tx(tx)) = (meta.before_create, &mut *executor) {
+            resolved = run_before_create(tx, meta, before_create, resolved).await?;
+        }
+        let (columns, values): (Vec<&'static ColumnMeta>, Vec<Value>) = resolved.into_iter().unzip();
         match groups
             .iter_mut()
             .find(|(c, _)| c.len() == columns.len() && c.iter().zip(&columns).all(|(a, b)| std::ptr::eq(*a, *b)))
@@ -134,14 +142,28 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
     }
     let mut stored: Vec<Option<Vec<Value>>> = vec![None; nodes.len()];
     let key = meta.primary_key_column();
+    let mut explicit_keys = false;
     for (columns, rows) in groups {
-        let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
+        // Rows that set no column at all: the generated key's default, written once per row (a
+        // lone `DEFAULT VALUES` would insert one row for all of them).
+        let defaults_only = columns.is_empty() && key.generated;
+        let per_statement = match columns.len() {
+            0 if defaults_only => DEFAULT_ROWS_PER_STATEMENT,
+            0 => 1,
+            n => (executor.dialect().max_binds() / n).max(1),
+        };
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let chunk: Vec<IndexedRow> = rows.by_ref().take(per_statement).collect();
             let mut b = SqlBuilder::new(executor.dialect());
             b.push("INSERT INTO ").identifier(meta.table);
-            if columns.is_empty() {
+            if defaults_only {
+                b.push(" (").identifier(key.name).push(") VALUES ");
+                for i in 0..chunk.len() {
+                    b.push(if i == 0 { "(" } else { ", (" });
+                    b.push(executor.dialect().default_key_value()).push(")");
+                }
+            } else if columns.is_empty() {
                 b.push(" DEFAULT VALUES");
             } else {
                 b.push(" (");
@@ -154,6 +176,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                 b.push(") VALUES ");
             }
             let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
+            explicit_keys |= columns.iter().any(|c| std::ptr::eq(*c, key));
             let given_keys: Vec<Option<KeyRepr>> = chunk
                 .iter()
                 .map(|(_, values)| {
@@ -227,8 +250,45 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
             }
         }
     }
+    if explicit_keys && key.generated {
+        // PostgreSQL's identity sequence does not see explicit keys: move it past them, so
+        // that the next generated key does not collide.
+        let mut b = SqlBuilder::new(executor.dialect());
+        if executor.dialect().push_sync_key_sequence(&mut b, meta.table, key.name) {
+            executor.execute(b.finish()).await?;
+        }
+    }
     stored
         .into_iter()
         .map(|row| row.ok_or_else(|| Error::Invalid(format!("a row of `{}` was not returned", meta.table))))
         .collect()
+}
+
+/// Runs `before_create` on a row about to be inserted: the hook sees every field (a key the
+/// database will generate reads as zero, unset nullable fields as `None`) and the row is
+/// inserted with every field as the hook left it.
+async fn run_before_create(
+    tx: &mut crate::db::Tx,
+    meta: &'static ModelMeta,
+    before_create: crate::meta::BeforeCreate,
+    resolved: Vec<(&'static ColumnMeta, Value)>,
+) -> Result<Vec<(&'static ColumnMeta, Value)>> {
+    let key_given = resolved.iter().any(|(c, _)| c.primary_key);
+    let mut full = Vec::with_capacity(meta.columns.len());
+    for column in meta.columns {
+        let value = match resolved.iter().find(|(c, _)| std::ptr::eq(*c, column)) {
+            Some((_, value)) => value.clone(),
+            None if column.primary_key && column.sql_type.is_integer() => crate::value::zero_key(column.sql_type),
+            None => crate::value::null_value(column.sql_type)
+                .ok_or_else(|| Error::Invalid(format!("`{}.{}` has no NULL value", meta.name, column.field)))?,
+        };
+        full.push(value);
+    }
+    let values = before_create(tx, full).await?;
+    Ok(meta
+        .columns
+        .iter()
+        .zip(values)
+        .filter(|(column, _)| !column.generated || (column.primary_key && key_given))
+        .collect())
 }

@@ -21,7 +21,8 @@ pub(crate) use value_row::ValueRow;
 /// Whether a row of the tree runs hooks (the tree then runs in a transaction, which the hooks
 /// receive).
 fn has_hooks(node: &Node) -> bool {
-    (node.model)().after_create.is_some() || node.children.iter().any(|(_, children)| children.iter().any(has_hooks))
+    let meta = (node.model)();
+    meta.before_create.is_some() || meta.after_create.is_some() || node.children.iter().any(|(_, children)| children.iter().any(has_hooks))
 }
 
 /// One row to create, with the associated rows to create with it. Typed builders wrap this.

@@ -5,6 +5,7 @@ use crate::assoc_batches;
 use crate::db::Executor;
 use crate::driver::BoxFuture;
 use crate::error::Result;
+use crate::expr::OrderTerm;
 use crate::model::{Model, write_columns};
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value};
@@ -248,7 +249,7 @@ where
 
 /// The children of one batch of parent keys. The last column is the parent key each row
 /// belongs to; with a per-parent limit, rows are numbered per parent by a window function.
-fn children_query<A: AssociationSpec, N>(
+fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
     meta: &AssociationMeta,
     include: &Include<A, N>,
     keys: Vec<Value>,
@@ -277,14 +278,14 @@ fn children_query<A: AssociationSpec, N>(
         b.push(", ").qualified(group_table, group_column);
     }
     let order = |b: &mut SqlBuilder| {
-        for (i, (column, descending)) in include.order.iter().enumerate() {
+        for (i, term) in include.order.iter().enumerate() {
             if i > 0 {
                 b.push(", ");
             }
-            b.qualified(target.table, column).push(if *descending { " DESC" } else { " ASC" });
+            term.render(target.table, b);
         }
         if include.order.is_empty() {
-            b.qualified(target.table, target.primary_key_column().name).push(" ASC");
+            OrderTerm::key(target.primary_key_column().name).render(target.table, b);
         }
     };
     if include.limit.is_some() {
@@ -312,6 +313,8 @@ fn children_query<A: AssociationSpec, N>(
         b.push(" AND ");
         filter.clone().render(meta.join_table(), &mut b);
     }
+    // A per-parent limit counts only the targets that the nested required includes keep.
+    include.nested.write_required(target.table, 0, &mut b);
     match include.limit {
         Some(limit) => {
             b.push(") AS ").identifier("__orm_numbered").push(" WHERE ").identifier(ROW_NUMBER).push(" <= ");

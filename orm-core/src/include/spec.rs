@@ -2,7 +2,7 @@ use std::marker::PhantomData;
 
 use crate::assoc::AssociationMeta;
 use crate::error::Result;
-use crate::expr::{Expr, Node, Order};
+use crate::expr::{Expr, Node, Order, OrderTerm};
 use crate::model::Model;
 use crate::row::Row;
 
@@ -131,7 +131,7 @@ pub trait SpecOf<M>: AssociationSpec {}
 pub struct Include<A, N = ()> {
     pub(crate) filter: Option<Node>,
     pub(crate) join_filter: Option<Node>,
-    pub(crate) order: Vec<(&'static str, bool)>,
+    pub(crate) order: Vec<OrderTerm>,
     pub(crate) limit: Option<u64>,
     pub(crate) required: bool,
     pub(crate) nested: N,
@@ -196,7 +196,7 @@ impl<A: AssociationSpec, N> Include<A, N> {
 
     /// Orders each parent's targets.
     pub fn order_by(mut self, order: Order<A::Target>) -> Self {
-        self.order.push((order.column, order.descending));
+        self.order.push(order.term());
         self
     }
 

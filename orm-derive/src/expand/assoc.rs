@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 
 use crate::assoc::Kind;
-use crate::attr::ThroughAttr;
+use crate::attr::Join;
 use crate::expand::model::action;
 use crate::model::{Association, Model};
 
@@ -25,11 +25,11 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
         Kind::BelongsToMany => quote!(BelongsToMany),
     };
     let (through_table, through_model) = match &association.through {
-        Some(ThroughAttr::Table(table)) => {
+        Some(Join::Table(table)) => {
             let table = table.as_str();
             (quote!(::orm::__private::Option::Some(#table)), quote!(::orm::__private::Option::None))
         }
-        Some(ThroughAttr::Model(path)) => {
+        Some(Join::Model(path)) => {
             let meta = quote_spanned!(syn::spanned::Spanned::span(path)=> <#path as ::orm::__private::Model>::meta);
             (quote!(::orm::__private::Option::None), quote!(::orm::__private::Option::Some(#meta)))
         }
@@ -57,6 +57,7 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
     let on_delete = action(association.on_delete);
     let on_update = action(association.on_update);
     let constraints = association.constraints;
+    let through_unique = association.through_unique;
     let accessors = association.accessors().into_iter().map(|(role, name)| quote!((#role, #name)));
     let target_meta = quote_spanned!(association.target_span()=> <#target as ::orm::__private::Model>::meta);
     quote! {
@@ -77,7 +78,7 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             through_model: #through_model,
             other_key: #other_key,
             unique_key: #unique_key,
-            through_unique: true,
+            through_unique: #through_unique,
             scope: &[#(#scope),*],
             through_scope: &[#(#through_scope),*],
             hooks: #hooks,
@@ -127,7 +128,7 @@ pub fn expand(model: &Model) -> TokenStream {
         let target = &a.target;
         let bound = quote_spanned!(a.target_span()=> #target: ::orm::__private::Model);
         let join_bound = match &a.through {
-            Some(ThroughAttr::Model(join)) => {
+            Some(Join::Model(join)) => {
                 quote_spanned!(syn::spanned::Spanned::span(join)=> #join: ::orm::__private::Model,)
             }
             _ => quote!(),
@@ -142,12 +143,13 @@ pub fn expand(model: &Model) -> TokenStream {
     });
     let checks = model.associations.iter().map(|a| {
         let keys = checks(model, a);
+        let set_null = set_null_checks(model, a);
         let scope = scope_checks(&a.target, &a.scope);
         let through_scope = match &a.through {
-            Some(ThroughAttr::Model(join)) => scope_checks(join, &a.through_scope),
+            Some(Join::Model(join)) => scope_checks(join, &a.through_scope),
             _ => quote!(),
         };
-        quote!(#keys #scope #through_scope)
+        quote!(#keys #set_null #scope #through_scope)
     });
     quote! {
         #(#items)*
@@ -281,7 +283,7 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
         }
         Kind::BelongsToMany => {
             // Only a join model has fields to check; a join table is built from the keys.
-            let Some(ThroughAttr::Model(through)) = &association.through else { return quote!() };
+            let Some(Join::Model(through)) = &association.through else { return quote!() };
             let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
             let key_ty = &key.ty;
             let join_field = |name: &str, span| {
@@ -305,6 +307,35 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
                 #unique
             }
         }
+    }
+}
+
+/// Proves that the foreign key of an association with `on_delete`/`on_update = "set null"` is
+/// nullable, each failure on the `"set null"` the user wrote. belongs_to_many is rejected by
+/// `validate` (its join columns are never NULL).
+fn set_null_checks(model: &Model, association: &Association) -> TokenStream {
+    let ident = &model.ident;
+    let target = &association.target;
+    let checks = association.set_null_spans().into_iter().filter_map(|span| match association.kind {
+        Kind::BelongsTo => Some(nullable_check(&quote!(#ident), &association.foreign_key, span)),
+        // The target keeps the foreign key's span, so that a missing field is the foreign-key
+        // check's error, reported once.
+        Kind::HasOne | Kind::HasMany => Some(nullable_check(
+            &respan(quote!(#target), association.foreign_key_span),
+            &association.foreign_key,
+            span,
+        )),
+        Kind::BelongsToMany => None,
+    });
+    quote!(#(#checks)*)
+}
+
+/// Proves that `owner`'s field `field` (a foreign key) can be set to NULL, at `span`.
+pub fn nullable_check(owner: &TokenStream, field: &str, span: proc_macro2::Span) -> TokenStream {
+    let hash = crate::expand::field_hash(field);
+    quote_spanned! {span=>
+        const _: () = <<#owner as ::orm::__private::HasField<#hash>>::Type
+            as ::orm::__private::NullableForeignKey<#owner>>::NULLABLE;
     }
 }
 
@@ -372,7 +403,7 @@ impl PluralApi {
     fn belongs_to_many(model: &Model, association: &Association) -> Self {
         let (ident, target) = (&model.ident, &association.target);
         let join = match &association.through {
-            Some(ThroughAttr::Model(path)) => quote!(#path),
+            Some(Join::Model(path)) => quote!(#path),
             _ => quote!(()),
         };
         PluralApi {

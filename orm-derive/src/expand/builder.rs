@@ -50,7 +50,7 @@ pub fn expand(model: &Model) -> TokenStream {
             )
         };
         let with_join = match (&association.kind, &association.through) {
-            (Kind::BelongsToMany, Some(crate::attr::ThroughAttr::Model(join))) => {
+            (Kind::BelongsToMany, Some(crate::attr::Join::Model(join))) => {
                 let through_name = format_ident!("{}_through", association.name());
                 let through_doc = format!(
                     "Creates these `{target_name}` rows with this one, each linked with the given join-row values."

@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::assoc::Kind;
-use crate::attr::ThroughAttr;
+use crate::attr::Join;
 use crate::model::{Association, Model};
 
 /// The marker type of an association: `User_pictures`.
@@ -26,7 +26,7 @@ fn row_type(model: &Model) -> proc_macro2::Ident {
 fn kind(association: &Association) -> TokenStream {
     match (&association.kind, &association.through) {
         (Kind::BelongsTo | Kind::HasOne, _) => quote!(::orm::__private::One),
-        (Kind::BelongsToMany, Some(ThroughAttr::Model(join))) => quote!(::orm::__private::ManyToMany<#join>),
+        (Kind::BelongsToMany, Some(Join::Model(join))) => quote!(::orm::__private::ManyToMany<#join>),
         (Kind::HasMany | Kind::BelongsToMany, _) => quote!(::orm::__private::Many),
     }
 }

@@ -18,6 +18,16 @@ pub fn expand(model: &Model) -> TokenStream {
     let columns = model.fields.iter().map(column_meta);
     let references = model.fields.iter().filter_map(reference_meta);
     let checks = model.fields.iter().filter_map(reference_check);
+    let set_null_checks = model.fields.iter().flat_map(|f| {
+        let spans = f.references.as_ref().map(crate::model::Reference::set_null_spans).unwrap_or_default();
+        spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.name(), span))
+    });
+    let hooks_enabled = model.hooks.then(|| {
+        quote! {
+            #[automatically_derived]
+            impl ::orm::__private::HooksEnabled for #ident {}
+        }
+    });
     let key_targets = key_targets(model);
     let with_ident = quote::format_ident!("{}With", ident);
     let (before_create, after_create) = if model.hooks {
@@ -169,6 +179,8 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #(#checks)*
+        #(#set_null_checks)*
+        #hooks_enabled
 
         #key_targets
         #field_markers
