@@ -20,3 +20,6 @@ mod scopes_hooks;
 mod transactions;
 #[cfg(feature = "chrono")]
 mod types;
+mod wrong_answers;
+#[cfg(feature = "chrono")]
+mod wrong_writes;
