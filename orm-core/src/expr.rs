@@ -127,7 +127,11 @@ impl<M, T: SqlValue + TextColumn> Column<M, T> {
     /// characters, `_` one character, and `\` makes the next character literal (`\%`, `\_`,
     /// `\\`); a trailing lone `\` is a literal backslash. A NULL column does not match.
     pub fn like(self, pattern: impl Into<String>) -> Expr<M> {
-        Expr::from_node(Node::Like { column: self.name, pattern: like_pattern(pattern.into()), case_insensitive: false })
+        Expr::from_node(Node::Like {
+            column: self.name,
+            pattern: like_pattern(pattern.into()),
+            case_insensitive: false,
+        })
     }
 
     /// `column ILIKE pattern`: [`like`](Column::like), case-insensitive. SQLite folds ASCII

@@ -3,10 +3,10 @@
 
 use std::future::Future;
 
+use crate::cascade::{delete_by_key, destroy_in, destroys_through_orm};
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
-use crate::cascade::{delete_by_key, destroy_in, destroys_through_orm};
 use crate::hooks::Hook;
 use crate::meta::ModelMeta;
 use crate::query::{Delete, Select, Update};

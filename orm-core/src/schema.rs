@@ -261,7 +261,9 @@ fn check_join_columns(
         return Err(conflict(format!("the model `{}`", model.name), model_columns.join(", ")));
     }
     match declared.get(name) {
-        Some((first, first_columns)) if !(first_columns.contains(&columns[0]) && first_columns.contains(&columns[1])) => {
+        Some((first, first_columns))
+            if !(first_columns.contains(&columns[0]) && first_columns.contains(&columns[1])) =>
+        {
             Err(conflict(first.clone(), first_columns.join(", ")))
         }
         Some(_) => Ok(()),

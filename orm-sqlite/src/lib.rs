@@ -10,8 +10,8 @@
 #![warn(missing_docs)]
 
 mod dialect;
-mod json_list;
 mod driver;
+mod json_list;
 
 use std::str::FromStr;
 

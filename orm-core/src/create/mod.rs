@@ -22,7 +22,9 @@ pub(crate) use value_row::ValueRow;
 /// receive).
 fn has_hooks(node: &Node) -> bool {
     let meta = (node.model)();
-    meta.before_create.is_some() || meta.after_create.is_some() || node.children.iter().any(|(_, children)| children.iter().any(has_hooks))
+    meta.before_create.is_some()
+        || meta.after_create.is_some()
+        || node.children.iter().any(|(_, children)| children.iter().any(has_hooks))
 }
 
 /// One row to create, with the associated rows to create with it. Typed builders wrap this.
