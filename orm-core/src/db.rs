@@ -7,7 +7,7 @@ use std::time::Instant;
 use tracing::Instrument;
 
 use crate::dialect::Dialect;
-use crate::driver::{Driver, RowSink, Statement, TransactionConnection};
+use crate::driver::{BoxFuture, Driver, RowSink, Statement, TransactionConnection};
 use crate::error::{Error, Result};
 
 /// Counts and, on request, records every statement run through a [`Db`] and its transactions.
@@ -59,7 +59,73 @@ impl Db {
     /// Opens a transaction. Dropping it without [`Tx::commit`] rolls it back.
     pub async fn begin(&self) -> Result<Tx> {
         let connection = self.driver.begin().await?;
-        Ok(Tx { connection: Some(connection), dialect: self.dialect(), log: self.log.clone(), savepoints: 0 })
+        Ok(Tx {
+            connection: Some(connection),
+            dialect: self.dialect(),
+            log: self.log.clone(),
+            savepoints: 0,
+            abandoned: None,
+        })
+    }
+
+    /// Runs `work` in a transaction: commits when it returns `Ok`, rolls back when it returns
+    /// an error (or is dropped).
+    ///
+    /// ```
+    /// # async fn demo(db: orm_core::Db) -> orm_core::Result<()> {
+    /// let answer = db.transaction(|tx| Box::pin(async move {
+    ///     orm_core::raw("SELECT 1").execute(tx).await?;
+    ///     Ok(42)
+    /// })).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction<T, F>(&self, work: F) -> Result<T>
+    where
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T>>,
+    {
+        let mut tx = self.begin().await?;
+        match work(&mut tx).await {
+            Ok(value) => tx.commit().await.map(|()| value),
+            Err(error) => {
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
+    }
+
+    /// Runs `work` in a transaction like [`Db::transaction`], and runs it again, in a new
+    /// transaction, when it fails with a retryable error ([`Error::is_retryable`]: a deadlock,
+    /// a serialization failure, a busy lock or a lost connection), up to `attempts` times in
+    /// all, waiting a little longer before each new attempt. The last error is returned.
+    ///
+    /// `work` may run more than once, so it must not have effects outside the transaction
+    /// that it cannot repeat.
+    ///
+    /// ```
+    /// # async fn demo(db: orm_core::Db) -> orm_core::Result<()> {
+    /// db.transaction_with_retry(5, |tx| Box::pin(async move {
+    ///     orm_core::raw("SELECT 1").execute(tx).await
+    /// })).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn transaction_with_retry<T, F>(&self, attempts: u32, mut work: F) -> Result<T>
+    where
+        F: for<'t> FnMut(&'t mut Tx) -> BoxFuture<'t, Result<T>>,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.transaction(&mut work).await {
+                Err(error) if error.is_retryable() && attempt < attempts => {
+                    // 5, 10, 20 … ms (at most 320), spread so racing callers do not meet again.
+                    let base = 5u64 << attempt.min(6);
+                    let spread = u64::from(std::process::id() ^ attempt.wrapping_mul(2_654_435_761)) % base;
+                    tracing::debug!(attempt, %error, "retrying a transaction");
+                    tokio::time::sleep(std::time::Duration::from_millis(base / 2 + spread / 2)).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
     }
 
     /// Closes every pooled connection.
@@ -90,7 +156,11 @@ pub struct Tx {
     connection: Option<Box<dyn TransactionConnection>>,
     dialect: &'static dyn Dialect,
     log: Arc<StatementLog>,
+    /// How many savepoints were opened, to name each one once.
     savepoints: usize,
+    /// The outermost savepoint of a unit that was dropped before it finished: rolled back to
+    /// (and released) before the transaction runs anything else or commits.
+    abandoned: Option<String>,
 }
 
 impl std::fmt::Debug for Tx {
@@ -100,8 +170,10 @@ impl std::fmt::Debug for Tx {
 }
 
 impl Tx {
-    /// Commits the transaction.
+    /// Commits the transaction. The work of an ORM operation that was cancelled inside it (its
+    /// future dropped before it finished) is rolled back first, so it is never committed.
     pub async fn commit(mut self) -> Result<()> {
+        self.recover().await?;
         match self.connection.take() {
             Some(connection) => connection.commit().await,
             None => Err(closed()),
@@ -124,10 +196,38 @@ impl Tx {
     fn connection(&mut self) -> Result<&mut Box<dyn TransactionConnection>> {
         self.connection.as_mut().ok_or_else(closed)
     }
+
+    /// Rolls back to the savepoint of a unit that was dropped part way, and releases it. If
+    /// that fails the transaction cannot be trusted: its connection is dropped (which rolls
+    /// everything back) and every later statement and the commit fail.
+    async fn recover(&mut self) -> Result<()> {
+        let Some(name) = self.abandoned.take() else { return Ok(()) };
+        for verb in ["ROLLBACK TO SAVEPOINT ", "RELEASE SAVEPOINT "] {
+            let mut sql = String::from(verb);
+            self.dialect.push_identifier(&mut sql, &name);
+            self.log.note(&sql);
+            let statement = Statement { sql: sql.into(), args: Vec::new() };
+            if let Err(error) = self.connection()?.execute(statement).await {
+                self.connection = None;
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Opens a savepoint with a name not used before in this transaction.
+    async fn savepoint(&mut self) -> Result<String> {
+        self.savepoints += 1;
+        let name = format!("orm_savepoint_{}", self.savepoints);
+        let mut sql = String::from("SAVEPOINT ");
+        self.dialect.push_identifier(&mut sql, &name);
+        Executor::Tx(self).execute_sql(&sql).await?;
+        Ok(name)
+    }
 }
 
 fn closed() -> Error {
-    Error::Invalid("the transaction was already committed or rolled back".into())
+    Error::Invalid("the transaction was already committed or rolled back, or lost its connection".into())
 }
 
 /// Where a statement runs: on the pool or inside a transaction.
@@ -201,7 +301,10 @@ impl<'a> Executor<'a> {
         let started = Instant::now();
         let result = match self {
             Executor::Db(db) => db.driver.execute(statement).instrument(span.clone()).await,
-            Executor::Tx(tx) => tx.connection()?.execute(statement).instrument(span.clone()).await,
+            Executor::Tx(tx) => {
+                tx.recover().await?;
+                tx.connection()?.execute(statement).instrument(span.clone()).await
+            }
         };
         span.in_scope(|| tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "statement done"));
         result
@@ -214,7 +317,10 @@ impl<'a> Executor<'a> {
         let started = Instant::now();
         let result = match self {
             Executor::Db(db) => db.driver.fetch(statement, sink).instrument(span.clone()).await,
-            Executor::Tx(tx) => tx.connection()?.fetch(statement, sink).instrument(span.clone()).await,
+            Executor::Tx(tx) => {
+                tx.recover().await?;
+                tx.connection()?.fetch(statement, sink).instrument(span.clone()).await
+            }
         };
         span.in_scope(|| tracing::debug!(elapsed_us = started.elapsed().as_micros() as u64, "statement done"));
         result
@@ -229,28 +335,35 @@ impl<'a> Executor<'a> {
 /// An all-or-nothing unit of work: its own transaction when started on the pool, a savepoint
 /// inside the caller's transaction otherwise. Multi-statement operations run in one, so that a
 /// failure part way leaves nothing behind.
+///
+/// A unit dropped before it finishes (its future cancelled, by a timeout say) leaves nothing
+/// behind either: its own transaction rolls back as the connection goes back to the pool, and
+/// a savepoint is rolled back to and released before the caller's transaction runs anything
+/// else or commits.
 #[derive(Debug)]
-pub enum Atomic<'a> {
-    /// A transaction opened for this unit.
-    Own(Tx),
-    /// A savepoint in the caller's transaction.
-    Nested(&'a mut Tx, String),
+pub struct Atomic<'a> {
+    scope: Scope<'a>,
+}
+
+#[derive(Debug)]
+enum Scope<'a> {
+    /// A transaction opened for this unit (`None` once finished).
+    Own(Option<Tx>),
+    /// A savepoint in the caller's transaction, open until finished.
+    Nested { tx: &'a mut Tx, name: String, open: bool },
 }
 
 impl<'a> Atomic<'a> {
     /// Starts the unit on `executor`.
     pub async fn begin(executor: Executor<'a>) -> Result<Atomic<'a>> {
-        match executor {
-            Executor::Db(db) => Ok(Atomic::Own(db.begin().await?)),
+        let scope = match executor {
+            Executor::Db(db) => Scope::Own(Some(db.begin().await?)),
             Executor::Tx(tx) => {
-                tx.savepoints += 1;
-                let name = format!("orm_savepoint_{}", tx.savepoints);
-                let mut sql = String::from("SAVEPOINT ");
-                tx.dialect.push_identifier(&mut sql, &name);
-                Executor::Tx(tx).execute_sql(&sql).await?;
-                Ok(Atomic::Nested(tx, name))
+                let name = tx.savepoint().await?;
+                Scope::Nested { tx, name, open: true }
             }
-        }
+        };
+        Ok(Atomic { scope })
     }
 
     /// Runs `work` as one unit: begins it, runs it, and commits (or releases the savepoint)
@@ -265,43 +378,68 @@ impl<'a> Atomic<'a> {
     }
 
     /// The transaction the unit runs in.
+    ///
+    /// # Panics
+    /// Never: a unit is only reachable until [`Atomic::finish`] consumes it.
+    #[allow(clippy::expect_used)]
     pub fn tx(&mut self) -> &mut Tx {
-        match self {
-            Atomic::Own(tx) => tx,
-            Atomic::Nested(tx, _) => tx,
+        match &mut self.scope {
+            Scope::Own(tx) => tx.as_mut().expect("an unfinished unit holds its transaction"),
+            Scope::Nested { tx, .. } => tx,
         }
     }
 
     /// The executor the unit's statements run on.
     pub fn executor(&mut self) -> Executor<'_> {
-        match self {
-            Atomic::Own(tx) => Executor::Tx(tx),
-            Atomic::Nested(tx, _) => Executor::Tx(tx),
-        }
+        Executor::Tx(self.tx())
     }
 
     /// Ends the unit: commits (or releases the savepoint) when `result` is `Ok`, rolls back
     /// otherwise, and returns `result`.
-    pub async fn finish<T>(self, result: Result<T>) -> Result<T> {
-        match (self, result) {
-            (Atomic::Own(tx), Ok(value)) => tx.commit().await.map(|()| value),
-            (Atomic::Own(tx), Err(error)) => {
-                // The original error matters more than a failed rollback; dropping the
-                // connection rolls back anyway.
-                let _ = tx.rollback().await;
-                Err(error)
-            }
-            (Atomic::Nested(tx, name), result) => {
-                let mut sql =
-                    String::from(if result.is_ok() { "RELEASE SAVEPOINT " } else { "ROLLBACK TO SAVEPOINT " });
-                tx.dialect.push_identifier(&mut sql, &name);
-                let ended = Executor::Tx(&mut *tx).execute_sql(&sql).await;
-                tx.savepoints -= 1;
-                match result {
-                    Ok(value) => ended.map(|_| value),
-                    Err(error) => Err(error),
+    pub async fn finish<T>(mut self, result: Result<T>) -> Result<T> {
+        match &mut self.scope {
+            Scope::Own(tx) => match (tx.take(), result) {
+                (Some(tx), Ok(value)) => tx.commit().await.map(|()| value),
+                (Some(tx), Err(error)) => {
+                    // The original error matters more than a failed rollback; dropping the
+                    // connection rolls back anyway.
+                    let _ = tx.rollback().await;
+                    Err(error)
+                }
+                (None, result) => result.and(Err(closed())),
+            },
+            Scope::Nested { tx, name, open } => {
+                // Until the savepoint is released (or rolled back to and released), a drop
+                // of this future leaves it to `Tx::recover`.
+                let ended = if result.is_ok() {
+                    release(tx, name).await
+                } else {
+                    tx.abandoned = Some(name.clone());
+                    tx.recover().await
+                };
+                *open = false;
+                match (result, ended) {
+                    (Ok(value), Ok(())) => Ok(value),
+                    (Ok(_), Err(error)) | (Err(error), _) => Err(error),
                 }
             }
         }
     }
 }
+
+async fn release(tx: &mut Tx, name: &str) -> Result<()> {
+    let mut sql = String::from("RELEASE SAVEPOINT ");
+    tx.dialect.push_identifier(&mut sql, name);
+    Executor::Tx(tx).execute_sql(&sql).await.map(|_| ())
+}
+
+impl Drop for Atomic<'_> {
+    fn drop(&mut self) {
+        // Dropped before `finish` ended it: its work must not reach the caller's commit. The
+        // outermost unfinished unit drops last, so its savepoint wins.
+        if let Scope::Nested { tx, name, open: true } = &mut self.scope {
+            tx.abandoned = Some(std::mem::take(name));
+        }
+    }
+}
+

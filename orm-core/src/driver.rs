@@ -56,3 +56,46 @@ pub trait Driver: Send + Sync + 'static {
     /// Closes every connection of the pool.
     fn close(&self) -> BoxFuture<'_, ()>;
 }
+
+/// The tasks that hold the one connection of a single-connection pool (in-memory SQLite) in
+/// an open transaction. A statement or `begin` on the pool from such a task would wait for a
+/// connection that only the task itself can give back; it fails at once instead.
+#[derive(Debug, Default)]
+pub struct TransactionHolders {
+    tasks: std::sync::Mutex<Vec<Option<tokio::task::Id>>>,
+}
+
+impl TransactionHolders {
+    /// Fails when the current task holds the connection in a transaction.
+    pub fn check(&self) -> crate::error::Result<()> {
+        let current = tokio::task::try_id();
+        let held = self.tasks.lock().map(|tasks| current.is_some() && tasks.contains(&current)).unwrap_or(false);
+        if held { Err(crate::error::Error::ConnectionHeldByTransaction) } else { Ok(()) }
+    }
+
+    /// Records that the current task opened a transaction, until the guard drops.
+    pub fn hold(self: &std::sync::Arc<Self>) -> HeldBy {
+        let task = tokio::task::try_id();
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.push(task);
+        }
+        HeldBy { holders: self.clone(), task }
+    }
+}
+
+/// Releases a task's hold on the connection when its transaction ends.
+#[derive(Debug)]
+pub struct HeldBy {
+    holders: std::sync::Arc<TransactionHolders>,
+    task: Option<tokio::task::Id>,
+}
+
+impl Drop for HeldBy {
+    fn drop(&mut self) {
+        if let Ok(mut tasks) = self.holders.tasks.lock()
+            && let Some(position) = tasks.iter().position(|t| *t == self.task)
+        {
+            tasks.swap_remove(position);
+        }
+    }
+}

@@ -66,10 +66,40 @@ pub enum Error {
         #[source]
         source: DriverError,
     },
-    /// The connection could not be opened or was lost.
+    /// The connection could not be opened, or none became free in time.
     #[error("connection error: {source}")]
     Connection {
         /// The driver's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// The connection was lost while a statement ran (the server closed it, or the network
+    /// failed). Whatever the unit did was rolled back; retrying it may succeed.
+    #[error("connection lost: {source}")]
+    ConnectionLost {
+        /// The driver's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// The database broke a deadlock by failing this transaction; retrying it may succeed.
+    #[error("deadlock detected: {source}")]
+    Deadlock {
+        /// The database's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// A serializable transaction could not be serialized; retrying it may succeed.
+    #[error("serialization failure: {source}")]
+    SerializationFailure {
+        /// The database's own error.
+        #[source]
+        source: DriverError,
+    },
+    /// A lock could not be taken in time (SQLite's "database is locked" after its busy
+    /// timeout, PostgreSQL's `lock_timeout`); retrying it may succeed.
+    #[error("lock not available: {source}")]
+    Busy {
+        /// The database's own error.
         #[source]
         source: DriverError,
     },
@@ -156,9 +186,55 @@ pub enum Error {
         /// Its key columns.
         second_columns: String,
     },
+    /// In-memory SQLite has one connection, and the task that asked for it on `&db` holds it
+    /// in an open transaction: waiting would never end.
+    #[error(
+        "the database has a single connection (in-memory SQLite) and this task's open transaction holds it: pass `&mut tx` instead of `&db` (inside a hook, the `tx` it receives), or finish the transaction first"
+    )]
+    ConnectionHeldByTransaction,
     /// The caller asked for something that is not valid.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl Error {
+    /// Whether the failure is transient: a deadlock, a serialization failure, a lock that was
+    /// not free in time, or a lost connection. The failed unit left nothing behind, so running
+    /// it again (in a new transaction) may succeed; see `Db::transaction_with_retry`.
+    ///
+    /// ```
+    /// use orm_core::Error;
+    /// assert!(!Error::NotFound { model: "User" }.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Error::ConnectionLost { .. } | Error::Deadlock { .. } | Error::SerializationFailure { .. } | Error::Busy { .. }
+        )
+    }
+
+    /// Builds the variant of a transient failure a backend recognised.
+    pub fn transient(kind: Transient, source: DriverError) -> Error {
+        match kind {
+            Transient::ConnectionLost => Error::ConnectionLost { source },
+            Transient::Deadlock => Error::Deadlock { source },
+            Transient::SerializationFailure => Error::SerializationFailure { source },
+            Transient::Busy => Error::Busy { source },
+        }
+    }
+}
+
+/// The transient failures a backend recognises in its error codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transient {
+    /// [`Error::ConnectionLost`]
+    ConnectionLost,
+    /// [`Error::Deadlock`]
+    Deadlock,
+    /// [`Error::SerializationFailure`]
+    SerializationFailure,
+    /// [`Error::Busy`]
+    Busy,
 }
 
 fn describe(table: &Option<String>, constraint: &Option<String>, column: &Option<String>) -> String {

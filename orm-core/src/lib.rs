@@ -29,7 +29,7 @@ pub mod value;
 pub use create::Builder;
 pub use db::{Atomic, Db, Executor, IntoExecutor, Tx};
 pub use dialect::{Dialect, ReferentialAction};
-pub use error::{Error, Result};
+pub use error::{Error, Result, Transient};
 pub use expr::{Column, Expr, Order};
 pub use hooks::{Hook, Hooks};
 pub use meta::{ColumnMeta, ModelMeta, ReferenceMeta};

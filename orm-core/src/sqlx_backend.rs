@@ -16,7 +16,9 @@ macro_rules! __sqlx_backend {
         backend: $backend:literal,
         arrays: [$($array:ident),*],
         bind_list: $bind_list:path,
-        names: $names:path $(,)?
+        names: $names:path,
+        transient: $transient:path,
+        begin: $begin:expr $(,)?
     ) => {
         use ::futures_util::TryStreamExt as _;
         use ::sqlx::{Column as _, Row as _};
@@ -27,11 +29,25 @@ macro_rules! __sqlx_backend {
 
         pub(crate) struct SqlxDriver {
             pool: $pool,
+            holders: ::std::option::Option<::std::sync::Arc<$crate::driver::TransactionHolders>>,
         }
 
         impl SqlxDriver {
             pub(crate) fn new(pool: $pool) -> Self {
-                SqlxDriver { pool }
+                SqlxDriver { pool, holders: None }
+            }
+
+            /// A pool of one connection: a task that holds it in a transaction and asks the
+            /// pool for another would wait forever, so it fails at once instead.
+            pub(crate) fn single_connection(pool: $pool) -> Self {
+                SqlxDriver { pool, holders: Some(::std::default::Default::default()) }
+            }
+
+            fn check_pool(&self) -> Result<()> {
+                match &self.holders {
+                    Some(holders) => holders.check(),
+                    None => Ok(()),
+                }
             }
         }
 
@@ -112,17 +128,30 @@ macro_rules! __sqlx_backend {
             }
 
             fn execute(&self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
-                Box::pin(execute_on(&self.pool, statement))
+                Box::pin(async move {
+                    self.check_pool()?;
+                    execute_on(&self.pool, statement).await
+                })
             }
 
             fn fetch<'a>(&'a self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
-                Box::pin(fetch_on(&self.pool, statement, sink))
+                Box::pin(async move {
+                    self.check_pool()?;
+                    fetch_on(&self.pool, statement, sink).await
+                })
             }
 
             fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>> {
                 Box::pin(async move {
-                    let tx = self.pool.begin().await.map_err(database_error)?;
-                    Ok(Box::new(SqlxTx(tx)) as Box<dyn TransactionConnection>)
+                    self.check_pool()?;
+                    let begin: ::std::option::Option<&'static str> = $begin;
+                    let tx = match begin {
+                        Some(sql) => self.pool.begin_with(sql).await,
+                        None => self.pool.begin().await,
+                    }
+                    .map_err(database_error)?;
+                    let held = self.holders.as_ref().map(|holders| holders.hold());
+                    Ok(Box::new(SqlxTx(tx, held)) as Box<dyn TransactionConnection>)
                 })
             }
 
@@ -131,7 +160,7 @@ macro_rules! __sqlx_backend {
             }
         }
 
-        struct SqlxTx(::sqlx::Transaction<'static, $db>);
+        struct SqlxTx(::sqlx::Transaction<'static, $db>, #[allow(dead_code)] ::std::option::Option<$crate::driver::HeldBy>);
 
         impl Connection for SqlxTx {
             fn execute(&mut self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
@@ -162,12 +191,18 @@ macro_rules! __sqlx_backend {
         fn database_error(error: ::sqlx::Error) -> Error {
             let ::sqlx::Error::Database(db_error) = &error else {
                 return match error {
-                    ::sqlx::Error::Io(_) | ::sqlx::Error::PoolTimedOut | ::sqlx::Error::PoolClosed | ::sqlx::Error::Tls(_) => {
+                    ::sqlx::Error::Io(_) | ::sqlx::Error::Protocol(_) | ::sqlx::Error::WorkerCrashed => {
+                        Error::ConnectionLost { source: Box::new(error) }
+                    }
+                    ::sqlx::Error::PoolTimedOut | ::sqlx::Error::PoolClosed | ::sqlx::Error::Tls(_) => {
                         connection_error(error)
                     }
                     other => Error::Database { source: Box::new(other) },
                 };
             };
+            if let Some(kind) = db_error.code().and_then(|code| $transient(&code)) {
+                return Error::transient(kind, Box::new(error));
+            }
             let kind = db_error.kind();
             let (table, constraint, column) = $names(db_error.as_ref());
             match kind {

@@ -15,6 +15,22 @@ fn names(error: &(dyn sqlx::error::DatabaseError + 'static)) -> (Option<String>,
         .unwrap_or((None, None, None))
 }
 
+/// PostgreSQL's SQLSTATEs of failures that a retry may overcome.
+fn transient(code: &str) -> Option<orm_core::Transient> {
+    use orm_core::Transient;
+    match code {
+        "40P01" => Some(Transient::Deadlock),
+        "40001" => Some(Transient::SerializationFailure),
+        // lock_not_available (`lock_timeout`, `NOWAIT`)
+        "55P03" => Some(Transient::Busy),
+        // admin_shutdown (`pg_terminate_backend`), crash_shutdown, cannot_connect_now, and the
+        // connection_exception class
+        "57P01" | "57P02" | "57P03" => Some(Transient::ConnectionLost),
+        code if code.starts_with("08") => Some(Transient::ConnectionLost),
+        _ => None,
+    }
+}
+
 type PgQuery = sqlx::query::Query<'static, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
 /// Binds a list of one type as one typed array parameter (`= ANY($1)`).
@@ -53,4 +69,6 @@ orm_core::__sqlx_backend! {
     arrays: [IntegerArray, BigIntArray, TextArray],
     bind_list: bind_list,
     names: names,
+    transient: transient,
+    begin: None,
 }

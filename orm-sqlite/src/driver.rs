@@ -16,6 +16,13 @@ fn names(error: &(dyn sqlx::error::DatabaseError + 'static)) -> (Option<String>,
         .map_or((None, None, None), |(table, column)| (Some(table.to_owned()), None, Some(column.to_owned())))
 }
 
+/// SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): another connection held the
+/// lock past the busy timeout.
+fn transient(code: &str) -> Option<orm_core::Transient> {
+    let code: i64 = code.parse().ok()?;
+    matches!(code & 0xff, 5 | 6).then_some(orm_core::Transient::Busy)
+}
+
 /// SQLite has no array parameters: its dialect never packs a list.
 fn no_list_binds(
     _query: sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
@@ -34,4 +41,9 @@ orm_core::__sqlx_backend! {
     arrays: [],
     bind_list: no_list_binds,
     names: names,
+    // Write units take the write lock up front: a deferred transaction that reads first
+    // cannot wait for the lock when it upgrades to write, and fails with "database is locked"
+    // at once instead of waiting out the busy timeout.
+    transient: transient,
+    begin: Some("BEGIN IMMEDIATE"),
 }

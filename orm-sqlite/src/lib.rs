@@ -16,15 +16,18 @@ mod json_list;
 use std::str::FromStr;
 
 use orm_core::{Db, Result};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
 
 pub use dialect::SqliteDialect;
 
 /// Opens a pool on a SQLite database URL (`sqlite::memory:`, `sqlite://app.db?mode=rwc`).
 ///
-/// Foreign keys are enforced on every connection. An in-memory database lives in a single
+/// Foreign keys are enforced on every connection, and transactions begin `IMMEDIATE` (they
+/// take the write lock up front, so concurrent writers wait for the busy timeout instead of
+/// failing). A file database runs in WAL mode. An in-memory database lives in a single
 /// connection that is never closed while the handle lives, so every statement sees the same
-/// data.
+/// data; a task that holds it in a transaction and uses `&db` gets
+/// `Error::ConnectionHeldByTransaction` at once instead of waiting forever.
 pub async fn connect(url: &str) -> Result<Db> {
     ConnectOptions::new(url).connect().await
 }
@@ -34,12 +37,13 @@ pub async fn connect(url: &str) -> Result<Db> {
 pub struct ConnectOptions {
     url: String,
     max_connections: u32,
+    busy_timeout: std::time::Duration,
 }
 
 impl ConnectOptions {
     /// Options for `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        ConnectOptions { url: url.into(), max_connections: 8 }
+        ConnectOptions { url: url.into(), max_connections: 8, busy_timeout: std::time::Duration::from_secs(5) }
     }
 
     /// The most connections the pool opens (always 1 for an in-memory database).
@@ -48,18 +52,30 @@ impl ConnectOptions {
         self
     }
 
+    /// How long a statement waits for another connection's lock before failing with
+    /// `Error::Busy` (5 seconds by default).
+    pub fn busy_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.busy_timeout = timeout;
+        self
+    }
+
     /// Opens the pool.
     pub async fn connect(self) -> Result<Db> {
         let options = SqliteConnectOptions::from_str(&self.url)
             .map_err(driver::connection_error)?
             .foreign_keys(true)
-            .create_if_missing(true);
+            .create_if_missing(true)
+            .busy_timeout(self.busy_timeout);
         let in_memory = self.url.contains(":memory:") || self.url.contains("mode=memory");
-        let pool = if in_memory {
-            SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
-        } else {
-            SqlitePoolOptions::new().max_connections(self.max_connections)
-        };
+        if in_memory {
+            let pool =
+                SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None);
+            let pool = pool.connect_with(options).await.map_err(driver::connection_error)?;
+            return Ok(Db::from_driver(driver::SqlxDriver::single_connection(pool)));
+        }
+        // Readers do not wait for writers, nor writers for readers, in WAL mode.
+        let options = options.journal_mode(SqliteJournalMode::Wal);
+        let pool = SqlitePoolOptions::new().max_connections(self.max_connections);
         let pool = pool.connect_with(options).await.map_err(driver::connection_error)?;
         Ok(Db::from_driver(driver::SqlxDriver::new(pool)))
     }
