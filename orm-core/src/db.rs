@@ -442,4 +442,3 @@ impl Drop for Atomic<'_> {
         }
     }
 }
-

@@ -100,6 +100,12 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_nulls_order(&self, b: &mut SqlBuilder, descending: bool) {
         let _ = (b, descending);
     }
+    /// The clause that takes the write lock of the selected rows (` FOR NO KEY UPDATE`); `None`
+    /// where a transaction holds the database's write lock from its start (SQLite's `BEGIN
+    /// IMMEDIATE`), so rows need no lock of their own.
+    fn row_lock_clause(&self) -> Option<&'static str> {
+        None
+    }
     /// Whether a float NaN can be stored and compared (SQLite turns it into NULL).
     fn accepts_nan(&self) -> bool {
         true

@@ -209,7 +209,10 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Error::ConnectionLost { .. } | Error::Deadlock { .. } | Error::SerializationFailure { .. } | Error::Busy { .. }
+            Error::ConnectionLost { .. }
+                | Error::Deadlock { .. }
+                | Error::SerializationFailure { .. }
+                | Error::Busy { .. }
         )
     }
 

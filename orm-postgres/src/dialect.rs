@@ -67,6 +67,13 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn row_lock_clause(&self) -> Option<&'static str> {
+        // Not `FOR UPDATE`: a foreign-key check on the row (`FOR KEY SHARE`, taken by an insert
+        // that references it) must not wait for it, or writes from the two sides of a
+        // belongs_to_many would deadlock.
+        Some(" FOR NO KEY UPDATE")
+    }
+
     fn push_sync_key_sequence(&self, b: &mut SqlBuilder, table: &str, column: &str) -> bool {
         // `nextval - 1` never moves the sequence back past keys it handed out; the quoted
         // table name keeps its case through `pg_get_serial_sequence`.

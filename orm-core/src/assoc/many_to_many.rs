@@ -21,7 +21,7 @@ use crate::value::{KeyRepr, Value, decode_value, now_value};
 use super::many::source_key_value;
 use super::meta::{AssociationMeta, push_conditions};
 use super::target::{IntoTarget, NewRow, TargetRef, resolve_targets};
-use super::write::{batches, dedupe, verify_keys};
+use super::write::{batches, dedupe, lock_source, verify_keys};
 
 fn target_refs<T: Model, I: IntoTarget<T>>(
     association: &AssociationMeta,
@@ -457,6 +457,7 @@ impl<'e, T: Model, J> LinkWrite<'e, T, J> {
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let mut executor = atomic.executor();
+                lock_source(&mut executor, association, &key).await?;
                 let keys = target_values::<T>(&mut executor, association, refs).await?;
                 let (item_refs, item_values): (Vec<TargetRef>, Vec<Vec<Option<Value>>>) = per_item.into_iter().unzip();
                 let item_keys =
@@ -760,6 +761,7 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let mut executor = atomic.executor();
+                lock_source(&mut executor, association, &key).await?;
                 let keys = target_values::<T>(&mut executor, association, refs).await?;
                 verify_keys(&mut executor, association, T::meta(), association.target_key_column(), &keys).await?;
                 unlink(&mut executor, association, &key, keys).await

@@ -10,8 +10,8 @@ use crate::sql::SqlBuilder;
 
 use super::many::source_key_value;
 use super::meta::AssociationMeta;
-use super::target::{IntoOptionalTarget, NewRow, TargetRef, resolve_targets};
-use super::write::{Scope, null_of, update_foreign_key, verify_keys};
+use super::target::{IntoOptionalTarget, IntoTarget, NewRow, TargetRef, resolve_targets};
+use super::write::{Scope, lock_rows, lock_source, null_of, update_foreign_key, verify_keys};
 use crate::value::now_value;
 
 /// `get_<singular>` of belongs_to: the target the source's foreign key points at.
@@ -34,7 +34,8 @@ pub fn get_belongs_to<'e, S: Model, T: Model>(
 }
 
 /// `set_<singular>` of belongs_to: points the source's foreign key at `target` (or NULL),
-/// writes that one column, and updates the in-memory field.
+/// writes that one column, and updates the in-memory field. The target is locked while it is
+/// checked and the key written, in one unit, so it cannot be deleted in between.
 pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
     db: impl IntoExecutor<'e>,
     association: &'static AssociationMeta,
@@ -42,50 +43,64 @@ pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
     target: impl IntoOptionalTarget<T>,
 ) -> impl Future<Output = Result<()>> + Send {
     let target = target.into_optional_target(association.target_key);
-    let mut executor = db.into_executor();
+    let executor = db.into_executor();
     async move {
         let target = target?;
-        let source_meta = S::meta();
-        let fk = association.foreign_key_column();
-        let value = match target {
-            Some(target) => {
-                let values =
-                    resolve_targets(&mut executor, association, T::meta(), association.target_key, vec![target])
-                        .await?;
-                let referenced = association.referenced_column();
-                verify_keys(&mut executor, association, T::meta(), referenced, &values).await?;
-                values.into_iter().next().unwrap_or_else(|| null_of(fk))
-            }
-            None if fk.nullable => null_of(fk),
-            None => {
-                return Err(Error::Invalid(format!(
-                    "`{}` cannot be unset: `{}.{}` is NOT NULL; make the field an `Option` to allow it",
-                    association.display_name(),
-                    source_meta.name,
-                    fk.field
-                )));
-            }
-        };
-        let mut b = SqlBuilder::new(executor.dialect());
-        b.push("UPDATE ").identifier(source_meta.table).push(" SET ").identifier(fk.name).push(" = ");
-        b.bind(value.clone());
-        let updated_at = match source_meta.columns.iter().find(|c| c.updated_at) {
-            Some(column) => {
-                let now = now_value(column.sql_type)?;
-                b.push(", ").identifier(column.name).push(" = ").bind(now.clone());
-                Some((column.field, now))
-            }
-            None => None,
-        };
-        b.push(" WHERE ").identifier(source_meta.primary_key_column().name).push(" = ").bind(source.key_value());
-        if executor.execute(b.finish()).await? == 0 {
-            return Err(Error::NotFound { model: source_meta.name });
-        }
-        if let Some((field, now)) = updated_at {
-            source.set_field(field, now)?;
-        }
-        source.set_field(association.foreign_key, value)
+        let mut atomic = Atomic::begin(executor).await?;
+        let result = point_at::<S, T>(&mut atomic.executor(), association, source, target).await;
+        atomic.finish(result).await
     }
+}
+
+/// The body of `set_<singular>` of belongs_to, inside its unit.
+async fn point_at<S: Model, T: Model>(
+    executor: &mut crate::db::Executor<'_>,
+    association: &'static AssociationMeta,
+    source: &mut S,
+    target: Option<TargetRef>,
+) -> Result<()> {
+    let source_meta = S::meta();
+    let fk = association.foreign_key_column();
+    let value = match target {
+        Some(target) => {
+            let values =
+                resolve_targets(executor, association, T::meta(), association.target_key, vec![target]).await?;
+            let referenced = association.referenced_column();
+            // The referenced row is locked before the referencing one is written: the
+            // order every association write takes its locks in.
+            lock_rows(executor, T::meta(), referenced, &values, None).await?;
+            verify_keys(executor, association, T::meta(), referenced, &values).await?;
+            values.into_iter().next().unwrap_or_else(|| null_of(fk))
+        }
+        None if fk.nullable => null_of(fk),
+        None => {
+            return Err(Error::Invalid(format!(
+                "`{}` cannot be unset: `{}.{}` is NOT NULL; make the field an `Option` to allow it",
+                association.display_name(),
+                source_meta.name,
+                fk.field
+            )));
+        }
+    };
+    let mut b = SqlBuilder::new(executor.dialect());
+    b.push("UPDATE ").identifier(source_meta.table).push(" SET ").identifier(fk.name).push(" = ");
+    b.bind(value.clone());
+    let updated_at = match source_meta.columns.iter().find(|c| c.updated_at) {
+        Some(column) => {
+            let now = now_value(column.sql_type)?;
+            b.push(", ").identifier(column.name).push(" = ").bind(now.clone());
+            Some((column.field, now))
+        }
+        None => None,
+    };
+    b.push(" WHERE ").identifier(source_meta.primary_key_column().name).push(" = ").bind(source.key_value());
+    if executor.execute(b.finish()).await? == 0 {
+        return Err(Error::NotFound { model: source_meta.name });
+    }
+    if let Some((field, now)) = updated_at {
+        source.set_field(field, now)?;
+    }
+    source.set_field(association.foreign_key, value)
 }
 
 /// `create_<singular>` of belongs_to: inserts the target, then points the source at it, in one
@@ -102,7 +117,8 @@ pub fn create_belongs_to<'a, 'e, S: Model, T: Model>(
         let mut atomic = Atomic::begin(executor).await?;
         let result = async {
             let created = builder.create(atomic.executor()).await?;
-            set_belongs_to::<S, T>(atomic.executor(), association, source, &created).await?;
+            let target = (&created).into_target(association.target_key)?;
+            point_at::<S, T>(&mut atomic.executor(), association, source, Some(target)).await?;
             Ok(created)
         }
         .await;
@@ -137,6 +153,9 @@ pub fn set_has_one<'e, S: Model, T: Model>(
             Box::pin(async move {
                 let mut executor = atomic.executor();
                 let target = T::meta();
+                lock_source(&mut executor, association, &key).await?;
+                let fk = Some((association.foreign_key_column(), &key));
+                lock_rows(&mut executor, target, target.primary_key_column(), value.as_slice(), fk).await?;
                 if let Some(value) = &value {
                     verify_keys(
                         &mut executor,
@@ -183,6 +202,7 @@ pub fn create_has_one<'e, S: Model, T: Model>(
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let mut executor = atomic.executor();
+                lock_source(&mut executor, association, &key).await?;
                 let null = null_of(association.foreign_key_column());
                 update_foreign_key(
                     &mut executor,

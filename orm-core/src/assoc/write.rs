@@ -31,6 +31,40 @@ pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<
     batches
 }
 
+/// Locks rows of `model` for the rest of the unit, in key order: those whose `column` is one of
+/// `keys`, and those whose `linked` column holds the given value. Writes to the same rows then
+/// queue one behind the other (the end state is one caller's), and two units that lock
+/// overlapping rows take them in the same order, so they cannot deadlock each other. Nothing
+/// runs where the transaction holds the database's write lock (SQLite).
+pub(crate) async fn lock_rows(
+    executor: &mut Executor<'_>,
+    model: &'static ModelMeta,
+    column: &'static ColumnMeta,
+    keys: &[Value],
+    linked: Option<(&'static ColumnMeta, &Value)>,
+) -> Result<()> {
+    let Some(lock) = executor.dialect().row_lock_clause() else { return Ok(()) };
+    if keys.is_empty() && linked.is_none() {
+        return Ok(());
+    }
+    let key = model.primary_key_column();
+    let mut b = SqlBuilder::new(executor.dialect());
+    b.push("SELECT ").qualified(model.table, key.name).push(" FROM ").identifier(model.table).push(" WHERE ");
+    b.in_list(model.table, column.name, keys.to_vec(), false);
+    if let Some((linked, value)) = linked {
+        b.push(" OR ").qualified(model.table, linked.name).push(" = ").bind(value.clone());
+    }
+    b.push(" ORDER BY ").qualified(model.table, key.name).push(lock);
+    executor.fetch(b.finish(), &mut |_| Ok(())).await
+}
+
+/// Locks the source row of an association write, so that writes through one source are
+/// serialised: concurrent `set_` calls end with one caller's set, a has_one with one target.
+pub(crate) async fn lock_source(executor: &mut Executor<'_>, association: &AssociationMeta, key: &Value) -> Result<()> {
+    let source = association.source_meta();
+    lock_rows(executor, source, association.source_key_column(), std::slice::from_ref(key), None).await
+}
+
 /// Removes duplicate keys, keeping the first occurrence.
 pub(crate) fn dedupe(keys: Vec<Value>) -> Vec<Value> {
     let mut seen = HashSet::with_capacity(keys.len());
