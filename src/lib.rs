@@ -27,9 +27,14 @@ pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::{
     Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,
-    Result, Schema, Select, SqlType, SqlValue, Tx, Update, Value, raw,
+    Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
 };
 pub use orm_derive::Model;
+
+/// Fault injection for tests: `db.with_faults(injector)` fails the statement you choose.
+pub mod fault {
+    pub use orm_core::fault::{FaultInjector, InjectedFault};
+}
 
 /// Metadata types describing models and associations, for introspection.
 pub mod meta {
@@ -101,15 +106,14 @@ pub mod __private {
     pub use orm_core::assoc::{
         LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
     };
+    pub use orm_core::cascade::destroy_targets;
     pub use orm_core::create::{Builder, NestedRow, Node, create_tree};
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
-    pub use orm_core::cascade::destroy_targets;
     pub use orm_core::hooks::{
-        Hook, HooksEnabled, after_create_hook, before_create_hook, run_mut as run_hook_mut,
-        run_ref as run_hook_ref,
+        Hook, HooksEnabled, after_create_hook, before_create_hook, run_mut as run_hook_mut, run_ref as run_hook_ref,
     };
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]

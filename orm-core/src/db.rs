@@ -56,6 +56,10 @@ impl Db {
         self.driver.dialect()
     }
 
+    pub(crate) fn driver(&self) -> Arc<dyn Driver> {
+        self.driver.clone()
+    }
+
     /// Opens a transaction. Dropping it without [`Tx::commit`] rolls it back.
     pub async fn begin(&self) -> Result<Tx> {
         let connection = self.driver.begin().await?;

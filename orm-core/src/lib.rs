@@ -14,6 +14,7 @@ pub mod dialect;
 pub mod driver;
 pub mod error;
 pub mod expr;
+pub mod fault;
 pub mod hooks;
 pub mod include;
 pub mod meta;
