@@ -7,9 +7,11 @@ mod support;
 
 mod association_edges;
 mod association_schema;
+mod concurrency;
 mod associations;
 mod crud;
 mod errors;
+mod faults;
 mod includes;
 mod many_to_many;
 mod naming;
