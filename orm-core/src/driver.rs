@@ -68,8 +68,10 @@ pub struct TransactionHolders {
 impl TransactionHolders {
     /// Fails when the current task holds the connection in a transaction.
     pub fn check(&self) -> crate::error::Result<()> {
+        // Outside a spawned task (a `block_on`, `#[tokio::main]`'s body) there is no task id;
+        // that caller is one logical task too.
         let current = tokio::task::try_id();
-        let held = self.tasks.lock().map(|tasks| current.is_some() && tasks.contains(&current)).unwrap_or(false);
+        let held = self.tasks.lock().map(|tasks| tasks.contains(&current)).unwrap_or(false);
         if held { Err(crate::error::Error::ConnectionHeldByTransaction) } else { Ok(()) }
     }
 
