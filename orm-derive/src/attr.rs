@@ -227,9 +227,7 @@ impl ThroughAttr {
             }
         };
         match join {
-            Some(join) if errors.is_empty() => {
-                Ok(ThroughAttr { join, unique: list.unique })
-            }
+            Some(join) if errors.is_empty() => Ok(ThroughAttr { join, unique: list.unique }),
             _ => Err(darling::Error::multiple(errors)),
         }
     }
@@ -242,11 +240,25 @@ struct ThroughList {
     model: Option<syn::Path>,
     #[darling(default)]
     table: Option<SpannedValue<String>>,
-    #[darling(default)]
+    #[darling(default, with = unique_flag)]
     unique: Option<SpannedValue<bool>>,
     /// Sequelize's `through: { scope }`, accepted only to say where it goes.
     #[darling(default)]
     scope: Option<ScopeAttr>,
+}
+
+/// `unique = false`: a boolean literal.
+fn unique_flag(item: &syn::Meta) -> darling::Result<Option<SpannedValue<bool>>> {
+    match item {
+        syn::Meta::NameValue(syn::MetaNameValue {
+            value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(flag), .. }),
+            ..
+        }) => Ok(Some(SpannedValue::new(flag.value, flag.span()))),
+        syn::Meta::NameValue(syn::MetaNameValue { value, .. }) => {
+            Err(darling::Error::custom("`unique` takes `true` or `false`: `unique = false`").with_span(value))
+        }
+        _ => Err(darling::Error::custom("`unique` takes `true` or `false`: `unique = false`").with_span(item)),
+    }
 }
 
 impl FromMeta for ThroughAttr {

@@ -413,7 +413,10 @@ impl Association {
             Some(key) => key.to_string(),
             None => {
                 let prefix = if is_self { &singular } else { &target_singular };
-                model.join_column(&format!("{prefix}_{}", target_key.as_deref().unwrap_or("id")), options.through.as_ref().map(|t| &t.join))
+                model.join_column(
+                    &format!("{prefix}_{}", target_key.as_deref().unwrap_or("id")),
+                    options.through.as_ref().map(|t| &t.join),
+                )
             }
         });
         // A join model holds both keys of a belongs_to_many: errors about them point at it.

@@ -230,7 +230,7 @@ fn many_to_many_options(options: &crate::attr::AssocAttr, errors: &mut Errors) {
         if crate::model::action_named(value) == Some(crate::model::Action::SetNull) {
             errors.push(
                 darling::Error::custom(format!(
-                    "`{option} = \"{}\"` cannot apply to `belongs_to_many`: a join row holds both keys, NOT NULL; keep the default \"cascade\" (the join rows follow their rows) or write \"restrict\"",
+                    "`{option} = \"{}\"` cannot apply to `belongs_to_many`: its join columns are NOT NULL (a join row links two rows); keep the default, \"cascade\" (join rows follow the rows they link), or write \"restrict\"",
                     value.as_str()
                 ))
                 .with_span(&value.span()),

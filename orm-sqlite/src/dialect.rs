@@ -58,12 +58,12 @@ impl Dialect for SqliteDialect {
         // A long list: one JSON array parameter. Past a few thousand placeholders SQLite 3.51
         // also plans the list badly (a scan of the other table with a probe per row), the text
         // would differ for every length, and past 32,766 it cannot be bound at all.
-        if values.len() > LONG_LIST || b.placeholder_count() + values.len() > self.max_binds() {
-            if let Some((json, element)) = json_list(&values) {
-                b.push(if negated { " NOT IN (SELECT " } else { " IN (SELECT " });
-                b.push(element).push(" FROM json_each(").bind(Value::Text(Some(json))).push("))");
-                return;
-            }
+        if (values.len() > LONG_LIST || b.placeholder_count() + values.len() > self.max_binds())
+            && let Some((json, element)) = json_list(&values)
+        {
+            b.push(if negated { " NOT IN (SELECT " } else { " IN (SELECT " });
+            b.push(element).push(" FROM json_each(").bind(Value::Text(Some(json))).push("))");
+            return;
         }
         b.placeholder_list(values, negated);
     }

@@ -7,8 +7,8 @@ mod support;
 
 mod association_edges;
 mod association_schema;
-mod concurrency;
 mod associations;
+mod concurrency;
 mod crud;
 mod errors;
 mod faults;

@@ -320,11 +320,9 @@ fn set_null_checks(model: &Model, association: &Association) -> TokenStream {
         Kind::BelongsTo => Some(nullable_check(&quote!(#ident), &association.foreign_key, span)),
         // The target keeps the foreign key's span, so that a missing field is the foreign-key
         // check's error, reported once.
-        Kind::HasOne | Kind::HasMany => Some(nullable_check(
-            &respan(quote!(#target), association.foreign_key_span),
-            &association.foreign_key,
-            span,
-        )),
+        Kind::HasOne | Kind::HasMany => {
+            Some(nullable_check(&respan(quote!(#target), association.foreign_key_span), &association.foreign_key, span))
+        }
         Kind::BelongsToMany => None,
     });
     quote!(#(#checks)*)
