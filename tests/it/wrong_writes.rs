@@ -322,3 +322,54 @@ on_both! {
         Ok(())
     }
 }
+
+// Seed 003's tags, with `through: { model: ItemTag, unique: false }` on both sides.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[belongs_to_many(Tag, through(model = ItemTag, unique = false), foreign_key = "taggable_id", other_key = "tag_id", constraints = false, through_scope(taggable = "post"))]
+pub struct Post {
+    pub id: i64,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[belongs_to_many(Tag, through(model = ItemTag, unique = false), foreign_key = "taggable_id", other_key = "tag_id", constraints = false, through_scope(taggable = "picture"))]
+pub struct Picture {
+    pub id: i64,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[belongs_to_many(Post, through(model = ItemTag, unique = false), foreign_key = "tag_id", other_key = "taggable_id", constraints = false)]
+pub struct Tag {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct ItemTag {
+    pub id: i64,
+    pub tag_id: i64,
+    pub taggable: String,
+    pub taggable_id: i64,
+}
+
+on_both! {
+    // Before: the unscoped reverse side put a UNIQUE over (tag_id, taggable_id), and the
+    // picture's link, which conflicts with the post's, was dropped without a word by
+    // `ON CONFLICT DO NOTHING`.
+    async fn join_models_without_a_unique_pair_keep_every_link(db: Db) -> TestResult {
+        let schema = Schema::new().model::<Post>().model::<Picture>().model::<Tag>();
+        let ddl = schema.ddl(&db)?.join("\n");
+        assert!(!ddl.contains("UNIQUE"), "no unique pair: {ddl}");
+        schema.sync(&db).await?;
+        let post = Post::build().create(&db).await?;
+        let picture = Picture::build().create(&db).await?;
+        assert_eq!(post.id, picture.id);
+        let tag = Tag::build().name("t").create(&db).await?;
+        post.add_tag(&db, &tag).await?;
+        picture.add_tag(&db, &tag).await?;
+        post.add_tag(&db, &tag).await?;
+        let rows = raw("SELECT taggable, taggable_id FROM item_tags ORDER BY taggable").fetch::<(String, i64)>(&db).await?;
+        assert_eq!(rows, vec![("picture".into(), picture.id), ("post".into(), post.id)], "both links, each once");
+        assert_eq!(tag.count_posts(&db).await?, 2, "the unscoped reverse side sees both rows");
+        Ok(())
+    }
+}
