@@ -72,9 +72,11 @@ pub trait Dialect: Send + Sync + 'static {
     fn max_binds(&self) -> usize;
     /// Whether one array parameter can replace an `IN (…)` list (`= ANY($1)`).
     fn supports_array_binds(&self) -> bool;
-    /// Appends `LIMIT`/`OFFSET` clauses.
+    /// Appends `LIMIT`/`OFFSET` clauses. Counts are clamped to `i64::MAX`, the most either
+    /// backend accepts (and more rows than any table holds).
     fn push_limit_offset(&self, sql: &mut String, limit: Option<u64>, offset: Option<u64>) {
         use std::fmt::Write;
+        let (limit, offset) = (limit.map(clamp_count), offset.map(clamp_count));
         if let Some(limit) = limit {
             let _ = write!(sql, " LIMIT {limit}");
         }
@@ -116,4 +118,9 @@ pub trait Dialect: Send + Sync + 'static {
         self.push_identifier(&mut sql, table);
         sql
     }
+}
+
+/// A row count as SQL's `LIMIT`/`OFFSET` accept it: at most `i64::MAX`.
+pub fn clamp_count(count: u64) -> u64 {
+    count.min(i64::MAX.unsigned_abs())
 }

@@ -91,6 +91,7 @@ impl Dialect for SqliteDialect {
     fn push_limit_offset(&self, sql: &mut String, limit: Option<u64>, offset: Option<u64>) {
         use std::fmt::Write;
         // SQLite accepts OFFSET only after a LIMIT; -1 means none.
+        let (limit, offset) = (limit.map(orm_core::dialect::clamp_count), offset.map(orm_core::dialect::clamp_count));
         match (limit, offset) {
             (Some(limit), Some(offset)) => drop(write!(sql, " LIMIT {limit} OFFSET {offset}")),
             (Some(limit), None) => drop(write!(sql, " LIMIT {limit}")),

@@ -195,6 +195,17 @@ on_both! {
     }
 }
 
+on_both! {
+    // Before: a `limit` or `offset` above `i64::MAX` was a raw database error on both.
+    async fn limits_and_offsets_past_i64_max_are_clamped(db: Db) -> TestResult {
+        seed(&db, 3).await?;
+        assert_eq!(Reading::find().limit(u64::MAX).all(&db).await?.len(), 3);
+        assert!(Reading::find().offset(u64::MAX).all(&db).await?.is_empty());
+        assert!(Reading::find().limit(u64::MAX).offset(1 << 63).all(&db).await?.is_empty());
+        Ok(())
+    }
+}
+
 #[derive(Model, Debug, Clone, PartialEq)]
 pub struct Marker {
     pub id: i64,
