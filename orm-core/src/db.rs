@@ -205,7 +205,9 @@ impl Tx {
     /// that fails the transaction cannot be trusted: its connection is dropped (which rolls
     /// everything back) and every later statement and the commit fail.
     async fn recover(&mut self) -> Result<()> {
-        let Some(name) = self.abandoned.take() else { return Ok(()) };
+        let Some(name) = self.abandoned.clone() else { return Ok(()) };
+        // `abandoned` stays set until both statements ran, so a drop of this future part way
+        // leaves the rollback to the next statement.
         for verb in ["ROLLBACK TO SAVEPOINT ", "RELEASE SAVEPOINT "] {
             let mut sql = String::from(verb);
             self.dialect.push_identifier(&mut sql, &name);
@@ -216,6 +218,7 @@ impl Tx {
                 return Err(error);
             }
         }
+        self.abandoned = None;
         Ok(())
     }
 
@@ -231,7 +234,10 @@ impl Tx {
 }
 
 fn closed() -> Error {
-    Error::Invalid("the transaction was already committed or rolled back, or lost its connection".into())
+    Error::Invalid(
+        "the transaction was already committed or rolled back, or was lost: its connection failed, or an operation cancelled inside it could not be rolled back, so nothing of it is kept"
+            .into(),
+    )
 }
 
 /// Where a statement runs: on the pool or inside a transaction.
@@ -413,8 +419,12 @@ impl<'a> Atomic<'a> {
                 (None, result) => result.and(Err(closed())),
             },
             Scope::Nested { tx, name, open } => {
-                // Until the savepoint is released (or rolled back to and released), a drop
-                // of this future leaves it to `Tx::recover`.
+                // Until the savepoint is released, a drop of this future leaves it to `Drop`
+                // and `Tx::recover`: a unit the caller saw cancelled is never kept. (Dropped
+                // after the RELEASE ran but before it was seen, the rollback to the savepoint
+                // fails and the whole transaction is lost instead, so that its commit fails.)
+                // A failed unit is rolled back here; `abandoned` is cleared only once that is
+                // done.
                 let ended = if result.is_ok() {
                     release(tx, name).await
                 } else {

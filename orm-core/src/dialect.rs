@@ -72,16 +72,15 @@ pub trait Dialect: Send + Sync + 'static {
     fn max_binds(&self) -> usize;
     /// Whether one array parameter can replace an `IN (…)` list (`= ANY($1)`).
     fn supports_array_binds(&self) -> bool;
-    /// Appends `LIMIT`/`OFFSET` clauses. Counts are clamped to `i64::MAX`, the most either
-    /// backend accepts (and more rows than any table holds).
-    fn push_limit_offset(&self, sql: &mut String, limit: Option<u64>, offset: Option<u64>) {
-        use std::fmt::Write;
-        let (limit, offset) = (limit.map(clamp_count), offset.map(clamp_count));
+    /// Appends `LIMIT`/`OFFSET` clauses with their counts bound, so that every page reuses one
+    /// prepared statement. Counts are clamped to `i64::MAX`, the most either backend accepts
+    /// (and more rows than any table holds).
+    fn push_limit_offset(&self, b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
         if let Some(limit) = limit {
-            let _ = write!(sql, " LIMIT {limit}");
+            b.push(" LIMIT ").bind(count_value(limit));
         }
         if let Some(offset) = offset {
-            let _ = write!(sql, " OFFSET {offset}");
+            b.push(" OFFSET ").bind(count_value(offset));
         }
     }
     /// Appends the membership test of a column already written: ` IN (…)`, ` NOT IN (…)`, or an
@@ -120,7 +119,7 @@ pub trait Dialect: Send + Sync + 'static {
     }
 }
 
-/// A row count as SQL's `LIMIT`/`OFFSET` accept it: at most `i64::MAX`.
-pub fn clamp_count(count: u64) -> u64 {
-    count.min(i64::MAX.unsigned_abs())
+/// A row count as SQL's `LIMIT`/`OFFSET` accept it, bound: at most `i64::MAX`.
+pub fn count_value(count: u64) -> Value {
+    Value::BigInt(Some(i64::try_from(count).unwrap_or(i64::MAX)))
 }

@@ -70,7 +70,7 @@ impl SqlBuilder {
 
     /// Appends `LIMIT`/`OFFSET`.
     pub fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) -> &mut Self {
-        self.dialect.push_limit_offset(&mut self.sql, limit, offset);
+        self.dialect.push_limit_offset(self, limit, offset);
         self
     }
 

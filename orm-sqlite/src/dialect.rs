@@ -88,15 +88,16 @@ impl Dialect for SqliteDialect {
         false
     }
 
-    fn push_limit_offset(&self, sql: &mut String, limit: Option<u64>, offset: Option<u64>) {
-        use std::fmt::Write;
+    fn push_limit_offset(&self, b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
+        use orm_core::dialect::count_value;
         // SQLite accepts OFFSET only after a LIMIT; -1 means none.
-        let (limit, offset) = (limit.map(orm_core::dialect::clamp_count), offset.map(orm_core::dialect::clamp_count));
         match (limit, offset) {
-            (Some(limit), Some(offset)) => drop(write!(sql, " LIMIT {limit} OFFSET {offset}")),
-            (Some(limit), None) => drop(write!(sql, " LIMIT {limit}")),
-            (None, Some(offset)) => drop(write!(sql, " LIMIT -1 OFFSET {offset}")),
-            (None, None) => {}
+            (None, None) => return,
+            (Some(limit), _) => b.push(" LIMIT ").bind(count_value(limit)),
+            (None, Some(_)) => b.push(" LIMIT -1"),
+        };
+        if let Some(offset) = offset {
+            b.push(" OFFSET ").bind(count_value(offset));
         }
     }
 }

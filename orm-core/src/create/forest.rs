@@ -3,7 +3,7 @@
 //! join rows. Each table at each level is one multi-row `INSERT … RETURNING` per group of rows
 //! with the same columns, chunked under the bind limit.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::assoc::{AssociationKind, AssociationMeta};
 use crate::db::Executor;
@@ -225,11 +225,12 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
             }
             // RETURNING does not promise an order: rows with a given key are matched by it;
             // generated keys increase in insertion order, so the others are matched by rank.
-            let mut by_key: HashMap<KeyRepr, Vec<Value>> = HashMap::new();
+            let given: HashSet<&KeyRepr> = given_keys.iter().flatten().collect();
+            let mut by_key: HashMap<KeyRepr, Vec<Value>> = HashMap::with_capacity(given.len());
             let mut generated: Vec<Vec<Value>> = Vec::new();
             for row in returned {
                 match row.get(meta.primary_key).and_then(Value::key_repr) {
-                    Some(k) if given_keys.iter().any(|g| g.as_ref() == Some(&k)) => {
+                    Some(k) if given.contains(&k) => {
                         by_key.insert(k, row);
                     }
                     _ => generated.push(row),
