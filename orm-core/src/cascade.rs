@@ -8,6 +8,7 @@ use std::collections::HashSet;
 
 use crate::assoc::AssociationMeta;
 use crate::db::{Executor, Tx};
+use crate::dialect::RowLock;
 use crate::driver::{BoxFuture, Statement};
 use crate::error::Result;
 use crate::hooks::Hook;
@@ -24,6 +25,8 @@ pub trait Doomed: Send + Sync {
     fn dependents<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<Vec<Box<dyn Doomed>>>>;
     /// Deletes the row by its key.
     fn delete<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<u64>>;
+    /// Locks the row until the transaction ends, as a row about to be deleted.
+    fn lock<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>>;
 }
 
 impl<M: Model> Doomed for M {
@@ -53,6 +56,18 @@ impl<M: Model> Doomed for M {
     fn delete<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<u64>> {
         Box::pin(async move { delete_by_key::<M>(&mut Executor::Tx(tx), self.key_value()).await })
     }
+
+    fn lock<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let Some(lock) = tx.dialect().row_lock_clause(RowLock::Delete) else { return Ok(()) };
+            let meta = M::meta();
+            let key = meta.primary_key_column();
+            let mut b = crate::sql::SqlBuilder::new(tx.dialect());
+            b.push("SELECT ").qualified(meta.table, key.name).push(" FROM ").identifier(meta.table);
+            b.push(" WHERE ").qualified(meta.table, key.name).push(" = ").bind(self.key_value()).push(lock);
+            Executor::Tx(tx).fetch(b.finish(), &mut |_| Ok(())).await
+        })
+    }
 }
 
 /// Whether destroying a `M` must go through the ORM row by row: it has hooks, or an
@@ -81,8 +96,12 @@ enum Step<'a> {
     Leave(Held<'a>),
 }
 
-/// Destroys `root` and its hooked dependents inside `tx`, depth-first, each row once.
+/// Destroys `root` and its hooked dependents inside `tx`, depth-first, each row once. The root
+/// is locked first and every row of a cascade is locked as it is loaded (parents before
+/// children, as every association write locks), so no row joins a cascade unseen: an insert
+/// that would reference a row being destroyed waits, then fails.
 pub(crate) async fn destroy_in(tx: &mut Tx, root: &dyn Doomed) -> Result<()> {
+    root.lock(tx).await?;
     let mut entered: HashSet<(&'static str, KeyRepr)> = HashSet::new();
     let mut stack = vec![Step::Enter(Held::Root(root))];
     while let Some(step) = stack.pop() {
@@ -146,6 +165,11 @@ pub fn destroy_targets<'t, T: Model>(
         );
         b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").bind(key);
         crate::assoc::push_conditions(&mut b, T::meta().table, association.scope_conditions());
+        // Loaded and locked in key order, in one statement.
+        b.push(" ORDER BY ").qualified(T::meta().table, T::meta().primary_key_column().name);
+        if let Some(lock) = tx.dialect().row_lock_clause(RowLock::Delete) {
+            b.push(lock);
+        }
         let targets = crate::model::fetch_models::<T>(&mut Executor::Tx(tx), b.finish()).await?;
         Ok(targets.into_iter().map(|t| Box::new(t) as Box<dyn Doomed>).collect())
     })

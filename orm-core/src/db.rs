@@ -69,6 +69,7 @@ impl Db {
             log: self.log.clone(),
             savepoints: 0,
             abandoned: None,
+            unreleased: None,
         })
     }
 
@@ -87,12 +88,20 @@ impl Db {
     where
         F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T>>,
     {
-        let mut tx = self.begin().await?;
+        self.attempt(work).await.map_err(|(error, _)| error)
+    }
+
+    /// One attempt of [`Db::transaction`]; an error says whether the commit itself failed.
+    async fn attempt<T, F>(&self, work: F) -> std::result::Result<T, (Error, bool)>
+    where
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T>>,
+    {
+        let mut tx = self.begin().await.map_err(|error| (error, false))?;
         match work(&mut tx).await {
-            Ok(value) => tx.commit().await.map(|()| value),
+            Ok(value) => tx.commit().await.map(|()| value).map_err(|error| (error, true)),
             Err(error) => {
                 let _ = tx.rollback().await;
-                Err(error)
+                Err((error, false))
             }
         }
     }
@@ -100,7 +109,9 @@ impl Db {
     /// Runs `work` in a transaction like [`Db::transaction`], and runs it again, in a new
     /// transaction, when it fails with a retryable error ([`Error::is_retryable`]: a deadlock,
     /// a serialization failure, a busy lock or a lost connection), up to `attempts` times in
-    /// all, waiting a little longer before each new attempt. The last error is returned.
+    /// all, waiting a little longer (and a random part longer) before each new attempt. The
+    /// last error is returned. A failure of the commit itself is never retried: whether it
+    /// took effect is unknown.
     ///
     /// `work` may run more than once, so it must not have effects outside the transaction
     /// that it cannot repeat.
@@ -118,16 +129,17 @@ impl Db {
     {
         let mut attempt = 1;
         loop {
-            match self.transaction(&mut work).await {
-                Err(error) if error.is_retryable() && attempt < attempts => {
-                    // 5, 10, 20 … ms (at most 320), spread so racing callers do not meet again.
+            match self.attempt(&mut work).await {
+                Err((error, false)) if error.is_retryable() && attempt < attempts => {
+                    // 5, 10, 20 … ms (at most 320), half of it random, so that the callers
+                    // that collided do not meet again.
                     let base = 5u64 << attempt.min(6);
-                    let spread = u64::from(std::process::id() ^ attempt.wrapping_mul(2_654_435_761)) % base;
-                    tracing::debug!(attempt, %error, "retrying a transaction");
-                    tokio::time::sleep(std::time::Duration::from_millis(base / 2 + spread / 2)).await;
+                    let pause = base / 2 + jitter() % (base / 2 + 1);
+                    tracing::debug!(attempt, %error, pause_ms = pause, "retrying a transaction");
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
                     attempt += 1;
                 }
-                result => return result,
+                result => return result.map_err(|(error, _)| error),
             }
         }
     }
@@ -160,11 +172,16 @@ pub struct Tx {
     connection: Option<Box<dyn TransactionConnection>>,
     dialect: &'static dyn Dialect,
     log: Arc<StatementLog>,
-    /// How many savepoints were opened, to name each one once.
+    /// How many savepoints were opened, to number each one once.
     savepoints: usize,
-    /// The outermost savepoint of a unit that was dropped before it finished: rolled back to
-    /// (and released) before the transaction runs anything else or commits.
-    abandoned: Option<String>,
+    /// The outermost savepoint of a unit that failed or was dropped before it finished: rolled
+    /// back to (and released) before the transaction runs anything else or commits.
+    abandoned: Option<usize>,
+    /// The oldest savepoint of a unit that succeeded and is not released yet. Releasing it
+    /// (which releases every later one) waits for the next statement; a commit needs none.
+    /// A unit's success is then final the moment it is seen, with no statement in between
+    /// that a cancellation could cut.
+    unreleased: Option<usize>,
 }
 
 impl std::fmt::Debug for Tx {
@@ -177,7 +194,7 @@ impl Tx {
     /// Commits the transaction. The work of an ORM operation that was cancelled inside it (its
     /// future dropped before it finished) is rolled back first, so it is never committed.
     pub async fn commit(mut self) -> Result<()> {
-        self.recover().await?;
+        self.settle(true).await?;
         match self.connection.take() {
             Some(connection) => connection.commit().await,
             None => Err(closed()),
@@ -201,36 +218,55 @@ impl Tx {
         self.connection.as_mut().ok_or_else(closed)
     }
 
-    /// Rolls back to the savepoint of a unit that was dropped part way, and releases it. If
-    /// that fails the transaction cannot be trusted: its connection is dropped (which rolls
-    /// everything back) and every later statement and the commit fail.
-    async fn recover(&mut self) -> Result<()> {
-        let Some(name) = self.abandoned.clone() else { return Ok(()) };
-        // `abandoned` stays set until both statements ran, so a drop of this future part way
-        // leaves the rollback to the next statement.
-        for verb in ["ROLLBACK TO SAVEPOINT ", "RELEASE SAVEPOINT "] {
-            let mut sql = String::from(verb);
-            self.dialect.push_identifier(&mut sql, &name);
-            self.log.note(&sql);
-            let statement = Statement { sql: sql.into(), args: Vec::new() };
-            if let Err(error) = self.connection()?.execute(statement).await {
-                self.connection = None;
-                return Err(error);
+    /// Settles the savepoints of finished units before the next statement: rolls back to the
+    /// savepoint of a unit that failed or was dropped part way, and releases it (which also
+    /// discards every later savepoint); then releases the savepoints of units that succeeded.
+    /// Each mark is cleared only once its statements ran, so a drop of this future part way
+    /// leaves them to the next statement. If a statement fails the transaction cannot be
+    /// trusted: its connection is dropped (which rolls everything back) and every later
+    /// statement and the commit fail.
+    async fn settle(&mut self, committing: bool) -> Result<()> {
+        if let Some(abandoned) = self.abandoned {
+            self.savepoint_statement("ROLLBACK TO SAVEPOINT ", abandoned).await?;
+            self.savepoint_statement("RELEASE SAVEPOINT ", abandoned).await?;
+            self.abandoned = None;
+            if self.unreleased.is_some_and(|unreleased| unreleased >= abandoned) {
+                self.unreleased = None;
             }
         }
-        self.abandoned = None;
+        // A commit releases every savepoint itself.
+        if let Some(unreleased) = self.unreleased.filter(|_| !committing) {
+            self.savepoint_statement("RELEASE SAVEPOINT ", unreleased).await?;
+            self.unreleased = None;
+        }
         Ok(())
     }
 
-    /// Opens a savepoint with a name not used before in this transaction.
-    async fn savepoint(&mut self) -> Result<String> {
-        self.savepoints += 1;
-        let name = format!("orm_savepoint_{}", self.savepoints);
-        let mut sql = String::from("SAVEPOINT ");
-        self.dialect.push_identifier(&mut sql, &name);
-        Executor::Tx(self).execute_sql(&sql).await?;
-        Ok(name)
+    async fn savepoint_statement(&mut self, verb: &str, number: usize) -> Result<()> {
+        let mut sql = String::from(verb);
+        self.dialect.push_identifier(&mut sql, &savepoint_name(number));
+        self.log.note(&sql);
+        let statement = Statement { sql: sql.into(), args: Vec::new() };
+        if let Err(error) = self.connection()?.execute(statement).await {
+            self.connection = None;
+            return Err(error);
+        }
+        Ok(())
     }
+
+    /// Opens a savepoint with a number not used before in this transaction.
+    async fn savepoint(&mut self) -> Result<usize> {
+        self.savepoints += 1;
+        let number = self.savepoints;
+        let mut sql = String::from("SAVEPOINT ");
+        self.dialect.push_identifier(&mut sql, &savepoint_name(number));
+        Executor::Tx(self).execute_sql(&sql).await?;
+        Ok(number)
+    }
+}
+
+fn savepoint_name(number: usize) -> String {
+    format!("orm_savepoint_{number}")
 }
 
 fn closed() -> Error {
@@ -312,7 +348,7 @@ impl<'a> Executor<'a> {
         let result = match self {
             Executor::Db(db) => db.driver.execute(statement).instrument(span.clone()).await,
             Executor::Tx(tx) => {
-                tx.recover().await?;
+                tx.settle(false).await?;
                 tx.connection()?.execute(statement).instrument(span.clone()).await
             }
         };
@@ -328,7 +364,7 @@ impl<'a> Executor<'a> {
         let result = match self {
             Executor::Db(db) => db.driver.fetch(statement, sink).instrument(span.clone()).await,
             Executor::Tx(tx) => {
-                tx.recover().await?;
+                tx.settle(false).await?;
                 tx.connection()?.fetch(statement, sink).instrument(span.clone()).await
             }
         };
@@ -359,8 +395,8 @@ pub struct Atomic<'a> {
 enum Scope<'a> {
     /// A transaction opened for this unit (`None` once finished).
     Own(Option<Tx>),
-    /// A savepoint in the caller's transaction, open until finished.
-    Nested { tx: &'a mut Tx, name: String, open: bool },
+    /// A savepoint in the caller's transaction (by number), open until finished.
+    Nested { tx: &'a mut Tx, savepoint: usize, open: bool },
 }
 
 impl<'a> Atomic<'a> {
@@ -369,8 +405,8 @@ impl<'a> Atomic<'a> {
         let scope = match executor {
             Executor::Db(db) => Scope::Own(Some(db.begin().await?)),
             Executor::Tx(tx) => {
-                let name = tx.savepoint().await?;
-                Scope::Nested { tx, name, open: true }
+                let savepoint = tx.savepoint().await?;
+                Scope::Nested { tx, savepoint, open: true }
             }
         };
         Ok(Atomic { scope })
@@ -418,41 +454,43 @@ impl<'a> Atomic<'a> {
                 }
                 (None, result) => result.and(Err(closed())),
             },
-            Scope::Nested { tx, name, open } => {
-                // Until the savepoint is released, a drop of this future leaves it to `Drop`
-                // and `Tx::recover`: a unit the caller saw cancelled is never kept. (Dropped
-                // after the RELEASE ran but before it was seen, the rollback to the savepoint
-                // fails and the whole transaction is lost instead, so that its commit fails.)
-                // A failed unit is rolled back here; `abandoned` is cleared only once that is
-                // done.
-                let ended = if result.is_ok() {
-                    release(tx, name).await
-                } else {
-                    tx.abandoned = Some(name.clone());
-                    tx.recover().await
-                };
+            Scope::Nested { tx, savepoint, open } => {
                 *open = false;
-                match (result, ended) {
-                    (Ok(value), Ok(())) => Ok(value),
-                    (Ok(_), Err(error)) | (Err(error), _) => Err(error),
+                match result {
+                    // Final at once: the release waits for the transaction's next statement
+                    // (see `Tx::settle`), so no cancellation can fall between success and
+                    // its record.
+                    Ok(value) => {
+                        tx.unreleased = Some(tx.unreleased.map_or(*savepoint, |u| u.min(*savepoint)));
+                        Ok(value)
+                    }
+                    // Rolled back now; should that be cut short, `abandoned` keeps it due.
+                    Err(error) => {
+                        tx.abandoned = Some(tx.abandoned.map_or(*savepoint, |a| a.min(*savepoint)));
+                        let _ = tx.settle(false).await;
+                        Err(error)
+                    }
                 }
             }
         }
     }
 }
 
-async fn release(tx: &mut Tx, name: &str) -> Result<()> {
-    let mut sql = String::from("RELEASE SAVEPOINT ");
-    tx.dialect.push_identifier(&mut sql, name);
-    Executor::Tx(tx).execute_sql(&sql).await.map(|_| ())
-}
-
 impl Drop for Atomic<'_> {
     fn drop(&mut self) {
         // Dropped before `finish` ended it: its work must not reach the caller's commit. The
-        // outermost unfinished unit drops last, so its savepoint wins.
-        if let Scope::Nested { tx, name, open: true } = &mut self.scope {
-            tx.abandoned = Some(std::mem::take(name));
+        // outermost unfinished unit has the lowest number, and rolling back to it discards the
+        // inner ones.
+        if let Scope::Nested { tx, savepoint, open: true } = &mut self.scope {
+            tx.abandoned = Some(tx.abandoned.map_or(*savepoint, |a| a.min(*savepoint)));
         }
     }
+}
+
+/// A number that differs between calls, threads and processes: std's randomly seeded hasher.
+fn jitter() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    hasher.finish()
 }

@@ -32,6 +32,15 @@ impl ReferentialAction {
     }
 }
 
+/// What a unit of work is about to do with the rows it locks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    /// Update them (foreign-key checks by other writers may go on).
+    Update,
+    /// Delete them (nothing may reference them meanwhile).
+    Delete,
+}
+
 /// How a backend spells SQL.
 pub trait Dialect: Send + Sync + 'static {
     /// A small distinct number per backend, used to index per-backend statement caches.
@@ -89,22 +98,20 @@ pub trait Dialect: Send + Sync + 'static {
         b.placeholder_list(values, negated);
     }
     /// Appends a pattern match of a column already written: case-sensitive unless
-    /// `case_insensitive`, `%` and `_` as wildcards and `\` escaping the next character. The
-    /// default is the SQL standard's `LIKE … ESCAPE` and PostgreSQL's `ILIKE`.
-    fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool) {
-        b.push(if case_insensitive { " ILIKE " } else { " LIKE " }).bind(Value::Text(Some(pattern)));
-        b.push(" ESCAPE '\\'");
-    }
+    /// `case_insensitive`, `%` and `_` as wildcards and `\` escaping the next character.
+    fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool);
     /// Appends what makes NULLs sort last in ascending order and first in descending order
     /// (NULL as the largest value, PostgreSQL's default), after ` ASC`/` DESC` of a nullable
     /// column.
     fn push_nulls_order(&self, b: &mut SqlBuilder, descending: bool) {
         let _ = (b, descending);
     }
-    /// The clause that takes the write lock of the selected rows (` FOR NO KEY UPDATE`); `None`
-    /// where a transaction holds the database's write lock from its start (SQLite's `BEGIN
+    /// The clause that locks the selected rows for the rest of the transaction (PostgreSQL's
+    /// ` FOR NO KEY UPDATE`, or ` FOR UPDATE` for rows about to be deleted); `None` where a
+    /// transaction holds the database's write lock from its start (SQLite's `BEGIN
     /// IMMEDIATE`), so rows need no lock of their own.
-    fn row_lock_clause(&self) -> Option<&'static str> {
+    fn row_lock_clause(&self, lock: RowLock) -> Option<&'static str> {
+        let _ = lock;
         None
     }
     /// Whether a float NaN can be stored and compared (SQLite turns it into NULL).

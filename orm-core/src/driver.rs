@@ -58,21 +58,32 @@ pub trait Driver: Send + Sync + 'static {
 }
 
 /// The tasks that hold the one connection of a single-connection pool (in-memory SQLite) in
-/// an open transaction. A statement or `begin` on the pool from such a task would wait for a
-/// connection that only the task itself can give back; it fails at once instead.
+/// an open transaction. A statement or `begin` on the pool from such a task waits for a
+/// connection that only the task itself may give back: it waits [`HELD_WAIT`] at most (two
+/// futures of one task, joined, may still finish the transaction meanwhile), then fails.
 #[derive(Debug, Default)]
 pub struct TransactionHolders {
     tasks: std::sync::Mutex<Vec<Option<tokio::task::Id>>>,
 }
 
+/// How long a task that holds the only connection in a transaction waits for the pool.
+pub const HELD_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl TransactionHolders {
-    /// Fails when the current task holds the connection in a transaction.
-    pub fn check(&self) -> crate::error::Result<()> {
+    /// Runs `work`, which needs a pooled connection; when the current task holds the only one
+    /// in a transaction, for [`HELD_WAIT`] at most.
+    pub async fn wait_for_pool<T>(
+        &self,
+        work: impl Future<Output = crate::error::Result<T>>,
+    ) -> crate::error::Result<T> {
         // Outside a spawned task (a `block_on`, `#[tokio::main]`'s body) there is no task id;
         // that caller is one logical task too.
         let current = tokio::task::try_id();
         let held = self.tasks.lock().map(|tasks| tasks.contains(&current)).unwrap_or(false);
-        if held { Err(crate::error::Error::ConnectionHeldByTransaction) } else { Ok(()) }
+        if !held {
+            return work.await;
+        }
+        tokio::time::timeout(HELD_WAIT, work).await.unwrap_or(Err(crate::error::Error::ConnectionHeldByTransaction))
     }
 
     /// Records that the current task opened a transaction, until the guard drops.

@@ -187,7 +187,7 @@ pub enum Error {
         second_columns: String,
     },
     /// In-memory SQLite has one connection, and the task that asked for it on `&db` holds it
-    /// in an open transaction: waiting would never end.
+    /// in an open transaction: waiting would likely never end, so it gave up after two seconds.
     #[error(
         "the database has a single connection (in-memory SQLite) and this task's open transaction holds it: pass `&mut tx` instead of `&db` (inside a hook, the `tx` it receives), or finish the transaction first"
     )]
@@ -199,8 +199,10 @@ pub enum Error {
 
 impl Error {
     /// Whether the failure is transient: a deadlock, a serialization failure, a lock that was
-    /// not free in time, or a lost connection. The failed unit left nothing behind, so running
-    /// it again (in a new transaction) may succeed; see `Db::transaction_with_retry`.
+    /// not free in time, or a lost connection. A unit that failed so before its commit left
+    /// nothing behind, so running it again (in a new transaction) may succeed; see
+    /// `Db::transaction_with_retry`. (A connection lost during the commit itself leaves its
+    /// outcome unknown; that helper does not retry it.)
     ///
     /// ```
     /// use orm_core::Error;

@@ -43,10 +43,10 @@ macro_rules! __sqlx_backend {
                 SqlxDriver { pool, holders: Some(::std::default::Default::default()) }
             }
 
-            fn check_pool(&self) -> Result<()> {
+            async fn on_pool<T>(&self, work: impl ::std::future::Future<Output = Result<T>>) -> Result<T> {
                 match &self.holders {
-                    Some(holders) => holders.check(),
-                    None => Ok(()),
+                    Some(holders) => holders.wait_for_pool(work).await,
+                    None => work.await,
                 }
             }
         }
@@ -128,28 +128,25 @@ macro_rules! __sqlx_backend {
             }
 
             fn execute(&self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
-                Box::pin(async move {
-                    self.check_pool()?;
-                    execute_on(&self.pool, statement).await
-                })
+                Box::pin(self.on_pool(execute_on(&self.pool, statement)))
             }
 
             fn fetch<'a>(&'a self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
-                Box::pin(async move {
-                    self.check_pool()?;
-                    fetch_on(&self.pool, statement, sink).await
-                })
+                Box::pin(self.on_pool(fetch_on(&self.pool, statement, sink)))
             }
 
             fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>> {
                 Box::pin(async move {
-                    self.check_pool()?;
                     let begin: ::std::option::Option<&'static str> = $begin;
-                    let tx = match begin {
-                        Some(sql) => self.pool.begin_with(sql).await,
-                        None => self.pool.begin().await,
-                    }
-                    .map_err(database_error)?;
+                    let tx = self
+                        .on_pool(async {
+                            match begin {
+                                Some(sql) => self.pool.begin_with(sql).await,
+                                None => self.pool.begin().await,
+                            }
+                            .map_err(database_error)
+                        })
+                        .await?;
                     let held = self.holders.as_ref().map(|holders| holders.hold());
                     Ok(Box::new(SqlxTx(tx, held)) as Box<dyn TransactionConnection>)
                 })

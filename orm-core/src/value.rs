@@ -187,9 +187,14 @@ impl Value {
         if let Some(array) = Value::pack_array(&values) {
             return Ok(array);
         }
-        if values.is_empty() || values.iter().any(|v| std::mem::discriminant(v) != std::mem::discriminant(&values[0])) {
+        let packable = values.first().is_some_and(|first| {
+            !matches!(first, Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) | Value::List(_))
+                && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
+        });
+        if !packable {
             return Err(values);
         }
+        // Scalars of one variant: packing cannot fail.
         ValueList::pack(values).map(Value::List).ok_or_else(Vec::new)
     }
 

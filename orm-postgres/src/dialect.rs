@@ -1,3 +1,4 @@
+use orm_core::dialect::RowLock;
 use orm_core::sql::SqlBuilder;
 use orm_core::{Dialect, SqlType, Value};
 
@@ -67,11 +68,20 @@ impl Dialect for PostgresDialect {
         }
     }
 
-    fn row_lock_clause(&self) -> Option<&'static str> {
-        // Not `FOR UPDATE`: a foreign-key check on the row (`FOR KEY SHARE`, taken by an insert
-        // that references it) must not wait for it, or writes from the two sides of a
-        // belongs_to_many would deadlock.
-        Some(" FOR NO KEY UPDATE")
+    fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool) {
+        b.push(if case_insensitive { " ILIKE " } else { " LIKE " }).bind(Value::Text(Some(pattern)));
+        b.push(" ESCAPE '\\'");
+    }
+
+    fn row_lock_clause(&self, lock: RowLock) -> Option<&'static str> {
+        Some(match lock {
+            // Not `FOR UPDATE`: a foreign-key check on the row (`FOR KEY SHARE`, taken by an
+            // insert that references it) must not wait for it, or writes from the two sides
+            // of a belongs_to_many would deadlock.
+            RowLock::Update => " FOR NO KEY UPDATE",
+            // A row about to go: an insert that would reference it waits, then fails.
+            RowLock::Delete => " FOR UPDATE",
+        })
     }
 
     fn push_sync_key_sequence(&self, b: &mut SqlBuilder, table: &str, column: &str) -> bool {

@@ -27,7 +27,7 @@ pub use dialect::SqliteDialect;
 /// failing). A file database runs in WAL mode. An in-memory database lives in a single
 /// connection that is never closed while the handle lives, so every statement sees the same
 /// data; a task that holds it in a transaction and uses `&db` gets
-/// `Error::ConnectionHeldByTransaction` at once instead of waiting forever.
+/// `Error::ConnectionHeldByTransaction` after two seconds instead of waiting forever.
 pub async fn connect(url: &str) -> Result<Db> {
     ConnectOptions::new(url).connect().await
 }

@@ -2,9 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 // Clippy reads `#[belongs_to(B)]` and `#[belongs_to(B, as = "x")]` as one attribute repeated.
 #![allow(clippy::duplicated_attributes)]
-
-mod support;
-
 mod association_edges;
 mod association_schema;
 mod associations;
@@ -19,9 +16,11 @@ mod nested_create;
 mod query;
 mod schema;
 mod scopes_hooks;
+mod support;
 mod transactions;
 #[cfg(feature = "chrono")]
 mod types;
+mod units_of_work;
 mod wrong_answers;
 #[cfg(feature = "chrono")]
 mod wrong_writes;

@@ -17,7 +17,7 @@ use crate::value::{KeyRepr, Value};
 use super::meta::AssociationMeta;
 use super::target::{IntoTarget, NewRow, TargetRef};
 use super::write::{
-    Scope, batches, dedupe, linked_keys, lock_rows, lock_source, null_of, update_foreign_key, verify_keys,
+    Scope, batches, dedupe, linked_keys, lock_source_and_targets, null_of, update_foreign_key, verify_keys,
 };
 
 /// The value on the source the targets' foreign keys point at.
@@ -246,9 +246,7 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
             Box::pin(async move {
                 let mut executor = atomic.executor();
                 let target = T::meta();
-                lock_source(&mut executor, association, &key).await?;
-                let fk = Some((association.foreign_key_column(), &key));
-                lock_rows(&mut executor, target, target.primary_key_column(), &keys, fk).await?;
+                lock_source_and_targets(&mut executor, association, &key, &keys, true).await?;
                 let current = linked_keys(&mut executor, association, &key).await?;
                 let current_set: HashSet<KeyRepr> = current.iter().filter_map(Value::key_repr).collect();
                 let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
@@ -328,8 +326,7 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
             Box::pin(async move {
                 let mut executor = atomic.executor();
                 let target = T::meta();
-                lock_source(&mut executor, association, &key).await?;
-                lock_rows(&mut executor, target, target.primary_key_column(), &keys, None).await?;
+                lock_source_and_targets(&mut executor, association, &key, &keys, false).await?;
                 match change {
                     Change::Add => {
                         // Update first; only when a key matched no row are the keys read back, to

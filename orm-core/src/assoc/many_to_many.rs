@@ -821,5 +821,12 @@ pub(crate) async fn insert_links_with(
         .into_iter()
         .map(|(source, target, join)| join_row(association, &[], &source, target, join.as_ref()).map(|row| row.insert))
         .collect::<Result<Vec<_>>>()?;
+    // A join model with hooks gets its rows created as rows of its own (Sequelize creates each
+    // with `through.model.create`), so that its `before_create`/`after_create` run.
+    if let Some(model) = association.through_model.filter(|m| m().before_create.is_some() || m().after_create.is_some())
+    {
+        let nodes = rows.into_iter().map(|row| crate::create::Node::from_columns(model, row)).collect();
+        return crate::create::insert_nodes(executor, model(), nodes).await.map(drop);
+    }
     insert_links(executor, association, rows).await
 }

@@ -11,8 +11,8 @@ use crate::sql::SqlBuilder;
 use super::many::source_key_value;
 use super::meta::AssociationMeta;
 use super::target::{IntoOptionalTarget, IntoTarget, NewRow, TargetRef, resolve_targets};
-use super::write::{Scope, lock_rows, lock_source, null_of, update_foreign_key, verify_keys};
-use crate::value::now_value;
+use super::write::{Scope, lock_rows, lock_source_and_targets, null_of, update_foreign_key, verify_keys};
+use crate::value::{Value, now_value};
 
 /// `get_<singular>` of belongs_to: the target the source's foreign key points at.
 pub fn get_belongs_to<'e, S: Model, T: Model>(
@@ -34,8 +34,9 @@ pub fn get_belongs_to<'e, S: Model, T: Model>(
 }
 
 /// `set_<singular>` of belongs_to: points the source's foreign key at `target` (or NULL),
-/// writes that one column, and updates the in-memory field. The target is locked while it is
-/// checked and the key written, in one unit, so it cannot be deleted in between.
+/// writes that one column, and updates the in-memory field once the write is done, so the
+/// struct never disagrees with the row. A target is locked while it is checked and the key
+/// written, in one unit, so it cannot be deleted in between; unsetting is one `UPDATE`.
 pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
     db: impl IntoExecutor<'e>,
     association: &'static AssociationMeta,
@@ -45,33 +46,55 @@ pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
     let target = target.into_optional_target(association.target_key);
     let executor = db.into_executor();
     async move {
-        let target = target?;
-        let mut atomic = Atomic::begin(executor).await?;
-        let result = point_at::<S, T>(&mut atomic.executor(), association, source, target).await;
-        atomic.finish(result).await
+        let changes = match target? {
+            None => {
+                let mut executor = executor;
+                write_foreign_key::<S>(&mut executor, association, source, None).await?
+            }
+            Some(target) => {
+                let mut atomic = Atomic::begin(executor).await?;
+                let result = point_at::<S, T>(&mut atomic.executor(), association, source, target).await;
+                atomic.finish(result).await?
+            }
+        };
+        apply(source, changes)
     }
 }
 
-/// The body of `set_<singular>` of belongs_to, inside its unit.
+/// Field values to assign to the in-memory row once its write is done.
+type Changes = Vec<(&'static str, Value)>;
+
+fn apply<S: Model>(source: &mut S, changes: Changes) -> Result<()> {
+    changes.into_iter().try_for_each(|(field, value)| source.set_field(field, value))
+}
+
+/// Points the source at `target`, inside a unit: the referenced row is locked (and so checked)
+/// before the referencing one is written, the order every association write takes its locks in.
 async fn point_at<S: Model, T: Model>(
     executor: &mut crate::db::Executor<'_>,
     association: &'static AssociationMeta,
-    source: &mut S,
-    target: Option<TargetRef>,
-) -> Result<()> {
+    source: &S,
+    target: TargetRef,
+) -> Result<Changes> {
+    let values = resolve_targets(executor, association, T::meta(), association.target_key, vec![target]).await?;
+    let referenced = association.referenced_column();
+    if lock_rows(executor, T::meta(), referenced, &values, None).await? != Some(values.len()) {
+        verify_keys(executor, association, T::meta(), referenced, &values).await?;
+    }
+    write_foreign_key::<S>(executor, association, source, values.into_iter().next()).await
+}
+
+/// `UPDATE source SET fk = ?[, updated_at = now] WHERE pk = ?`; returns the fields to assign.
+async fn write_foreign_key<S: Model>(
+    executor: &mut crate::db::Executor<'_>,
+    association: &'static AssociationMeta,
+    source: &S,
+    value: Option<Value>,
+) -> Result<Changes> {
     let source_meta = S::meta();
     let fk = association.foreign_key_column();
-    let value = match target {
-        Some(target) => {
-            let values =
-                resolve_targets(executor, association, T::meta(), association.target_key, vec![target]).await?;
-            let referenced = association.referenced_column();
-            // The referenced row is locked before the referencing one is written: the
-            // order every association write takes its locks in.
-            lock_rows(executor, T::meta(), referenced, &values, None).await?;
-            verify_keys(executor, association, T::meta(), referenced, &values).await?;
-            values.into_iter().next().unwrap_or_else(|| null_of(fk))
-        }
+    let value = match value {
+        Some(value) => value,
         None if fk.nullable => null_of(fk),
         None => {
             return Err(Error::Invalid(format!(
@@ -82,25 +105,19 @@ async fn point_at<S: Model, T: Model>(
             )));
         }
     };
+    let mut changes = vec![(association.foreign_key, value.clone())];
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("UPDATE ").identifier(source_meta.table).push(" SET ").identifier(fk.name).push(" = ");
-    b.bind(value.clone());
-    let updated_at = match source_meta.columns.iter().find(|c| c.updated_at) {
-        Some(column) => {
-            let now = now_value(column.sql_type)?;
-            b.push(", ").identifier(column.name).push(" = ").bind(now.clone());
-            Some((column.field, now))
-        }
-        None => None,
-    };
+    b.push("UPDATE ").identifier(source_meta.table).push(" SET ").identifier(fk.name).push(" = ").bind(value);
+    if let Some(column) = source_meta.columns.iter().find(|c| c.updated_at) {
+        let now = now_value(column.sql_type)?;
+        b.push(", ").identifier(column.name).push(" = ").bind(now.clone());
+        changes.push((column.field, now));
+    }
     b.push(" WHERE ").identifier(source_meta.primary_key_column().name).push(" = ").bind(source.key_value());
     if executor.execute(b.finish()).await? == 0 {
         return Err(Error::NotFound { model: source_meta.name });
     }
-    if let Some((field, now)) = updated_at {
-        source.set_field(field, now)?;
-    }
-    source.set_field(association.foreign_key, value)
+    Ok(changes)
 }
 
 /// `create_<singular>` of belongs_to: inserts the target, then points the source at it, in one
@@ -118,11 +135,13 @@ pub fn create_belongs_to<'a, 'e, S: Model, T: Model>(
         let result = async {
             let created = builder.create(atomic.executor()).await?;
             let target = (&created).into_target(association.target_key)?;
-            point_at::<S, T>(&mut atomic.executor(), association, source, Some(target)).await?;
-            Ok(created)
+            let changes = point_at::<S, T>(&mut atomic.executor(), association, source, target).await?;
+            Ok((created, changes))
         }
         .await;
-        atomic.finish(result).await
+        let (created, changes) = atomic.finish(result).await?;
+        apply(source, changes)?;
+        Ok(created)
     }
 }
 
@@ -153,9 +172,7 @@ pub fn set_has_one<'e, S: Model, T: Model>(
             Box::pin(async move {
                 let mut executor = atomic.executor();
                 let target = T::meta();
-                lock_source(&mut executor, association, &key).await?;
-                let fk = Some((association.foreign_key_column(), &key));
-                lock_rows(&mut executor, target, target.primary_key_column(), value.as_slice(), fk).await?;
+                lock_source_and_targets(&mut executor, association, &key, value.as_slice(), true).await?;
                 if let Some(value) = &value {
                     verify_keys(
                         &mut executor,
@@ -202,7 +219,7 @@ pub fn create_has_one<'e, S: Model, T: Model>(
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let mut executor = atomic.executor();
-                lock_source(&mut executor, association, &key).await?;
+                lock_source_and_targets(&mut executor, association, &key, &[], true).await?;
                 let null = null_of(association.foreign_key_column());
                 update_foreign_key(
                     &mut executor,

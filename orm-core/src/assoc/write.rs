@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::db::Executor;
-use crate::dialect::Dialect;
+use crate::dialect::{Dialect, RowLock};
 use crate::error::{Error, Result};
 use crate::meta::{ColumnMeta, ModelMeta};
 use crate::sql::SqlBuilder;
@@ -34,35 +34,71 @@ pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<
 /// Locks rows of `model` for the rest of the unit, in key order: those whose `column` is one of
 /// `keys`, and those whose `linked` column holds the given value. Writes to the same rows then
 /// queue one behind the other (the end state is one caller's), and two units that lock
-/// overlapping rows take them in the same order, so they cannot deadlock each other. Nothing
-/// runs where the transaction holds the database's write lock (SQLite).
+/// overlapping rows take them in the same order, so they cannot deadlock each other. Returns
+/// how many locked rows match `keys` (so that unique keys need no second existence check), or
+/// `None` where nothing runs because the transaction holds the database's write lock (SQLite).
 pub(crate) async fn lock_rows(
     executor: &mut Executor<'_>,
     model: &'static ModelMeta,
     column: &'static ColumnMeta,
     keys: &[Value],
     linked: Option<(&'static ColumnMeta, &Value)>,
-) -> Result<()> {
-    let Some(lock) = executor.dialect().row_lock_clause() else { return Ok(()) };
+) -> Result<Option<usize>> {
+    let Some(lock) = executor.dialect().row_lock_clause(RowLock::Update) else { return Ok(None) };
     if keys.is_empty() && linked.is_none() {
-        return Ok(());
+        return Ok(Some(0));
     }
+    let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
     let key = model.primary_key_column();
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("SELECT ").qualified(model.table, key.name).push(" FROM ").identifier(model.table).push(" WHERE ");
+    b.push("SELECT ").qualified(model.table, column.name).push(" FROM ").identifier(model.table).push(" WHERE ");
     b.in_list(model.table, column.name, keys.to_vec(), false);
     if let Some((linked, value)) = linked {
         b.push(" OR ").qualified(model.table, linked.name).push(" = ").bind(value.clone());
     }
     b.push(" ORDER BY ").qualified(model.table, key.name).push(lock);
-    executor.fetch(b.finish(), &mut |_| Ok(())).await
+    let mut matched = 0;
+    executor
+        .fetch(b.finish(), &mut |row| {
+            if decode_value(row, 0, column.sql_type)?.key_repr().is_some_and(|k| wanted.contains(&k)) {
+                matched += 1;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(Some(matched))
+}
+
+/// Locks the source row of a has_one/has_many write, then the target rows given (and, with
+/// `with_current`, those linked now) in key order. When source and targets are rows of one
+/// table (a self-association keyed by its primary key), all of them are locked by key in one
+/// statement, as two statements would not keep the key order between them.
+pub(crate) async fn lock_source_and_targets(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    key: &Value,
+    targets: &[Value],
+    with_current: bool,
+) -> Result<()> {
+    let target = association.target_meta();
+    let target_key = target.primary_key_column();
+    let linked = with_current.then(|| (association.foreign_key_column(), key));
+    if association.is_self_association() && std::ptr::eq(association.source_key_column(), target_key) {
+        let mut keys = targets.to_vec();
+        keys.push(key.clone());
+        lock_rows(executor, target, target_key, &keys, linked).await?;
+    } else {
+        lock_source(executor, association, key).await?;
+        lock_rows(executor, target, target_key, targets, linked).await?;
+    }
+    Ok(())
 }
 
 /// Locks the source row of an association write, so that writes through one source are
 /// serialised: concurrent `set_` calls end with one caller's set, a has_one with one target.
 pub(crate) async fn lock_source(executor: &mut Executor<'_>, association: &AssociationMeta, key: &Value) -> Result<()> {
     let source = association.source_meta();
-    lock_rows(executor, source, association.source_key_column(), std::slice::from_ref(key), None).await
+    lock_rows(executor, source, association.source_key_column(), std::slice::from_ref(key), None).await.map(drop)
 }
 
 /// Removes duplicate keys, keeping the first occurrence.

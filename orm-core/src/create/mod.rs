@@ -38,6 +38,18 @@ pub struct Node {
 }
 
 impl Node {
+    /// A row of `model` with the given column values (by SQL name) set.
+    pub(crate) fn from_columns(model: fn() -> &'static ModelMeta, columns: Vec<(&'static str, Value)>) -> Node {
+        let meta = model();
+        let mut values = vec![None; meta.columns.len()];
+        for (name, value) in columns {
+            if let Some(index) = meta.columns.iter().position(|c| c.name == name) {
+                values[index] = Some(value);
+            }
+        }
+        Node { model, values, children: Vec::new(), join: None }
+    }
+
     /// Sets the join row's values of a belongs_to_many target (nested creation).
     pub fn with_join(mut self, values: Vec<Option<Value>>) -> Self {
         self.join = Some(values);
@@ -191,6 +203,16 @@ impl<M: Model> Builder<M> {
         let mut rows = create_many_nodes::<M>(db.into_executor(), vec![self.node]).await?;
         rows.pop().ok_or(Error::NotFound { model: M::meta().name })
     }
+}
+
+/// Inserts rows of `meta` (running its hooks, inside the caller's unit) and returns them as
+/// stored, every column, in input order.
+pub(crate) async fn insert_nodes(
+    executor: &mut crate::db::Executor<'_>,
+    meta: &'static ModelMeta,
+    nodes: Vec<Node>,
+) -> Result<Vec<Vec<Value>>> {
+    forest::create(executor, meta, nodes).await
 }
 
 /// Creates rows and their trees, and returns the top-level rows as stored. A lone row is one
