@@ -1,4 +1,7 @@
-//! Units of work under review: cancellation, failed releases, locking order against cascades and self-associations, join-model hooks in nested creation, statement counts, and spot checks of the query and list semantics. Each test states the defect it guards against.
+//! Units of work as a hostile review probed them: cancellation, failed releases, the locking
+//! order against hooked cascades and self-associations, join-model hooks in nested creation,
+//! statement counts, and spot checks of the query and list semantics. Each test states the
+//! defect it guards against.
 
 use std::future::Future;
 use std::sync::Mutex;
