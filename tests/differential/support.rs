@@ -2,8 +2,6 @@
 //! PostgreSQL schema (dropped afterwards) when `ORM_TEST_POSTGRES_URL` is set. proptest runs
 //! its cases synchronously, so the databases live on a runtime of their own.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use orm::Db;
 
 /// How many cases a property runs: `PROPTEST_CASES` when set, `default` otherwise.
@@ -64,36 +62,25 @@ impl Drop for Backends {
     }
 }
 
-fn require_postgres() -> bool {
-    std::env::var("ORM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
-}
+/// The PostgreSQL rules of the integration tests (`tests/it/support.rs`): a fresh schema per
+/// test, skipped with a notice unless `ORM_REQUIRE_POSTGRES=1`.
+#[allow(dead_code, unused_imports, unused_macros)]
+#[path = "../it/support.rs"]
+mod shared;
 
 #[cfg(not(feature = "postgres"))]
 async fn open_postgres(_all: &mut Vec<Backend>) -> Option<(Db, String)> {
-    assert!(!require_postgres(), "ORM_REQUIRE_POSTGRES=1 but the `postgres` feature is off");
+    assert!(
+        !std::env::var("ORM_REQUIRE_POSTGRES").is_ok_and(|v| v == "1"),
+        "ORM_REQUIRE_POSTGRES=1 but the `postgres` feature is off"
+    );
     eprintln!("notice: postgres differential run skipped: build with `--all-features` to run it");
     None
 }
 
 #[cfg(feature = "postgres")]
 async fn open_postgres(all: &mut Vec<Backend>) -> Option<(Db, String)> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let Ok(url) = std::env::var("ORM_TEST_POSTGRES_URL") else {
-        assert!(!require_postgres(), "ORM_REQUIRE_POSTGRES=1 but ORM_TEST_POSTGRES_URL is not set");
-        eprintln!("notice: postgres differential run skipped: ORM_TEST_POSTGRES_URL is not set");
-        return None;
-    };
-    let admin = match orm::postgres::ConnectOptions::new(&url).max_connections(1).connect().await {
-        Ok(admin) => admin,
-        Err(error) if !require_postgres() => {
-            eprintln!("notice: postgres differential run skipped: cannot connect to {url}: {error}");
-            return None;
-        }
-        Err(error) => panic!("ORM_REQUIRE_POSTGRES=1 but {url} is unreachable: {error}"),
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    let schema = format!("orm_diff_{}_{}_{}", std::process::id(), nanos, NEXT.fetch_add(1, Ordering::Relaxed));
-    orm::raw(format!("CREATE SCHEMA \"{schema}\"")).execute(&admin).await.expect("creates a test schema");
+    let (admin, url, schema) = shared::postgres_schema().await?;
     let db = orm::postgres::ConnectOptions::new(&url)
         .search_path(&schema)
         .max_connections(4)
