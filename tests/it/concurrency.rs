@@ -259,10 +259,46 @@ on_both! {
     }
 }
 
-/// PostgreSQL only: a terminated backend and a deadlock are classified and retryable.
+#[derive(Model, Debug, Clone)]
+#[belongs_to(Owner, constraints = false)]
+pub struct Pet {
+    pub id: i64,
+    pub owner_id: Option<i64>,
+}
+
+#[derive(Model, Debug, Clone)]
+pub struct Owner {
+    pub id: i64,
+}
+
+/// PostgreSQL only: a terminated backend and a deadlock are classified and retryable; a
+/// belongs_to set holds its target until it ends.
 #[cfg(feature = "postgres")]
 mod postgres_only {
     use super::*;
+
+    // Before: `set_` on a belongs_to checked the target, then updated, with nothing in between
+    // to stop a concurrent delete: with `constraints = false` the key was left dangling.
+    #[tokio::test]
+    async fn a_belongs_to_set_holds_its_target_until_it_ends() {
+        crate::support::run_postgres(|db| async move {
+            Schema::new().model::<Pet>().sync(&db).await?;
+            let owner = Owner::build().create(&db).await?;
+            let mut pet = Pet::build().create(&db).await?;
+            let mut tx = db.begin().await?;
+            pet.set_owner(&mut tx, &owner).await?;
+            let deleting = {
+                let (db, owner) = (db.clone(), owner.clone());
+                tokio::spawn(async move { owner.destroy(&db).await })
+            };
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert!(!deleting.is_finished(), "the delete waits for the unit that checked the target");
+            tx.commit().await?;
+            deleting.await??;
+            Ok(())
+        })
+        .await;
+    }
 
     #[tokio::test]
     async fn a_killed_connection_is_a_lost_connection() {
