@@ -226,6 +226,18 @@ impl Tx {
     /// trusted: its connection is dropped (which rolls everything back) and every later
     /// statement and the commit fail.
     async fn settle(&mut self, committing: bool) -> Result<()> {
+        if self.abandoned.is_none() && (committing || self.unreleased.is_none()) {
+            return Ok(());
+        }
+        // Boxed, so that every statement's future does not carry the rare path's state.
+        self.settle_savepoints(committing).await
+    }
+
+    fn settle_savepoints(&mut self, committing: bool) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.settle_now(committing))
+    }
+
+    async fn settle_now(&mut self, committing: bool) -> Result<()> {
         if let Some(abandoned) = self.abandoned {
             self.savepoint_statement("ROLLBACK TO SAVEPOINT ", abandoned).await?;
             self.savepoint_statement("RELEASE SAVEPOINT ", abandoned).await?;

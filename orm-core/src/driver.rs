@@ -74,7 +74,7 @@ impl TransactionHolders {
     /// in a transaction, for [`HELD_WAIT`] at most.
     pub async fn wait_for_pool<T>(
         &self,
-        work: impl Future<Output = crate::error::Result<T>>,
+        work: impl Future<Output = crate::error::Result<T>> + Send,
     ) -> crate::error::Result<T> {
         // Outside a spawned task (a `block_on`, `#[tokio::main]`'s body) there is no task id;
         // that caller is one logical task too.

@@ -43,10 +43,16 @@ macro_rules! __sqlx_backend {
                 SqlxDriver { pool, holders: Some(::std::default::Default::default()) }
             }
 
-            async fn on_pool<T>(&self, work: impl ::std::future::Future<Output = Result<T>>) -> Result<T> {
+            /// Boxes `work`, which needs a pooled connection; on a single-connection pool, with
+            /// the wait of `TransactionHolders::wait_for_pool` around it. (Chosen when boxing,
+            /// so that the common future carries no timer.)
+            fn on_pool<'a, T: 'a>(
+                &'a self,
+                work: impl ::std::future::Future<Output = Result<T>> + Send + 'a,
+            ) -> BoxFuture<'a, Result<T>> {
                 match &self.holders {
-                    Some(holders) => holders.wait_for_pool(work).await,
-                    None => work.await,
+                    Some(holders) => Box::pin(holders.wait_for_pool(work)),
+                    None => Box::pin(work),
                 }
             }
         }
@@ -80,7 +86,7 @@ macro_rules! __sqlx_backend {
                     #[cfg(feature = "chrono")]
                     Value::Time(v) => query.bind(v),
                     $(Value::$array(v) => query.bind(v),)*
-                    Value::List(list) => $bind_list(query, list)?,
+                    Value::List(list) => $bind_list(query, *list)?,
                     other => {
                         return Err(Error::Unsupported { what: format!("binding {other:?}"), backend: $backend });
                     }
@@ -128,18 +134,18 @@ macro_rules! __sqlx_backend {
             }
 
             fn execute(&self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
-                Box::pin(self.on_pool(execute_on(&self.pool, statement)))
+                self.on_pool(execute_on(&self.pool, statement))
             }
 
             fn fetch<'a>(&'a self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
-                Box::pin(self.on_pool(fetch_on(&self.pool, statement, sink)))
+                self.on_pool(fetch_on(&self.pool, statement, sink))
             }
 
             fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>> {
                 Box::pin(async move {
                     let begin: ::std::option::Option<&'static str> = $begin;
                     let tx = self
-                        .on_pool(async {
+                        .on_pool(async move {
                             match begin {
                                 Some(sql) => self.pool.begin_with(sql).await,
                                 None => self.pool.begin().await,

@@ -82,8 +82,8 @@ pub enum Value {
     /// An array of strings (bound as one parameter where the backend has arrays).
     TextArray(Vec<String>),
     /// A list of values of one type, any of them NULL (bound as one array parameter where the
-    /// backend has arrays).
-    List(ValueList),
+    /// backend has arrays). Boxed, so that every other value stays as small as before.
+    List(Box<ValueList>),
 }
 
 /// The values of an `IN (…)` list of one SQL type, each possibly NULL, packed for one array
@@ -195,7 +195,7 @@ impl Value {
             return Err(values);
         }
         // Scalars of one variant: packing cannot fail.
-        ValueList::pack(values).map(Value::List).ok_or_else(Vec::new)
+        ValueList::pack(values).map(|list| Value::List(Box::new(list))).ok_or_else(Vec::new)
     }
 
     /// Packs non-NULL integer or text keys into one compact array value. Returns `None` when
@@ -554,4 +554,13 @@ pub fn null_value(ty: SqlType) -> Option<Value> {
         #[allow(unreachable_patterns)]
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Keys and binds travel as `Vec<Value>`: a bigger `Value` costs bytes in every list.
+    #[test]
+    fn a_value_stays_four_words() {
+        assert_eq!(std::mem::size_of::<super::Value>(), 32);
+    }
 }
