@@ -38,7 +38,7 @@ macro_rules! __sqlx_backend {
             }
 
             /// A pool of one connection: a task that holds it in a transaction and asks the
-            /// pool for another would wait forever, so it fails at once instead.
+            /// pool for another would wait forever, so it gives up after a short wait instead.
             pub(crate) fn single_connection(pool: $pool) -> Self {
                 SqlxDriver { pool, holders: Some(::std::default::Default::default()) }
             }
