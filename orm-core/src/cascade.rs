@@ -59,13 +59,11 @@ impl<M: Model> Doomed for M {
 
     fn lock<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let Some(lock) = tx.dialect().row_lock_clause(RowLock::Delete) else { return Ok(()) };
-            let meta = M::meta();
-            let key = meta.primary_key_column();
-            let mut b = crate::sql::SqlBuilder::new(tx.dialect());
-            b.push("SELECT ").qualified(meta.table, key.name).push(" FROM ").identifier(meta.table);
-            b.push(" WHERE ").qualified(meta.table, key.name).push(" = ").bind(self.key_value()).push(lock);
-            Executor::Tx(tx).fetch(b.finish(), &mut |_| Ok(())).await
+            let (meta, key) = (M::meta(), [self.key_value()]);
+            let mut executor = Executor::Tx(tx);
+            crate::assoc::lock_rows(&mut executor, meta, meta.primary_key_column(), &key, None, RowLock::Delete)
+                .await
+                .map(drop)
         })
     }
 }

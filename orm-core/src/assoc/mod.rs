@@ -24,3 +24,4 @@ pub use target::{
     HasField, IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef, UniqueField, assert_foreign_key,
     assert_key_type, assert_scope_value, assert_unique, field_name_hash,
 };
+pub(crate) use write::lock_rows;

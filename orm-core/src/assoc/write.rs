@@ -31,8 +31,8 @@ pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<
     batches
 }
 
-/// Locks rows of `model` for the rest of the unit, in key order: those whose `column` is one of
-/// `keys`, and those whose `linked` column holds the given value. Writes to the same rows then
+/// Locks rows of `model` for the rest of the unit, as `lock` says, in key order: those whose
+/// `column` is one of `keys`, and those whose `linked` column holds the given value. Writes to the same rows then
 /// queue one behind the other (the end state is one caller's), and two units that lock
 /// overlapping rows take them in the same order, so they cannot deadlock each other. Returns
 /// how many locked rows match `keys` (so that unique keys need no second existence check), or
@@ -43,8 +43,9 @@ pub(crate) async fn lock_rows(
     column: &'static ColumnMeta,
     keys: &[Value],
     linked: Option<(&'static ColumnMeta, &Value)>,
+    lock: RowLock,
 ) -> Result<Option<usize>> {
-    let Some(lock) = executor.dialect().row_lock_clause(RowLock::Update) else { return Ok(None) };
+    let Some(lock) = executor.dialect().row_lock_clause(lock) else { return Ok(None) };
     if keys.is_empty() && linked.is_none() {
         return Ok(Some(0));
     }
@@ -86,10 +87,10 @@ pub(crate) async fn lock_source_and_targets(
     if association.is_self_association() && std::ptr::eq(association.source_key_column(), target_key) {
         let mut keys = targets.to_vec();
         keys.push(key.clone());
-        lock_rows(executor, target, target_key, &keys, linked).await?;
+        lock_rows(executor, target, target_key, &keys, linked, RowLock::Update).await?;
     } else {
         lock_source(executor, association, key).await?;
-        lock_rows(executor, target, target_key, targets, linked).await?;
+        lock_rows(executor, target, target_key, targets, linked, RowLock::Update).await?;
     }
     Ok(())
 }
@@ -98,7 +99,8 @@ pub(crate) async fn lock_source_and_targets(
 /// serialised: concurrent `set_` calls end with one caller's set, a has_one with one target.
 pub(crate) async fn lock_source(executor: &mut Executor<'_>, association: &AssociationMeta, key: &Value) -> Result<()> {
     let source = association.source_meta();
-    lock_rows(executor, source, association.source_key_column(), std::slice::from_ref(key), None).await.map(drop)
+    let key = std::slice::from_ref(key);
+    lock_rows(executor, source, association.source_key_column(), key, None, RowLock::Update).await.map(drop)
 }
 
 /// Removes duplicate keys, keeping the first occurrence.
