@@ -124,6 +124,9 @@ pub mod __private {
     };
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
     pub use orm_core::model::{Model, ModelStatements};
+    pub use orm_core::naming::{
+        ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, str_eq, utf8,
+    };
     pub use orm_core::row::Row;
     pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value};
     pub use orm_core::{Error, ReferentialAction, Result};

@@ -19,6 +19,7 @@ pub mod hooks;
 pub mod include;
 pub mod meta;
 pub mod model;
+pub mod naming;
 pub mod query;
 pub mod raw;
 pub mod row;

@@ -24,6 +24,11 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// The type of the primary key.
     type Key: SqlValue + Clone;
 
+    /// The model's names and key, readable at compile time by other models' derives (which
+    /// resolve Sequelize's target-dependent defaults through it).
+    #[doc(hidden)]
+    const NAMES: crate::naming::ModelNames;
+
     /// The static description of the model's table.
     fn meta() -> &'static ModelMeta;
 

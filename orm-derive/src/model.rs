@@ -54,6 +54,16 @@ pub struct Association {
     /// belongs_to_many: the join column (field of a join model) holding the target's key.
     pub other_key: Option<String>,
     pub other_key_span: Span,
+    /// belongs_to_many: `other_key` is the default, `{target's singular}_{target's key}`,
+    /// which only the target's `NAMES` gives (for a join model, `other_key` is the guess
+    /// `{target}_id`, checked at compile time).
+    pub other_key_default: bool,
+    /// belongs_to: the default foreign key, found by its prefix and checked against the
+    /// target's key at compile time.
+    pub foreign_key_default: Option<DefaultKey>,
+    /// No alias: the association is named after the target, whose `NAMES` must agree with the
+    /// name taken from its type.
+    pub names_target: bool,
     pub unique_key: Option<String>,
     pub scope: ScopeAttr,
     pub through_scope: ScopeAttr,
@@ -99,6 +109,43 @@ impl Association {
     /// Where `on_delete`/`on_update` say `"set null"`.
     pub fn set_null_spans(&self) -> Vec<Span> {
         set_null_spans([(self.on_delete, self.on_delete_span), (self.on_update, self.on_update_span)])
+    }
+}
+
+/// The default foreign key of a belongs_to, `{alias or target}_{target's primary key}`, as
+/// far as this derive can see it: the fields of this model with that prefix.
+pub struct DefaultKey {
+    /// `{alias or target}`.
+    pub prefix: String,
+    /// The field taken as the foreign key: `{prefix}_id`, else the only field with the prefix.
+    pub field: Option<String>,
+    /// Every field named `{prefix}_…`.
+    pub candidates: Vec<String>,
+}
+
+impl DefaultKey {
+    fn find(model: &Model, prefix: &str) -> DefaultKey {
+        let start = format!("{prefix}_");
+        let candidates: Vec<String> = model
+            .fields
+            .iter()
+            .map(Field::name)
+            .filter(|name| name.len() > start.len() && name.starts_with(&start))
+            .collect();
+        let id = format!("{prefix}_id");
+        let field = if candidates.contains(&id) {
+            Some(id)
+        } else if let [only] = candidates.as_slice() {
+            Some(only.clone())
+        } else {
+            None
+        };
+        DefaultKey { prefix: prefix.to_owned(), field, candidates }
+    }
+
+    /// The key suffix of the chosen field (`id` for `company_id`).
+    pub fn suffix(&self) -> Option<&str> {
+        self.field.as_deref().map(|f| &f[self.prefix.len() + 1..])
     }
 }
 
@@ -359,8 +406,14 @@ impl Association {
         let ParsedAssoc { kind, target, options, .. } = parsed;
         validate::options_for_kind(kind, &options, errors);
         let target_span = syn::spanned::Spanned::span(&target);
-        let target_singular = target.segments.last()?.ident.to_string().to_snake_case();
+        let is_self_target = target.is_ident("Self") || target.is_ident(&model.ident);
+        let target_singular = if is_self_target {
+            model.singular.clone()
+        } else {
+            target.segments.last()?.ident.to_string().to_snake_case()
+        };
         let (singular, plural, is_aliased, alias_span) = match &options.alias {
+            None if is_self_target => (model.singular.clone(), model.plural.clone(), false, target_span),
             None => (target_singular.clone(), cruet::to_plural(&target_singular), false, target_span),
             Some(AliasAttr::Plain(alias)) => {
                 let alias_text = alias.to_string();
@@ -390,33 +443,43 @@ impl Association {
         let source_key_span = options.source_key.as_ref().map_or(target_span, |k| k.span());
         let target_key = options.target_key.as_ref().map(|k| k.to_string());
         let target_key_span = options.target_key.as_ref().map_or(target_span, |k| k.span());
+        // Sequelize names keys after primary keys, never after `source_key`/`target_key`
+        // (seed 000: `A.belongsTo(B, { targetKey: 'name' })` adds `tableBId`).
+        let is_self = target.is_ident("Self") || target.is_ident(&model.ident);
+        let own_key = model.primary_key().name();
+        let through_join = options.through.as_ref().map(|t| &t.join);
+        let mut foreign_key_default = None;
         let foreign_key = match (&options.foreign_key, kind) {
             (Some(fk), _) => fk.to_string(),
-            // Sequelize: `{alias or target}{TargetKey}` on the source; the target's key is
-            // assumed to be `id` unless `target_key` names it.
-            (None, Kind::BelongsTo) => format!("{singular}_{}", target_key.as_deref().unwrap_or("id")),
-            // Sequelize: `{alias or source}{SourceKey}` on the target (`Person.hasOne(Person,
-            // { as: 'Father' })` adds `FatherId`).
+            (None, Kind::BelongsTo) if is_self => format!("{singular}_{own_key}"),
+            // `{alias or target}_{target's primary key}` on this model: only the target's derive
+            // knows its key, so the field is found by its prefix and checked at compile time.
+            (None, Kind::BelongsTo) => {
+                let default = DefaultKey::find(model, &singular);
+                let field = default.field.clone().unwrap_or_default();
+                foreign_key_default = Some(default);
+                field
+            }
+            // Sequelize: `{alias or source}_{source's primary key}` on the target
+            // (`Person.hasOne(Person, { as: 'Father' })` adds `FatherId`).
             (None, Kind::HasOne) => {
                 let prefix = if is_aliased { &singular } else { &model.singular };
-                format!("{prefix}_{}", source_key.as_deref().unwrap_or("id"))
+                format!("{prefix}_{own_key}")
             }
-            (None, Kind::HasMany | Kind::BelongsToMany) => model.join_column(
-                &format!("{}_{}", model.singular, source_key.as_deref().unwrap_or("id")),
-                options.through.as_ref().map(|t| &t.join),
-            ),
+            (None, Kind::HasMany | Kind::BelongsToMany) => {
+                model.join_column(&format!("{}_{own_key}", model.singular), through_join)
+            }
         };
-        // Sequelize: `{target}{TargetKey}`, or `{singular alias}{TargetKey}` when the target is
-        // the source itself (`User.belongsToMany(User, { as: 'friends' })` → `friendId`).
-        let is_self = target.is_ident("Self") || target.is_ident(&model.ident);
+        // Sequelize: `{target}_{target's primary key}`, or `{singular alias}_{key}` when the
+        // target is the source itself (`User.belongsToMany(User, { as: 'friends' })` →
+        // `friendId`). For another target the name comes from its `NAMES` at compile time.
+        let other_key_default = kind == Kind::BelongsToMany && options.other_key.is_none() && !is_self;
         let other_key = (kind == Kind::BelongsToMany).then(|| match &options.other_key {
             Some(key) => key.to_string(),
             None => {
                 let prefix = if is_self { &singular } else { &target_singular };
-                model.join_column(
-                    &format!("{prefix}_{}", target_key.as_deref().unwrap_or("id")),
-                    options.through.as_ref().map(|t| &t.join),
-                )
+                let key = if is_self { own_key.as_str() } else { "id" };
+                model.join_column(&format!("{prefix}_{key}"), through_join)
             }
         });
         // A join model holds both keys of a belongs_to_many: errors about them point at it.
@@ -447,6 +510,9 @@ impl Association {
             through_unique: options.through.as_ref().is_none_or(crate::attr::ThroughAttr::unique),
             other_key,
             other_key_span,
+            other_key_default,
+            foreign_key_default,
+            names_target: options.alias.is_none() && !is_self,
             unique_key: options.unique_key.as_ref().map(|k| k.to_string()),
             scope: options.scope.clone().unwrap_or_default(),
             through_scope: options.through_scope.clone().unwrap_or_default(),

@@ -350,7 +350,10 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
 
         match association.kind {
             Kind::BelongsTo => {
-                if model.field(&association.foreign_key).is_none() {
+                // A default key not found here is reported at compile time with the target's
+                // key name (`expand::assoc::default_checks`).
+                let defaulted_and_missing = association.foreign_key_default.as_ref().is_some_and(|d| d.field.is_none());
+                if !defaulted_and_missing && model.field(&association.foreign_key).is_none() {
                     errors.push(
                         darling::Error::custom(format!(
                             "`{}` has no field `{fk}` to hold the foreign key of {}: add `pub {fk}: Option<…>` (nullable) or `pub {fk}: …` (NOT NULL) with the target key's type, or name another field with `foreign_key = \"...\"`",

@@ -10,6 +10,7 @@ mod crud;
 mod errors;
 mod faults;
 mod includes;
+mod key_naming;
 mod many_to_many;
 mod naming;
 mod nested_create;

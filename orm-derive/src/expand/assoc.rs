@@ -51,7 +51,12 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
     } else {
         quote!(::orm::__private::Option::None)
     };
-    let other_key = option(&association.other_key);
+    let other_key = if association.other_key_default {
+        let name = default_other_key(model, association);
+        quote!(::orm::__private::Option::Some(#name))
+    } else {
+        option(&association.other_key)
+    };
     let unique_key = option(&association.unique_key);
     let target_key = option(&association.target_key);
     let on_delete = action(association.on_delete);
@@ -151,8 +156,10 @@ pub fn expand(model: &Model) -> TokenStream {
         };
         quote!(#keys #set_null #scope #through_scope)
     });
+    let defaults = model.associations.iter().map(|a| default_checks(model, a));
     quote! {
         #(#items)*
+        #(#defaults)*
 
         const _: () = {
             #[allow(dead_code, clippy::no_effect_underscore_binding)]
@@ -182,7 +189,6 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
     let marker = crate::expand::include::marker(model, association);
     let mut items = vec![quote! {
         #handle_doc
-        #[must_use]
         #vis fn #handle() -> ::orm::__private::Include<#marker> {
             ::orm::__private::Include::new()
         }
@@ -293,7 +299,13 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
             };
             let source_ty = join_field(&association.foreign_key, span);
             let other_span = association.other_key_span;
-            let other_ty = join_field(association.other_key.as_deref().unwrap_or_default(), other_span);
+            let other_ty = if association.other_key_default {
+                let name = default_other_key(model, association);
+                let through = respan(quote!(#through), other_span);
+                quote_spanned!(other_span=> <#through as ::orm::__private::HasField<{ ::orm::__private::field_name_hash(#name) }>>::Type)
+            } else {
+                join_field(association.other_key.as_deref().unwrap_or_default(), other_span)
+            };
             let (target_key_ty, unique) = match &association.target_key {
                 None => (quote_spanned!(other_span=> <#target as ::orm::__private::Model>::Key), quote!()),
                 Some(key) => (
@@ -316,7 +328,9 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
 fn set_null_checks(model: &Model, association: &Association) -> TokenStream {
     let ident = &model.ident;
     let target = &association.target;
-    let checks = association.set_null_spans().into_iter().filter_map(|span| match association.kind {
+    // A missing default foreign key is reported by `default_checks`, with its name.
+    let spans = if association.foreign_key.is_empty() { Vec::new() } else { association.set_null_spans() };
+    let checks = spans.into_iter().filter_map(|span| match association.kind {
         Kind::BelongsTo => Some(nullable_check(&quote!(#ident), &association.foreign_key, span)),
         // The target keeps the foreign key's span, so that a missing field is the foreign-key
         // check's error, reported once.
@@ -548,4 +562,91 @@ fn plural_accessors(
             #create_fn(db, #meta, self, row)
         }
     }
+}
+
+/// The default join column for the target's key, `{target's singular}_{target's key}`, built
+/// at compile time from the target's `NAMES` (renamed like this model's columns for a join
+/// table; a join model's field name as is).
+fn default_other_key(model: &Model, association: &Association) -> TokenStream {
+    let target = &association.target;
+    let rule: u8 = match (&association.through, model.rename_all.as_deref()) {
+        (Some(Join::Table(_)), Some("camelCase")) => 1,
+        (Some(Join::Table(_)), Some("PascalCase")) => 2,
+        (Some(Join::Table(_)), Some("SCREAMING_SNAKE_CASE")) => 3,
+        (Some(Join::Table(_)), Some("kebab-case")) => 4,
+        _ => 0,
+    };
+    quote!({
+        const NAMES: ::orm::__private::ModelNames = <#target as ::orm::__private::Model>::NAMES;
+        const LEN: usize = ::orm::__private::key_column_len(NAMES.singular, NAMES.key(), #rule);
+        const BYTES: [u8; LEN] = ::orm::__private::key_column(NAMES.singular, NAMES.key(), #rule);
+        ::orm::__private::utf8(&BYTES)
+    })
+}
+
+/// The compile-time checks of the defaults that Sequelize takes from the target, which this
+/// derive cannot see: the association's name (the target's `#[model(name(…))]`) and a
+/// belongs_to's foreign key (the target's primary key). Each failure is an error at the user's
+/// token that names the exact option or field to write.
+fn default_checks(model: &Model, association: &Association) -> TokenStream {
+    let target = &association.target;
+    let target_name = association.target_name();
+    let attribute = association.kind.attribute();
+    let mut checks = Vec::new();
+    if association.names_target {
+        let span = association.target_span();
+        let (singular, plural) = (&association.singular, &association.plural);
+        let alias = if association.kind.is_plural() { quote!(NAMES.plural) } else { quote!(NAMES.singular) };
+        let head = format!("`{target_name}` is named `");
+        let tail = format!(
+            "` by its `#[model(name(…))]`, and an association takes its target's name; `#[derive(Model)]` on `{}` cannot read another model's attributes, so name this `{attribute}` where you wrote it: `as = \"",
+            model.ident
+        );
+        checks.push(quote_spanned! {span=>
+            const _: () = {
+                const NAMES: ::orm::__private::ModelNames = <#target as ::orm::__private::Model>::NAMES;
+                const PARTS: &[&str] = &[#head, NAMES.singular, "`/`", NAMES.plural, #tail, #alias, "\"`"];
+                const MESSAGE: [u8; ::orm::__private::concat_len(PARTS)] = ::orm::__private::concat(PARTS);
+                if !(::orm::__private::str_eq(NAMES.singular, #singular) && ::orm::__private::str_eq(NAMES.plural, #plural)) {
+                    ::core::panic!("{}", ::orm::__private::utf8(&MESSAGE));
+                }
+            };
+        });
+    }
+    if let Some(default) = &association.foreign_key_default {
+        let span = association.target_span();
+        let prefix = &default.prefix;
+        let candidates = &default.candidates;
+        let suffix = default.suffix().unwrap_or_default();
+        let found = default.field.is_some();
+        let ident = model.ident.to_string();
+        let rename = format!(
+            "`, the default foreign key of `{attribute}({target_name})` (named after `{target_name}`'s primary key `"
+        );
+        let add = "`): add `pub ";
+        let add_middle = ": Option<…>` (nullable) or `pub ";
+        let add_tail = ": …` (NOT NULL) with the key's type, or name another field with `foreign_key = \"…\"`";
+        let composite = format!(
+            "`{target_name}` has a composite primary key, so `{attribute}({target_name})` has no one-column default foreign key: name the fields with `foreign_key(…)` and `target_key(…)`"
+        );
+        checks.push(quote_spanned! {span=>
+            const _: () = {
+                const NAMES: ::orm::__private::ModelNames = <#target as ::orm::__private::Model>::NAMES;
+                const LEN: usize = ::orm::__private::key_column_len(#prefix, NAMES.key(), 0);
+                const EXPECTED: [u8; LEN] = ::orm::__private::key_column(#prefix, NAMES.key(), 0);
+                const FIELD: &str = ::orm::__private::utf8(&EXPECTED);
+                const WRITE: &[&str] = &["the default foreign key of `", #attribute, "(", #target_name, ")` is `", FIELD, "`, named after `", #target_name, "`'s primary key `", NAMES.key(), "`: write `foreign_key = \"", FIELD, "\"`"];
+                const ADD: &[&str] = &["`", #ident, "` has no field `", FIELD, #rename, NAMES.key(), #add, FIELD, #add_middle, FIELD, #add_tail];
+                const PARTS: &[&str] = if ::orm::__private::contains(&[#(#candidates),*], FIELD) { WRITE } else { ADD };
+                const MESSAGE: [u8; ::orm::__private::concat_len(PARTS)] = ::orm::__private::concat(PARTS);
+                if NAMES.primary_key.len() != 1 {
+                    ::core::panic!(#composite);
+                }
+                if !(#found && ::orm::__private::str_eq(NAMES.key(), #suffix)) {
+                    ::core::panic!("{}", ::orm::__private::utf8(&MESSAGE));
+                }
+            };
+        });
+    }
+    quote!(#(#checks)*)
 }

@@ -21,7 +21,6 @@ pub fn expand(model: &Model) -> TokenStream {
         let doc = format!("Sets `{}`.", f.name());
         quote! {
             #[doc = #doc]
-            #[must_use]
             #vis fn #field(mut self, value: impl ::orm::__private::Operand<#ty>) -> Self {
                 self.inner.set(#i, ::orm::__private::Operand::into_operand(value));
                 self
@@ -57,7 +56,6 @@ pub fn expand(model: &Model) -> TokenStream {
                 );
                 quote! {
                     #[doc = #through_doc]
-                    #[must_use]
                     #vis fn #through_name<B: ::orm::__private::NestedRow<#target>, J: ::orm::__private::NewRow<#join>>(
                         mut self,
                         rows: impl ::core::iter::IntoIterator<Item = (B, J)>,
@@ -78,7 +76,6 @@ pub fn expand(model: &Model) -> TokenStream {
         };
         quote! {
             #[doc = #doc]
-            #[must_use]
             #vis fn #name<B: ::orm::__private::NestedRow<#target>>(
                 mut self,
                 #parameter,

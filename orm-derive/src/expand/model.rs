@@ -16,6 +16,8 @@ pub fn expand(model: &Model) -> TokenStream {
     let key_ty = &model.primary_key().ty;
     let key_ident = &model.primary_key().ident;
     let columns = model.fields.iter().map(column_meta);
+    let key_names = model.fields.iter().filter(|f| f.primary_key).map(Field::name);
+    let field_names = model.fields.iter().map(Field::name);
     let references = model.fields.iter().filter_map(reference_meta);
     let checks = model.fields.iter().filter_map(reference_check);
     let set_null_checks = model.fields.iter().flat_map(|f| {
@@ -101,6 +103,13 @@ pub fn expand(model: &Model) -> TokenStream {
         #[automatically_derived]
         impl ::orm::__private::Model for #ident {
             type Key = #key_ty;
+
+            const NAMES: ::orm::__private::ModelNames = ::orm::__private::ModelNames {
+                singular: #singular,
+                plural: #plural,
+                primary_key: &[#(#key_names),*],
+                fields: &[#(#field_names),*],
+            };
 
             fn meta() -> &'static ::orm::__private::ModelMeta {
                 static META: ::orm::__private::ModelMeta = ::orm::__private::ModelMeta {

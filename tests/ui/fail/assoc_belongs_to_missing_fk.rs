@@ -6,7 +6,6 @@ struct Team {
 }
 
 #[derive(Model)]
-#[belongs_to(Team)]
 #[belongs_to(Team, as = "rival", foreign_key = "rival_team")]
 struct Player {
     id: i64,
