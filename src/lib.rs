@@ -128,7 +128,7 @@ pub mod __private {
         ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, str_eq, utf8,
     };
     pub use orm_core::row::Row;
-    pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value};
+    pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value, join_timestamps};
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;

@@ -12,6 +12,7 @@ use crate::dialect::RowLock;
 use crate::driver::{BoxFuture, Statement};
 use crate::error::Result;
 use crate::hooks::Hook;
+use crate::meta::ModelMeta;
 use crate::model::Model;
 use crate::value::{KeyRepr, Value};
 
@@ -31,7 +32,7 @@ pub trait Doomed: Send + Sync {
 
 impl<M: Model> Doomed for M {
     fn identity(&self) -> (&'static str, Option<KeyRepr>) {
-        (M::meta().table, self.key_value().key_repr())
+        (M::meta().table, crate::key::key_repr(&self.key_values()))
     }
 
     fn hook<'a>(&'a self, hook: Hook, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
@@ -54,13 +55,17 @@ impl<M: Model> Doomed for M {
     }
 
     fn delete<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move { delete_by_key::<M>(&mut Executor::Tx(tx), self.key_value()).await })
+        Box::pin(async move { delete_by_key::<M>(&mut Executor::Tx(tx), self.key_values()).await })
     }
 
     fn lock<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let (meta, key) = (M::meta(), [self.key_value()]);
+            let meta = M::meta();
             let mut executor = Executor::Tx(tx);
+            if meta.has_composite_key() {
+                return lock_by_composite_key(&mut executor, meta, self.key_values()).await;
+            }
+            let key = [self.key_value()];
             crate::assoc::lock_rows(&mut executor, meta, meta.primary_key_column(), &key, None, RowLock::Delete)
                 .await
                 .map(drop)
@@ -139,13 +144,29 @@ async fn leave(tx: &mut Tx, row: &dyn Doomed) -> Result<()> {
 }
 
 /// `DELETE … WHERE <pk> = ?`, with its cached text.
-pub(crate) async fn delete_by_key<M: Model>(executor: &mut Executor<'_>, key: Value) -> Result<u64> {
+pub(crate) async fn delete_by_key<M: Model>(executor: &mut Executor<'_>, key: Vec<Value>) -> Result<u64> {
     let meta = M::meta();
     let sql = M::statements().delete_by_pk.get(executor.dialect(), |b| {
-        b.push("DELETE FROM ").identifier(meta.table);
-        b.push(" WHERE ").identifier(meta.primary_key_column().name).push(" = ").placeholder();
+        b.push("DELETE FROM ").identifier(meta.table).push(" WHERE ");
+        crate::key::push_key_placeholders(b, meta, None);
     });
-    executor.execute(Statement { sql, args: vec![key] }).await
+    executor.execute(Statement { sql, args: key }).await
+}
+
+/// Locks one row of a composite key as a row about to be deleted (`SELECT 1 … FOR UPDATE`;
+/// nothing on a backend whose write units lock the database).
+async fn lock_by_composite_key(executor: &mut Executor<'_>, meta: &ModelMeta, key: Vec<Value>) -> Result<()> {
+    let Some(lock) = executor.dialect().row_lock_clause(RowLock::Delete) else { return Ok(()) };
+    let mut b = crate::sql::SqlBuilder::new(executor.dialect());
+    b.push("SELECT 1 FROM ").identifier(meta.table).push(" WHERE ");
+    for (i, (column, value)) in meta.primary_key_columns().zip(key).enumerate() {
+        if i > 0 {
+            b.push(" AND ");
+        }
+        b.identifier(column.name).push(" = ").bind(value);
+    }
+    b.push(" ").push(lock);
+    executor.fetch(b.finish(), &mut |_| Ok(())).await
 }
 
 /// Loads the targets whose foreign key points at `key`, to be destroyed through the ORM.
@@ -164,7 +185,8 @@ pub fn destroy_targets<'t, T: Model>(
         b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").bind(key);
         crate::assoc::push_conditions(&mut b, T::meta().table, association.scope_conditions());
         // Loaded and locked in key order, in one statement.
-        b.push(" ORDER BY ").qualified(T::meta().table, T::meta().primary_key_column().name);
+        b.push(" ORDER BY ");
+        crate::key::push_key_columns(&mut b, T::meta(), T::meta().table);
         if let Some(lock) = tx.dialect().row_lock_clause(RowLock::Delete) {
             b.push(lock);
         }

@@ -17,6 +17,7 @@ pub mod expr;
 pub mod fault;
 pub mod hooks;
 pub mod include;
+pub mod key;
 pub mod meta;
 pub mod model;
 pub mod naming;

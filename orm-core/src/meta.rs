@@ -16,8 +16,8 @@ pub struct ModelMeta {
     pub plural: &'static str,
     /// The columns, in field order.
     pub columns: &'static [ColumnMeta],
-    /// Index into `columns` of the primary key.
-    pub primary_key: usize,
+    /// Indices into `columns` of the primary key, in key order (one for a one-column key).
+    pub primary_key: &'static [usize],
     /// Foreign keys declared on fields with `#[model(references(...))]`.
     pub references: &'static [ReferenceMeta],
     /// The model's associations.
@@ -44,9 +44,12 @@ pub type AfterCreate = for<'t> fn(
 ) -> crate::driver::BoxFuture<'t, crate::error::Result<()>>;
 
 impl ModelMeta {
-    /// The primary-key column.
+    /// The primary-key column of a one-column key, the column associations point at by
+    /// default (the derive rejects a default association key on a composite key); the first
+    /// key column of a composite key. Row-level operations use
+    /// [`primary_key_columns`](Self::primary_key_columns).
     pub fn primary_key_column(&self) -> &'static ColumnMeta {
-        &self.columns[self.primary_key]
+        &self.columns[self.primary_key[0]]
     }
 
     /// Finds a column by its SQL name.

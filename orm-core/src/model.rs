@@ -8,11 +8,12 @@ use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::hooks::Hook;
+use crate::key::IntoKey;
 use crate::meta::ModelMeta;
 use crate::query::{Delete, Select, Update};
 use crate::row::Row;
 use crate::sql::{CachedSql, SqlBuilder};
-use crate::value::{Operand, SqlValue, Value};
+use crate::value::Value;
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`, never by hand.
 #[diagnostic::on_unimplemented(
@@ -21,8 +22,8 @@ use crate::value::{Operand, SqlValue, Value};
     note = "add `#[derive(orm::Model)]` to `{Self}`"
 )]
 pub trait Model: Sized + Send + Sync + Unpin + 'static {
-    /// The type of the primary key.
-    type Key: SqlValue + Clone;
+    /// The type of the primary key: a column type, or a tuple for a composite key.
+    type Key: crate::key::PrimaryKey;
 
     /// The model's names and key, readable at compile time by other models' derives (which
     /// resolve Sequelize's target-dependent defaults through it).
@@ -41,8 +42,12 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Copies every field into a bindable value, in field order.
     fn to_values(&self) -> Vec<Value>;
 
-    /// The primary key as a bindable value.
+    /// The primary key as a bindable value (the first column of a composite key; see
+    /// [`key_values`](Self::key_values)).
     fn key_value(&self) -> Value;
+
+    /// The primary key's column values, in key order.
+    fn key_values(&self) -> Vec<Value>;
 
     /// The value of the field named `field` (its Rust name).
     fn field_value(&self, field: &str) -> Option<Value>;
@@ -88,20 +93,22 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         Select::new()
     }
 
-    /// Loads the row with this primary key, if any.
+    /// Loads the row with this primary key, if any: `User::find_by_pk(&db, 42)`, or a tuple
+    /// for a composite key, `Membership::find_by_pk(&db, (user_id, club_id))`.
     fn find_by_pk<'e>(
         db: impl IntoExecutor<'e>,
-        key: impl Operand<Self::Key> + Send,
+        key: impl IntoKey<Self::Key>,
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
-        let key = key.into_operand();
+        let mut args = Vec::with_capacity(Self::meta().primary_key.len());
+        key.push_key(&mut args);
         async move {
             let mut executor = db.into_executor();
             let sql = Self::statements().find_by_pk.get(executor.dialect(), |b| {
                 write_select::<Self>(b);
-                b.push(" WHERE ").qualified(Self::meta().table, Self::meta().primary_key_column().name).push(" = ");
-                b.placeholder();
+                b.push(" WHERE ");
+                crate::key::push_key_placeholders(b, Self::meta(), Some(Self::meta().table));
             });
-            let mut rows = fetch_models::<Self>(&mut executor, Statement { sql, args: vec![key] }).await?;
+            let mut rows = fetch_models::<Self>(&mut executor, Statement { sql, args }).await?;
             Ok(rows.pop())
         }
     }
@@ -175,7 +182,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
             let executor = db.into_executor();
             if !destroys_through_orm::<Self>() {
                 let mut executor = executor;
-                return delete_by_key::<Self>(&mut executor, self.key_value()).await.map(|_| ());
+                return delete_by_key::<Self>(&mut executor, self.key_values()).await.map(|_| ());
             }
             let mut atomic = Atomic::begin(executor).await?;
             let result = destroy_in(atomic.tx(), self).await;
@@ -330,7 +337,8 @@ async fn update_row<M: Model>(executor: &mut Executor<'_>, row: &M) -> Result<()
             let key = meta.primary_key_column().name;
             b.identifier(key).push(" = ").identifier(key);
         }
-        b.push(" WHERE ").identifier(meta.primary_key_column().name).push(" = ").placeholder();
+        b.push(" WHERE ");
+        crate::key::push_key_placeholders(b, meta, None);
     });
     let mut args: Vec<Value> = meta
         .columns
@@ -339,7 +347,7 @@ async fn update_row<M: Model>(executor: &mut Executor<'_>, row: &M) -> Result<()
         .filter(|(c, _)| !c.primary_key && !c.created_at)
         .map(|(_, v)| v)
         .collect();
-    args.push(row.key_value());
+    args.extend(row.key_values());
     let affected = executor.execute(Statement { sql, args }).await?;
     if affected == 0 { Err(Error::NotFound { model: meta.name }) } else { Ok(()) }
 }

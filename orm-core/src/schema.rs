@@ -176,6 +176,8 @@ async fn run_all(db: &Db, statements: Vec<String>) -> Result<()> {
 }
 
 fn table_of(meta: &'static ModelMeta) -> Table {
+    // A composite key is a table constraint, `PRIMARY KEY (a, b)`.
+    let composite = meta.has_composite_key();
     let columns = meta
         .columns
         .iter()
@@ -183,7 +185,7 @@ fn table_of(meta: &'static ModelMeta) -> Table {
             name: c.name.to_owned(),
             sql_type: c.sql_type,
             nullable: c.nullable,
-            primary_key: c.primary_key,
+            primary_key: c.primary_key && !composite,
             generated: c.generated,
             unique: c.unique,
         })
@@ -204,7 +206,9 @@ fn table_of(meta: &'static ModelMeta) -> Table {
             }
         })
         .collect();
-    Table { name: meta.table.to_owned(), columns, composite_key: Vec::new(), unique: Vec::new(), foreign_keys }
+    let composite_key =
+        if composite { meta.primary_key_columns().map(|c| c.name.to_owned()).collect() } else { Vec::new() };
+    Table { name: meta.table.to_owned(), columns, composite_key, unique: Vec::new(), foreign_keys }
 }
 
 /// Adds the foreign key an association implies to the table that holds it, unless that column
@@ -296,7 +300,11 @@ fn add_join_table(tables: &mut Vec<Table>, association: &AssociationMeta) {
         }
     };
     let table = &mut tables[position];
-    for (column, sql_type) in [(source_column, source_type), (target_column, target_type)] {
+    let timestamps = association.through_timestamps.into_iter().flat_map(|(created, updated)| {
+        [(created, crate::value::SqlType::TimestampTz), (updated, crate::value::SqlType::TimestampTz)]
+    });
+    for (column, sql_type) in [(source_column, source_type), (target_column, target_type)].into_iter().chain(timestamps)
+    {
         if !table.columns.iter().any(|c| c.name == column) {
             table.columns.push(TableColumn {
                 name: column.to_owned(),

@@ -441,6 +441,21 @@ impl<T: Timestamp> Timestamp for Option<T> {
     }
 }
 
+/// Proves, in generated code, that timestamps the ORM fills itself can be made: implemented
+/// only with the `chrono` feature.
+#[diagnostic::on_unimplemented(
+    message = "`timestamps` on a join table needs the `chrono` feature of `orm`",
+    label = "the ORM fills these timestamps with chrono",
+    note = "enable it in Cargo.toml: `orm = {{ version = …, features = [\"chrono\"] }}`"
+)]
+pub trait ChronoFeature {}
+
+#[cfg(feature = "chrono")]
+impl ChronoFeature for () {}
+
+/// Compile-time check used by generated code for join-table `timestamps`.
+pub const fn join_timestamps<T: ChronoFeature>() {}
+
 /// The current time as a value of a timestamp column's type.
 pub fn now_value(ty: SqlType) -> Result<Value> {
     match ty {
@@ -495,6 +510,8 @@ pub enum KeyRepr {
     Text(String),
     /// Anything else, by its debug form.
     Other(String),
+    /// A composite key, column by column.
+    Tuple(Vec<KeyRepr>),
 }
 
 impl Value {
@@ -518,6 +535,16 @@ impl std::fmt::Display for KeyRepr {
             KeyRepr::Int(v) => write!(f, "{v}"),
             KeyRepr::Text(v) => write!(f, "{v:?}"),
             KeyRepr::Other(v) => f.write_str(v),
+            KeyRepr::Tuple(parts) => {
+                f.write_str("(")?;
+                for (i, part) in parts.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{part}")?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }

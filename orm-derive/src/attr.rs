@@ -26,6 +26,9 @@ pub struct ModelAttr {
     pub name: Option<NameAttr>,
     /// `hooks`: run `orm::Hooks` around writes
     pub hooks: darling::util::Flag,
+    /// `primary_key(user_id, project_id)`: a composite primary key, in key order
+    #[darling(default)]
+    pub primary_key: Option<SpannedValue<darling::util::PathList>>,
 }
 
 /// `name(singular = "..", plural = "..")`
@@ -111,6 +114,10 @@ pub struct AssocAttr {
     /// `hooks = true`
     #[darling(default)]
     pub hooks: Option<SpannedValue<bool>>,
+    /// `timestamps`: a join table named by a string gets `created_at`/`updated_at`, filled by
+    /// the ORM (belongs_to_many).
+    #[darling(default)]
+    pub timestamps: darling::util::Flag,
 }
 
 /// `scope(col = value, …)`: field names with literal values.

@@ -16,7 +16,8 @@ pub struct Model {
     pub singular: String,
     pub plural: String,
     pub fields: Vec<Field>,
-    pub primary_key: usize,
+    /// Indices of the primary-key fields, in key order.
+    pub primary_key: Vec<usize>,
     pub associations: Vec<Association>,
     pub rename_all: Option<String>,
     pub hooks: bool,
@@ -64,10 +65,15 @@ pub struct Association {
     /// No alias: the association is named after the target, whose `NAMES` must agree with the
     /// name taken from its type.
     pub names_target: bool,
+    /// The target is the declaring model.
+    pub is_self: bool,
     pub unique_key: Option<String>,
     pub scope: ScopeAttr,
     pub through_scope: ScopeAttr,
     pub hooks: bool,
+    /// belongs_to_many through a join table: its `created_at` and `updated_at` columns
+    /// (`timestamps`), renamed like this model's columns, and where `timestamps` was written.
+    pub through_timestamps: Option<(String, String, Span)>,
 }
 
 impl Association {
@@ -96,6 +102,11 @@ impl Association {
                 ("create", format!("create_{s}")),
             ],
         }
+    }
+
+    /// Whether the target is the declaring model itself.
+    pub fn is_self(&self) -> bool {
+        self.is_self
     }
 
     pub fn target_name(&self) -> String {
@@ -242,8 +253,10 @@ impl Model {
         }
 
         let mut fields = fields;
-        let primary_key = validate::primary_key(&attr.ident, &fields, errors)?;
-        fields[primary_key].primary_key = true;
+        let primary_key = validate::primary_key(&attr.ident, attr.primary_key.as_ref(), &fields, errors)?;
+        for &i in &primary_key {
+            fields[i].primary_key = true;
+        }
         validate::fields(&fields, errors);
         let parsed = crate::assoc::parse(&attr.attrs, errors);
         let mut model = Model {
@@ -263,8 +276,18 @@ impl Model {
         Some(model)
     }
 
+    /// The primary-key field of a one-column key; the first key field of a composite key.
     pub fn primary_key(&self) -> &Field {
-        &self.fields[self.primary_key]
+        &self.fields[self.primary_key[0]]
+    }
+
+    /// The primary-key fields, in key order.
+    pub fn primary_key_fields(&self) -> impl Iterator<Item = &Field> {
+        self.primary_key.iter().map(|&i| &self.fields[i])
+    }
+
+    pub fn has_composite_key(&self) -> bool {
+        self.primary_key.len() > 1
     }
 
     /// A default join column name: renamed like this model's columns when the join table is
@@ -434,13 +457,29 @@ impl Association {
                 (singular.to_string(), plural.to_string(), true, singular.span())
             }
         };
+        // A composite key has no default source key (reported below).
+        let composite_source = kind != Kind::BelongsTo && options.source_key.is_none() && model.has_composite_key();
         let source_key = match kind {
             Kind::BelongsTo => None,
+            _ if composite_source => None,
             Kind::HasOne | Kind::HasMany | Kind::BelongsToMany => {
                 Some(options.source_key.as_ref().map_or_else(|| model.primary_key().name(), |k| k.to_string()))
             }
         };
         let source_key_span = options.source_key.as_ref().map_or(target_span, |k| k.span());
+        if composite_source {
+            let keys: Vec<String> = model.primary_key_fields().map(Field::name).collect();
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{}` has a composite primary key ({}), and a `{}` points at one column: name a unique field of `{}` with `source_key = \"…\"` (composite foreign keys are not supported yet)",
+                    model.ident,
+                    keys.join(", "),
+                    kind.attribute(),
+                    model.ident
+                ))
+                .with_span(&target_span),
+            );
+        }
         let target_key = options.target_key.as_ref().map(|k| k.to_string());
         let target_key_span = options.target_key.as_ref().map_or(target_span, |k| k.span());
         // Sequelize names keys after primary keys, never after `source_key`/`target_key`
@@ -513,10 +552,18 @@ impl Association {
             other_key_default,
             foreign_key_default,
             names_target: options.alias.is_none() && !is_self,
+            is_self,
             unique_key: options.unique_key.as_ref().map(|k| k.to_string()),
             scope: options.scope.clone().unwrap_or_default(),
             through_scope: options.through_scope.clone().unwrap_or_default(),
             hooks: options.hooks.as_ref().is_some_and(|h| **h),
+            through_timestamps: options.timestamps.is_present().then(|| {
+                (
+                    model.join_column("created_at", through_join),
+                    model.join_column("updated_at", through_join),
+                    options.timestamps.span(),
+                )
+            }),
         })
     }
 }

@@ -55,32 +55,83 @@ pub fn not_empty(value: &SpannedValue<String>, option: &str, errors: &mut Errors
     }
 }
 
-/// Finds the primary key: the field marked `#[model(primary_key)]`, else the field `id`.
-pub fn primary_key(model: &syn::Ident, fields: &[Field], errors: &mut Errors) -> Option<usize> {
+/// Finds the primary key, in key order: the fields named by `#[model(primary_key(a, b))]`, else
+/// the fields marked `#[model(primary_key)]` (several make a composite key, in field order),
+/// else the field `id`.
+pub fn primary_key(
+    model: &syn::Ident,
+    listed: Option<&SpannedValue<darling::util::PathList>>,
+    fields: &[Field],
+    errors: &mut Errors,
+) -> Option<Vec<usize>> {
     let marked: Vec<usize> = fields.iter().enumerate().filter(|(_, f)| f.primary_key).map(|(i, _)| i).collect();
-    if let [_, extra, ..] = marked.as_slice() {
-        errors.push(
-            darling::Error::custom(
-                "only one field can be `#[model(primary_key)]`: composite primary keys are not supported; keep one and make the others `#[model(unique)]`",
-            )
-            .with_span(&fields[*extra].ident),
-        );
-    }
-    let key = marked.first().copied().or_else(|| fields.iter().position(|f| f.name() == "id"));
-    let Some(key) = key else {
-        errors.push(
-            darling::Error::custom(format!(
-                "`{model}` has no primary key: add a field `id`, or mark the key field with `#[model(primary_key)]`"
-            ))
-            .with_span(model),
-        );
-        return None;
+    let key = match listed {
+        Some(list) => {
+            if let Some(&first) = marked.first() {
+                errors.push(
+                    darling::Error::custom(
+                        "the primary key is already given by `#[model(primary_key(…))]` on the struct: remove this `primary_key`, or the struct's list",
+                    )
+                    .with_span(&fields[first].ident),
+                );
+            }
+            let names: Vec<String> = fields.iter().map(Field::name).collect();
+            let candidates: Vec<&str> = names.iter().map(String::as_str).collect();
+            let mut key = Vec::new();
+            for path in list.iter() {
+                let name = path.get_ident().map(ToString::to_string).unwrap_or_default();
+                match names.iter().position(|n| *n == name) {
+                    Some(i) if key.contains(&i) => errors.push(
+                        darling::Error::custom(format!("`{name}` is listed twice in the primary key")).with_span(path),
+                    ),
+                    Some(i) => key.push(i),
+                    None => {
+                        let hint = did_you_mean(&name, &candidates)
+                            .map(|m| format!(": did you mean `{m}`?"))
+                            .unwrap_or_default();
+                        errors.push(
+                            darling::Error::custom(format!(
+                                "`{model}` has no field `{name}` for its primary key{hint}"
+                            ))
+                            .with_span(path),
+                        );
+                    }
+                }
+            }
+            if list.is_empty() {
+                errors.push(
+                    darling::Error::custom(
+                        "`primary_key(…)` lists the key's fields: `primary_key(user_id, project_id)`",
+                    )
+                    .with_span(&list.span()),
+                );
+            }
+            key
+        }
+        None if !marked.is_empty() => marked,
+        None => fields.iter().position(|f| f.name() == "id").into_iter().collect(),
     };
-    if is_option(&fields[key].ty) {
-        errors.push(
-            darling::Error::custom("a primary key cannot be an `Option`: remove the `Option`")
-                .with_span(&fields[key].ty),
-        );
+    if key.is_empty() {
+        if listed.is_none() {
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{model}` has no primary key: add a field `id`, or mark the key field (or fields) with `#[model(primary_key)]`"
+                ))
+                .with_span(model),
+            );
+        }
+        return None;
+    }
+    if key.len() > 4 {
+        errors.push(darling::Error::custom("a primary key has at most four fields").with_span(&fields[key[4]].ident));
+    }
+    for &i in &key {
+        if is_option(&fields[i].ty) {
+            errors.push(
+                darling::Error::custom("a primary key cannot be an `Option`: remove the `Option`")
+                    .with_span(&fields[i].ty),
+            );
+        }
     }
     Some(key)
 }
@@ -211,6 +262,19 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
     }
     if kind == Kind::BelongsToMany {
         many_to_many_options(options, errors);
+    }
+    if options.timestamps.is_present() {
+        let through_table = matches!(options.through.as_ref().map(|t| &t.join), Some(crate::attr::Join::Table(_)));
+        let message = if kind != Kind::BelongsToMany {
+            format!("`timestamps` applies to the join table of a `belongs_to_many`; `{name}` has none")
+        } else if !through_table {
+            "`timestamps` adds `created_at`/`updated_at` to a join table named by a string; a join model declares its own: add fields marked `#[model(created_at)]` and `#[model(updated_at)]` to it".to_owned()
+        } else {
+            String::new()
+        };
+        if !message.is_empty() {
+            errors.push(darling::Error::custom(message).with_span(&options.timestamps.span()));
+        }
     }
     if let (Some(key), Kind::BelongsTo) = (&options.source_key, kind) {
         errors.push(
@@ -375,7 +439,7 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
                             ))
                             .with_span(&association.source_key_span),
                         ),
-                        Some(field) if !field.primary_key && !field.unique => errors.push(
+                        Some(field) if (!field.primary_key || model.has_composite_key()) && !field.unique => errors.push(
                             darling::Error::custom(format!(
                                 "`source_key` must name the primary key or a unique field: mark `{key}` `#[model(unique)]` (a foreign key must point at a unique column)"
                             ))

@@ -5,6 +5,7 @@
 mod association_edges;
 mod association_schema;
 mod associations;
+mod composite_keys;
 mod concurrency;
 mod crud;
 mod errors;

@@ -326,3 +326,42 @@ async fn concurrent_adds_of_one_pair_leave_one_row_on_postgres() {
     db.close().await;
     raw(format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&admin).await.unwrap();
 }
+
+// A join table named by a string with `timestamps`: Sequelize adds `createdAt`/`updatedAt`
+// to the join tables it creates; the ORM fills them on every link it inserts.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(rename_all = "camelCase")]
+#[belongs_to_many(Tag, through = "reader_tags", timestamps)]
+pub struct Reader {
+    pub id: i64,
+}
+
+on_both! {
+    async fn a_join_table_with_timestamps_has_them_filled_on_every_link(db: Db) -> TestResult {
+        Schema::new().model::<Reader>().sync(&db).await?;
+        let before = chrono::Utc::now() - chrono::Duration::seconds(1);
+        let ann = Reader::create(&db, Reader { id: 0 }).await?;
+        let rust = Tag::create(&db, Tag { id: 0, name: "rust".into() }).await?;
+        let sql = Tag::create(&db, Tag { id: 0, name: "sql".into() }).await?;
+        ann.add_tag(&db, &rust).await?;
+        ann.set_tags(&db, [&rust, &sql]).await?;
+        Reader::create_all(&db, [Reader::build().tags([Tag::build().name("nested")])]).await?;
+        let rows: Vec<(i64, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> =
+            raw("SELECT \"tagId\", \"createdAt\", \"updatedAt\" FROM reader_tags ORDER BY \"tagId\"")
+                .fetch(&db)
+                .await?;
+        assert_eq!(rows.len(), 3);
+        let after = chrono::Utc::now() + chrono::Duration::seconds(1);
+        for (_, created, updated) in &rows {
+            assert!(*created > before && *created < after && created == updated, "{rows:?}");
+        }
+        // A NULL is refused: the columns are NOT NULL, as the ones Sequelize creates.
+        let refused = raw("INSERT INTO reader_tags (\"readerId\", \"tagId\") VALUES (?, ?)")
+            .bind(ann.id)
+            .bind(sql.id + 100)
+            .execute(&db)
+            .await;
+        assert!(refused.is_err(), "{refused:?}");
+        Ok(())
+    }
+}

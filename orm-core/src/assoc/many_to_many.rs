@@ -423,6 +423,11 @@ fn join_row(
         for (column, value) in &scope {
             insert.push((column.name, value.clone()));
         }
+        if let Some((created_at, updated_at)) = association.through_timestamps {
+            let now = now_value(crate::value::SqlType::TimestampTz)?;
+            insert.push((created_at, now.clone()));
+            insert.push((updated_at, now));
+        }
         if let Some(model) = association.through_model.map(|m| m()) {
             for (i, column) in model.columns.iter().enumerate() {
                 if column.name == source_column

@@ -60,6 +60,9 @@ pub struct AssociationMeta {
     /// turns it off): a unique constraint over the two join columns, and inserts that skip
     /// an existing pair.
     pub through_unique: bool,
+    /// belongs_to_many through a join table with `timestamps`: its `created_at` and
+    /// `updated_at` columns, filled by the ORM as Sequelize fills `createdAt`/`updatedAt`.
+    pub through_timestamps: Option<(&'static str, &'static str)>,
     /// `scope(col = value, …)`: conditions on the target, written by the association's
     /// writes (fields of the target).
     pub scope: &'static [(&'static str, ScopeValue)],

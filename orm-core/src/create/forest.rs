@@ -19,7 +19,7 @@ use super::Node;
 type Group = (&'static AssociationMeta, Vec<(usize, Node)>);
 
 fn index_of(meta: &ModelMeta, column: &ColumnMeta) -> usize {
-    meta.columns.iter().position(|c| std::ptr::eq(c, column)).unwrap_or(meta.primary_key)
+    meta.columns.iter().position(|c| std::ptr::eq(c, column)).unwrap_or(meta.primary_key[0])
 }
 
 /// Creates `nodes` (rows of `meta`) with their trees; returns each row as stored, every column,
@@ -49,7 +49,7 @@ pub(crate) fn create<'a>(
             let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
             let created = create(executor, target, children).await?;
             let key = index_of(target, association.target_key_column());
-            let fk = meta.field_index(association.foreign_key).unwrap_or(meta.primary_key);
+            let fk = meta.field_index(association.foreign_key).unwrap_or(meta.primary_key[0]);
             for (owner, row) in owners.into_iter().zip(created) {
                 if let (Some(node), Some(value)) = (nodes.get_mut(owner), row.get(key)) {
                     node.values[fk] = Some(value.clone());
@@ -70,7 +70,7 @@ pub(crate) fn create<'a>(
             let source_key = index_of(meta, association.source_key_column());
             match association.kind {
                 AssociationKind::HasOne | AssociationKind::HasMany => {
-                    let fk = target.field_index(association.foreign_key).unwrap_or(target.primary_key);
+                    let fk = target.field_index(association.foreign_key).unwrap_or(target.primary_key[0]);
                     let children = items
                         .into_iter()
                         .map(|(owner, mut child)| {
@@ -177,10 +177,15 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
             }
             let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
             explicit_keys |= columns.iter().any(|c| std::ptr::eq(*c, key));
+            // Where every key column is given, the row is matched by its key.
+            let key_positions: Option<Vec<usize>> =
+                meta.primary_key_columns().map(|k| columns.iter().position(|c| std::ptr::eq(*c, k))).collect();
             let given_keys: Vec<Option<KeyRepr>> = chunk
                 .iter()
                 .map(|(_, values)| {
-                    columns.iter().position(|c| std::ptr::eq(*c, key)).and_then(|p| values[p].key_repr())
+                    let positions = key_positions.as_ref()?;
+                    let key: Vec<Value> = positions.iter().map(|&p| values[p].clone()).collect();
+                    crate::key::key_repr(&key)
                 })
                 .collect();
             if !columns.is_empty() {
@@ -228,19 +233,16 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
             let given: HashSet<&KeyRepr> = given_keys.iter().flatten().collect();
             let mut by_key: HashMap<KeyRepr, Vec<Value>> = HashMap::with_capacity(given.len());
             let mut generated: Vec<Vec<Value>> = Vec::new();
+            let returned_key = |row: &[Value]| crate::key::key_repr(&crate::key::key_of_values(meta, row));
             for row in returned {
-                match row.get(meta.primary_key).and_then(Value::key_repr) {
+                match returned_key(&row) {
                     Some(k) if given.contains(&k) => {
                         by_key.insert(k, row);
                     }
                     _ => generated.push(row),
                 }
             }
-            generated.sort_by(|a, b| {
-                a.get(meta.primary_key)
-                    .and_then(Value::key_repr)
-                    .cmp(&b.get(meta.primary_key).and_then(Value::key_repr))
-            });
+            generated.sort_by_cached_key(|row| returned_key(row));
             let mut generated = generated.into_iter();
             for (index, given) in indices.into_iter().zip(given_keys) {
                 let row = match given.and_then(|k| by_key.remove(&k)) {

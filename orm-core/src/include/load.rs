@@ -285,7 +285,12 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
             term.render(target.table, b);
         }
         if include.order.is_empty() {
-            OrderTerm::key(target.primary_key_column().name).render(target.table, b);
+            for (i, column) in target.primary_key_columns().enumerate() {
+                if i > 0 {
+                    b.push(", ");
+                }
+                OrderTerm::key(column.name).render(target.table, b);
+            }
         }
     };
     if include.limit.is_some() {

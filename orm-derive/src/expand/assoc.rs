@@ -63,6 +63,13 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
     let on_update = action(association.on_update);
     let constraints = association.constraints;
     let through_unique = association.through_unique;
+    let through_timestamps = match &association.through_timestamps {
+        Some((created, updated, span)) => {
+            let chrono = quote_spanned!(*span=> ::orm::__private::join_timestamps::<()>());
+            quote!({ #chrono; ::orm::__private::Option::Some((#created, #updated)) })
+        }
+        None => quote!(::orm::__private::Option::None),
+    };
     let accessors = association.accessors().into_iter().map(|(role, name)| quote!((#role, #name)));
     let target_meta = quote_spanned!(association.target_span()=> <#target as ::orm::__private::Model>::meta);
     quote! {
@@ -84,6 +91,7 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             other_key: #other_key,
             unique_key: #unique_key,
             through_unique: #through_unique,
+            through_timestamps: #through_timestamps,
             scope: &[#(#scope),*],
             through_scope: &[#(#through_scope),*],
             hooks: #hooks,
@@ -609,6 +617,26 @@ fn default_checks(model: &Model, association: &Association) -> TokenStream {
                 const MESSAGE: [u8; ::orm::__private::concat_len(PARTS)] = ::orm::__private::concat(PARTS);
                 if !(::orm::__private::str_eq(NAMES.singular, #singular) && ::orm::__private::str_eq(NAMES.plural, #plural)) {
                     ::core::panic!("{}", ::orm::__private::utf8(&MESSAGE));
+                }
+            };
+        });
+    }
+    // A belongs_to (with its foreign key given) or a belongs_to_many pointing at the target's
+    // primary key needs a one-column key.
+    let points_at_target_key = match association.kind {
+        Kind::BelongsTo => association.foreign_key_default.is_none(),
+        Kind::BelongsToMany => true,
+        Kind::HasOne | Kind::HasMany => false,
+    };
+    if points_at_target_key && association.target_key.is_none() && !association.is_self() {
+        let span = association.target_span();
+        let message = format!(
+            "`{target_name}` has a composite primary key, and `{attribute}({target_name})` points at one column: name a unique field of `{target_name}` with `target_key = \"…\"` (composite foreign keys are not supported yet)"
+        );
+        checks.push(quote_spanned! {span=>
+            const _: () = {
+                if <#target as ::orm::__private::Model>::NAMES.primary_key.len() != 1 {
+                    ::core::panic!(#message);
                 }
             };
         });

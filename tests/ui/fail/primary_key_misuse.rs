@@ -1,10 +1,11 @@
 use orm::prelude::*;
 
+// The key given twice: by the struct's list and by a field's marker.
 #[derive(Model)]
+#[model(primary_key(code, number))]
 struct Ticket {
     #[model(primary_key)]
     code: String,
-    #[model(primary_key)]
     number: i64,
 }
 
