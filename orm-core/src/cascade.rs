@@ -159,12 +159,7 @@ async fn lock_by_composite_key(executor: &mut Executor<'_>, meta: &ModelMeta, ke
     let Some(lock) = executor.dialect().row_lock_clause(RowLock::Delete) else { return Ok(()) };
     let mut b = crate::sql::SqlBuilder::new(executor.dialect());
     b.push("SELECT 1 FROM ").identifier(meta.table).push(" WHERE ");
-    for (i, (column, value)) in meta.primary_key_columns().zip(key).enumerate() {
-        if i > 0 {
-            b.push(" AND ");
-        }
-        b.identifier(column.name).push(" = ").bind(value);
-    }
+    crate::key::push_key_match(&mut b, meta, None, key);
     b.push(" ").push(lock);
     executor.fetch(b.finish(), &mut |_| Ok(())).await
 }

@@ -150,6 +150,19 @@ pub enum Error {
         /// The chain, as `a -> b => a`.
         chain: String,
     },
+    /// An accessor was given a row of a model keyed by several columns where it identifies
+    /// rows by a one-column key (has_one/has_many writes by instance). Nothing was written.
+    #[error(
+        "`{association}` identifies `{model}` rows by a one-column key, but `{model}` is keyed by ({key}): pass the row through a unique `target_key`, or write the foreign key with `save`"
+    )]
+    CompositeKeyTarget {
+        /// The association, as `Source.alias`.
+        association: String,
+        /// The target model.
+        model: &'static str,
+        /// Its key columns.
+        key: String,
+    },
     /// A feature needed by a value was not compiled into this backend.
     #[error("{what} is not supported by the `{backend}` backend as built")]
     Unsupported {

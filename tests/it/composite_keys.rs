@@ -10,6 +10,7 @@ use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[belongs_to_many(Project, through = Membership)]
+#[has_many(Membership)]
 pub struct User {
     pub id: i64,
     pub name: String,
@@ -25,6 +26,8 @@ pub struct Project {
 /// Keyed by its pair, with extra columns: no `id` of its own.
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(primary_key(user_id, project_id))]
+#[belongs_to(User)]
+#[belongs_to(Project)]
 pub struct Membership {
     pub user_id: i64,
     pub project_id: i64,
@@ -244,4 +247,37 @@ pub struct AccountBoard {
     pub created_at: chrono::DateTime<chrono::Utc>,
     #[model(updated_at)]
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+on_both! {
+    async fn belongs_to_and_has_many_with_a_pair_keyed_model(db: Db) -> TestResult {
+        Schema::new().model::<User>().model::<Project>().sync(&db).await?;
+        let ann = User::build().name("ann").create(&db).await?;
+        let bob = User::build().name("bob").create(&db).await?;
+        let alpha = Project::build().name("alpha").create(&db).await?;
+        let beta = Project::build().name("beta").create(&db).await?;
+        ann.set_projects(&db, [&alpha, &beta]).await?;
+
+        // belongs_to from a pair-keyed row writes exactly that row, found by both columns.
+        let mut row = Membership::find_by_pk(&db, (ann.id, alpha.id)).await?.expect("linked");
+        row.set_user(&db, &bob).await?;
+        assert_eq!((row.user_id, row.project_id), (bob.id, alpha.id));
+        assert_eq!(memberships(&db).await?, [(ann.id, beta.id, "member".into()), (bob.id, alpha.id, "member".into())]);
+        assert_eq!(row.get_project(&db).await?.map(|p| p.name), Some("alpha".to_owned()));
+
+        // has_many reads by the foreign key; a write that would identify a pair-keyed row by
+        // one column is refused, with nothing written.
+        assert_eq!(ann.count_memberships(&db).await?, 1);
+        let loaded = User::find().include(User::memberships()).order_by(User::name().asc()).all(&db).await?;
+        let counts: Vec<usize> = loaded.iter().map(|u| u.memberships().len()).collect();
+        assert_eq!(counts, [1, 1]);
+        let refused = ann.add_membership(&db, &row).await;
+        assert!(
+            matches!(&refused, Err(orm::Error::CompositeKeyTarget { association, model: "Membership", key })
+                if association == "User.memberships" && key == "user_id, project_id"),
+            "{refused:?}"
+        );
+        assert_eq!(memberships(&db).await?, [(ann.id, beta.id, "member".into()), (bob.id, alpha.id, "member".into())]);
+        Ok(())
+    }
 }

@@ -30,9 +30,15 @@ pub(crate) fn source_key_value<S: Model>(association: &AssociationMeta, source: 
     }
 }
 
-fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>) -> Result<Vec<Value>> {
-    let keys =
-        targets.into_iter().map(|t| t.into_target(None).map(TargetRef::into_value)).collect::<Result<Vec<_>>>()?;
+fn target_keys<T: Model, I: IntoTarget<T>>(
+    association: &AssociationMeta,
+    targets: impl IntoIterator<Item = I>,
+) -> Result<Vec<Value>> {
+    let keys = targets
+        .into_iter()
+        .map(|t| t.into_target(None).map(TargetRef::into_value))
+        .collect::<Result<Vec<_>>>()
+        .map_err(|e| super::target::naming(e, association))?;
     Ok(dedupe(keys))
 }
 
@@ -196,7 +202,7 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> impl Future<Output = Result<bool>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(targets);
+    let keys = target_keys::<T, I>(association, targets);
     let mut executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
@@ -238,7 +244,7 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(targets);
+    let keys = target_keys::<T, I>(association, targets);
     let executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
@@ -315,7 +321,7 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
     change: Change,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(targets);
+    let keys = target_keys::<T, I>(association, targets);
     let executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);

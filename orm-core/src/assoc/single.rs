@@ -114,7 +114,8 @@ async fn write_foreign_key<S: Model>(
         b.push(", ").identifier(column.name).push(" = ").bind(now.clone());
         changes.push((column.field, now));
     }
-    b.push(" WHERE ").identifier(source_meta.primary_key_column().name).push(" = ").bind(source.key_value());
+    b.push(" WHERE ");
+    crate::key::push_key_match(&mut b, source_meta, None, source.key_values());
     if executor.execute(b.finish()).await? == 0 {
         return Err(Error::NotFound { model: source_meta.name });
     }
@@ -165,7 +166,10 @@ pub fn set_has_one<'e, S: Model, T: Model>(
     target: impl IntoOptionalTarget<T>,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let value = target.into_optional_target(None).map(|t| t.map(TargetRef::into_value));
+    let value = target
+        .into_optional_target(None)
+        .map(|t| t.map(TargetRef::into_value))
+        .map_err(|e| super::target::naming(e, association));
     let executor = db.into_executor();
     async move {
         let (key, value) = (key?, value?);

@@ -36,6 +36,12 @@ impl TargetRef {
 
 fn instance_value<M: Model>(row: &M, field: Option<&str>) -> Result<TargetRef> {
     match field {
+        // Targets are identified by one column; a composite key is refused, never cut short.
+        None if M::meta().has_composite_key() => Err(Error::CompositeKeyTarget {
+            association: String::new(),
+            model: M::meta().name,
+            key: M::meta().primary_key_columns().map(|c| c.name).collect::<Vec<_>>().join(", "),
+        }),
         None => Ok(TargetRef::Field(row.key_value())),
         Some(field) => row
             .field_value(field)
@@ -59,6 +65,16 @@ impl<M: Model> IntoTarget<M> for &mut M {
 impl<M: Model> IntoTarget<M> for M {
     fn into_target(self, field: Option<&str>) -> Result<TargetRef> {
         instance_value(&self, field)
+    }
+}
+
+/// Names the association in an error raised while converting its targets.
+pub(crate) fn naming(error: Error, association: &super::AssociationMeta) -> Error {
+    match error {
+        Error::CompositeKeyTarget { model, key, .. } => {
+            Error::CompositeKeyTarget { association: association.display_name(), model, key }
+        }
+        other => other,
     }
 }
 
