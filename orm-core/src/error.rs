@@ -163,6 +163,19 @@ pub enum Error {
         /// Its key columns.
         key: String,
     },
+    /// A has_one/has_many link was asked of a source whose key is NULL (a nullable unique
+    /// `source_key`): no row can point at it. Nothing was written.
+    #[error(
+        "`{association}`: this `{model}` has no `{field}` (it is NULL), so no row can point at it; nothing was written"
+    )]
+    NullSourceKey {
+        /// The association, as `Source.alias`.
+        association: String,
+        /// The source model.
+        model: &'static str,
+        /// The source's key field.
+        field: &'static str,
+    },
     /// A feature needed by a value was not compiled into this backend.
     #[error("{what} is not supported by the `{backend}` backend as built")]
     Unsupported {

@@ -127,3 +127,238 @@ pub(crate) fn push_key_columns(b: &mut SqlBuilder, meta: &ModelMeta, qualifier: 
         b.qualified(qualifier, column.name);
     }
 }
+
+/// The most columns a key may have.
+pub const MAX_KEY_COLUMNS: usize = 4;
+
+/// The columns of one side of a key, in key order: a foreign key, or the key it points at. A
+/// one-column key is the common case and costs nothing more than its column; a composite key
+/// has up to [`MAX_KEY_COLUMNS`]. Its value is one [`Value`], a [`Value::Row`] when composite.
+#[derive(Clone, Copy)]
+pub struct KeyCols {
+    columns: [&'static ColumnMeta; MAX_KEY_COLUMNS],
+    len: usize,
+}
+
+impl std::fmt::Debug for KeyCols {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter().map(|c| c.name)).finish()
+    }
+}
+
+impl KeyCols {
+    /// One column.
+    pub fn one(column: &'static ColumnMeta) -> Self {
+        KeyCols { columns: [column; MAX_KEY_COLUMNS], len: 1 }
+    }
+
+    /// The columns of `model` named by `fields` (Rust field names), or its primary key when
+    /// `fields` is empty. A field the model does not have stands for its primary key (the
+    /// derive proves every name; this keeps the runtime total).
+    pub fn of(model: &'static ModelMeta, fields: &[&str]) -> Self {
+        let pk = model.primary_key_column();
+        if fields.is_empty() {
+            let mut columns = [pk; MAX_KEY_COLUMNS];
+            let mut len = 0;
+            for column in model.primary_key_columns().take(MAX_KEY_COLUMNS) {
+                columns[len] = column;
+                len += 1;
+            }
+            return KeyCols { columns, len: len.max(1) };
+        }
+        let mut columns = [pk; MAX_KEY_COLUMNS];
+        let mut len = 0;
+        for field in fields.iter().take(MAX_KEY_COLUMNS) {
+            columns[len] = model.column_by_field(field).unwrap_or(pk);
+            len += 1;
+        }
+        KeyCols { columns, len }
+    }
+
+    /// The columns.
+    pub fn as_slice(&self) -> &[&'static ColumnMeta] {
+        &self.columns[..self.len]
+    }
+
+    /// The columns, by value.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'static ColumnMeta> + '_ {
+        self.as_slice().iter().copied()
+    }
+
+    /// How many columns.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Never: a key has at least one column.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether the key has several columns.
+    pub fn is_composite(&self) -> bool {
+        self.len > 1
+    }
+
+    /// The first column (the only one of a one-column key).
+    pub fn first(&self) -> &'static ColumnMeta {
+        self.columns[0]
+    }
+
+    /// Whether these are the same columns, in the same order.
+    pub fn same_as(&self, other: &KeyCols) -> bool {
+        self.len == other.len && self.iter().zip(other.iter()).all(|(a, b)| std::ptr::eq(a, b))
+    }
+
+    /// Whether every column is nullable (so the key can be set to NULL).
+    pub fn nullable(&self) -> bool {
+        self.iter().all(|c| c.nullable)
+    }
+
+    /// The key's value read from a model row: the field's value, or a [`Value::Row`].
+    pub fn value_of<M: crate::model::Model>(&self, row: &M) -> Option<Value> {
+        if !self.is_composite() {
+            return row.field_value(self.first().field);
+        }
+        let parts = self.iter().map(|c| row.field_value(c.field)).collect::<Option<Vec<_>>>()?;
+        Some(Value::Row(parts.into_boxed_slice()))
+    }
+
+    /// The key's value among a row's values in field order (`index_of` gives a column's
+    /// position).
+    pub fn value_in(&self, values: &[Value], index_of: impl Fn(&ColumnMeta) -> Option<usize>) -> Option<Value> {
+        let part = |c: &ColumnMeta| index_of(c).and_then(|i| values.get(i).cloned());
+        if !self.is_composite() {
+            return part(self.first());
+        }
+        let parts = self.iter().map(part).collect::<Option<Vec<_>>>()?;
+        Some(Value::Row(parts.into_boxed_slice()))
+    }
+
+    /// The key's value, decoded from `row` starting at column `start`.
+    pub fn decode(&self, row: &dyn crate::row::Row, start: usize) -> crate::error::Result<Value> {
+        if !self.is_composite() {
+            return crate::value::decode_value(row, start, self.first().sql_type);
+        }
+        let parts = self
+            .iter()
+            .enumerate()
+            .map(|(i, c)| crate::value::decode_value(row, start + i, c.sql_type))
+            .collect::<crate::error::Result<Vec<_>>>()?;
+        Ok(Value::Row(parts.into_boxed_slice()))
+    }
+
+    /// The typed NULL of the key (a row of NULLs when composite).
+    pub fn null(&self) -> Value {
+        let null = |c: &ColumnMeta| crate::value::null_value(c.sql_type).unwrap_or(Value::BigInt(None));
+        if !self.is_composite() {
+            return null(self.first());
+        }
+        Value::Row(self.iter().map(null).collect())
+    }
+
+    /// Pairs each column with its part of `value` (a [`Value::Row`] when composite).
+    pub fn assignments(&self, value: Value) -> Vec<(&'static ColumnMeta, Value)> {
+        self.iter().zip(key_parts(value)).collect()
+    }
+}
+
+/// The parts of a key value: the value itself, or the columns of a [`Value::Row`].
+pub fn key_parts(value: Value) -> Vec<Value> {
+    match value {
+        Value::Row(parts) => parts.into_vec(),
+        one => vec![one],
+    }
+}
+
+/// How many binds one key value takes.
+pub fn key_width(value: &Value) -> usize {
+    match value {
+        Value::Row(parts) => parts.len(),
+        _ => 1,
+    }
+}
+
+impl SqlBuilder {
+    /// Appends the key's columns as a list: `"t"."a", "t"."b"`.
+    pub fn key_columns(&mut self, qualifier: &str, key: &KeyCols) -> &mut Self {
+        for (i, column) in key.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.qualified(qualifier, column.name);
+        }
+        self
+    }
+
+    /// Appends `"t"."a" = ? AND "t"."b" = ?`, binding the key's value (a NULL part makes the
+    /// condition false, as SQL's `=` does).
+    pub fn key_eq(&mut self, qualifier: &str, key: &KeyCols, value: Value) -> &mut Self {
+        for (i, (column, part)) in key.iter().zip(key_parts(value)).enumerate() {
+            if i > 0 {
+                self.push(" AND ");
+            }
+            self.qualified(qualifier, column.name).push(" = ").bind(part);
+        }
+        self
+    }
+
+    /// Appends `"t"."a" = ? AND "t"."b" = ?` with placeholders, for cached text; the values
+    /// are the key's parts ([`key_parts`]).
+    pub fn key_eq_placeholders(&mut self, qualifier: &str, key: &KeyCols) -> &mut Self {
+        for (i, column) in key.iter().enumerate() {
+            if i > 0 {
+                self.push(" AND ");
+            }
+            self.qualified(qualifier, column.name).push(" = ").placeholder();
+        }
+        self
+    }
+
+    /// Appends `"l"."a" = "r"."x" AND "l"."b" = "r"."y"`.
+    pub fn key_join(&mut self, left: &str, left_key: &KeyCols, right: &str, right_key: &KeyCols) -> &mut Self {
+        for (i, (l, r)) in left_key.iter().zip(right_key.iter()).enumerate() {
+            if i > 0 {
+                self.push(" AND ");
+            }
+            self.qualified(left, l.name).push(" = ").qualified(right, r.name);
+        }
+        self
+    }
+
+    /// Appends `"a" = ?, "b" = ?` for a `SET`, binding the key's value.
+    pub fn key_assign(&mut self, key: &KeyCols, value: Value) -> &mut Self {
+        for (i, (column, part)) in key.iter().zip(key_parts(value)).enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.identifier(column.name).push(" = ").bind(part);
+        }
+        self
+    }
+
+    /// Appends the key's membership in `values`: the dialect's list for one column (one array
+    /// parameter on PostgreSQL), `("t"."a", "t"."b") IN (VALUES (?, ?), …)` for a composite
+    /// key. An empty list is constant false (true when negated).
+    pub fn key_in(&mut self, qualifier: &str, key: &KeyCols, values: Vec<Value>, negated: bool) -> &mut Self {
+        if !key.is_composite() {
+            return self.in_list(qualifier, key.first().name, values, negated);
+        }
+        if values.is_empty() {
+            return self.push(if negated { "1 = 1" } else { "1 = 0" });
+        }
+        self.push(if negated { "NOT ((" } else { "((" });
+        self.key_columns(qualifier, key).push(") IN (VALUES ");
+        for (i, value) in values.into_iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            for (j, part) in key_parts(value).into_iter().enumerate() {
+                if j > 0 {
+                    self.push(", ");
+                }
+                self.bind(part);
+            }
+            self.push(")");
+        }
+        self.push("))")
+    }
+}

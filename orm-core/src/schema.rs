@@ -425,8 +425,25 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
         }
         dialect.push_identifier(&mut sql, &column.name);
         sql.push(' ');
+        let range = match column.sql_type {
+            SqlType::SmallInt if dialect.checks_integer_range(column.sql_type) => {
+                Some((i64::from(i16::MIN), i64::from(i16::MAX)))
+            }
+            SqlType::Integer if dialect.checks_integer_range(column.sql_type) => {
+                Some((i64::from(i32::MIN), i64::from(i32::MAX)))
+            }
+            _ => None,
+        };
+        let check = |sql: &mut String| {
+            if let Some((min, max)) = range {
+                sql.push_str(" CHECK (");
+                dialect.push_identifier(sql, &column.name);
+                sql.push_str(&format!(" BETWEEN {min} AND {max})"));
+            }
+        };
         if column.generated {
             sql.push_str(dialect.generated_key_column(column.sql_type));
+            check(&mut sql);
             continue;
         }
         sql.push_str(dialect.column_type(column.sql_type));
@@ -438,6 +455,7 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
         } else if column.unique {
             sql.push_str(" UNIQUE");
         }
+        check(&mut sql);
     }
     if !table.composite_key.is_empty() {
         sql.push_str(", PRIMARY KEY (");

@@ -84,6 +84,10 @@ pub enum Value {
     /// A list of values of one type, any of them NULL (bound as one array parameter where the
     /// backend has arrays). Boxed, so that every other value stays as small as before.
     List(Box<ValueList>),
+    /// The value of a key of several columns (a composite foreign or primary key), column by
+    /// column in key order. Never bound as one parameter: the statement layer writes it as
+    /// one placeholder per column (`"a" = ? AND "b" = ?`, `("a", "b") IN (VALUES (?, ?), …)`).
+    Row(Box<[Value]>),
 }
 
 /// The values of an `IN (…)` list of one SQL type, each possibly NULL, packed for one array
@@ -177,6 +181,8 @@ impl Value {
             #[cfg(feature = "chrono")]
             Value::Time(v) => v.is_none(),
             Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) | Value::List(_) => false,
+            // A key with a NULL column points at nothing (SQL's MATCH SIMPLE).
+            Value::Row(parts) => parts.iter().any(Value::is_null),
         }
     }
 
@@ -188,8 +194,10 @@ impl Value {
             return Ok(array);
         }
         let packable = values.first().is_some_and(|first| {
-            !matches!(first, Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) | Value::List(_))
-                && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
+            !matches!(
+                first,
+                Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) | Value::List(_) | Value::Row(_)
+            ) && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
         });
         if !packable {
             return Err(values);
@@ -476,6 +484,10 @@ pub fn now_value(ty: SqlType) -> Result<Value> {
 pub trait ForeignKeyOf<K> {}
 impl<K: Scalar> ForeignKeyOf<K> for K {}
 impl<K: Scalar> ForeignKeyOf<K> for Option<K> {}
+// A nullable unique key (`#[model(unique)] slug: Option<String>`), as Sequelize allows: a NULL
+// key is never equal to anything, so it links nothing.
+impl<K: Scalar> ForeignKeyOf<Option<K>> for Option<K> {}
+impl<K: Scalar> ForeignKeyOf<Option<K>> for K {}
 
 /// Reads the column at `index` as a [`Value`] of type `ty`.
 pub fn decode_value(row: &dyn Row, index: usize, ty: SqlType) -> Result<Value> {
@@ -523,6 +535,7 @@ impl Value {
             Value::Integer(v) => v.map(|v| KeyRepr::Int(v.into())),
             Value::BigInt(v) => v.map(KeyRepr::Int),
             Value::Text(v) => v.clone().map(KeyRepr::Text),
+            Value::Row(parts) => parts.iter().map(Value::key_repr).collect::<Option<Vec<_>>>().map(KeyRepr::Tuple),
             other if other.is_null() => None,
             other => Some(KeyRepr::Other(format!("{other:?}"))),
         }

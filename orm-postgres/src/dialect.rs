@@ -85,12 +85,14 @@ impl Dialect for PostgresDialect {
     }
 
     fn push_sync_key_sequence(&self, b: &mut SqlBuilder, table: &str, column: &str) -> bool {
-        // `nextval - 1` never moves the sequence back past keys it handed out; the quoted
-        // table name keeps its case through `pg_get_serial_sequence`.
+        // The sequence's last value (read without advancing it, so a spent sequence is no
+        // error) keeps it from moving back past keys it handed out; the quoted table name
+        // keeps its case through `pg_get_serial_sequence`.
         let mut quoted = String::new();
         self.push_identifier(&mut quoted, table);
         b.push("SELECT setval(s.seq, GREATEST((SELECT MAX(").identifier(column).push(") FROM ").identifier(table);
-        b.push("), nextval(s.seq) - 1, 1)) FROM (SELECT pg_get_serial_sequence(").bind(Value::Text(Some(quoted)));
+        b.push("), pg_sequence_last_value(s.seq), 1)) FROM (SELECT pg_get_serial_sequence(")
+            .bind(Value::Text(Some(quoted)));
         b.push(", ").bind(Value::Text(Some(column.to_owned()))).push(")::regclass AS seq) AS s");
         true
     }

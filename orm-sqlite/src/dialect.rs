@@ -40,6 +40,10 @@ impl Dialect for SqliteDialect {
         "INTEGER PRIMARY KEY"
     }
 
+    fn checks_integer_range(&self, ty: SqlType) -> bool {
+        matches!(ty, SqlType::SmallInt | SqlType::Integer)
+    }
+
     fn default_key_value(&self) -> &'static str {
         // NULL into an `INTEGER PRIMARY KEY` (a rowid alias) takes the next rowid.
         "NULL"

@@ -12,6 +12,7 @@ mod errors;
 mod faults;
 mod includes;
 mod key_naming;
+mod key_types;
 mod many_to_many;
 mod naming;
 mod nested_create;

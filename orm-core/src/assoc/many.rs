@@ -30,6 +30,20 @@ pub(crate) fn source_key_value<S: Model>(association: &AssociationMeta, source: 
     }
 }
 
+/// Fails with [`Error::NullSourceKey`] when the source's key is NULL and targets are to be
+/// linked to it: writing the NULL would unlink them from their real source instead.
+pub(crate) fn linkable(association: &AssociationMeta, key: &Value) -> Result<()> {
+    if !key.is_null() {
+        return Ok(());
+    }
+    let source = association.source_meta();
+    Err(Error::NullSourceKey {
+        association: association.display_name(),
+        model: source.name,
+        field: association.source_key_column().field,
+    })
+}
+
 fn target_keys<T: Model, I: IntoTarget<T>>(
     association: &AssociationMeta,
     targets: impl IntoIterator<Item = I>,
@@ -248,6 +262,10 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     let executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
+        if key.is_null() {
+            // Nothing can be linked to a NULL key, so nothing is linked now either.
+            return if keys.is_empty() { Ok(()) } else { linkable(association, &key) };
+        }
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let mut executor = atomic.executor();
@@ -327,6 +345,9 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let (key, keys) = (key?, keys?);
         if keys.is_empty() {
             return Ok(());
+        }
+        if change == Change::Add {
+            linkable(association, &key)?;
         }
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {

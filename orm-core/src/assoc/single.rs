@@ -173,6 +173,10 @@ pub fn set_has_one<'e, S: Model, T: Model>(
     let executor = db.into_executor();
     async move {
         let (key, value) = (key?, value?);
+        if key.is_null() {
+            // Nothing is linked to a NULL key; linking to it is refused.
+            return if value.is_none() { Ok(()) } else { super::many::linkable(association, &key) };
+        }
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let mut executor = atomic.executor();

@@ -50,14 +50,15 @@ pub(crate) async fn lock_rows(
         return Ok(Some(0));
     }
     let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
-    let key = model.primary_key_column();
     let mut b = SqlBuilder::new(executor.dialect());
     b.push("SELECT ").qualified(model.table, column.name).push(" FROM ").identifier(model.table).push(" WHERE ");
     b.in_list(model.table, column.name, keys.to_vec(), false);
     if let Some((linked, value)) = linked {
         b.push(" OR ").qualified(model.table, linked.name).push(" = ").bind(value.clone());
     }
-    b.push(" ORDER BY ").qualified(model.table, key.name).push(lock);
+    b.push(" ORDER BY ");
+    crate::key::push_key_columns(&mut b, model, model.table);
+    b.push(lock);
     let mut matched = 0;
     executor
         .fetch(b.finish(), &mut |row| {
