@@ -84,7 +84,7 @@ async fn main() -> orm::Result<()> {
             association.kind,
             association.display_name(),
             association.target_meta().name,
-            association.foreign_key,
+            association.foreign_key.join(", "),
             association.constraints,
             association.accessors.iter().map(|(_, name)| *name).collect::<Vec<_>>()
         );

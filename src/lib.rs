@@ -96,13 +96,10 @@ macro_rules! __serialize_with {
 pub mod __private {
     pub use orm_core::assoc::{
         Association, AssociationKind, AssociationMeta, AssociationStatements, HasField, IntoOptionalTarget, IntoTarget,
-        NewRow, Related, TargetRef, add_many, assert_foreign_key, assert_key_type, count, create_belongs_to,
-        create_for, create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many,
-        set_belongs_to, set_has_one, set_many,
+        NewRow, Related, TargetRef, add_many, count, create_belongs_to, create_for, create_has_one, field_name_hash,
+        get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to, set_has_one, set_many,
     };
-    pub use orm_core::assoc::{
-        DestroyTargets, NullableForeignKey, ScopeValue, UniqueField, assert_scope_value, assert_unique,
-    };
+    pub use orm_core::assoc::{DestroyTargets, NullableForeignKey, ScopeValue, UniqueField};
     pub use orm_core::assoc::{
         LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
     };
@@ -122,10 +119,12 @@ pub mod __private {
         AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf,
         There,
     };
+    pub use orm_core::key::KeyPart;
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
     pub use orm_core::model::{Model, ModelStatements};
     pub use orm_core::naming::{
-        ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, str_eq, utf8,
+        ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, same_fields, str_eq,
+        utf8,
     };
     pub use orm_core::row::Row;
     pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value, join_timestamps};

@@ -12,7 +12,7 @@ use crate::dialect::RowLock;
 use crate::driver::{BoxFuture, Statement};
 use crate::error::Result;
 use crate::hooks::Hook;
-use crate::meta::ModelMeta;
+use crate::key::KeyCols;
 use crate::model::Model;
 use crate::value::{KeyRepr, Value};
 
@@ -62,11 +62,8 @@ impl<M: Model> Doomed for M {
         Box::pin(async move {
             let meta = M::meta();
             let mut executor = Executor::Tx(tx);
-            if meta.has_composite_key() {
-                return lock_by_composite_key(&mut executor, meta, self.key_values()).await;
-            }
-            let key = [self.key_value()];
-            crate::assoc::lock_rows(&mut executor, meta, meta.primary_key_column(), &key, None, RowLock::Delete)
+            let key = [crate::key::model_key(self)];
+            crate::assoc::lock_rows(&mut executor, meta, KeyCols::of(meta, &[]), &key, None, RowLock::Delete)
                 .await
                 .map(drop)
         })
@@ -153,17 +150,6 @@ pub(crate) async fn delete_by_key<M: Model>(executor: &mut Executor<'_>, key: Ve
     executor.execute(Statement { sql, args: key }).await
 }
 
-/// Locks one row of a composite key as a row about to be deleted (`SELECT 1 … FOR UPDATE`;
-/// nothing on a backend whose write units lock the database).
-async fn lock_by_composite_key(executor: &mut Executor<'_>, meta: &ModelMeta, key: Vec<Value>) -> Result<()> {
-    let Some(lock) = executor.dialect().row_lock_clause(RowLock::Delete) else { return Ok(()) };
-    let mut b = crate::sql::SqlBuilder::new(executor.dialect());
-    b.push("SELECT 1 FROM ").identifier(meta.table).push(" WHERE ");
-    crate::key::push_key_match(&mut b, meta, None, key);
-    b.push(" ").push(lock);
-    executor.fetch(b.finish(), &mut |_| Ok(())).await
-}
-
 /// Loads the targets whose foreign key points at `key`, to be destroyed through the ORM.
 /// Generated code stores `destroy_targets::<Target>` in the association's metadata.
 pub fn destroy_targets<'t, T: Model>(
@@ -172,12 +158,12 @@ pub fn destroy_targets<'t, T: Model>(
     key: Value,
 ) -> BoxFuture<'t, Result<Vec<Box<dyn Doomed>>>> {
     Box::pin(async move {
-        let fk = association.foreign_key_column();
+        let fk = association.foreign_key_columns();
         let mut b = crate::sql::SqlBuilder::with_prefix(
             tx.dialect(),
             &T::statements().select.get(tx.dialect(), crate::model::write_select::<T>),
         );
-        b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").bind(key);
+        b.push(" WHERE ").key_eq(T::meta().table, &fk, key);
         crate::assoc::push_conditions(&mut b, T::meta().table, association.scope_conditions());
         // Loaded and locked in key order, in one statement.
         b.push(" ORDER BY ");

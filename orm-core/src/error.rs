@@ -150,19 +150,6 @@ pub enum Error {
         /// The chain, as `a -> b => a`.
         chain: String,
     },
-    /// An accessor was given a row of a model keyed by several columns where it identifies
-    /// rows by a one-column key (has_one/has_many writes by instance). Nothing was written.
-    #[error(
-        "`{association}` identifies `{model}` rows by a one-column key, but `{model}` is keyed by ({key}): pass the row through a unique `target_key`, or write the foreign key with `save`"
-    )]
-    CompositeKeyTarget {
-        /// The association, as `Source.alias`.
-        association: String,
-        /// The target model.
-        model: &'static str,
-        /// Its key columns.
-        key: String,
-    },
     /// A has_one/has_many link was asked of a source whose key is NULL (a nullable unique
     /// `source_key`): no row can point at it. Nothing was written.
     #[error(

@@ -56,6 +56,53 @@ macro_rules! tuple_keys {
     )*};
 }
 
+/// Column `I` of a composite key type, for the compile-time checks of composite foreign keys.
+#[diagnostic::on_unimplemented(
+    message = "the key `{Self}` has no column {I}",
+    label = "the foreign key has more fields than the key it points at",
+    note = "a composite foreign key names one field per column of the referenced key, in key order"
+)]
+pub trait KeyPart<const I: usize> {
+    /// The column's type.
+    type Type;
+}
+
+impl<A, B> KeyPart<0> for (A, B) {
+    type Type = A;
+}
+
+impl<A, B> KeyPart<1> for (A, B) {
+    type Type = B;
+}
+
+impl<A, B, C> KeyPart<0> for (A, B, C) {
+    type Type = A;
+}
+
+impl<A, B, C> KeyPart<1> for (A, B, C) {
+    type Type = B;
+}
+
+impl<A, B, C> KeyPart<2> for (A, B, C) {
+    type Type = C;
+}
+
+impl<A, B, C, D> KeyPart<0> for (A, B, C, D) {
+    type Type = A;
+}
+
+impl<A, B, C, D> KeyPart<1> for (A, B, C, D) {
+    type Type = B;
+}
+
+impl<A, B, C, D> KeyPart<2> for (A, B, C, D) {
+    type Type = C;
+}
+
+impl<A, B, C, D> KeyPart<3> for (A, B, C, D) {
+    type Type = D;
+}
+
 tuple_keys! {
     2 => (A a, B b);
     3 => (A a, B b, C c);
@@ -261,6 +308,11 @@ impl KeyCols {
     pub fn assignments(&self, value: Value) -> Vec<(&'static ColumnMeta, Value)> {
         self.iter().zip(key_parts(value)).collect()
     }
+}
+
+/// A row's primary key as one value: the key's value, or a [`Value::Row`] when composite.
+pub fn model_key<M: crate::model::Model>(row: &M) -> Value {
+    if M::meta().has_composite_key() { Value::Row(row.key_values().into_boxed_slice()) } else { row.key_value() }
 }
 
 /// The parts of a key value: the value itself, or the columns of a [`Value::Row`].

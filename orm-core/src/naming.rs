@@ -32,6 +32,21 @@ impl ModelNames {
     }
 }
 
+/// Whether `a` and `b` hold the same names, in any order, in a constant.
+pub const fn same_fields(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < b.len() {
+        if !contains(a, b[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
 /// `a == b`, in a constant.
 pub const fn str_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());

@@ -58,12 +58,12 @@ pub struct TableColumn {
 /// A foreign key of a [`Table`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForeignKey {
-    /// The referencing column.
-    pub column: String,
+    /// The referencing columns, in key order (several for a composite foreign key).
+    pub columns: Vec<String>,
     /// The referenced table.
     pub target_table: String,
-    /// The referenced column.
-    pub target_column: String,
+    /// The referenced columns, in the same order.
+    pub target_columns: Vec<String>,
     /// `ON DELETE` action.
     pub on_delete: ReferentialAction,
     /// `ON UPDATE` action.
@@ -197,9 +197,9 @@ fn table_of(meta: &'static ModelMeta) -> Table {
             let target = (r.target)();
             let nullable = meta.column(r.column).is_none_or(|c| c.nullable);
             ForeignKey {
-                column: r.column.to_owned(),
+                columns: vec![r.column.to_owned()],
                 target_table: target.table.to_owned(),
-                target_column: r.target_column.unwrap_or(target.primary_key_column().name).to_owned(),
+                target_columns: vec![r.target_column.unwrap_or(target.primary_key_column().name).to_owned()],
                 on_delete: r.on_delete.unwrap_or(default_on_delete(nullable)),
                 on_update: r.on_update.unwrap_or(ReferentialAction::Cascade),
                 constraint: r.constraint,
@@ -215,9 +215,10 @@ fn table_of(meta: &'static ModelMeta) -> Table {
 /// already has one (both sides of a pair, `hasMany` and `belongsTo`, describe the same key).
 fn add_association_key(tables: &mut [Table], association: &AssociationMeta) {
     let holder = association.foreign_key_model();
-    let column = association.foreign_key_column();
+    let key = association.foreign_key_columns();
+    let columns: Vec<String> = key.iter().map(|c| c.name.to_owned()).collect();
     let Some(table) = tables.iter_mut().find(|t| t.name == holder.table) else { return };
-    if let Some(existing) = table.foreign_keys.iter_mut().find(|fk| fk.column == column.name) {
+    if let Some(existing) = table.foreign_keys.iter_mut().find(|fk| fk.columns == columns) {
         // Both sides describe one key: an explicit action beats a default, whichever side is
         // registered first, and either side can turn the constraint off.
         if let Some(action) = association.on_delete {
@@ -230,10 +231,11 @@ fn add_association_key(tables: &mut [Table], association: &AssociationMeta) {
         return;
     }
     table.foreign_keys.push(ForeignKey {
-        column: column.name.to_owned(),
+        columns,
         target_table: association.key_model().table.to_owned(),
-        target_column: association.referenced_column().name.to_owned(),
-        on_delete: association.on_delete.unwrap_or(default_on_delete(column.nullable)),
+        target_columns: association.referenced_columns().iter().map(|c| c.name.to_owned()).collect(),
+        // SET NULL needs every column nullable.
+        on_delete: association.on_delete.unwrap_or(default_on_delete(key.nullable())),
         on_update: association.on_update.unwrap_or(ReferentialAction::Cascade),
         constraint: association.constraints,
     });
@@ -338,13 +340,13 @@ fn add_join_table(tables: &mut Vec<Table>, association: &AssociationMeta) {
         (target_column, association.target_meta().table, association.target_key_column().name),
     ];
     for (column, target_table, target_column) in keys {
-        if table.foreign_keys.iter().any(|fk| fk.column == column) {
+        if table.foreign_keys.iter().any(|fk| fk.columns.len() == 1 && fk.columns[0] == column) {
             continue;
         }
         table.foreign_keys.push(ForeignKey {
-            column: column.to_owned(),
+            columns: vec![column.to_owned()],
             target_table: target_table.to_owned(),
-            target_column: target_column.to_owned(),
+            target_columns: vec![target_column.to_owned()],
             on_delete: association.on_delete.unwrap_or(ReferentialAction::Cascade),
             on_update: association.on_update.unwrap_or(ReferentialAction::Cascade),
             constraint: association.constraints,
@@ -471,11 +473,11 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
     }
     for fk in table.foreign_keys.iter().filter(|fk| fk.constraint) {
         sql.push_str(", FOREIGN KEY (");
-        dialect.push_identifier(&mut sql, &fk.column);
+        push_list(dialect, &mut sql, &fk.columns);
         sql.push_str(") REFERENCES ");
         dialect.push_identifier(&mut sql, &fk.target_table);
         sql.push_str(" (");
-        dialect.push_identifier(&mut sql, &fk.target_column);
+        push_list(dialect, &mut sql, &fk.target_columns);
         sql.push_str(") ON DELETE ");
         sql.push_str(fk.on_delete.sql());
         sql.push_str(" ON UPDATE ");
@@ -485,26 +487,28 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
     sql
 }
 
-/// One index per foreign-key column (Sequelize creates none; a lazy getter on a large table
-/// would scan it), unless the column already leads a key or unique constraint.
+/// One index per foreign key (Sequelize creates none; a lazy getter on a large table would
+/// scan it), over all its columns, unless they already lead a key or unique constraint.
 fn create_indexes(dialect: &dyn Dialect, table: &Table) -> Vec<String> {
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen: Vec<&[String]> = Vec::new();
     let mut statements = Vec::new();
+    let leads = |key: &[String], columns: &[String]| key.len() >= columns.len() && key[..columns.len()] == *columns;
     for fk in &table.foreign_keys {
-        let column = fk.column.as_str();
-        let keyed = table.columns.iter().any(|c| c.name == column && (c.primary_key || c.unique))
-            || table.composite_key.first().is_some_and(|c| c == column)
-            || table.unique.iter().any(|(_, cols)| cols.first().is_some_and(|c| c == column));
-        if keyed || seen.contains(&column) {
+        let columns = fk.columns.as_slice();
+        let keyed = (columns.len() == 1
+            && table.columns.iter().any(|c| c.name == columns[0] && (c.primary_key || c.unique)))
+            || leads(&table.composite_key, columns)
+            || table.unique.iter().any(|(_, cols)| leads(cols, columns));
+        if keyed || seen.contains(&columns) {
             continue;
         }
-        seen.push(column);
+        seen.push(columns);
         let mut sql = String::from("CREATE INDEX IF NOT EXISTS ");
-        dialect.push_identifier(&mut sql, &format!("{}_{}_idx", table.name, column));
+        dialect.push_identifier(&mut sql, &format!("{}_{}_idx", table.name, columns.join("_")));
         sql.push_str(" ON ");
         dialect.push_identifier(&mut sql, &table.name);
         sql.push_str(" (");
-        dialect.push_identifier(&mut sql, column);
+        push_list(dialect, &mut sql, columns);
         sql.push(')');
         statements.push(sql);
     }

@@ -482,11 +482,17 @@ pub fn now_value(ty: SqlType) -> Result<Value> {
     note = "declare the field with the referenced key's type: `{K}` for NOT NULL, `Option<{K}>` for nullable"
 )]
 pub trait ForeignKeyOf<K> {}
+// `do_not_recommend`: a mismatch is explained by the trait's own message, not by a list of
+// these impls in orm-core.
+#[diagnostic::do_not_recommend]
 impl<K: Scalar> ForeignKeyOf<K> for K {}
+#[diagnostic::do_not_recommend]
 impl<K: Scalar> ForeignKeyOf<K> for Option<K> {}
 // A nullable unique key (`#[model(unique)] slug: Option<String>`), as Sequelize allows: a NULL
 // key is never equal to anything, so it links nothing.
+#[diagnostic::do_not_recommend]
 impl<K: Scalar> ForeignKeyOf<Option<K>> for Option<K> {}
+#[diagnostic::do_not_recommend]
 impl<K: Scalar> ForeignKeyOf<Option<K>> for K {}
 
 /// Reads the column at `index` as a [`Value`] of type `ty`.

@@ -85,12 +85,13 @@ pub struct AssocAttr {
     /// `as = "workers"` or `as(singular = "worker", plural = "workers")`
     #[darling(rename = "as", default)]
     pub alias: Option<AliasAttr>,
+    /// `foreign_key = "uid"`, or `foreign_key(tenant_id, user_id)` for a composite key
     #[darling(default)]
-    pub foreign_key: Option<SpannedValue<String>>,
+    pub foreign_key: Option<KeyAttr>,
     #[darling(default)]
-    pub source_key: Option<SpannedValue<String>>,
+    pub source_key: Option<KeyAttr>,
     #[darling(default)]
-    pub target_key: Option<SpannedValue<String>>,
+    pub target_key: Option<KeyAttr>,
     #[darling(default)]
     pub on_delete: Option<SpannedValue<String>>,
     #[darling(default)]
@@ -318,6 +319,71 @@ impl FromMeta for AliasAttr {
                 "`as` takes a string (`as = \"workers\"`) or both forms (`as(singular = \"worker\", plural = \"workers\")`)",
             )
             .with_span(item)),
+        }
+    }
+}
+
+/// A key option: one field (`foreign_key = "uid"`) or several, in key order
+/// (`foreign_key(tenant_id, user_id)`, names or strings).
+#[derive(Debug, Clone)]
+pub struct KeyAttr {
+    pub fields: Vec<SpannedValue<String>>,
+    pub span: proc_macro2::Span,
+}
+
+impl KeyAttr {
+    /// Where the option's value was written (its first field).
+    pub fn span(&self) -> proc_macro2::Span {
+        self.fields.first().map_or(self.span, SpannedValue::span)
+    }
+
+    /// Every field, in key order.
+    pub fn names(&self) -> Vec<String> {
+        self.fields.iter().map(|f| f.as_str().to_owned()).collect()
+    }
+
+    pub fn is_composite(&self) -> bool {
+        self.fields.len() > 1
+    }
+}
+
+impl FromMeta for KeyAttr {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        let span = syn::spanned::Spanned::span(item);
+        match item {
+            syn::Meta::NameValue(syn::MetaNameValue {
+                value: syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(text), .. }),
+                ..
+            }) => Ok(KeyAttr { fields: vec![SpannedValue::new(text.value(), text.span())], span }),
+            syn::Meta::List(list) => {
+                let items = darling::ast::NestedMeta::parse_meta_list(list.tokens.clone())?;
+                let mut fields = Vec::new();
+                for item in &items {
+                    match item {
+                        darling::ast::NestedMeta::Meta(syn::Meta::Path(path)) if path.get_ident().is_some() => {
+                            let ident = path.get_ident().map(ToString::to_string).unwrap_or_default();
+                            fields.push(SpannedValue::new(ident, syn::spanned::Spanned::span(path)));
+                        }
+                        darling::ast::NestedMeta::Lit(syn::Lit::Str(text)) => {
+                            fields.push(SpannedValue::new(text.value(), text.span()));
+                        }
+                        other => {
+                            return Err(darling::Error::custom(
+                                "list the key's fields by name, in key order: `(tenant_id, user_id)`",
+                            )
+                            .with_span(other));
+                        }
+                    }
+                }
+                if fields.is_empty() || fields.len() > 4 {
+                    return Err(darling::Error::custom("a key has one to four fields").with_span(list));
+                }
+                Ok(KeyAttr { fields, span })
+            }
+            other => {
+                Err(darling::Error::custom("write one field as `= \"user_id\"`, or several as `(tenant_id, user_id)`")
+                    .with_span(other))
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use heck::{ToKebabCase, ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUppe
 use proc_macro2::Span;
 
 use crate::assoc::{Kind, ParsedAssoc};
-use crate::attr::{AliasAttr, FieldAttr, Join, ModelAttr, ReferencesAttr, ScopeAttr};
+use crate::attr::{AliasAttr, FieldAttr, Join, KeyAttr, ModelAttr, ReferencesAttr, ScopeAttr};
 use crate::validate;
 
 pub struct Model {
@@ -32,8 +32,14 @@ pub struct Association {
     pub is_aliased: bool,
     /// Where an error about the alias points: the alias, or the target when there is none.
     pub alias_span: Span,
-    /// The foreign-key field (on the source for belongs_to, on the target otherwise).
+    /// The (first) foreign-key field (on the source for belongs_to, on the target otherwise).
     pub foreign_key: String,
+    /// Every foreign-key field, in key order (one unless the key is composite).
+    pub foreign_keys: Vec<String>,
+    /// The source fields given by `source_key`, in key order (empty: the primary key).
+    pub source_keys: Vec<String>,
+    /// The target fields given by `target_key`, in key order (empty: the primary key).
+    pub target_keys: Vec<String>,
     /// Where an error about the foreign key points: the option's value, or the target.
     pub foreign_key_span: Span,
     /// The source field the key points at (has_one, has_many).
@@ -457,58 +463,90 @@ impl Association {
                 (singular.to_string(), plural.to_string(), true, singular.span())
             }
         };
-        // A composite key has no default source key (reported below).
-        let composite_source = kind != Kind::BelongsTo && options.source_key.is_none() && model.has_composite_key();
-        let source_key = match kind {
-            Kind::BelongsTo => None,
-            _ if composite_source => None,
-            Kind::HasOne | Kind::HasMany | Kind::BelongsToMany => {
-                Some(options.source_key.as_ref().map_or_else(|| model.primary_key().name(), |k| k.to_string()))
-            }
+        // The source key: the given fields, else the primary key (all of a composite key).
+        let source_keys: Vec<String> = match (kind, &options.source_key) {
+            (Kind::BelongsTo, _) => Vec::new(),
+            (_, Some(key)) => key.names(),
+            (_, None) => model.primary_key_fields().map(Field::name).collect(),
         };
-        let source_key_span = options.source_key.as_ref().map_or(target_span, |k| k.span());
-        if composite_source {
-            let keys: Vec<String> = model.primary_key_fields().map(Field::name).collect();
-            errors.push(
-                darling::Error::custom(format!(
-                    "`{}` has a composite primary key ({}), and a `{}` points at one column: name a unique field of `{}` with `source_key = \"…\"` (composite foreign keys are not supported yet)",
-                    model.ident,
-                    keys.join(", "),
-                    kind.attribute(),
-                    model.ident
-                ))
-                .with_span(&target_span),
-            );
-        }
-        let target_key = options.target_key.as_ref().map(|k| k.to_string());
-        let target_key_span = options.target_key.as_ref().map_or(target_span, |k| k.span());
+        let source_key = (kind != Kind::BelongsTo).then(|| source_keys.first().cloned()).flatten();
+        let source_key_span = options.source_key.as_ref().map_or(target_span, KeyAttr::span);
+        let target_keys: Vec<String> = options.target_key.as_ref().map(KeyAttr::names).unwrap_or_default();
+        let target_key = target_keys.first().cloned();
+        let target_key_span = options.target_key.as_ref().map_or(target_span, KeyAttr::span);
         // Sequelize names keys after primary keys, never after `source_key`/`target_key`
         // (seed 000: `A.belongsTo(B, { targetKey: 'name' })` adds `tableBId`).
         let is_self = target.is_ident("Self") || target.is_ident(&model.ident);
         let own_key = model.primary_key().name();
         let through_join = options.through.as_ref().map(|t| &t.join);
         let mut foreign_key_default = None;
-        let foreign_key = match (&options.foreign_key, kind) {
-            (Some(fk), _) => fk.to_string(),
-            (None, Kind::BelongsTo) if is_self => format!("{singular}_{own_key}"),
+        let foreign_keys: Vec<String> = match (&options.foreign_key, kind) {
+            (Some(fk), _) => fk.names(),
+            (None, Kind::BelongsTo) if is_self => {
+                model.primary_key_fields().map(|k| format!("{singular}_{}", k.name())).collect()
+            }
             // `{alias or target}_{target's primary key}` on this model: only the target's derive
             // knows its key, so the field is found by its prefix and checked at compile time.
             (None, Kind::BelongsTo) => {
                 let default = DefaultKey::find(model, &singular);
                 let field = default.field.clone().unwrap_or_default();
                 foreign_key_default = Some(default);
-                field
+                vec![field]
             }
             // Sequelize: `{alias or source}_{source's primary key}` on the target
-            // (`Person.hasOne(Person, { as: 'Father' })` adds `FatherId`).
-            (None, Kind::HasOne) => {
-                let prefix = if is_aliased { &singular } else { &model.singular };
-                format!("{prefix}_{own_key}")
+            // (`Person.hasOne(Person, { as: 'Father' })` adds `FatherId`); one per column of a
+            // composite key.
+            (None, Kind::HasOne | Kind::HasMany) => {
+                let prefix = if is_aliased && kind == Kind::HasOne { &singular } else { &model.singular };
+                model.primary_key_fields().map(|k| format!("{prefix}_{}", k.name())).collect()
             }
-            (None, Kind::HasMany | Kind::BelongsToMany) => {
-                model.join_column(&format!("{}_{own_key}", model.singular), through_join)
+            (None, Kind::BelongsToMany) => {
+                vec![model.join_column(&format!("{}_{own_key}", model.singular), through_join)]
             }
         };
+        let foreign_key = foreign_keys.first().cloned().unwrap_or_default();
+        let composite = foreign_keys.len() > 1 || source_keys.len() > 1 || target_keys.len() > 1;
+        if composite && kind == Kind::BelongsToMany {
+            let span = [&options.foreign_key, &options.source_key, &options.target_key]
+                .into_iter()
+                .flatten()
+                .find(|k| k.is_composite())
+                .map_or(target_span, KeyAttr::span);
+            errors.push(
+                darling::Error::custom(format!(
+                    "a `belongs_to_many` links one-column keys: {}; composite keys work on belongs_to, has_one and has_many",
+                    if model.has_composite_key() && options.source_key.is_none() {
+                        format!("`{}` has a composite primary key, so name a unique field of it with `source_key = \"…\"`", model.ident)
+                    } else {
+                        "name one field in each key option".to_owned()
+                    }
+                ))
+                .with_span(&span),
+            );
+        } else if kind != Kind::BelongsTo && foreign_keys.len() != source_keys.len() {
+            let span = options.foreign_key.as_ref().map_or(target_span, KeyAttr::span);
+            let prefix = if is_aliased && kind == Kind::HasOne { &singular } else { &model.singular };
+            let suggestion: Vec<String> = source_keys.iter().map(|k| format!("{prefix}_{k}")).collect();
+            errors.push(
+                darling::Error::custom(format!(
+                    "the foreign key has {} field(s) and the key it points at ({}) has {}: name one foreign-key field per key column, in key order, e.g. `foreign_key({})`",
+                    foreign_keys.len(),
+                    source_keys.join(", "),
+                    source_keys.len(),
+                    suggestion.join(", ")
+                ))
+                .with_span(&span),
+            );
+        } else if kind == Kind::BelongsTo && !target_keys.is_empty() && foreign_keys.len() != target_keys.len() {
+            errors.push(
+                darling::Error::custom(format!(
+                    "the foreign key has {} field(s) and `target_key` names {}: name one foreign-key field per target-key field, in the same order",
+                    foreign_keys.len(),
+                    target_keys.len()
+                ))
+                .with_span(&target_key_span),
+            );
+        }
         // Sequelize: `{target}_{target's primary key}`, or `{singular alias}_{key}` when the
         // target is the source itself (`User.belongsToMany(User, { as: 'friends' })` →
         // `friendId`). For another target the name comes from its `NAMES` at compile time.
@@ -523,7 +561,7 @@ impl Association {
         });
         // A join model holds both keys of a belongs_to_many: errors about them point at it.
         let key_holder_span = options.through.as_ref().map_or(target_span, |t| t.join.span());
-        let foreign_key_span = options.foreign_key.as_ref().map_or(key_holder_span, |k| k.span());
+        let foreign_key_span = options.foreign_key.as_ref().map_or(key_holder_span, KeyAttr::span);
         let other_key_span = options.other_key.as_ref().map_or(key_holder_span, |k| k.span());
         let on_delete = options.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
         let on_update = options.on_update.as_ref().and_then(|a| parse_action(a, "on_update", errors));
@@ -535,8 +573,11 @@ impl Association {
             is_aliased,
             alias_span,
             foreign_key,
+            foreign_keys,
             foreign_key_span,
             source_key,
+            source_keys: if options.source_key.is_some() { source_keys } else { Vec::new() },
+            target_keys,
             source_key_span,
             target_key,
             target_key_span,

@@ -417,20 +417,38 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
                 // A default key not found here is reported at compile time with the target's
                 // key name (`expand::assoc::default_checks`).
                 let defaulted_and_missing = association.foreign_key_default.as_ref().is_some_and(|d| d.field.is_none());
-                if !defaulted_and_missing && model.field(&association.foreign_key).is_none() {
+                let missing = association.foreign_keys.iter().filter(|fk| model.field(fk).is_none());
+                for fk in missing.take(if defaulted_and_missing { 0 } else { usize::MAX }) {
                     errors.push(
                         darling::Error::custom(format!(
                             "`{}` has no field `{fk}` to hold the foreign key of {}: add `pub {fk}: Option<…>` (nullable) or `pub {fk}: …` (NOT NULL) with the target key's type, or name another field with `foreign_key = \"...\"`",
                             model.ident,
                             describe(association),
-                            fk = association.foreign_key,
                         ))
                         .with_span(&association.foreign_key_span),
                     );
                 }
             }
+            Kind::HasOne | Kind::HasMany | Kind::BelongsToMany if association.source_keys.len() > 1 => {
+                // Several source fields: together they must be the primary key, the one set of
+                // columns known to be unique together.
+                let mut listed: Vec<&String> = association.source_keys.iter().collect();
+                let mut key: Vec<String> = model.primary_key_fields().map(Field::name).collect();
+                listed.sort();
+                key.sort();
+                if listed.iter().map(|s| s.as_str()).ne(key.iter().map(String::as_str)) {
+                    errors.push(
+                        darling::Error::custom(format!(
+                            "a composite `source_key` must name `{}`'s primary key ({}), the one set of fields unique together",
+                            model.ident,
+                            model.primary_key_fields().map(Field::name).collect::<Vec<_>>().join(", ")
+                        ))
+                        .with_span(&association.source_key_span),
+                    );
+                }
+            }
             Kind::HasOne | Kind::HasMany | Kind::BelongsToMany => {
-                if let Some(key) = &association.source_key {
+                if let Some(key) = association.source_key.as_ref().filter(|_| !association.source_keys.is_empty()) {
                     match model.field(key) {
                         None => errors.push(
                             darling::Error::custom(format!(

@@ -327,8 +327,9 @@ fn association_metadata_describes_each_association() {
     assert_eq!((workers.singular, workers.plural, workers.is_aliased), ("worker", "workers", true));
     assert_eq!(workers.source_meta().name, "Crew");
     assert_eq!(workers.target_meta().name, "Chore");
-    assert_eq!(workers.foreign_key, "uid");
-    assert_eq!(workers.source_key, Some("id"));
+    assert_eq!(workers.foreign_key, ["uid"]);
+    assert!(workers.source_key.is_empty(), "the primary key");
+    assert_eq!(workers.source_key_column().name, "id");
     assert_eq!(workers.on_delete, Some(orm::ReferentialAction::Restrict));
     assert!(!workers.is_self_association());
     assert_eq!(workers.accessor("add_many"), Some("add_workers"));
@@ -351,16 +352,19 @@ fn association_metadata_describes_each_association() {
     let duties = &crew[1];
     assert_eq!(
         (duties.singular, duties.plural, duties.is_aliased, duties.foreign_key),
-        ("duty", "duties", false, "crew_id")
+        ("duty", "duties", false, &["crew_id"][..])
     );
 
     let father = &Person::associations()[0];
-    assert_eq!((father.kind, father.foreign_key), (AssociationKind::HasOne, "father_id"));
+    assert_eq!((father.kind, father.foreign_key), (AssociationKind::HasOne, &["father_id"][..]));
     assert!(father.is_self_association());
     let mother = &Person::associations()[1];
-    assert_eq!((mother.kind, mother.foreign_key, mother.target_key), (AssociationKind::BelongsTo, "mother_id", None));
+    assert_eq!(
+        (mother.kind, mother.foreign_key, mother.target_key),
+        (AssociationKind::BelongsTo, &["mother_id"][..], &[][..])
+    );
     let company = &Staff::associations()[0];
-    assert_eq!((company.foreign_key, company.target_key), ("fk_companyname", Some("name")));
+    assert_eq!((company.foreign_key, company.target_key), (&["fk_companyname"][..], &["name"][..]));
     assert_eq!(
         company.accessors.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
         ["get_company", "set_company", "create_company"]

@@ -265,19 +265,243 @@ on_both! {
         assert_eq!(memberships(&db).await?, [(ann.id, beta.id, "member".into()), (bob.id, alpha.id, "member".into())]);
         assert_eq!(row.get_project(&db).await?.map(|p| p.name), Some("alpha".to_owned()));
 
-        // has_many reads by the foreign key; a write that would identify a pair-keyed row by
-        // one column is refused, with nothing written.
+        // has_many to a pair-keyed target: reads by the foreign key, writes identify each
+        // target by its whole key.
         assert_eq!(ann.count_memberships(&db).await?, 1);
         let loaded = User::find().include(User::memberships()).order_by(User::name().asc()).all(&db).await?;
         let counts: Vec<usize> = loaded.iter().map(|u| u.memberships().len()).collect();
         assert_eq!(counts, [1, 1]);
-        let refused = ann.add_membership(&db, &row).await;
-        assert!(
-            matches!(&refused, Err(orm::Error::CompositeKeyTarget { association, model: "Membership", key })
-                if association == "User.memberships" && key == "user_id, project_id"),
-            "{refused:?}"
+        assert!(!ann.has_membership(&db, &row).await? && bob.has_membership(&db, &row).await?);
+        ann.add_membership(&db, &row).await?;
+        assert_eq!(memberships(&db).await?, [(ann.id, alpha.id, "member".into()), (ann.id, beta.id, "member".into())]);
+        assert!(ann.has_memberships(&db, Membership::find().all(&db).await?.iter()).await?);
+        // Unlinking would NULL a NOT NULL key column: refused by the database, nothing changes.
+        let moved = Membership::find_by_pk(&db, (ann.id, alpha.id)).await?.expect("moved to ann");
+        assert!(ann.remove_membership(&db, &moved).await.is_err());
+        assert_eq!(ann.count_memberships(&db).await?, 2);
+        Ok(())
+    }
+}
+
+// Composite foreign keys: customers are numbered per tenant, so a customer is `(tenant, number)`
+// and everything that points at one carries both columns. Rows of two tenants with the same
+// number must never meet.
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(primary_key(tenant, number))]
+#[has_many(Invoice, foreign_key(customer_tenant, customer_number), on_delete = "cascade", hooks = true)]
+#[has_one(Profile, foreign_key(owner_tenant, owner_number))]
+pub struct Customer {
+    pub tenant: String,
+    pub number: i64,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(hooks)]
+#[belongs_to(Customer, foreign_key(customer_tenant, customer_number))]
+pub struct Invoice {
+    pub id: i64,
+    pub customer_tenant: Option<String>,
+    pub customer_number: Option<i64>,
+    pub total: i64,
+}
+
+static INVOICES_DESTROYED: std::sync::Mutex<Vec<i64>> = std::sync::Mutex::new(Vec::new());
+
+impl orm::Hooks for Invoice {
+    async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
+        INVOICES_DESTROYED.lock().expect("not poisoned").push(self.total);
+        Ok(())
+    }
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub id: i64,
+    pub owner_tenant: Option<String>,
+    pub owner_number: Option<i64>,
+    pub bio: String,
+}
+
+async fn invoice_links(db: &Db) -> Result<Vec<(i64, Option<String>, Option<i64>)>, orm::Error> {
+    raw("SELECT total, customer_tenant, customer_number FROM invoices ORDER BY total").fetch(db).await
+}
+
+/// Two tenants, each with accounts 1 and 2.
+async fn customers(db: &Db) -> Result<[Customer; 4], orm::Error> {
+    Schema::new().model::<Customer>().model::<Invoice>().model::<Profile>().sync(db).await?;
+    let rows = [("acme", 1, "acme one"), ("acme", 2, "acme two"), ("bolt", 1, "bolt one"), ("bolt", 2, "bolt two")];
+    let created = Customer::create_many(
+        db,
+        rows.iter().map(|(t, n, name)| Customer { tenant: (*t).into(), number: *n, name: (*name).into() }),
+    )
+    .await?;
+    let mut found = Vec::new();
+    for (t, n, _) in rows {
+        found.push(created.iter().find(|a| a.tenant == t && a.number == n).cloned().expect("created"));
+    }
+    Ok([found[0].clone(), found[1].clone(), found[2].clone(), found[3].clone()])
+}
+
+fn invoice(total: i64) -> Invoice {
+    Invoice { id: 0, customer_tenant: None, customer_number: None, total }
+}
+
+on_both! {
+    async fn a_composite_foreign_key_through_every_has_many_and_belongs_to_accessor(db: Db) -> TestResult {
+        let [acme1, acme2, bolt1, _bolt2] = customers(&db).await?;
+        // has_many: create, add, set, remove, count, has, get.
+        acme1.create_invoice(&db, invoice(10)).await?;
+        let i20 = Invoice::create(&db, invoice(20)).await?;
+        let i30 = Invoice::create(&db, invoice(30)).await?;
+        let i40 = Invoice::create(&db, invoice(40)).await?;
+        acme1.add_invoices(&db, [&i20, &i30]).await?;
+        bolt1.add_invoice(&db, i40.id).await?;
+        let acme = |n: i64| (Some("acme".to_owned()), Some(n));
+        let bolt = |n: i64| (Some("bolt".to_owned()), Some(n));
+        let link = |total: i64, (t, n): (Option<String>, Option<i64>)| (total, t, n);
+        assert_eq!(
+            invoice_links(&db).await?,
+            [link(10, acme(1)), link(20, acme(1)), link(30, acme(1)), link(40, bolt(1))]
         );
-        assert_eq!(memberships(&db).await?, [(ann.id, beta.id, "member".into()), (bob.id, alpha.id, "member".into())]);
+        // Same number, other tenant: never mixed up.
+        assert_eq!((acme1.count_invoices(&db).await?, bolt1.count_invoices(&db).await?), (3, 1));
+        assert!(acme1.has_invoice(&db, &i20).await? && !bolt1.has_invoice(&db, &i20).await?);
+        let totals: Vec<i64> = bolt1.get_invoices(&db).await?.into_iter().map(|i| i.total).collect();
+        assert_eq!(totals, [40]);
+        let narrowed = acme1.get_invoices(&db).filter(Invoice::total().gt(15)).order_by(Invoice::total().desc()).await?;
+        assert_eq!(narrowed.iter().map(|i| i.total).collect::<Vec<_>>(), [30, 20]);
+        acme1.set_invoices(&db, [&i30, &i40]).await?;
+        acme1.remove_invoice(&db, &i30).await?;
+        assert_eq!(
+            invoice_links(&db).await?,
+            [link(10, (None, None)), link(20, (None, None)), link(30, (None, None)), link(40, acme(1))]
+        );
+        // A key that names no account: nothing changes.
+        let missing = acme2.add_invoice(&db, 9_999).await;
+        assert!(matches!(missing, Err(orm::Error::MissingKeys { .. })), "{missing:?}");
+
+        // belongs_to: get, set (instance, None), create.
+        let mut i10 = Invoice::find().filter(Invoice::total().eq(10)).one(&db).await?.expect("i10");
+        assert_eq!(i10.get_customer(&db).await?, None);
+        i10.set_customer(&db, &acme2).await?;
+        assert_eq!((i10.customer_tenant.as_deref(), i10.customer_number), (Some("acme"), Some(2)));
+        assert_eq!(i10.get_customer(&db).await?.map(|a| a.name), Some("acme two".to_owned()));
+        i10.set_customer(&db, None).await?;
+        assert_eq!((i10.customer_tenant.clone(), i10.customer_number), (None, None));
+        let created = i10.create_customer(&db, Customer { tenant: "cog".into(), number: 1, name: "cog one".into() }).await?;
+        assert_eq!((i10.customer_tenant.as_deref(), i10.customer_number), (Some("cog"), Some(1)));
+        assert_eq!(created.name, "cog one");
+        assert_eq!(link(10, (i10.customer_tenant.clone(), i10.customer_number)), invoice_links(&db).await?[0]);
+
+        // has_one: set, get, create.
+        let profile = Profile::create(&db, Profile { id: 0, owner_tenant: None, owner_number: None, bio: "b".into() }).await?;
+        bolt1.set_profile(&db, &profile).await?;
+        assert_eq!(bolt1.get_profile(&db).await?.map(|p| p.id), Some(profile.id));
+        assert_eq!(acme1.get_profile(&db).await?, None, "acme 1 has the same number, not the same key");
+        let replaced = bolt1.create_profile(&db, Profile::build().bio("new")).await?;
+        let owners: Vec<(String, Option<String>, Option<i64>)> =
+            raw("SELECT bio, owner_tenant, owner_number FROM profiles ORDER BY bio").fetch(&db).await?;
+        assert_eq!(owners, [("b".into(), None, None), ("new".into(), Some("bolt".into()), Some(1))]);
+        assert_eq!(bolt1.get_profile(&db).await?.map(|p| p.id), Some(replaced.id));
+        Ok(())
+    }
+}
+
+on_both! {
+    async fn a_composite_foreign_key_through_includes_and_nested_create(db: Db) -> TestResult {
+        let [acme1, _acme2, bolt1, bolt2] = customers(&db).await?;
+        for (account, totals) in [(&acme1, [1, 2, 3]), (&bolt1, [4, 5, 6])] {
+            for total in totals {
+                account.create_invoice(&db, invoice(total)).await?;
+            }
+        }
+        Invoice::create(&db, invoice(7)).await?;
+
+        let loaded = Customer::find()
+            .include(Customer::invoices().order_by(Invoice::total().desc()))
+            .order_by(Customer::tenant().asc())
+            .order_by(Customer::number().asc())
+            .all(&db)
+            .await?;
+        let seen: Vec<(String, i64, Vec<i64>)> = loaded
+            .iter()
+            .map(|a| (a.tenant.clone(), a.number, a.invoices().iter().map(|i| i.total).collect()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("acme".into(), 1, vec![3, 2, 1]),
+                ("acme".into(), 2, vec![]),
+                ("bolt".into(), 1, vec![6, 5, 4]),
+                ("bolt".into(), 2, vec![])
+            ]
+        );
+        // Per-parent limit and required, over the composite key.
+        let top = Customer::find().include(Customer::invoices().order_by(Invoice::total().desc()).limit(1).required()).all(&db).await?;
+        let mut top: Vec<(String, Vec<i64>)> =
+            top.iter().map(|a| (a.tenant.clone(), a.invoices().iter().map(|i| i.total).collect())).collect();
+        top.sort();
+        assert_eq!(top, [("acme".into(), vec![3]), ("bolt".into(), vec![6])]);
+        // belongs_to include, shared parents and a NULL key.
+        let invoices = Invoice::find().include(Invoice::customer()).order_by(Invoice::total().asc()).all(&db).await?;
+        let owners: Vec<Option<&str>> = invoices.iter().map(|i| i.customer().map(|a| a.name.as_str())).collect();
+        assert_eq!(
+            owners,
+            [Some("acme one"), Some("acme one"), Some("acme one"), Some("bolt one"), Some("bolt one"), Some("bolt one"), None]
+        );
+        let owned = Invoice::find().include(Invoice::customer().required()).count(&db).await?;
+        assert_eq!(owned, 6);
+
+        // Nested create, both directions.
+        Customer::create_all(
+            &db,
+            [Customer::build().tenant("dune").number(1).name("dune one").invoices([Invoice::build().total(8), Invoice::build().total(9)])],
+        )
+        .await?;
+        let made = Invoice::build().total(11).customer(Customer::build().tenant("echo").number(2).name("echo two")).create(&db).await?;
+        assert_eq!((made.customer_tenant.as_deref(), made.customer_number), (Some("echo"), Some(2)));
+        let dune: Vec<(i64, Option<String>, Option<i64>)> =
+            raw("SELECT total, customer_tenant, customer_number FROM invoices WHERE total IN (8, 9, 11) ORDER BY total")
+                .fetch(&db)
+                .await?;
+        assert_eq!(
+            dune,
+            [(8, Some("dune".into()), Some(1)), (9, Some("dune".into()), Some(1)), (11, Some("echo".into()), Some(2))]
+        );
+        assert_eq!(bolt2.count_invoices(&db).await?, 0);
+        Ok(())
+    }
+}
+
+on_both! {
+    async fn a_composite_foreign_key_cascades_with_hooks_and_constrains_the_schema(db: Db) -> TestResult {
+        let [acme1, acme2, bolt1, _] = customers(&db).await?;
+        for (account, total) in [(&acme1, 101), (&acme1, 102), (&acme2, 103), (&bolt1, 104)] {
+            account.create_invoice(&db, invoice(total)).await?;
+        }
+        // The hooked cascade destroys exactly acme 1's invoices, one by one through the ORM.
+        acme1.destroy(&db).await?;
+        let destroyed: Vec<i64> =
+            INVOICES_DESTROYED.lock().expect("not poisoned").iter().copied().filter(|t| *t > 100).collect();
+        let mut destroyed = destroyed;
+        destroyed.sort_unstable();
+        destroyed.dedup();
+        assert!(destroyed.contains(&101) && destroyed.contains(&102) && !destroyed.contains(&104), "{destroyed:?}");
+        let left: Vec<(i64,)> = raw("SELECT total FROM invoices ORDER BY total").fetch(&db).await?;
+        assert_eq!(left, [(103,), (104,)]);
+        // The database enforces the pair: an invoice of an account that does not exist fails.
+        let orphan = raw("INSERT INTO invoices (customer_tenant, customer_number, total) VALUES ('acme', 1, 1)")
+            .execute(&db)
+            .await;
+        assert!(matches!(orphan, Err(orm::Error::ForeignKeyViolation { .. })), "{orphan:?}");
+        let ddl = Schema::new().model::<Invoice>().ddl(&db)?;
+        let ddl = ddl.join("\n");
+        assert!(
+            ddl.contains("FOREIGN KEY (\"customer_tenant\", \"customer_number\") REFERENCES \"customers\" (\"tenant\", \"number\")"),
+            "{ddl}"
+        );
+        assert!(ddl.contains("(\"customer_tenant\", \"customer_number\")") && ddl.contains("CREATE INDEX"), "{ddl}");
         Ok(())
     }
 }

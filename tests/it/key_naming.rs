@@ -105,17 +105,17 @@ fn association<M: Model>(alias: &str) -> &'static orm::meta::AssociationMeta {
 #[test]
 fn default_foreign_keys_follow_the_primary_key_they_point_at() {
     let employee = association::<Employee>("company");
-    assert_eq!(employee.foreign_key, "company_uuid");
+    assert_eq!(employee.foreign_key, ["company_uuid"]);
     assert_eq!(employee.foreign_key_column().name, "company_uuid");
     let contractor = association::<Contractor>("employer");
-    assert_eq!(contractor.foreign_key, "employer_uuid");
+    assert_eq!(contractor.foreign_key, ["employer_uuid"]);
     assert_eq!(contractor.foreign_key_column().name, "employerUuid");
     let a = association::<TableA>("table_b");
-    assert_eq!(a.foreign_key, "table_b_id");
+    assert_eq!(a.foreign_key, ["table_b_id"]);
     assert_eq!(a.foreign_key_column().name, "tableBId");
     assert_eq!(a.referenced_column().name, "name");
     let member = association::<Member>("badges");
-    assert_eq!(member.foreign_key, "member_id");
+    assert_eq!(member.foreign_key, ["member_id"]);
     assert_eq!(member.source_key_column().name, "handle");
 }
 

@@ -9,6 +9,7 @@ use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Expr, Node, Order};
 use crate::include::{Include, IncludeList, SpecOf};
+use crate::key::KeyCols;
 use crate::model::{Model, fetch_models, write_select};
 use crate::query::Select;
 use crate::sql::SqlBuilder;
@@ -16,18 +17,17 @@ use crate::value::{KeyRepr, Value};
 
 use super::meta::AssociationMeta;
 use super::target::{IntoTarget, NewRow, TargetRef};
-use super::write::{
-    Scope, batches, dedupe, linked_keys, lock_source_and_targets, null_of, update_foreign_key, verify_keys,
-};
+use super::write::{Scope, batches, dedupe, linked_keys, lock_source_and_targets, update_foreign_key, verify_keys};
 
 /// The value on the source the targets' foreign keys point at.
+/// A [`Value::Row`] for a composite key.
 pub(crate) fn source_key_value<S: Model>(association: &AssociationMeta, source: &S) -> Result<Value> {
-    match association.source_key {
-        None => Ok(source.key_value()),
-        Some(field) => source
-            .field_value(field)
-            .ok_or_else(|| Error::Invalid(format!("`{}` has no field `{field}`", S::meta().name))),
+    if association.source_key.is_empty() && !S::meta().has_composite_key() {
+        return Ok(source.key_value());
     }
+    association.source_key_columns().value_of(source).ok_or_else(|| {
+        Error::Invalid(format!("`{}` has no field `{}`", S::meta().name, association.source_key.join("`, `")))
+    })
 }
 
 /// Fails with [`Error::NullSourceKey`] when the source's key is NULL and targets are to be
@@ -40,19 +40,13 @@ pub(crate) fn linkable(association: &AssociationMeta, key: &Value) -> Result<()>
     Err(Error::NullSourceKey {
         association: association.display_name(),
         model: source.name,
-        field: association.source_key_column().field,
+        field: association.source_key_columns().first().field,
     })
 }
 
-fn target_keys<T: Model, I: IntoTarget<T>>(
-    association: &AssociationMeta,
-    targets: impl IntoIterator<Item = I>,
-) -> Result<Vec<Value>> {
-    let keys = targets
-        .into_iter()
-        .map(|t| t.into_target(None).map(TargetRef::into_value))
-        .collect::<Result<Vec<_>>>()
-        .map_err(|e| super::target::naming(e, association))?;
+fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>) -> Result<Vec<Value>> {
+    let keys =
+        targets.into_iter().map(|t| t.into_target(&[]).map(TargetRef::into_value)).collect::<Result<Vec<_>>>()?;
     Ok(dedupe(keys))
 }
 
@@ -123,11 +117,13 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
             return Ok(Vec::new());
         }
         let mut executor = self.executor;
-        let fk = self.association.foreign_key_column();
+        let fk = self.association.foreign_key_columns();
         let scope = self.association.scope_conditions();
         if self.narrowed {
-            let mut base = Expr::from_node(Node::Compare { column: fk.name, op: CompareOp::Eq, value: key });
-            for (column, value) in scope {
+            let mut conditions = fk.assignments(key).into_iter().chain(scope);
+            let Some((column, value)) = conditions.next() else { return Ok(Vec::new()) };
+            let mut base = Expr::from_node(Node::Compare { column: column.name, op: CompareOp::Eq, value });
+            for (column, value) in conditions {
                 base = base.and(Expr::from_node(Node::Compare { column: column.name, op: CompareOp::Eq, value }));
             }
             return self.select.filter(base).all(executor).await;
@@ -135,12 +131,12 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
         // The plain getter runs its cached statement; includes load on its rows.
         let sql = self.association.statements.get.get(executor.dialect(), |b| {
             write_select::<T>(b);
-            b.push(" WHERE ").qualified(T::meta().table, fk.name).push(" = ").placeholder();
+            b.push(" WHERE ").key_eq_placeholders(T::meta().table, &fk);
             for (column, _) in &scope {
                 b.push(" AND ").qualified(T::meta().table, column.name).push(" = ").placeholder();
             }
         });
-        let mut args = vec![key];
+        let mut args = crate::key::key_parts(key);
         args.extend(scope.into_iter().map(|(_, value)| value));
         let rows = fetch_models::<T>(&mut executor, Statement { sql, args }).await?;
         self.select.load_includes(&mut executor, rows).await
@@ -185,16 +181,16 @@ pub fn count<'e, S: Model, T: Model>(
             return Ok(0);
         }
         let target = T::meta();
-        let fk = association.foreign_key_column();
+        let fk = association.foreign_key_columns();
         let scope = association.scope_conditions();
         let sql = association.statements.count.get(executor.dialect(), |b| {
             b.push("SELECT COUNT(*) FROM ").identifier(target.table);
-            b.push(" WHERE ").qualified(target.table, fk.name).push(" = ").placeholder();
+            b.push(" WHERE ").key_eq_placeholders(target.table, &fk);
             for (column, _) in &scope {
                 b.push(" AND ").qualified(target.table, column.name).push(" = ").placeholder();
             }
         });
-        let mut args = vec![key];
+        let mut args = crate::key::key_parts(key);
         args.extend(scope.into_iter().map(|(_, value)| value));
         let mut count = 0;
         executor
@@ -216,7 +212,7 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> impl Future<Output = Result<bool>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(association, targets);
+    let keys = target_keys::<T, I>(targets);
     let mut executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
@@ -229,15 +225,15 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
         let mut linked = 0;
         let target = T::meta();
-        let pk = target.primary_key_column();
-        let fk = association.foreign_key_column();
-        for batch in batches(executor.dialect(), keys, 1) {
+        let pk = KeyCols::of(target, &[]);
+        let fk = association.foreign_key_columns();
+        for batch in batches(executor.dialect(), keys, fk.len()) {
             let mut b = SqlBuilder::new(executor.dialect());
             b.push("SELECT COUNT(*) FROM ").identifier(target.table);
-            b.push(" WHERE ").qualified(target.table, fk.name).push(" = ").bind(key.clone());
+            b.push(" WHERE ").key_eq(target.table, &fk, key.clone());
             super::push_conditions(&mut b, target.table, association.scope_conditions());
             b.push(" AND ");
-            b.in_list(target.table, pk.name, batch, false);
+            b.key_in(target.table, &pk, batch, false);
             executor
                 .fetch(b.finish(), &mut |row| {
                     linked += row.get_i64(0)?.unwrap_or(0);
@@ -258,7 +254,7 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(association, targets);
+    let keys = target_keys::<T, I>(targets);
     let executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
@@ -283,11 +279,11 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
                     let linked = update_foreign_key(&mut executor, association, key.clone(), scope).await?;
                     // Every row linked already exists; a row missing here is a key that matches none.
                     if linked < link.len() as u64 {
-                        verify_keys(&mut executor, association, target, target.primary_key_column(), &link).await?;
+                        verify_keys(&mut executor, association, target, KeyCols::of(target, &[]), &link).await?;
                     }
                 }
                 if !unlink.is_empty() {
-                    let null = null_of(association.foreign_key_column());
+                    let null = association.foreign_key_columns().null();
                     update_foreign_key(
                         &mut executor,
                         association,
@@ -339,7 +335,7 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
     change: Change,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(association, targets);
+    let keys = target_keys::<T, I>(targets);
     let executor = db.into_executor();
     async move {
         let (key, keys) = (key?, keys?);
@@ -361,14 +357,14 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
                         let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
                         let linked = update_foreign_key(&mut executor, association, key, scope).await?;
                         if linked < keys.len() as u64 {
-                            verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
+                            verify_keys(&mut executor, association, target, KeyCols::of(target, &[]), &keys).await?;
                         }
                     }
                     Change::Remove => {
                         // Rows linked elsewhere are left alone, so the rows affected say nothing
                         // about missing keys: check them first.
-                        verify_keys(&mut executor, association, target, target.primary_key_column(), &keys).await?;
-                        let null = null_of(association.foreign_key_column());
+                        verify_keys(&mut executor, association, target, KeyCols::of(target, &[]), &keys).await?;
+                        let null = association.foreign_key_columns().null();
                         let scope = Scope { keys: Some(&keys), current: Some(&key), except: None, link: false };
                         update_foreign_key(&mut executor, association, null, scope).await?;
                     }
@@ -391,7 +387,9 @@ pub fn create_for<'e, S: Model, T: Model>(
     let mut builder = row.into_builder();
     let executor = db.into_executor();
     async move {
-        builder.set_field(association.foreign_key, key?);
+        for (column, part) in association.foreign_key_columns().assignments(key?) {
+            builder.set_field(column.field, part);
+        }
         set_scope_fields(&mut builder, association);
         builder.create(executor).await
     }

@@ -22,6 +22,7 @@ use super::many::source_key_value;
 use super::meta::{AssociationMeta, push_conditions};
 use super::target::{IntoTarget, NewRow, TargetRef, resolve_targets};
 use super::write::{batches, dedupe, lock_source, verify_keys};
+use crate::key::KeyCols;
 
 fn target_refs<T: Model, I: IntoTarget<T>>(
     association: &AssociationMeta,
@@ -499,7 +500,7 @@ async fn write_links<T: Model>(
         return Ok(());
     }
     let target = T::meta();
-    verify_keys(executor, association, target, association.target_key_column(), &keys).await?;
+    verify_keys(executor, association, target, KeyCols::one(association.target_key_column()), &keys).await?;
     let current = match mode {
         Mode::Set => linked_targets(executor, association, &key, None).await?,
         Mode::Add => linked_targets(executor, association, &key, Some(keys.clone())).await?,
@@ -768,7 +769,14 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
                 let mut executor = atomic.executor();
                 lock_source(&mut executor, association, &key).await?;
                 let keys = target_values::<T>(&mut executor, association, refs).await?;
-                verify_keys(&mut executor, association, T::meta(), association.target_key_column(), &keys).await?;
+                verify_keys(
+                    &mut executor,
+                    association,
+                    T::meta(),
+                    KeyCols::one(association.target_key_column()),
+                    &keys,
+                )
+                .await?;
                 unlink(&mut executor, association, &key, keys).await
             })
         })

@@ -1,6 +1,7 @@
 use std::marker::PhantomData;
 
 use crate::dialect::ReferentialAction;
+use crate::key::KeyCols;
 use crate::meta::{ColumnMeta, ModelMeta};
 use crate::sql::CachedSql;
 
@@ -34,14 +35,16 @@ pub struct AssociationMeta {
     pub source: fn() -> &'static ModelMeta,
     /// The associated model.
     pub target: fn() -> &'static ModelMeta,
-    /// The foreign-key field: on the source for belongs_to, on the target for has_one and
-    /// has_many.
-    pub foreign_key: &'static str,
-    /// The source field the foreign key points at (has_one, has_many); `None` is the primary
-    /// key.
-    pub source_key: Option<&'static str>,
-    /// The target field the foreign key points at (belongs_to); `None` is the primary key.
-    pub target_key: Option<&'static str>,
+    /// The foreign-key fields, in key order (several for a composite foreign key): on the
+    /// source for belongs_to, on the target for has_one and has_many; the join column holding
+    /// the source's key for belongs_to_many.
+    pub foreign_key: &'static [&'static str],
+    /// The source fields the foreign key points at (has_one, has_many, belongs_to_many); empty
+    /// is the primary key.
+    pub source_key: &'static [&'static str],
+    /// The target fields the foreign key points at (belongs_to, belongs_to_many); empty is the
+    /// primary key.
+    pub target_key: &'static [&'static str],
     /// `ON DELETE`; `None` is the default (SET NULL, CASCADE for a NOT NULL key).
     pub on_delete: Option<ReferentialAction>,
     /// `ON UPDATE`; `None` is the default (CASCADE).
@@ -111,26 +114,54 @@ impl AssociationMeta {
         }
     }
 
-    /// The foreign-key column.
+    /// The foreign-key columns, on [`foreign_key_model`](Self::foreign_key_model).
+    pub fn foreign_key_columns(&self) -> KeyCols {
+        KeyCols::of(self.foreign_key_model(), self.foreign_key)
+    }
+
+    /// The source columns the key points at (has_one, has_many, belongs_to_many).
+    pub fn source_key_columns(&self) -> KeyCols {
+        KeyCols::of(self.source_meta(), self.source_key)
+    }
+
+    /// The target columns the key points at (belongs_to, belongs_to_many).
+    pub fn target_key_columns(&self) -> KeyCols {
+        KeyCols::of(self.target_meta(), self.target_key)
+    }
+
+    /// The columns the foreign key points at, on [`key_model`](Self::key_model).
+    pub fn referenced_columns(&self) -> KeyCols {
+        match self.kind {
+            AssociationKind::BelongsTo => self.target_key_columns(),
+            _ => self.source_key_columns(),
+        }
+    }
+
+    /// The first foreign-key field (the only one of a one-column key).
+    pub fn foreign_key_field(&self) -> &'static str {
+        self.foreign_key.first().copied().unwrap_or_default()
+    }
+
+    /// The target fields a row given to an accessor is identified by (empty: its primary
+    /// key), as [`IntoTarget`](super::IntoTarget) reads them.
+    pub fn target_fields(&self) -> &'static [&'static str] {
+        self.target_key
+    }
+
+    /// The foreign-key column of a one-column key (belongs_to_many's join columns, which are
+    /// never composite).
     pub fn foreign_key_column(&self) -> &'static ColumnMeta {
-        let model = self.foreign_key_model();
-        model.column_by_field(self.foreign_key).unwrap_or(model.primary_key_column())
+        self.foreign_key_columns().first()
     }
 
-    /// The source column the key points at (has_one, has_many, belongs_to_many).
+    /// The source column of a one-column key (belongs_to_many).
     pub fn source_key_column(&self) -> &'static ColumnMeta {
-        let source = self.source_meta();
-        self.source_key.and_then(|f| source.column_by_field(f)).unwrap_or(source.primary_key_column())
+        self.source_key_columns().first()
     }
 
-    /// The column the foreign key points at.
+    /// The column a one-column foreign key points at (belongs_to_many).
     pub fn referenced_column(&self) -> &'static ColumnMeta {
-        let model = self.key_model();
-        let field = match self.kind {
-            AssociationKind::BelongsTo => self.target_key,
-            _ => self.source_key,
-        };
-        field.and_then(|f| model.column_by_field(f)).unwrap_or(model.primary_key_column())
+        self.referenced_columns().first()
     }
 
     /// belongs_to_many: the join table's name.
@@ -145,19 +176,18 @@ impl AssociationMeta {
     /// belongs_to_many: the join column holding the source's key, and its type.
     pub fn join_source_column(&self) -> (&'static str, crate::value::SqlType) {
         let ty = self.referenced_column().sql_type;
-        (self.join_column(self.foreign_key), ty)
+        (self.join_column(self.foreign_key_field()), ty)
     }
 
     /// belongs_to_many: the join column holding the target's key, and its type.
     pub fn join_target_column(&self) -> (&'static str, crate::value::SqlType) {
         let ty = self.target_key_column().sql_type;
-        (self.join_column(self.other_key.unwrap_or(self.foreign_key)), ty)
+        (self.join_column(self.other_key.unwrap_or(self.foreign_key_field())), ty)
     }
 
-    /// The target column the join table (or belongs_to's key) points at.
+    /// The target column the join table points at (belongs_to_many, one column).
     pub fn target_key_column(&self) -> &'static ColumnMeta {
-        let target = self.target_meta();
-        self.target_key.and_then(|f| target.column_by_field(f)).unwrap_or(target.primary_key_column())
+        self.target_key_columns().first()
     }
 
     fn join_column(&self, field: &'static str) -> &'static str {

@@ -21,7 +21,6 @@ pub(crate) use meta::push_conditions;
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{
-    HasField, IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef, UniqueField, assert_foreign_key,
-    assert_key_type, assert_scope_value, assert_unique, field_name_hash,
+    HasField, IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef, UniqueField, field_name_hash,
 };
 pub(crate) use write::lock_rows;

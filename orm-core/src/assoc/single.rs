@@ -11,7 +11,7 @@ use crate::sql::SqlBuilder;
 use super::many::source_key_value;
 use super::meta::AssociationMeta;
 use super::target::{IntoOptionalTarget, IntoTarget, NewRow, TargetRef, resolve_targets};
-use super::write::{Scope, lock_rows, lock_source_and_targets, null_of, update_foreign_key, verify_keys};
+use super::write::{Scope, lock_rows, lock_source_and_targets, update_foreign_key, verify_keys};
 use crate::dialect::RowLock;
 use crate::value::{Value, now_value};
 
@@ -21,16 +21,17 @@ pub fn get_belongs_to<'e, S: Model, T: Model>(
     association: &'static AssociationMeta,
     source: &S,
 ) -> impl Future<Output = Result<Option<T>>> + Send {
-    let value = source.field_value(association.foreign_key);
+    let value = association.foreign_key_columns().value_of(source);
     let mut executor = db.into_executor();
     async move {
         let Some(value) = value.filter(|v| !v.is_null()) else { return Ok(None) };
-        let key = association.referenced_column();
+        let key = association.referenced_columns();
         let sql = association.statements.get.get(executor.dialect(), |b| {
             write_select::<T>(b);
-            b.push(" WHERE ").qualified(T::meta().table, key.name).push(" = ").placeholder();
+            b.push(" WHERE ").key_eq_placeholders(T::meta().table, &key);
         });
-        Ok(fetch_models::<T>(&mut executor, Statement { sql, args: vec![value] }).await?.pop())
+        let args = crate::key::key_parts(value);
+        Ok(fetch_models::<T>(&mut executor, Statement { sql, args }).await?.pop())
     }
 }
 
@@ -78,7 +79,7 @@ async fn point_at<S: Model, T: Model>(
     target: TargetRef,
 ) -> Result<Changes> {
     let values = resolve_targets(executor, association, T::meta(), association.target_key, vec![target]).await?;
-    let referenced = association.referenced_column();
+    let referenced = association.referenced_columns();
     if lock_rows(executor, T::meta(), referenced, &values, None, RowLock::Update).await? != Some(values.len()) {
         verify_keys(executor, association, T::meta(), referenced, &values).await?;
     }
@@ -93,22 +94,22 @@ async fn write_foreign_key<S: Model>(
     value: Option<Value>,
 ) -> Result<Changes> {
     let source_meta = S::meta();
-    let fk = association.foreign_key_column();
+    let fk = association.foreign_key_columns();
     let value = match value {
         Some(value) => value,
-        None if fk.nullable => null_of(fk),
+        None if fk.nullable() => fk.null(),
         None => {
             return Err(Error::Invalid(format!(
                 "`{}` cannot be unset: `{}.{}` is NOT NULL; make the field an `Option` to allow it",
                 association.display_name(),
                 source_meta.name,
-                fk.field
+                fk.iter().find(|c| !c.nullable).unwrap_or(fk.first()).field
             )));
         }
     };
-    let mut changes = vec![(association.foreign_key, value.clone())];
+    let mut changes: Changes = fk.assignments(value.clone()).into_iter().map(|(c, v)| (c.field, v)).collect();
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("UPDATE ").identifier(source_meta.table).push(" SET ").identifier(fk.name).push(" = ").bind(value);
+    b.push("UPDATE ").identifier(source_meta.table).push(" SET ").key_assign(&fk, value);
     if let Some(column) = source_meta.columns.iter().find(|c| c.updated_at) {
         let now = now_value(column.sql_type)?;
         b.push(", ").identifier(column.name).push(" = ").bind(now.clone());
@@ -166,10 +167,7 @@ pub fn set_has_one<'e, S: Model, T: Model>(
     target: impl IntoOptionalTarget<T>,
 ) -> impl Future<Output = Result<()>> + Send {
     let key = source_key_value(association, source);
-    let value = target
-        .into_optional_target(None)
-        .map(|t| t.map(TargetRef::into_value))
-        .map_err(|e| super::target::naming(e, association));
+    let value = target.into_optional_target(&[]).map(|t| t.map(TargetRef::into_value));
     let executor = db.into_executor();
     async move {
         let (key, value) = (key?, value?);
@@ -183,17 +181,11 @@ pub fn set_has_one<'e, S: Model, T: Model>(
                 let target = T::meta();
                 lock_source_and_targets(&mut executor, association, &key, value.as_slice(), true).await?;
                 if let Some(value) = &value {
-                    verify_keys(
-                        &mut executor,
-                        association,
-                        target,
-                        target.primary_key_column(),
-                        std::slice::from_ref(value),
-                    )
-                    .await?;
+                    let key = crate::key::KeyCols::of(target, &[]);
+                    verify_keys(&mut executor, association, target, key, std::slice::from_ref(value)).await?;
                 }
                 // The target being set keeps its link: re-setting it must not pass through NULL.
-                let null = null_of(association.foreign_key_column());
+                let null = association.foreign_key_columns().null();
                 let scope = Scope { keys: None, current: Some(&key), except: value.as_ref(), link: false };
                 update_foreign_key(&mut executor, association, null, scope).await?;
                 if let Some(value) = value {
@@ -229,7 +221,7 @@ pub fn create_has_one<'e, S: Model, T: Model>(
             Box::pin(async move {
                 let mut executor = atomic.executor();
                 lock_source_and_targets(&mut executor, association, &key, &[], true).await?;
-                let null = null_of(association.foreign_key_column());
+                let null = association.foreign_key_columns().null();
                 update_foreign_key(
                     &mut executor,
                     association,
@@ -237,7 +229,9 @@ pub fn create_has_one<'e, S: Model, T: Model>(
                     Scope { keys: None, current: Some(&key), except: None, link: false },
                 )
                 .await?;
-                builder.set_field(association.foreign_key, key);
+                for (column, part) in association.foreign_key_columns().assignments(key) {
+                    builder.set_field(column.field, part);
+                }
                 super::many::set_scope_fields(&mut builder, association);
                 builder.create(executor).await
             })

@@ -1,5 +1,6 @@
 use crate::create::Builder;
 use crate::error::{Error, Result};
+use crate::key::KeyCols;
 use crate::model::Model;
 use crate::value::Value;
 
@@ -11,9 +12,9 @@ use crate::value::Value;
     note = "accessors take an instance (`&row`) or a bare primary key (`42`)"
 )]
 pub trait IntoTarget<M>: Send {
-    /// What identifies the row: the value of `field` (the primary key when `None`) read from an
-    /// instance, or a bare primary key.
-    fn into_target(self, field: Option<&str>) -> Result<TargetRef>;
+    /// What identifies the row: the value of `fields` (the primary key when empty; a
+    /// [`Value::Row`] for several) read from an instance, or a bare primary key.
+    fn into_target(self, fields: &[&str]) -> Result<TargetRef>;
 }
 
 /// A row given to an accessor, once converted.
@@ -34,47 +35,31 @@ impl TargetRef {
     }
 }
 
-fn instance_value<M: Model>(row: &M, field: Option<&str>) -> Result<TargetRef> {
-    match field {
-        // Targets are identified by one column; a composite key is refused, never cut short.
-        None if M::meta().has_composite_key() => Err(Error::CompositeKeyTarget {
-            association: String::new(),
-            model: M::meta().name,
-            key: M::meta().primary_key_columns().map(|c| c.name).collect::<Vec<_>>().join(", "),
-        }),
-        None => Ok(TargetRef::Field(row.key_value())),
-        Some(field) => row
-            .field_value(field)
-            .map(TargetRef::Field)
-            .ok_or_else(|| Error::Invalid(format!("`{}` has no field `{field}`", M::meta().name))),
+fn instance_value<M: Model>(row: &M, fields: &[&str]) -> Result<TargetRef> {
+    if fields.is_empty() && !M::meta().has_composite_key() {
+        return Ok(TargetRef::Field(row.key_value()));
     }
+    KeyCols::of(M::meta(), fields)
+        .value_of(row)
+        .map(TargetRef::Field)
+        .ok_or_else(|| Error::Invalid(format!("`{}` has no field `{}`", M::meta().name, fields.join("`, `"))))
 }
 
 impl<M: Model> IntoTarget<M> for &M {
-    fn into_target(self, field: Option<&str>) -> Result<TargetRef> {
-        instance_value(self, field)
+    fn into_target(self, fields: &[&str]) -> Result<TargetRef> {
+        instance_value(self, fields)
     }
 }
 
 impl<M: Model> IntoTarget<M> for &mut M {
-    fn into_target(self, field: Option<&str>) -> Result<TargetRef> {
-        instance_value(self, field)
+    fn into_target(self, fields: &[&str]) -> Result<TargetRef> {
+        instance_value(self, fields)
     }
 }
 
 impl<M: Model> IntoTarget<M> for M {
-    fn into_target(self, field: Option<&str>) -> Result<TargetRef> {
-        instance_value(&self, field)
-    }
-}
-
-/// Names the association in an error raised while converting its targets.
-pub(crate) fn naming(error: Error, association: &super::AssociationMeta) -> Error {
-    match error {
-        Error::CompositeKeyTarget { model, key, .. } => {
-            Error::CompositeKeyTarget { association: association.display_name(), model, key }
-        }
-        other => other,
+    fn into_target(self, fields: &[&str]) -> Result<TargetRef> {
+        instance_value(&self, fields)
     }
 }
 
@@ -85,43 +70,44 @@ pub(crate) fn naming(error: Error, association: &super::AssociationMeta) -> Erro
     note = "singular setters take an instance (`&row`), a bare primary key (`42`), or `None` to unlink"
 )]
 pub trait IntoOptionalTarget<M>: Send {
-    /// What identifies the row, or `None` to unlink.
-    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>>;
+    /// What identifies the row (see [`IntoTarget::into_target`]), or `None` to unlink.
+    fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>>;
 }
 
 impl<M: Model> IntoOptionalTarget<M> for &M {
-    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>> {
-        instance_value(self, field).map(Some)
+    fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>> {
+        instance_value(self, fields).map(Some)
     }
 }
 
 impl<M: Model> IntoOptionalTarget<M> for M {
-    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>> {
-        instance_value(&self, field).map(Some)
+    fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>> {
+        instance_value(&self, fields).map(Some)
     }
 }
 
 // The only impl for an `Option`, so that a bare `None` infers as `Option<&M>`.
 impl<M: Model> IntoOptionalTarget<M> for Option<&M> {
-    fn into_optional_target(self, field: Option<&str>) -> Result<Option<TargetRef>> {
-        self.map(|row| instance_value(row, field)).transpose()
+    fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>> {
+        self.map(|row| instance_value(row, fields)).transpose()
     }
 }
 
-/// The values of `field` (a target key other than the primary key) for rows given as
+/// The values of `fields` (a target key other than the primary key) for rows given as
 /// instances or bare primary keys: bare keys are looked up, in one batched query, and a key
 /// that matches no row is [`Error::MissingKeys`].
 pub(crate) async fn resolve_targets(
     executor: &mut crate::db::Executor<'_>,
     association: &super::AssociationMeta,
     target: &'static crate::meta::ModelMeta,
-    field: Option<&str>,
+    fields: &[&str],
     refs: Vec<TargetRef>,
 ) -> Result<Vec<Value>> {
-    let column = field.and_then(|f| target.column_by_field(f)).filter(|c| !c.primary_key);
-    let Some(column) = column else {
+    let wanted = KeyCols::of(target, fields);
+    let pk = KeyCols::of(target, &[]);
+    if wanted.same_as(&pk) {
         return Ok(refs.into_iter().map(TargetRef::into_value).collect());
-    };
+    }
     let keys: Vec<Value> = refs
         .iter()
         .filter_map(|r| match r {
@@ -130,16 +116,15 @@ pub(crate) async fn resolve_targets(
         })
         .collect();
     let mut found: std::collections::HashMap<crate::value::KeyRepr, Value> = std::collections::HashMap::new();
-    let pk = target.primary_key_column();
     for batch in super::write::batches(executor.dialect(), keys, 0) {
         let mut b = crate::sql::SqlBuilder::new(executor.dialect());
-        b.push("SELECT ").qualified(target.table, pk.name).push(", ").qualified(target.table, column.name);
+        b.push("SELECT ").key_columns(target.table, &pk).push(", ").key_columns(target.table, &wanted);
         b.push(" FROM ").identifier(target.table).push(" WHERE ");
-        b.in_list(target.table, pk.name, batch, false);
+        b.key_in(target.table, &pk, batch, false);
         executor
             .fetch(b.finish(), &mut |row| {
-                let key = crate::value::decode_value(row, 0, pk.sql_type)?;
-                let value = crate::value::decode_value(row, 1, column.sql_type)?;
+                let key = pk.decode(row, 0)?;
+                let value = wanted.decode(row, pk.len())?;
                 if let Some(key) = key.key_repr() {
                     found.insert(key, value);
                 }
@@ -192,12 +177,6 @@ impl<M: Model> NewRow<M> for M {
     }
 }
 
-/// Compile-time check used by generated code: `F` can hold `T`'s primary key.
-pub fn assert_foreign_key<T: Model, F: crate::value::ForeignKeyOf<T::Key>>() {}
-
-/// Compile-time check used by generated code: a field of type `F` can hold a key of type `K`.
-pub fn assert_key_type<F: crate::value::ForeignKeyOf<K>, K>() {}
-
 /// Implemented by `#[derive(Model)]` for each field, keyed by a hash of the field's name, so
 /// that another model's derive can prove at compile time that a key field exists here and has
 /// the right type.
@@ -232,12 +211,6 @@ pub const fn field_name_hash(name: &str) -> u64 {
     note = "mark the field `#[model(unique)]` on `{Self}` (a foreign key must point at a unique column)"
 )]
 pub trait UniqueField<const NAME_HASH: u64> {}
-
-/// Compile-time check used by generated code: `T`'s field is its key or unique.
-pub fn assert_unique<T: UniqueField<NAME_HASH>, const NAME_HASH: u64>() {}
-
-/// Compile-time check used by generated code: a scope literal fits its field of type `F`.
-pub fn assert_scope_value<F, V: crate::value::Operand<F>>(_value: V) {}
 
 /// Implemented only for `Option<K>`: a foreign key that `on_delete`/`on_update = "set null"`
 /// can set to NULL. Generated code names `NULLABLE` for the key field of `M`, the model that

@@ -6,23 +6,26 @@ use std::collections::HashSet;
 use crate::db::Executor;
 use crate::dialect::{Dialect, RowLock};
 use crate::error::{Error, Result};
-use crate::meta::{ColumnMeta, ModelMeta};
+use crate::key::KeyCols;
+use crate::meta::ModelMeta;
 use crate::sql::SqlBuilder;
-use crate::value::{KeyRepr, Value, decode_value, now_value};
+use crate::value::{KeyRepr, Value, now_value};
 
 use super::meta::AssociationMeta;
 
 /// Splits keys into batches that fit one statement next to `reserved` other binds: one batch
-/// where the backend binds arrays, chunks under its bind limit otherwise.
+/// where the backend binds arrays, chunks under its bind limit otherwise (composite keys, one
+/// bind per column, always).
 pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<Vec<Value>> {
     if keys.is_empty() {
         return Vec::new();
     }
+    let width = crate::key::key_width(&keys[0]);
     let uniform = keys.iter().all(|k| std::mem::discriminant(k) == std::mem::discriminant(&keys[0]));
-    if dialect.supports_array_binds() && uniform {
+    if dialect.supports_array_binds() && uniform && width == 1 {
         return vec![keys];
     }
-    let size = dialect.max_binds().saturating_sub(reserved).max(1);
+    let size = (dialect.max_binds().saturating_sub(reserved) / width).max(1);
     let mut batches = Vec::with_capacity(keys.len().div_ceil(size));
     let mut keys = keys.into_iter().peekable();
     while keys.peek().is_some() {
@@ -40,9 +43,9 @@ pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<
 pub(crate) async fn lock_rows(
     executor: &mut Executor<'_>,
     model: &'static ModelMeta,
-    column: &'static ColumnMeta,
+    column: KeyCols,
     keys: &[Value],
-    linked: Option<(&'static ColumnMeta, &Value)>,
+    linked: Option<(KeyCols, &Value)>,
     lock: RowLock,
 ) -> Result<Option<usize>> {
     let Some(lock) = executor.dialect().row_lock_clause(lock) else { return Ok(None) };
@@ -51,18 +54,19 @@ pub(crate) async fn lock_rows(
     }
     let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("SELECT ").qualified(model.table, column.name).push(" FROM ").identifier(model.table).push(" WHERE ");
-    b.in_list(model.table, column.name, keys.to_vec(), false);
+    b.push("SELECT ").key_columns(model.table, &column).push(" FROM ").identifier(model.table).push(" WHERE (");
+    b.key_in(model.table, &column, keys.to_vec(), false);
     if let Some((linked, value)) = linked {
-        b.push(" OR ").qualified(model.table, linked.name).push(" = ").bind(value.clone());
+        b.push(" OR (").key_eq(model.table, &linked, value.clone()).push(")");
     }
+    b.push(")");
     b.push(" ORDER BY ");
     crate::key::push_key_columns(&mut b, model, model.table);
     b.push(lock);
     let mut matched = 0;
     executor
         .fetch(b.finish(), &mut |row| {
-            if decode_value(row, 0, column.sql_type)?.key_repr().is_some_and(|k| wanted.contains(&k)) {
+            if column.decode(row, 0)?.key_repr().is_some_and(|k| wanted.contains(&k)) {
                 matched += 1;
             }
             Ok(())
@@ -83,9 +87,9 @@ pub(crate) async fn lock_source_and_targets(
     with_current: bool,
 ) -> Result<()> {
     let target = association.target_meta();
-    let target_key = target.primary_key_column();
-    let linked = with_current.then(|| (association.foreign_key_column(), key));
-    if association.is_self_association() && std::ptr::eq(association.source_key_column(), target_key) {
+    let target_key = KeyCols::of(target, &[]);
+    let linked = with_current.then(|| (association.foreign_key_columns(), key));
+    if association.is_self_association() && association.source_key_columns().same_as(&target_key) {
         let mut keys = targets.to_vec();
         keys.push(key.clone());
         lock_rows(executor, target, target_key, &keys, linked, RowLock::Update).await?;
@@ -101,7 +105,7 @@ pub(crate) async fn lock_source_and_targets(
 pub(crate) async fn lock_source(executor: &mut Executor<'_>, association: &AssociationMeta, key: &Value) -> Result<()> {
     let source = association.source_meta();
     let key = std::slice::from_ref(key);
-    lock_rows(executor, source, association.source_key_column(), key, None, RowLock::Update).await.map(drop)
+    lock_rows(executor, source, association.source_key_columns(), key, None, RowLock::Update).await.map(drop)
 }
 
 /// Removes duplicate keys, keeping the first occurrence.
@@ -115,7 +119,7 @@ pub(crate) async fn verify_keys(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
     model: &'static ModelMeta,
-    column: &'static ColumnMeta,
+    column: KeyCols,
     keys: &[Value],
 ) -> Result<()> {
     // The common case costs one `COUNT(*)` per batch; the keys are read back only to name the
@@ -124,7 +128,7 @@ pub(crate) async fn verify_keys(
     for batch in batches(executor.dialect(), keys.to_vec(), 0) {
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("SELECT COUNT(*) FROM ").identifier(model.table).push(" WHERE ");
-        b.in_list(model.table, column.name, batch, false);
+        b.key_in(model.table, &column, batch, false);
         executor
             .fetch(b.finish(), &mut |row| {
                 present += row.get_i64(0)?.unwrap_or(0);
@@ -138,11 +142,11 @@ pub(crate) async fn verify_keys(
     let mut found: HashSet<KeyRepr> = HashSet::with_capacity(keys.len());
     for batch in batches(executor.dialect(), keys.to_vec(), 0) {
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("SELECT ").qualified(model.table, column.name).push(" FROM ").identifier(model.table).push(" WHERE ");
-        b.in_list(model.table, column.name, batch, false);
+        b.push("SELECT ").key_columns(model.table, &column).push(" FROM ").identifier(model.table).push(" WHERE ");
+        b.key_in(model.table, &column, batch, false);
         executor
             .fetch(b.finish(), &mut |row| {
-                if let Some(key) = decode_value(row, 0, column.sql_type)?.key_repr() {
+                if let Some(key) = column.decode(row, 0)?.key_repr() {
                     found.insert(key);
                 }
                 Ok(())
@@ -179,11 +183,11 @@ pub(crate) async fn update_foreign_key(
     scope: Scope<'_>,
 ) -> Result<u64> {
     let model = association.foreign_key_model();
-    let fk = association.foreign_key_column();
-    let key_column = model.primary_key_column();
+    let fk = association.foreign_key_columns();
+    let key_column = KeyCols::of(model, &[]);
     let updated_at = model.columns.iter().find(|c| c.updated_at);
     let write = |batch: Option<Vec<Value>>, b: &mut SqlBuilder| -> Result<()> {
-        b.push("UPDATE ").identifier(model.table).push(" SET ").identifier(fk.name).push(" = ").bind(value.clone());
+        b.push("UPDATE ").identifier(model.table).push(" SET ").key_assign(&fk, value.clone());
         if scope.link {
             for (column, value) in association.scope_conditions() {
                 b.push(", ").identifier(column.name).push(" = ").bind(value);
@@ -197,20 +201,23 @@ pub(crate) async fn update_foreign_key(
             super::push_conditions(b, model.table, association.scope_conditions());
         }
         if let Some(current) = scope.current {
-            b.push(" AND ").qualified(model.table, fk.name).push(" = ").bind(current.clone());
+            b.push(" AND ").key_eq(model.table, &fk, current.clone());
         }
         if let Some(except) = scope.except {
-            b.push(" AND ").qualified(model.table, key_column.name).push(" <> ").bind(except.clone());
+            b.push(" AND NOT (").key_eq(model.table, &key_column, except.clone()).push(")");
         }
         if let Some(keys) = batch {
             b.push(" AND ");
-            b.in_list(model.table, key_column.name, keys, false);
+            b.key_in(model.table, &key_column, keys, false);
         }
         Ok(())
     };
     let batches: Vec<Option<Vec<Value>>> = match scope.keys {
         None => vec![None],
-        Some(keys) => batches(executor.dialect(), keys.to_vec(), 3).into_iter().map(Some).collect(),
+        Some(keys) => {
+            let reserved = 3 * fk.len() + association.scope.len() + 1;
+            batches(executor.dialect(), keys.to_vec(), reserved).into_iter().map(Some).collect()
+        }
     };
     let mut affected = 0;
     for batch in batches {
@@ -228,26 +235,18 @@ pub(crate) async fn linked_keys(
     current: &Value,
 ) -> Result<Vec<Value>> {
     let model = association.foreign_key_model();
-    let key = model.primary_key_column();
-    let fk = association.foreign_key_column();
+    let key = KeyCols::of(model, &[]);
+    let fk = association.foreign_key_columns();
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("SELECT ").qualified(model.table, key.name).push(" FROM ").identifier(model.table);
-    b.push(" WHERE ").qualified(model.table, fk.name).push(" = ").bind(current.clone());
+    b.push("SELECT ").key_columns(model.table, &key).push(" FROM ").identifier(model.table);
+    b.push(" WHERE ").key_eq(model.table, &fk, current.clone());
     super::push_conditions(&mut b, model.table, association.scope_conditions());
     let mut keys = Vec::new();
     executor
         .fetch(b.finish(), &mut |row| {
-            keys.push(decode_value(row, 0, key.sql_type)?);
+            keys.push(key.decode(row, 0)?);
             Ok(())
         })
         .await?;
     Ok(keys)
-}
-
-/// The `NULL` of a column's type.
-pub(crate) fn null_of(column: &ColumnMeta) -> Value {
-    match crate::value::null_value(column.sql_type) {
-        Some(null) => null,
-        None => Value::BigInt(None),
-    }
 }

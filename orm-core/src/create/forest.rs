@@ -14,9 +14,24 @@ use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value};
 
 use super::Node;
+use crate::key::KeyCols;
 
 /// The rows of one association, with the index of the row each belongs to.
 type Group = (&'static AssociationMeta, Vec<(usize, Node)>);
+
+/// The position of a column among a model's values, for [`KeyCols::value_in`].
+fn position(meta: &ModelMeta) -> impl Fn(&ColumnMeta) -> Option<usize> + '_ {
+    move |column| meta.columns.iter().position(|c| std::ptr::eq(c, column))
+}
+
+/// Sets a key's columns in a row about to be inserted, from the key's value.
+fn assign(node: &mut Node, meta: &ModelMeta, key: &KeyCols, value: Value) {
+    for (column, part) in key.assignments(value) {
+        if let Some(i) = position(meta)(column) {
+            node.values[i] = Some(part);
+        }
+    }
+}
 
 fn index_of(meta: &ModelMeta, column: &ColumnMeta) -> usize {
     meta.columns.iter().position(|c| std::ptr::eq(c, column)).unwrap_or(meta.primary_key[0])
@@ -48,11 +63,11 @@ pub(crate) fn create<'a>(
             let target = association.target_meta();
             let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
             let created = create(executor, target, children).await?;
-            let key = index_of(target, association.target_key_column());
-            let fk = meta.field_index(association.foreign_key).unwrap_or(meta.primary_key[0]);
+            let key = association.target_key_columns();
+            let fk = association.foreign_key_columns();
             for (owner, row) in owners.into_iter().zip(created) {
-                if let (Some(node), Some(value)) = (nodes.get_mut(owner), row.get(key)) {
-                    node.values[fk] = Some(value.clone());
+                if let (Some(node), Some(value)) = (nodes.get_mut(owner), key.value_in(&row, position(target))) {
+                    assign(node, meta, &fk, value);
                 }
             }
         }
@@ -67,14 +82,14 @@ pub(crate) fn create<'a>(
 
         for (association, items) in after {
             let target = association.target_meta();
-            let source_key = index_of(meta, association.source_key_column());
             match association.kind {
                 AssociationKind::HasOne | AssociationKind::HasMany => {
-                    let fk = target.field_index(association.foreign_key).unwrap_or(target.primary_key[0]);
+                    let (key, fk) = (association.source_key_columns(), association.foreign_key_columns());
                     let children = items
                         .into_iter()
                         .map(|(owner, mut child)| {
-                            child.values[fk] = rows.get(owner).and_then(|r| r.get(source_key)).cloned();
+                            let value = rows.get(owner).and_then(|r| key.value_in(r, position(meta)));
+                            assign(&mut child, target, &fk, value.unwrap_or_else(|| fk.null()));
                             set_scope(&mut child, target, association);
                             child
                         })
@@ -82,6 +97,7 @@ pub(crate) fn create<'a>(
                     create(executor, target, children).await?;
                 }
                 AssociationKind::BelongsToMany => {
+                    let source_key = index_of(meta, association.source_key_column());
                     let (owners, mut children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
                     let mut joins = Vec::with_capacity(children.len());
                     for child in &mut children {

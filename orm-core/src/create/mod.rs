@@ -87,7 +87,7 @@ impl Node {
             self.children
                 .iter()
                 .filter(|(a, _)| a.kind == crate::assoc::AssociationKind::BelongsTo)
-                .map(|(a, _)| a.foreign_key),
+                .flat_map(|(a, _)| a.foreign_key.iter().copied()),
         );
         for (column, value) in meta.columns.iter().zip(&self.values) {
             let defaulted = column.created_at
@@ -103,7 +103,7 @@ impl Node {
         for (association, children) in &self.children {
             let filled: Vec<&str> = match association.kind {
                 crate::assoc::AssociationKind::HasOne | crate::assoc::AssociationKind::HasMany => {
-                    vec![association.foreign_key]
+                    association.foreign_key.to_vec()
                 }
                 _ => Vec::new(),
             };

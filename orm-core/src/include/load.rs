@@ -6,6 +6,7 @@ use crate::db::Executor;
 use crate::driver::BoxFuture;
 use crate::error::Result;
 use crate::expr::OrderTerm;
+use crate::key::KeyCols;
 use crate::model::{Model, write_columns};
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value};
@@ -102,13 +103,46 @@ const ROW_NUMBER: &str = "__orm_row";
 /// The parent's value each child is matched on.
 fn parent_key<M: Model>(meta: &AssociationMeta, parent: &M) -> Option<Value> {
     let value = match meta.kind {
-        AssociationKind::BelongsTo => parent.field_value(meta.foreign_key),
-        _ => match meta.source_key {
-            Some(field) => parent.field_value(field),
-            None => Some(parent.key_value()),
-        },
+        AssociationKind::BelongsTo => meta.foreign_key_columns().value_of(parent),
+        _ if meta.source_key.is_empty() && !M::meta().has_composite_key() => Some(parent.key_value()),
+        _ => meta.source_key_columns().value_of(parent),
     };
     value.filter(|v| !v.is_null())
+}
+
+/// The columns a child row is grouped under its parent by: the join row's source column
+/// (belongs_to_many), or the child's key columns.
+enum GroupKey {
+    Join(&'static str, &'static str),
+    Key(&'static str, KeyCols),
+}
+
+impl GroupKey {
+    fn of(meta: &AssociationMeta, target: &'static crate::meta::ModelMeta) -> GroupKey {
+        match meta.kind {
+            AssociationKind::BelongsToMany => GroupKey::Join(meta.join_table(), meta.join_source_column().0),
+            AssociationKind::BelongsTo => GroupKey::Key(target.table, meta.target_key_columns()),
+            AssociationKind::HasOne | AssociationKind::HasMany => {
+                GroupKey::Key(target.table, meta.foreign_key_columns())
+            }
+        }
+    }
+
+    /// Writes the columns as a list.
+    fn columns(&self, b: &mut SqlBuilder) {
+        match self {
+            GroupKey::Join(table, column) => b.qualified(table, column),
+            GroupKey::Key(table, key) => b.key_columns(table, key),
+        };
+    }
+
+    /// Writes the columns' membership in `keys`.
+    fn key_in(&self, b: &mut SqlBuilder, keys: Vec<Value>) {
+        match self {
+            GroupKey::Join(table, column) => b.in_list(table, column, keys, false),
+            GroupKey::Key(table, key) => b.key_in(table, key, keys, false),
+        };
+    }
 }
 
 /// `EXISTS (SELECT 1 FROM target … WHERE <link to the parent> AND <include filters> AND
@@ -139,12 +173,10 @@ fn write_exists<A: AssociationSpec, N: IncludeList<A::Target>>(
             crate::assoc::push_conditions(b, join, meta.through_scope_conditions());
         }
         AssociationKind::BelongsTo => {
-            b.push(" WHERE ").qualified(alias, meta.target_key_column().name).push(" = ");
-            b.qualified(parent, meta.foreign_key_column().name);
+            b.push(" WHERE ").key_join(alias, &meta.target_key_columns(), parent, &meta.foreign_key_columns());
         }
         AssociationKind::HasOne | AssociationKind::HasMany => {
-            b.push(" WHERE ").qualified(alias, meta.foreign_key_column().name).push(" = ");
-            b.qualified(parent, meta.source_key_column().name);
+            b.push(" WHERE ").key_join(alias, &meta.foreign_key_columns(), parent, &meta.source_key_columns());
         }
     }
     if let Some(filter) = &include.filter {
@@ -197,10 +229,10 @@ where
     // The parent key of a child: the join row's source column for belongs_to_many (selected
     // last), the child's own foreign key (has_one, has_many) or target key (belongs_to).
     let group_type = meta.join_source_column().1;
-    let group_field = match meta.kind {
+    let group_key = match meta.kind {
         AssociationKind::BelongsToMany => None,
-        AssociationKind::BelongsTo => Some(meta.target_key_column().field),
-        AssociationKind::HasOne | AssociationKind::HasMany => Some(meta.foreign_key),
+        AssociationKind::BelongsTo => Some(meta.target_key_columns()),
+        AssociationKind::HasOne | AssociationKind::HasMany => Some(meta.foreign_key_columns()),
     };
     let reserved = include.filter.is_some() as usize * 8 + 1;
     for batch in assoc_batches(executor.dialect(), keys, reserved) {
@@ -209,8 +241,8 @@ where
             .fetch(statement, &mut |row| {
                 let target = A::Target::decode(row, 0)?;
                 let join = A::Kind::decode_join(row, target_columns)?;
-                let group = match group_field {
-                    Some(field) => target.field_value(field),
+                let group = match &group_key {
+                    Some(key) => key.value_of(&target),
                     None => Some(decode_value(row, target_columns + join_columns, group_type)?),
                 };
                 targets.push(target);
@@ -262,20 +294,15 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
     }
     b.push("SELECT ");
     write_columns(&mut b, target, target.table);
-    let (group_table, group_column) = match meta.kind {
-        AssociationKind::BelongsToMany => {
-            let join = meta.join_table();
-            if let Some(model) = meta.through_model.filter(|_| A::Kind::join_columns() > 0) {
-                b.push(", ");
-                write_columns(&mut b, model(), join);
-            }
-            (join, meta.join_source_column().0)
-        }
-        AssociationKind::BelongsTo => (target.table, meta.target_key_column().name),
-        AssociationKind::HasOne | AssociationKind::HasMany => (target.table, meta.foreign_key_column().name),
-    };
+    let group = GroupKey::of(meta, target);
     if meta.kind == AssociationKind::BelongsToMany {
-        b.push(", ").qualified(group_table, group_column);
+        let join = meta.join_table();
+        if let Some(model) = meta.through_model.filter(|_| A::Kind::join_columns() > 0) {
+            b.push(", ");
+            write_columns(&mut b, model(), join);
+        }
+        b.push(", ");
+        group.columns(&mut b);
     }
     let order = |b: &mut SqlBuilder| {
         for (i, term) in include.order.iter().enumerate() {
@@ -294,7 +321,9 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
         }
     };
     if include.limit.is_some() {
-        b.push(", ROW_NUMBER() OVER (PARTITION BY ").qualified(group_table, group_column).push(" ORDER BY ");
+        b.push(", ROW_NUMBER() OVER (PARTITION BY ");
+        group.columns(&mut b);
+        b.push(" ORDER BY ");
         order(&mut b);
         b.push(") AS ").identifier(ROW_NUMBER);
     }
@@ -305,7 +334,7 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
         b.push(" = ").qualified(target.table, meta.target_key_column().name);
     }
     b.push(" WHERE ");
-    b.in_list(group_table, group_column, keys, false);
+    group.key_in(&mut b, keys);
     crate::assoc::push_conditions(&mut b, target.table, meta.scope_conditions());
     if meta.kind == AssociationKind::BelongsToMany {
         crate::assoc::push_conditions(&mut b, meta.join_table(), meta.through_scope_conditions());
@@ -330,7 +359,9 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
             // Grouped by parent first: the order within a parent is what matters, and the
             // parent-key index then serves both the `IN` lookup and the order (SQLite
             // otherwise walks the target table by key and probes the join for each row).
-            b.push(" ORDER BY ").qualified(group_table, group_column).push(", ");
+            b.push(" ORDER BY ");
+            group.columns(&mut b);
+            b.push(", ");
             order(&mut b);
         }
     }

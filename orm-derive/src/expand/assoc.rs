@@ -37,12 +37,12 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
     };
     let (singular, plural) = (&association.singular, &association.plural);
     let is_aliased = association.is_aliased;
-    let foreign_key = &association.foreign_key;
+    let foreign_key = &association.foreign_keys;
     let option = |value: &Option<String>| match value {
         Some(v) => quote!(::orm::__private::Option::Some(#v)),
         None => quote!(::orm::__private::Option::None),
     };
-    let source_key = option(&association.source_key);
+    let source_key = &association.source_keys;
     let scope = scope_entries(&association.scope);
     let through_scope = scope_entries(&association.through_scope);
     let hooks = association.hooks;
@@ -58,7 +58,7 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
         option(&association.other_key)
     };
     let unique_key = option(&association.unique_key);
-    let target_key = option(&association.target_key);
+    let target_key = &association.target_keys;
     let on_delete = action(association.on_delete);
     let on_update = action(association.on_update);
     let constraints = association.constraints;
@@ -80,9 +80,9 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             is_aliased: #is_aliased,
             source: <#ident as ::orm::__private::Model>::meta,
             target: #target_meta,
-            foreign_key: #foreign_key,
-            source_key: #source_key,
-            target_key: #target_key,
+            foreign_key: &[#(#foreign_key),*],
+            source_key: &[#(#source_key),*],
+            target_key: &[#(#target_key),*],
             on_delete: #on_delete,
             on_update: #on_update,
             constraints: #constraints,
@@ -126,7 +126,7 @@ fn scope_checks(model: &syn::Path, scope: &crate::attr::ScopeAttr) -> TokenStrea
         let owner = respan(quote!(#model), field.span());
         let field_ty = quote_spanned!(field.span()=> <#owner as ::orm::__private::HasField<#hash>>::Type);
         let span = syn::spanned::Spanned::span(literal);
-        quote_spanned!(span=> ::orm::__private::assert_scope_value::<#field_ty, _>(#literal);)
+        quote_spanned!(span=> assert_scope_value::<#field_ty, _>(#literal);)
     });
     quote!(#(#checks)*)
 }
@@ -170,6 +170,15 @@ pub fn expand(model: &Model) -> TokenStream {
         #(#defaults)*
 
         const _: () = {
+            // Declared here, so that a failed bound is reported on the user's derive.
+            #[allow(dead_code)]
+            fn assert_key_type<F: ::orm::__private::ForeignKeyOf<K>, K>() {}
+            #[allow(dead_code)]
+            fn assert_foreign_key<T: ::orm::__private::Model, F: ::orm::__private::ForeignKeyOf<T::Key>>() {}
+            #[allow(dead_code)]
+            fn assert_unique<T: ::orm::__private::UniqueField<NAME_HASH>, const NAME_HASH: u64>() {}
+            #[allow(dead_code)]
+            fn assert_scope_value<F, V: ::orm::__private::Operand<F>>(_value: V) {}
             #[allow(dead_code, clippy::no_effect_underscore_binding)]
             fn check_association_keys() {
                 #(#checks)*
@@ -268,6 +277,9 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
         let target = respan(quote!(#target), span);
         quote_spanned!(span=> <#target as ::orm::__private::HasField<#hash>>::Type)
     };
+    if association.foreign_keys.len() > 1 {
+        return composite_checks(model, association);
+    }
     match association.kind {
         Kind::BelongsTo => {
             let Some(field) = model.field(&association.foreign_key) else { return quote!() };
@@ -275,13 +287,13 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
             let ty = quote_spanned!(span=> #ty);
             match &association.target_key {
                 None => quote_spanned! {span=>
-                    ::orm::__private::assert_foreign_key::<#target, #ty>();
+                    assert_foreign_key::<#target, #ty>();
                 },
                 Some(key) => {
                     let key_ty = field_type(key, association.target_key_span);
                     let unique = unique_check(target, key, association.target_key_span);
                     quote_spanned! {span=>
-                        ::orm::__private::assert_key_type::<#ty, #key_ty>();
+                        assert_key_type::<#ty, #key_ty>();
                         #unique
                     }
                 }
@@ -292,7 +304,7 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
             let key_ty = &key.ty;
             let fk_ty = field_type(&association.foreign_key, span);
             quote_spanned! {span=>
-                ::orm::__private::assert_key_type::<#fk_ty, #key_ty>();
+                assert_key_type::<#fk_ty, #key_ty>();
             }
         }
         Kind::BelongsToMany => {
@@ -322,11 +334,75 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
                 ),
             };
             quote_spanned! {span=>
-                ::orm::__private::assert_key_type::<#source_ty, #key_ty>();
-                ::orm::__private::assert_key_type::<#other_ty, #target_key_ty>();
+                assert_key_type::<#source_ty, #key_ty>();
+                assert_key_type::<#other_ty, #target_key_ty>();
                 #unique
             }
         }
+    }
+}
+
+/// The checks of a composite foreign key (belongs_to, has_one, has_many): each foreign-key
+/// field holds its key column's type, and the key pointed at is the whole primary key (the one
+/// set of columns known to be unique together).
+fn composite_checks(model: &Model, association: &Association) -> TokenStream {
+    let target = &association.target;
+    let span = association.foreign_key_span;
+    let target_field = |name: &str, span| {
+        let hash = crate::expand::field_hash(name);
+        let target = respan(quote!(#target), span);
+        quote_spanned!(span=> <#target as ::orm::__private::HasField<#hash>>::Type)
+    };
+    let target_name = association.target_name();
+    match association.kind {
+        Kind::BelongsTo => {
+            let mut checks = Vec::new();
+            for (i, fk) in association.foreign_keys.iter().enumerate() {
+                let Some(field) = model.field(fk) else { continue };
+                let ty = &field.ty;
+                let ty = quote_spanned!(span=> #ty);
+                let key_ty = match association.target_keys.get(i) {
+                    Some(key) => target_field(key, association.target_key_span),
+                    None => {
+                        quote_spanned!(span=> <<#target as ::orm::__private::Model>::Key as ::orm::__private::KeyPart<#i>>::Type)
+                    }
+                };
+                checks.push(quote_spanned!(span=> assert_key_type::<#ty, #key_ty>();));
+            }
+            let count = association.foreign_keys.len();
+            let keys = &association.target_keys;
+            let key_span = association.target_key_span;
+            let message = format!(
+                "a composite foreign key points at the whole primary key of `{target_name}`: its key has another number of columns, or `target_key(…)` names other fields; name `{target_name}`'s primary-key fields, in key order"
+            );
+            let pk_check = if keys.is_empty() {
+                quote_spanned!(key_span=> <#target as ::orm::__private::Model>::NAMES.primary_key.len() != #count)
+            } else {
+                quote_spanned!(key_span=> !::orm::__private::same_fields(<#target as ::orm::__private::Model>::NAMES.primary_key, &[#(#keys),*]))
+            };
+            quote! {
+                #(#checks)*
+                const _: () = {
+                    if #pk_check {
+                        ::core::panic!(#message);
+                    }
+                };
+            }
+        }
+        Kind::HasOne | Kind::HasMany => {
+            let source: Vec<&crate::model::Field> = if association.source_keys.is_empty() {
+                model.primary_key_fields().collect()
+            } else {
+                association.source_keys.iter().filter_map(|k| model.field(k)).collect()
+            };
+            let checks = association.foreign_keys.iter().zip(source).map(|(fk, key)| {
+                let key_ty = &key.ty;
+                let fk_ty = target_field(fk, span);
+                quote_spanned!(span=> assert_key_type::<#fk_ty, #key_ty>();)
+            });
+            quote!(#(#checks)*)
+        }
+        Kind::BelongsToMany => quote!(),
     }
 }
 
@@ -339,11 +415,16 @@ fn set_null_checks(model: &Model, association: &Association) -> TokenStream {
     // A missing default foreign key is reported by `default_checks`, with its name.
     let spans = if association.foreign_key.is_empty() { Vec::new() } else { association.set_null_spans() };
     let checks = spans.into_iter().filter_map(|span| match association.kind {
-        Kind::BelongsTo => Some(nullable_check(&quote!(#ident), &association.foreign_key, span)),
+        Kind::BelongsTo => {
+            let checks = association.foreign_keys.iter().map(|fk| nullable_check(&quote!(#ident), fk, span));
+            Some(quote!(#(#checks)*))
+        }
         // The target keeps the foreign key's span, so that a missing field is the foreign-key
         // check's error, reported once.
         Kind::HasOne | Kind::HasMany => {
-            Some(nullable_check(&respan(quote!(#target), association.foreign_key_span), &association.foreign_key, span))
+            let owner = respan(quote!(#target), association.foreign_key_span);
+            let checks = association.foreign_keys.iter().map(|fk| nullable_check(&owner, fk, span));
+            Some(quote!(#(#checks)*))
         }
         Kind::BelongsToMany => None,
     });
@@ -363,7 +444,7 @@ pub fn nullable_check(owner: &TokenStream, field: &str, span: proc_macro2::Span)
 fn unique_check(target: &syn::Path, key: &str, span: proc_macro2::Span) -> TokenStream {
     let hash = crate::expand::field_hash(key);
     let target = respan(quote!(#target), span);
-    quote_spanned!(span=> ::orm::__private::assert_unique::<#target, #hash>();)
+    quote_spanned!(span=> assert_unique::<#target, #hash>();)
 }
 
 /// Gives every token of `tokens` the span `span`.
@@ -628,11 +709,21 @@ fn default_checks(model: &Model, association: &Association) -> TokenStream {
         Kind::BelongsToMany => true,
         Kind::HasOne | Kind::HasMany => false,
     };
-    if points_at_target_key && association.target_key.is_none() && !association.is_self() {
+    if points_at_target_key
+        && association.target_key.is_none()
+        && association.foreign_keys.len() == 1
+        && !association.is_self()
+    {
         let span = association.target_span();
-        let message = format!(
-            "`{target_name}` has a composite primary key, and `{attribute}({target_name})` points at one column: name a unique field of `{target_name}` with `target_key = \"…\"` (composite foreign keys are not supported yet)"
-        );
+        let message = if association.kind == Kind::BelongsTo {
+            format!(
+                "`{target_name}` has a composite primary key, and this `{attribute}({target_name})` names one foreign-key field: name one per key column, in key order, with `foreign_key(…)`, or point at a unique field of `{target_name}` with `target_key = \"…\"`"
+            )
+        } else {
+            format!(
+                "`{target_name}` has a composite primary key, and a `{attribute}` links one-column keys: name a unique field of `{target_name}` with `target_key = \"…\"`"
+            )
+        };
         checks.push(quote_spanned! {span=>
             const _: () = {
                 if <#target as ::orm::__private::Model>::NAMES.primary_key.len() != 1 {

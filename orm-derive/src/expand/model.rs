@@ -234,10 +234,7 @@ fn key_targets(model: &Model) -> TokenStream {
         quote! {
             #[automatically_derived]
             impl ::orm::__private::IntoTarget<#ident> for #ty {
-                fn into_target(
-                    self,
-                    _field: ::orm::__private::Option<&str>,
-                ) -> ::orm::__private::Result<::orm::__private::TargetRef> {
+                fn into_target(self, _fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
                     ::orm::__private::StdResult::Ok(#key)
                 }
             }
@@ -246,7 +243,7 @@ fn key_targets(model: &Model) -> TokenStream {
             impl ::orm::__private::IntoOptionalTarget<#ident> for #ty {
                 fn into_optional_target(
                     self,
-                    _field: ::orm::__private::Option<&str>,
+                    _fields: &[&str],
                 ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::TargetRef>> {
                     ::orm::__private::StdResult::Ok(::orm::__private::Option::Some(#key))
                 }
