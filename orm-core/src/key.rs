@@ -67,38 +67,47 @@ pub trait KeyPart<const I: usize> {
     type Type;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B> KeyPart<0> for (A, B) {
     type Type = A;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B> KeyPart<1> for (A, B) {
     type Type = B;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C> KeyPart<0> for (A, B, C) {
     type Type = A;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C> KeyPart<1> for (A, B, C) {
     type Type = B;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C> KeyPart<2> for (A, B, C) {
     type Type = C;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> KeyPart<0> for (A, B, C, D) {
     type Type = A;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> KeyPart<1> for (A, B, C, D) {
     type Type = B;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> KeyPart<2> for (A, B, C, D) {
     type Type = C;
 }
 
+#[diagnostic::do_not_recommend]
 impl<A, B, C, D> KeyPart<3> for (A, B, C, D) {
     type Type = D;
 }

@@ -372,19 +372,26 @@ fn composite_checks(model: &Model, association: &Association) -> TokenStream {
             let count = association.foreign_keys.len();
             let keys = &association.target_keys;
             let key_span = association.target_key_span;
-            let message = format!(
-                "a composite foreign key points at the whole primary key of `{target_name}`: its key has another number of columns, or `target_key(…)` names other fields; name `{target_name}`'s primary-key fields, in key order"
-            );
+            let message = if keys.is_empty() {
+                format!(
+                    "this foreign key names {count} fields, but `{target_name}`'s primary key has another number of columns: a composite foreign key names one field per key column, in key order"
+                )
+            } else {
+                format!(
+                    "`target_key(…)` must name `{target_name}`'s primary-key fields: a composite foreign key points at the whole primary key, the one set of columns unique together"
+                )
+            };
             let pk_check = if keys.is_empty() {
                 quote_spanned!(key_span=> <#target as ::orm::__private::Model>::NAMES.primary_key.len() != #count)
             } else {
                 quote_spanned!(key_span=> !::orm::__private::same_fields(<#target as ::orm::__private::Model>::NAMES.primary_key, &[#(#keys),*]))
             };
+            let panic = quote_spanned!(key_span=> ::core::panic!(#message));
             quote! {
                 #(#checks)*
                 const _: () = {
                     if #pk_check {
-                        ::core::panic!(#message);
+                        #panic;
                     }
                 };
             }
