@@ -122,9 +122,7 @@ fn scope_entries(scope: &crate::attr::ScopeAttr) -> Vec<TokenStream> {
 /// its literal, at the user's tokens.
 fn scope_checks(model: &syn::Path, scope: &crate::attr::ScopeAttr) -> TokenStream {
     let checks = scope.entries.iter().map(|(field, literal)| {
-        let hash = crate::expand::field_hash(&field.to_string());
-        let owner = respan(quote!(#model), field.span());
-        let field_ty = quote_spanned!(field.span()=> <#owner as ::orm::__private::HasField<#hash>>::Type);
+        let field_ty = field_type_of(model, &field.to_string(), field.span());
         let span = syn::spanned::Spanned::span(literal);
         quote_spanned!(span=> assert_scope_value::<#field_ty, _>(#literal);)
     });
@@ -270,13 +268,7 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
 fn checks(model: &Model, association: &Association) -> TokenStream {
     let target = &association.target;
     let span = association.foreign_key_span;
-    // The target is re-spanned onto the option's value, so that a missing field is reported
-    // on the name the user wrote.
-    let field_type = |name: &str, span| {
-        let hash = crate::expand::field_hash(name);
-        let target = respan(quote!(#target), span);
-        quote_spanned!(span=> <#target as ::orm::__private::HasField<#hash>>::Type)
-    };
+    let field_type = |name: &str, span| field_type_of(target, name, span);
     if association.foreign_keys.len() > 1 {
         return composite_checks(model, association);
     }
@@ -312,11 +304,7 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
             let Some(Join::Model(through)) = &association.through else { return quote!() };
             let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
             let key_ty = &key.ty;
-            let join_field = |name: &str, span| {
-                let hash = crate::expand::field_hash(name);
-                let through = respan(quote!(#through), span);
-                quote_spanned!(span=> <#through as ::orm::__private::HasField<#hash>>::Type)
-            };
+            let join_field = |name: &str, span| field_type_of(through, name, span);
             let source_ty = join_field(&association.foreign_key, span);
             let other_span = association.other_key_span;
             let other_ty = if association.other_key_default {
@@ -342,17 +330,22 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
     }
 }
 
+/// The type of `model`'s field `name`, through its `HasField` impl. The model is re-spanned
+/// onto `span` (the option's value), so that a missing field is reported on the name the user
+/// wrote.
+fn field_type_of(model: &syn::Path, name: &str, span: proc_macro2::Span) -> TokenStream {
+    let hash = crate::expand::field_hash(name);
+    let model = respan(quote!(#model), span);
+    quote_spanned!(span=> <#model as ::orm::__private::HasField<#hash>>::Type)
+}
+
 /// The checks of a composite foreign key (belongs_to, has_one, has_many): each foreign-key
 /// field holds its key column's type, and the key pointed at is the whole primary key (the one
 /// set of columns known to be unique together).
 fn composite_checks(model: &Model, association: &Association) -> TokenStream {
     let target = &association.target;
     let span = association.foreign_key_span;
-    let target_field = |name: &str, span| {
-        let hash = crate::expand::field_hash(name);
-        let target = respan(quote!(#target), span);
-        quote_spanned!(span=> <#target as ::orm::__private::HasField<#hash>>::Type)
-    };
+    let target_field = |name: &str, span| field_type_of(target, name, span);
     let target_name = association.target_name();
     match association.kind {
         Kind::BelongsTo => {
