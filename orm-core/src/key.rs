@@ -139,11 +139,6 @@ pub fn key_repr(values: &[Value]) -> Option<KeyRepr> {
     }
 }
 
-/// The values of `row`'s primary-key columns among its values in field order.
-pub fn key_of_values(meta: &ModelMeta, values: &[Value]) -> Vec<Value> {
-    meta.primary_key.iter().filter_map(|&i| values.get(i).cloned()).collect()
-}
-
 /// Writes `"t"."a" = ? AND "t"."b" = ?` for the primary key (unqualified when `qualifier` is
 /// `None`), with placeholders for the key's values in key order.
 pub(crate) fn push_key_placeholders(b: &mut SqlBuilder, meta: &ModelMeta, qualifier: Option<&str>) {

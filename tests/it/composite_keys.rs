@@ -138,6 +138,12 @@ on_both! {
         assert_eq!(memberships(&db).await?, [(ann.id, alpha.id, "lead".into()), (bob.id, alpha.id, "owner".into())]);
         assert_eq!(ann.count_projects(&db).await?, 1);
         assert!(ann.has_project(&db, &alpha).await? && !ann.has_project(&db, &beta).await?);
+        // create_ inserts the target and its pair-keyed join row; remove_ of several deletes
+        // exactly those pairs.
+        let delta = ann.create_project(&db, Project::build().name("delta")).await?;
+        assert!(ann.has_projects(&db, [&alpha, &delta]).await?);
+        ann.remove_projects(&db, [&delta, &beta]).await?;
+        assert!(!ann.has_project(&db, &delta).await? && ann.has_project(&db, &alpha).await?);
 
         let linked = alpha.get_users(&db).order_by(User::name().asc()).await?;
         let roles: Vec<(&str, &str)> = linked.iter().map(|(u, m)| (u.name.as_str(), m.role.as_str())).collect();
@@ -145,7 +151,7 @@ on_both! {
 
         let loaded = Project::find().include(Project::users()).order_by(Project::name().asc()).all(&db).await?;
         let seen: Vec<(&str, usize)> = loaded.iter().map(|p| (p.name.as_str(), p.users().len())).collect();
-        assert_eq!(seen, [("alpha", 2), ("beta", 0), ("gamma", 0)]);
+        assert_eq!(seen, [("alpha", 2), ("beta", 0), ("delta", 0), ("gamma", 0)]);
         assert!(loaded[0].users().iter().all(|(u, m)| m.user_id == u.id && m.project_id == alpha.id));
 
         // The join row itself: found, saved and destroyed by its pair.
@@ -371,6 +377,9 @@ on_both! {
         assert_eq!(totals, [40]);
         let narrowed = acme1.get_invoices(&db).filter(Invoice::total().gt(15)).order_by(Invoice::total().desc()).await?;
         assert_eq!(narrowed.iter().map(|i| i.total).collect::<Vec<_>>(), [30, 20]);
+        assert!(acme1.has_invoices(&db, [&i20, &i30]).await? && !acme1.has_invoices(&db, [&i20, &i40]).await?);
+        acme1.remove_invoices(&db, [&i20, &i40]).await?;
+        assert_eq!(bolt1.count_invoices(&db).await?, 1, "i40 is bolt's: removing it from acme 1 changes nothing");
         acme1.set_invoices(&db, [&i30, &i40]).await?;
         acme1.remove_invoice(&db, &i30).await?;
         assert_eq!(

@@ -19,18 +19,12 @@ use crate::key::KeyCols;
 /// The rows of one association, with the index of the row each belongs to.
 type Group = (&'static AssociationMeta, Vec<(usize, Node)>);
 
-/// The position of a column among a model's values, for [`KeyCols::value_in`].
-fn position(meta: &ModelMeta) -> impl Fn(&ColumnMeta) -> Option<usize> + '_ {
-    move |column| meta.columns.iter().position(|c| std::ptr::eq(c, column))
-}
-
-/// Sets a key's columns in a row about to be inserted, from the key's value.
-fn assign(node: &mut Node, meta: &ModelMeta, key: &KeyCols, value: Value) {
-    for (column, part) in key.assignments(value) {
-        if let Some(i) = position(meta)(column) {
-            node.values[i] = Some(part);
-        }
-    }
+/// Where each column of a key is read and written: pairs of (position among `from`'s values,
+/// position among `to`'s values), computed once per association, so that copying a key into
+/// each row allocates nothing.
+fn key_copy(from: &ModelMeta, key: &KeyCols, to: &ModelMeta, into: &KeyCols) -> Vec<(usize, usize)> {
+    let position = |meta: &ModelMeta, column: &ColumnMeta| meta.columns.iter().position(|c| std::ptr::eq(c, column));
+    key.iter().zip(into.iter()).filter_map(|(k, i)| Some((position(from, k)?, position(to, i)?))).collect()
 }
 
 fn index_of(meta: &ModelMeta, column: &ColumnMeta) -> usize {
@@ -63,11 +57,12 @@ pub(crate) fn create<'a>(
             let target = association.target_meta();
             let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
             let created = create(executor, target, children).await?;
-            let key = association.target_key_columns();
-            let fk = association.foreign_key_columns();
+            let copy = key_copy(target, &association.target_key_columns(), meta, &association.foreign_key_columns());
             for (owner, row) in owners.into_iter().zip(created) {
-                if let (Some(node), Some(value)) = (nodes.get_mut(owner), key.value_in(&row, position(target))) {
-                    assign(node, meta, &fk, value);
+                if let Some(node) = nodes.get_mut(owner) {
+                    for &(from, to) in &copy {
+                        node.values[to] = row.get(from).cloned();
+                    }
                 }
             }
         }
@@ -84,12 +79,14 @@ pub(crate) fn create<'a>(
             let target = association.target_meta();
             match association.kind {
                 AssociationKind::HasOne | AssociationKind::HasMany => {
-                    let (key, fk) = (association.source_key_columns(), association.foreign_key_columns());
+                    let copy =
+                        key_copy(meta, &association.source_key_columns(), target, &association.foreign_key_columns());
                     let children = items
                         .into_iter()
                         .map(|(owner, mut child)| {
-                            let value = rows.get(owner).and_then(|r| key.value_in(r, position(meta)));
-                            assign(&mut child, target, &fk, value.unwrap_or_else(|| fk.null()));
+                            for &(from, to) in &copy {
+                                child.values[to] = rows.get(owner).and_then(|r| r.get(from)).cloned();
+                            }
                             set_scope(&mut child, target, association);
                             child
                         })
@@ -198,10 +195,9 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                 meta.primary_key_columns().map(|k| columns.iter().position(|c| std::ptr::eq(*c, k))).collect();
             let given_keys: Vec<Option<KeyRepr>> = chunk
                 .iter()
-                .map(|(_, values)| {
-                    let positions = key_positions.as_ref()?;
-                    let key: Vec<Value> = positions.iter().map(|&p| values[p].clone()).collect();
-                    crate::key::key_repr(&key)
+                .map(|(_, values)| match key_positions.as_deref()? {
+                    [one] => values[*one].key_repr(),
+                    many => many.iter().map(|&p| values[p].key_repr()).collect::<Option<Vec<_>>>().map(KeyRepr::Tuple),
                 })
                 .collect();
             if !columns.is_empty() {
@@ -249,7 +245,10 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
             let given: HashSet<&KeyRepr> = given_keys.iter().flatten().collect();
             let mut by_key: HashMap<KeyRepr, Vec<Value>> = HashMap::with_capacity(given.len());
             let mut generated: Vec<Vec<Value>> = Vec::new();
-            let returned_key = |row: &[Value]| crate::key::key_repr(&crate::key::key_of_values(meta, row));
+            let returned_key = |row: &[Value]| match meta.primary_key {
+                [one] => row.get(*one).and_then(Value::key_repr),
+                many => many.iter().map(|&i| row.get(i)?.key_repr()).collect::<Option<Vec<_>>>().map(KeyRepr::Tuple),
+            };
             for row in returned {
                 match returned_key(&row) {
                     Some(k) if given.contains(&k) => {
