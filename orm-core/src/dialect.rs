@@ -104,6 +104,14 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
         b.placeholder_list(values, negated);
     }
+    /// Appends the membership test of a composite key whose columns are already written as a
+    /// parenthesised list: ` IN (…)` or ` NOT IN (…)` over `rows` ([`Value::Row`]s, not
+    /// empty). The default binds one placeholder per column of each row, as
+    /// `IN (VALUES (?, ?), …)`; the caller chunks the rows under the bind limit unless
+    /// [`crate::key::rows_packable`] holds and the backend binds arrays.
+    fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
+        push_in_row_values(b, rows, negated);
+    }
     /// Appends a pattern match of a column already written: case-sensitive unless
     /// `case_insensitive`, `%` and `_` as wildcards and `\` escaping the next character.
     fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool);
@@ -136,4 +144,21 @@ pub trait Dialect: Send + Sync + 'static {
 /// A row count as SQL's `LIMIT`/`OFFSET` accept it, bound: at most `i64::MAX`.
 pub fn count_value(count: u64) -> Value {
     Value::BigInt(Some(i64::try_from(count).unwrap_or(i64::MAX)))
+}
+
+/// ` IN (VALUES (?, ?), …)` (or ` NOT IN`) over composite key rows, one placeholder per column:
+/// what [`Dialect::push_in_rows`] writes unless a backend binds the rows as arrays.
+pub fn push_in_row_values(b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
+    b.push(if negated { " NOT IN (VALUES " } else { " IN (VALUES " });
+    for (i, row) in rows.into_iter().enumerate() {
+        b.push(if i == 0 { "(" } else { ", (" });
+        for (j, part) in crate::key::key_parts(row).into_iter().enumerate() {
+            if j > 0 {
+                b.push(", ");
+            }
+            b.bind(part);
+        }
+        b.push(")");
+    }
+    b.push(")");
 }

@@ -403,18 +403,56 @@ impl SqlBuilder {
         if values.is_empty() {
             return self.push(if negated { "1 = 1" } else { "1 = 0" });
         }
-        self.push(if negated { "NOT ((" } else { "((" });
-        self.key_columns(qualifier, key).push(") IN (VALUES ");
-        for (i, value) in values.into_iter().enumerate() {
-            self.push(if i == 0 { "(" } else { ", (" });
-            for (j, part) in key_parts(value).into_iter().enumerate() {
-                if j > 0 {
-                    self.push(", ");
-                }
-                self.bind(part);
-            }
-            self.push(")");
-        }
-        self.push("))")
+        self.push("(");
+        self.key_columns(qualifier, key).push(")");
+        self.dialect().push_in_rows(self, values, negated);
+        self
     }
+}
+
+/// Whether composite key rows can be bound as one array per column: every row has the same
+/// width and each column one scalar type throughout.
+pub fn rows_packable(rows: &[Value]) -> bool {
+    let Some(Value::Row(first)) = rows.first() else { return false };
+    rows.iter().all(|row| match row {
+        Value::Row(parts) => {
+            parts.len() == first.len()
+                && parts.iter().zip(first.iter()).all(|(p, f)| {
+                    std::mem::discriminant(p) == std::mem::discriminant(f)
+                        && !matches!(
+                            p,
+                            Value::Row(_)
+                                | Value::List(_)
+                                | Value::IntegerArray(_)
+                                | Value::BigIntArray(_)
+                                | Value::TextArray(_)
+                        )
+                })
+        }
+        _ => false,
+    })
+}
+
+/// Transposes composite key rows into one array value per column (see [`Value::pack_any`]), for
+/// backends that bind arrays; gives the rows back when they do not pack.
+pub fn pack_rows(rows: Vec<Value>) -> std::result::Result<Vec<Value>, Vec<Value>> {
+    if !rows_packable(&rows) {
+        return Err(rows);
+    }
+    let width = key_width(&rows[0]);
+    let mut packed = Vec::with_capacity(width);
+    for i in 0..width {
+        let column: Vec<Value> = rows
+            .iter()
+            .map(|row| match row {
+                Value::Row(parts) => parts[i].clone(),
+                other => other.clone(),
+            })
+            .collect();
+        match Value::pack_any(column) {
+            Ok(array) => packed.push(array),
+            Err(_) => return Err(rows),
+        }
+    }
+    Ok(packed)
 }

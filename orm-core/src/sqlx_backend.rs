@@ -194,6 +194,12 @@ macro_rules! __sqlx_backend {
         fn database_error(error: ::sqlx::Error) -> Error {
             let ::sqlx::Error::Database(db_error) = &error else {
                 return match error {
+                    // The driver refuses a statement with more parameters than the protocol
+                    // carries before sending it: the connection is fine and a retry would fail
+                    // the same way.
+                    ::sqlx::Error::Protocol(ref message) if message.contains("too many arguments") => {
+                        Error::Database { source: Box::new(error) }
+                    }
                     ::sqlx::Error::Io(_) | ::sqlx::Error::Protocol(_) | ::sqlx::Error::WorkerCrashed => {
                         Error::ConnectionLost { source: Box::new(error) }
                     }

@@ -68,6 +68,24 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
+        // One typed array per key column, zipped back into rows by UNNEST: two parameters for
+        // any number of composite keys.
+        match orm_core::key::pack_rows(rows) {
+            Ok(columns) => {
+                b.push(if negated { " NOT IN (SELECT * FROM UNNEST(" } else { " IN (SELECT * FROM UNNEST(" });
+                for (i, column) in columns.into_iter().enumerate() {
+                    if i > 0 {
+                        b.push(", ");
+                    }
+                    b.bind(column);
+                }
+                b.push("))");
+            }
+            Err(rows) => orm_core::dialect::push_in_row_values(b, rows, negated),
+        }
+    }
+
     fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool) {
         b.push(if case_insensitive { " ILIKE " } else { " LIKE " }).bind(Value::Text(Some(pattern)));
         b.push(" ESCAPE '\\'");

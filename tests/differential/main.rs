@@ -5,6 +5,7 @@
 
 mod support;
 
+mod composite;
 mod includes;
 mod query;
 mod writes;

@@ -514,3 +514,46 @@ on_both! {
         Ok(())
     }
 }
+
+// Composite keys in long key lists: 40,000 pair-keyed targets through has_many writes (one
+// array per key column on PostgreSQL, chunks under the bind limit on SQLite).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[has_many(Line)]
+pub struct Doc {
+    pub id: i64,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(primary_key(page, row))]
+pub struct Line {
+    pub page: i32,
+    pub row: i32,
+    pub doc_id: Option<i64>,
+}
+
+on_both! {
+    async fn composite_keyed_targets_at_40000_keys(db: Db) -> TestResult {
+        Schema::new().model::<Doc>().sync(&db).await?;
+        let doc = Doc::create(&db, Doc { id: 0 }).await?;
+        let other = Doc::create(&db, Doc { id: 0 }).await?;
+        let lines = Line::create_many(&db, (0..40_000).map(|i| Line { page: i / 100, row: i % 100, doc_id: None })).await?;
+        doc.add_lines(&db, &lines).await?;
+        assert_eq!(doc.count_lines(&db).await?, 40_000);
+        assert!(doc.has_lines(&db, &lines).await?);
+        doc.remove_lines(&db, &lines[..25_000]).await?;
+        assert_eq!(doc.count_lines(&db).await?, 15_000);
+        other.set_lines(&db, &lines[10_000..35_000]).await?;
+        assert_eq!((doc.count_lines(&db).await?, other.count_lines(&db).await?), (5_000, 25_000));
+        let owners: Vec<(i64, i64)> =
+            raw("SELECT doc_id, COUNT(*) FROM lines WHERE doc_id IS NOT NULL GROUP BY doc_id ORDER BY doc_id")
+                .fetch(&db)
+                .await?;
+        assert_eq!(owners, [(doc.id, 5_000), (other.id, 25_000)]);
+        // The first 10,000 and the last 5,000 rows are where they should be, key by key.
+        let loaded = Doc::find().include(Doc::lines()).order_by(Doc::id().asc()).all(&db).await?;
+        let first: Vec<(i32, i32)> = loaded[0].lines().iter().map(|l| (l.page, l.row)).collect();
+        let want: Vec<(i32, i32)> = lines[35_000..].iter().map(|l| (l.page, l.row)).collect();
+        assert_eq!(first, want);
+        Ok(())
+    }
+}

@@ -759,6 +759,323 @@ on_both! {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Composite keys: stores are numbered per tenant, and a sale (`ON DELETE SET NULL`) or a
+// refund (a hooked cascade, each refund's hook writing an audit row) points at one through both
+// columns. Two tenants differ only in case and share their numbers, and a sale and a refund
+// hold half a key (a tenant, no number), which points at nothing; every sweep must leave all of
+// them as they were.
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(primary_key(tenant, number))]
+#[has_many(Sale, foreign_key(store_tenant, store_number))]
+#[has_many(Refund, foreign_key(store_tenant, store_number), on_delete = "cascade", hooks = true)]
+pub struct Store {
+    pub tenant: String,
+    pub number: i64,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[belongs_to(Store, foreign_key(store_tenant, store_number))]
+pub struct Sale {
+    pub id: i64,
+    pub store_tenant: Option<String>,
+    pub store_number: Option<i64>,
+    pub total: i64,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[model(hooks)]
+pub struct Refund {
+    pub id: i64,
+    pub store_tenant: Option<String>,
+    pub store_number: Option<i64>,
+    pub amount: i64,
+}
+
+impl orm::Hooks for Refund {
+    async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
+        audit(tx, format!("refund {}", self.amount)).await
+    }
+}
+
+fn composite_schema() -> Schema {
+    Schema::new().model::<Store>().model::<Sale>().model::<Refund>().model::<Audit>()
+}
+
+fn stores(mut ex: Executor<'_>) -> BoxFut<'_, orm::Result<Snapshot>> {
+    Box::pin(async move {
+        let mut s = Snapshot::new();
+        table::<(String, i64, String)>(&mut ex, "stores", "SELECT tenant, number, name FROM stores", &mut s).await?;
+        let sql = "SELECT id, store_tenant, store_number, total FROM sales";
+        table::<(i64, Option<String>, Option<i64>, i64)>(&mut ex, "sales", sql, &mut s).await?;
+        let sql = "SELECT id, store_tenant, store_number, amount FROM refunds";
+        table::<(i64, Option<String>, Option<i64>, i64)>(&mut ex, "refunds", sql, &mut s).await?;
+        table::<(i64, String)>(&mut ex, "audits", "SELECT id, event FROM audits", &mut s).await?;
+        Ok(s)
+    })
+}
+
+/// Each sale's total and the key it holds, by total.
+async fn sale_links(db: &Db) -> Result<Vec<(i64, Option<String>, Option<i64>)>, orm::Error> {
+    raw("SELECT total, store_tenant, store_number FROM sales ORDER BY total").fetch(db).await
+}
+
+/// ("acme", 1) with sales 10 and 11 and refunds 100 and 101, ("Acme", 1) with sale 20 and refund
+/// 200, ("acme", 2) with sale 30; sale 40 of no store; sale 50 and refund 300 with the tenant
+/// "acme" and no number.
+async fn some_stores(db: &Db) -> Result<(Store, Store, Store), BoxError> {
+    composite_schema().sync(db).await?;
+    Store::create_all(
+        db,
+        [
+            Store::build()
+                .tenant("acme")
+                .number(1)
+                .name("acme one")
+                .sales(vec![Sale::build().total(10), Sale::build().total(11)])
+                .refunds(vec![Refund::build().amount(100), Refund::build().amount(101)]),
+            Store::build()
+                .tenant("Acme")
+                .number(1)
+                .name("Acme one")
+                .sales(vec![Sale::build().total(20)])
+                .refunds(vec![Refund::build().amount(200)]),
+            Store::build()
+                .tenant("acme")
+                .number(2)
+                .name("acme two")
+                .sales(vec![Sale::build().total(30)])
+                .refunds(Vec::<RefundBuilder>::new()),
+        ],
+    )
+    .await?;
+    Sale::build().total(40).create(db).await?;
+    Sale::build().total(50).store_tenant("acme").create(db).await?;
+    Refund::build().amount(300).store_tenant("acme").create(db).await?;
+    let store = |tenant: &'static str, number: i64| async move {
+        let found = Store::find_by_pk(db, (tenant.to_owned(), number)).await?;
+        found.ok_or_else(|| BoxError::from(format!("no store ({tenant}, {number})")))
+    };
+    Ok((store("acme", 1).await?, store("Acme", 1).await?, store("acme", 2).await?))
+}
+
+async fn sale_id(db: &Db, total: i64) -> Result<i64, BoxError> {
+    Ok(Sale::find().filter(Sale::total().eq(total)).one(db).await?.ok_or(format!("no sale {total}"))?.id)
+}
+
+fn link(total: i64, tenant: Option<&str>, number: Option<i64>) -> (i64, Option<String>, Option<i64>) {
+    (total, tenant.map(str::to_owned), number)
+}
+
+async fn composite_has_many_set_add_remove(db: &Db, place: Place) -> TestResult {
+    let (acme1, big_acme1, acme2) = some_stores(db).await?;
+    let [s10, s11, s20, s40] =
+        [sale_id(db, 10).await?, sale_id(db, 11).await?, sale_id(db, 20).await?, sale_id(db, 40).await?];
+    // acme 1: 10, 11 → 11, 20 (taken from Acme 1, the same number), 40 (free); 10 unlinked;
+    // a duplicate key in the list.
+    let store = acme1.clone();
+    let ran = sweep(db, place, stores, move |ex| {
+        let store = store.clone();
+        Box::pin(async move { store.set_sales(ex, [s11, s20, s40, s20]).await })
+    })
+    .await?;
+    ensure!(ran >= 4, "{place:?}: a set that links and unlinks takes more than {ran} statements");
+    let acme = |n| (Some("acme"), Some(n));
+    let expected = if place == Place::Own {
+        [(10, (None, None)), (11, acme(1)), (20, acme(1)), (30, acme(2)), (40, acme(1)), (50, (Some("acme"), None))]
+    } else {
+        [
+            (10, acme(1)),
+            (11, acme(1)),
+            (20, (Some("Acme"), Some(1))),
+            (30, acme(2)),
+            (40, (None, None)),
+            (50, (Some("acme"), None)),
+        ]
+    };
+    let expected: Vec<_> = expected.iter().map(|(total, (t, n))| link(*total, *t, *n)).collect();
+    let links = sale_links(db).await?;
+    ensure!(links == expected, "{place:?}: after the set, the sales are linked as {links:?}, not {expected:?}");
+    ensure!(
+        big_acme1.count_sales(db).await? == i64::from(place == Place::Callers),
+        "Acme 1 lost its sale only if the set ran"
+    );
+    // acme 2 takes 10 and 11 (from acme 1, or one of them free).
+    let store = acme2.clone();
+    sweep(db, place, stores, move |ex| {
+        let store = store.clone();
+        Box::pin(async move { store.add_sales(ex, [s10, s11]).await })
+    })
+    .await?;
+    // acme 1 unlinks 20 and 40 (if it has them) and leaves 10 (acme 2's, or free) alone.
+    let store = acme1.clone();
+    sweep(db, place, stores, move |ex| {
+        let store = store.clone();
+        Box::pin(async move { store.remove_sales(ex, [s20, s40, s10]).await })
+    })
+    .await?;
+    if place == Place::Own {
+        let expected: Vec<_> = [
+            (10, Some("acme"), Some(2)),
+            (11, Some("acme"), Some(2)),
+            (20, None, None),
+            (30, Some("acme"), Some(2)),
+            (40, None, None),
+            (50, Some("acme"), None),
+        ]
+        .iter()
+        .map(|(total, t, n)| link(*total, *t, *n))
+        .collect();
+        let links = sale_links(db).await?;
+        ensure!(links == expected, "after add and remove, the sales are linked as {links:?}, not {expected:?}");
+    }
+    Ok(())
+}
+
+async fn composite_nested_create(db: &Db, place: Place) -> TestResult {
+    some_stores(db).await?;
+    // has_many children under a new key whose number the other tenants use too.
+    let ran = sweep(db, place, stores, |ex| {
+        Box::pin(async move {
+            Store::build()
+                .tenant("ACME")
+                .number(1)
+                .name("ACME one")
+                .sales([Sale::build().total(60), Sale::build().total(61)])
+                .create(ex)
+                .await
+                .map(drop)
+        })
+    })
+    .await?;
+    ensure!(ran >= 2, "{place:?}: a store with its sales takes more than {ran} statement");
+    // The other direction: the store first, then the sale pointing at it.
+    sweep(db, place, stores, |ex| {
+        Box::pin(async move {
+            Sale::build()
+                .total(70)
+                .store(Store::build().tenant("o'hara").number(1).name("o'hara one"))
+                .create(ex)
+                .await
+                .map(drop)
+        })
+    })
+    .await?;
+    // Several trees in one call, under keys that differ only in case.
+    sweep(db, place, stores, |ex| {
+        Box::pin(async move {
+            let trees = [("cog", 80), ("COG", 90)].map(|(tenant, total)| {
+                Store::build()
+                    .tenant(tenant)
+                    .number(2)
+                    .name(format!("{tenant} two"))
+                    .sales([Sale::build().total(total), Sale::build().total(total + 1)])
+            });
+            Store::create_all(ex, trees).await.map(drop)
+        })
+    })
+    .await?;
+    if place == Place::Own {
+        let rows: Vec<(i64, Option<String>, Option<i64>)> =
+            raw("SELECT total, store_tenant, store_number FROM sales WHERE total >= 60 ORDER BY total")
+                .fetch(db)
+                .await?;
+        let expected: Vec<_> = [
+            (60, "ACME", 1),
+            (61, "ACME", 1),
+            (70, "o'hara", 1),
+            (80, "cog", 2),
+            (81, "cog", 2),
+            (90, "COG", 2),
+            (91, "COG", 2),
+        ]
+        .iter()
+        .map(|(total, t, n)| link(*total, Some(*t), Some(*n)))
+        .collect();
+        ensure!(rows == expected, "the last runs linked {rows:?}, not {expected:?}");
+        ensure!(Store::find().count(db).await? == 7, "four stores were created");
+    } else {
+        ensure!(Store::find().count(db).await? == 3, "the caller's transaction was rolled back");
+    }
+    Ok(())
+}
+
+/// `set_store` changes both fields in memory: a set that fails must leave them as they were.
+async fn set_store_keeping_memory(ex: Executor<'_>, mut sale: Sale, store: Option<Store>) -> orm::Result<()> {
+    let before = (sale.store_tenant.clone(), sale.store_number);
+    let result = sale.set_store(ex, store.as_ref()).await;
+    let after = (sale.store_tenant.clone(), sale.store_number);
+    if result.is_err() && after != before {
+        return Err(orm::Error::Invalid(format!(
+            "set_store failed ({result:?}) but changed the key in memory from {before:?} to {after:?}"
+        )));
+    }
+    result
+}
+
+async fn composite_belongs_to_set(db: &Db, place: Place) -> TestResult {
+    let (_, big_acme1, _) = some_stores(db).await?;
+    // Sale 50 holds half of ("acme", …): pointed at ("Acme", 1), it gets both columns.
+    let sale = Sale::find().filter(Sale::total().eq(50)).one(db).await?.ok_or("no sale 50")?;
+    let ran = sweep(db, place, stores, move |ex| {
+        Box::pin(set_store_keeping_memory(ex, sale.clone(), Some(big_acme1.clone())))
+    })
+    .await?;
+    ensure!(ran >= 2, "{place:?}: a checked belongs_to set takes more than {ran} statement");
+    let expected =
+        if place == Place::Own { (Some("Acme".to_owned()), Some(1)) } else { (Some("acme".to_owned()), None) };
+    let stored = Sale::find().filter(Sale::total().eq(50)).one(db).await?.ok_or("no sale 50")?;
+    ensure!((stored.store_tenant.clone(), stored.store_number) == expected, "{place:?}: sale 50 holds {stored:?}");
+    Ok(())
+}
+
+async fn composite_hooked_cascade_destroy(db: &Db, place: Place) -> TestResult {
+    let (acme1, _, _) = some_stores(db).await?;
+    let store = acme1.clone();
+    let ran = sweep(db, place, stores, move |ex| {
+        let store = store.clone();
+        Box::pin(async move { store.destroy(ex).await })
+    })
+    .await?;
+    ensure!(ran >= 5, "{place:?}: a hooked cascade of two refunds takes more than {ran} statements");
+    if place == Place::Own {
+        let mut left: Vec<(String, i64)> = raw("SELECT tenant, number FROM stores").fetch(db).await?;
+        left.sort();
+        ensure!(left == [("Acme".to_owned(), 1), ("acme".to_owned(), 2)], "the stores left: {left:?}");
+        let expected: Vec<_> = [
+            (10, None, None),
+            (11, None, None),
+            (20, Some("Acme"), Some(1)),
+            (30, Some("acme"), Some(2)),
+            (40, None, None),
+            (50, Some("acme"), None),
+        ]
+        .iter()
+        .map(|(total, t, n)| link(*total, *t, *n))
+        .collect();
+        let links = sale_links(db).await?;
+        ensure!(links == expected, "acme 1's sales are unlinked, and only they: {links:?}");
+        let refunds: Vec<(i64, Option<String>, Option<i64>)> =
+            raw("SELECT amount, store_tenant, store_number FROM refunds ORDER BY amount").fetch(db).await?;
+        let expected = [link(200, Some("Acme"), Some(1)), link(300, Some("acme"), None)];
+        ensure!(refunds == expected, "acme 1's refunds are destroyed, and only they: {refunds:?}");
+        let mut events: Vec<(String,)> = raw("SELECT event FROM audits").fetch(db).await?;
+        events.sort();
+        let expected = [("refund 100".to_owned(),), ("refund 101".to_owned(),)];
+        ensure!(events == expected, "each destroyed refund's hook ran once: {events:?}");
+    }
+    Ok(())
+}
+
+sweep_tests!(
+    composite_has_many_set_add_remove,
+    composite_nested_create,
+    composite_belongs_to_set,
+    composite_hooked_cascade_destroy
+);
+
+// ---------------------------------------------------------------------------------------------
 // Cancellation.
 
 /// Polls `unit` until it is pending with its k-th statement (or a later one) issued, and

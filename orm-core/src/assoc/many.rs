@@ -227,7 +227,7 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let target = T::meta();
         let pk = KeyCols::of(target, &[]);
         let fk = association.foreign_key_columns();
-        for batch in batches(executor.dialect(), keys, fk.len()) {
+        for batch in batches(executor.dialect(), keys, fk.len() + association.scope.len()) {
             let mut b = SqlBuilder::new(executor.dialect());
             b.push("SELECT COUNT(*) FROM ").identifier(target.table);
             b.push(" WHERE ").key_eq(target.table, &fk, key.clone());

@@ -14,15 +14,19 @@ use crate::value::{KeyRepr, Value, now_value};
 use super::meta::AssociationMeta;
 
 /// Splits keys into batches that fit one statement next to `reserved` other binds: one batch
-/// where the backend binds arrays, chunks under its bind limit otherwise (composite keys, one
-/// bind per column, always).
+/// where the backend binds arrays (one array per column of a composite key), chunks under its
+/// bind limit otherwise (a composite key takes one bind per column).
 pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<Vec<Value>> {
     if keys.is_empty() {
         return Vec::new();
     }
     let width = crate::key::key_width(&keys[0]);
-    let uniform = keys.iter().all(|k| std::mem::discriminant(k) == std::mem::discriminant(&keys[0]));
-    if dialect.supports_array_binds() && uniform && width == 1 {
+    let uniform = if width == 1 {
+        keys.iter().all(|k| std::mem::discriminant(k) == std::mem::discriminant(&keys[0]))
+    } else {
+        crate::key::rows_packable(&keys)
+    };
+    if dialect.supports_array_binds() && uniform {
         return vec![keys];
     }
     let size = (dialect.max_binds().saturating_sub(reserved) / width).max(1);
@@ -215,7 +219,8 @@ pub(crate) async fn update_foreign_key(
     let batches: Vec<Option<Vec<Value>>> = match scope.keys {
         None => vec![None],
         Some(keys) => {
-            let reserved = 3 * fk.len() + association.scope.len() + 1;
+            // SET fk, the scope (set or matched), updated_at, the current key and the excepted row.
+            let reserved = 2 * fk.len() + key_column.len() + association.scope.len() + 1;
             batches(executor.dialect(), keys.to_vec(), reserved).into_iter().map(Some).collect()
         }
     };

@@ -234,7 +234,9 @@ where
         AssociationKind::BelongsTo => Some(meta.target_key_columns()),
         AssociationKind::HasOne | AssociationKind::HasMany => Some(meta.foreign_key_columns()),
     };
-    let reserved = include.filter.is_some() as usize * 8 + 1;
+    // What the rest of the statement binds (filters, scopes, the limit): the same statement
+    // over no keys binds exactly that.
+    let reserved = children_query::<A, N>(meta, include, Vec::new(), executor).args.len();
     for batch in assoc_batches(executor.dialect(), keys, reserved) {
         let statement = children_query::<A, N>(meta, include, batch, executor);
         executor
