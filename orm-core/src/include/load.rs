@@ -234,9 +234,15 @@ where
         AssociationKind::BelongsTo => Some(meta.target_key_columns()),
         AssociationKind::HasOne | AssociationKind::HasMany => Some(meta.foreign_key_columns()),
     };
-    // What the rest of the statement binds (filters, scopes, the limit): the same statement
-    // over no keys binds exactly that.
-    let reserved = children_query::<A, N>(meta, include, Vec::new(), executor).args.len();
+    // What the rest of the statement binds (filters, scopes, the limit) matters only when the
+    // keys alone come near the bind limit; then the same statement over no keys, built once,
+    // counts exactly that. (Lists inside filters bind as one value, so the rest stays small.)
+    let key_binds: usize = keys.iter().map(crate::key::key_width).sum();
+    let reserved = if key_binds > executor.dialect().max_binds() / 2 {
+        children_query::<A, N>(meta, include, Vec::new(), executor).args.len()
+    } else {
+        0
+    };
     for batch in assoc_batches(executor.dialect(), keys, reserved) {
         let statement = children_query::<A, N>(meta, include, batch, executor);
         executor
