@@ -557,3 +557,48 @@ on_both! {
         Ok(())
     }
 }
+
+on_both! {
+    // Racing writers through one composite-keyed source: the source row is locked by its
+    // whole key, so the end state is one caller's.
+    async fn racing_composite_writes_end_with_one_callers_state(db: Db) -> TestResult {
+        let [acme1, _, bolt1, _] = customers(&db).await?;
+        let invoices = Invoice::create_many(&db, (0..24).map(invoice)).await?;
+        let sets: Vec<Vec<Invoice>> = invoices.chunks(3).map(<[Invoice]>::to_vec).collect();
+        let handles: Vec<_> = sets
+            .iter()
+            .cloned()
+            .map(|set| {
+                let (db, customer) = (db.clone(), acme1.clone());
+                tokio::spawn(async move { customer.set_invoices(&db, &set).await })
+            })
+            .collect();
+        for handle in handles {
+            handle.await??;
+        }
+        let mut linked: Vec<i64> = acme1.get_invoices(&db).await?.iter().map(|i| i.id).collect();
+        linked.sort_unstable();
+        let wanted: Vec<Vec<i64>> = sets.iter().map(|s| s.iter().map(|i| i.id).collect()).collect();
+        assert!(wanted.contains(&linked), "one caller's set, not a union: {linked:?}");
+
+        let profiles = Profile::create_many(
+            &db,
+            (0..8).map(|i| Profile { id: 0, owner_tenant: None, owner_number: None, bio: format!("p{i}") }),
+        )
+        .await?;
+        let handles: Vec<_> = profiles
+            .into_iter()
+            .map(|profile| {
+                let (db, customer) = (db.clone(), bolt1.clone());
+                tokio::spawn(async move { customer.set_profile(&db, &profile).await })
+            })
+            .collect();
+        for handle in handles {
+            handle.await??;
+        }
+        let owned: Vec<(i64,)> =
+            raw("SELECT COUNT(*) FROM profiles WHERE owner_tenant = 'bolt' AND owner_number = 1").fetch(&db).await?;
+        assert_eq!(owned, [(1,)], "a has_one never ends with two targets");
+        Ok(())
+    }
+}

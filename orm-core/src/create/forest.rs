@@ -258,7 +258,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                 }
             }
             // Compared in place: integer keys need no allocation.
-            generated.sort_by(|a, b| returned_key(a).cmp(&returned_key(b)));
+            generated.sort_by_key(|row| returned_key(row));
             let mut generated = generated.into_iter();
             for (index, given) in indices.into_iter().zip(given_keys) {
                 let row = match given.and_then(|k| by_key.remove(&k)) {
