@@ -5,9 +5,9 @@
 use crate::error::{Error, Result};
 use crate::row::Row;
 
-/// The SQL column types the ORM knows how to create and read.
+/// The SQL column types the ORM knows how to create and read. Exhaustive on purpose: a new
+/// type must be given a column type by every dialect, never fall through to a default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum SqlType {
     /// `bool`
     Bool,

@@ -34,7 +34,6 @@ impl Dialect for PostgresDialect {
             SqlType::Timestamp => "TIMESTAMP",
             SqlType::Date => "DATE",
             SqlType::Time => "TIME",
-            _ => "BYTEA",
         }
     }
 

@@ -31,7 +31,6 @@ impl Dialect for SqliteDialect {
             SqlType::TimestampTz | SqlType::Timestamp => "DATETIME",
             SqlType::Date => "DATE",
             SqlType::Time => "TIME",
-            _ => "BLOB",
         }
     }
 
