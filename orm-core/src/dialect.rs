@@ -112,6 +112,36 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
         push_in_row_values(b, rows, negated);
     }
+    /// Appends what inserts a row of default values only, after `INSERT INTO "t"`.
+    fn push_default_values(&self, b: &mut SqlBuilder) {
+        b.push(" DEFAULT VALUES");
+    }
+    /// Appends the clause that returns the inserted rows' columns, after an `INSERT`.
+    fn push_returning(&self, b: &mut SqlBuilder, columns: &[crate::meta::ColumnMeta]) {
+        b.push(" RETURNING ");
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.identifier(column.name);
+        }
+    }
+    /// Appends, after an `INSERT … VALUES`, the clause that skips a row conflicting on the
+    /// unique key `target` and still raises every other error: ` ON CONFLICT (…) DO NOTHING`.
+    fn push_skip_conflict(&self, b: &mut SqlBuilder, target: &[&str]) {
+        b.push(" ON CONFLICT (");
+        for (i, column) in target.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.identifier(column);
+        }
+        b.push(") DO NOTHING");
+    }
+    /// Closes an `EXISTS (SELECT 1 …` subquery.
+    fn push_exists_end(&self, b: &mut SqlBuilder) {
+        b.push(")");
+    }
     /// Appends a pattern match of a column already written: case-sensitive unless
     /// `case_insensitive`, `%` and `_` as wildcards and `\` escaping the next character.
     fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool);

@@ -285,18 +285,12 @@ pub(crate) fn write_insert<'c, M: Model>(
         values(b);
         b.push(")");
     } else {
-        // Only generated columns: both backends accept `DEFAULT VALUES`.
+        // Only generated columns.
         let text = b.sql().trim_end_matches(" (").to_owned();
         *b = SqlBuilder::with_prefix(b.dialect(), &text);
-        b.push(" DEFAULT VALUES");
+        b.dialect().push_default_values(b);
     }
-    b.push(" RETURNING ");
-    for (i, column) in meta.columns.iter().enumerate() {
-        if i > 0 {
-            b.push(", ");
-        }
-        b.identifier(column.name);
-    }
+    b.dialect().push_returning(b, meta.columns);
 }
 
 /// `INSERT … RETURNING` of one row, with its cached text.

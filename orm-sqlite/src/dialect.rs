@@ -39,6 +39,12 @@ impl Dialect for SqliteDialect {
         "INTEGER PRIMARY KEY"
     }
 
+    fn push_exists_end(&self, b: &mut SqlBuilder) {
+        // `LIMIT 1` keeps SQLite (3.51) from rewriting the EXISTS into a join, which returns a
+        // parent once per child under LIMIT/OFFSET.
+        b.push(" LIMIT 1)");
+    }
+
     fn checks_integer_range(&self, ty: SqlType) -> bool {
         matches!(ty, SqlType::SmallInt | SqlType::Integer)
     }

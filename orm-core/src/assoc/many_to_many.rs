@@ -644,14 +644,7 @@ async fn insert_links(
             if association.through_unique {
                 // The pair (with the through scope) is unique: a link another caller inserted
                 // meanwhile is kept, and any other violation is still an error.
-                b.push(" ON CONFLICT (");
-                for (i, column) in link_key_columns(association).into_iter().enumerate() {
-                    if i > 0 {
-                        b.push(", ");
-                    }
-                    b.identifier(column);
-                }
-                b.push(") DO NOTHING");
+                executor.dialect().push_skip_conflict(&mut b, &link_key_columns(association));
             }
             executor.execute(b.finish()).await?;
         }

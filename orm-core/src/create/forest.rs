@@ -177,7 +177,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                     b.push(executor.dialect().default_key_value()).push(")");
                 }
             } else if columns.is_empty() {
-                b.push(" DEFAULT VALUES");
+                executor.dialect().push_default_values(&mut b);
             } else {
                 b.push(" (");
                 for (i, column) in columns.iter().enumerate() {
@@ -212,13 +212,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                     b.push(")");
                 }
             }
-            b.push(" RETURNING ");
-            for (i, column) in meta.columns.iter().enumerate() {
-                if i > 0 {
-                    b.push(", ");
-                }
-                b.identifier(column.name);
-            }
+            executor.dialect().push_returning(&mut b, meta.columns);
             let mut returned: Vec<Vec<Value>> = Vec::with_capacity(indices.len());
             executor
                 .fetch(b.finish(), &mut |row| {

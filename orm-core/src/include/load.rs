@@ -185,9 +185,7 @@ fn write_exists<A: AssociationSpec, N: IncludeList<A::Target>>(
     }
     crate::assoc::push_conditions(b, alias, meta.scope_conditions());
     include.nested.write_required(alias, depth + 1, b);
-    // `LIMIT 1` keeps SQLite (3.51) from rewriting the EXISTS into a join, which returns a
-    // parent once per child under LIMIT/OFFSET.
-    b.push(" LIMIT 1)");
+    b.dialect().push_exists_end(b);
 }
 
 /// One loaded target with its join row.
