@@ -368,6 +368,17 @@ impl<'a> Executor<'a> {
         result
     }
 
+    /// Runs a `SELECT COUNT(*) …` and returns the count (0 when it returns no row).
+    pub async fn fetch_count(&mut self, statement: Statement) -> Result<i64> {
+        let mut count = 0;
+        self.fetch(statement, &mut |row| {
+            count = row.get_i64(0)?.unwrap_or(0);
+            Ok(())
+        })
+        .await?;
+        Ok(count)
+    }
+
     /// Runs a query and hands every row to `sink`.
     pub async fn fetch(&mut self, statement: Statement, sink: &mut RowSink<'_>) -> Result<()> {
         self.log().note(&statement.sql);

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use crate::db::{Executor, IntoExecutor};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::expr::{Column, Expr, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
@@ -157,16 +157,9 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     pub async fn count<'e>(self, db: impl IntoExecutor<'e>) -> Result<i64> {
         let mut executor = db.into_executor();
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("SELECT COUNT(*) FROM ").identifier(M::meta().table);
+        b.count_from(M::meta().table);
         Self::write_where(self.filter, &self.includes, &mut b);
-        let mut count = None;
-        executor
-            .fetch(b.finish(), &mut |row| {
-                count = row.get_i64(0)?;
-                Ok(())
-            })
-            .await?;
-        count.ok_or_else(|| Error::Invalid("COUNT(*) returned no row".into()))
+        executor.fetch_count(b.finish()).await
     }
 }
 

@@ -68,6 +68,11 @@ impl SqlBuilder {
         self.placeholders
     }
 
+    /// Appends `SELECT COUNT(*) FROM "table"`.
+    pub fn count_from(&mut self, table: &str) -> &mut Self {
+        self.push("SELECT COUNT(*) FROM ").identifier(table)
+    }
+
     /// Appends `LIMIT`/`OFFSET`.
     pub fn limit_offset(&mut self, limit: Option<u64>, offset: Option<u64>) -> &mut Self {
         self.dialect.push_limit_offset(self, limit, offset);

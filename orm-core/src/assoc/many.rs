@@ -184,7 +184,7 @@ pub fn count<'e, S: Model, T: Model>(
         let fk = association.foreign_key_columns();
         let scope = association.scope_conditions();
         let sql = association.statements.count.get(executor.dialect(), |b| {
-            b.push("SELECT COUNT(*) FROM ").identifier(target.table);
+            b.count_from(target.table);
             b.push(" WHERE ").key_eq_placeholders(target.table, &fk);
             for (column, _) in &scope {
                 b.push(" AND ").qualified(target.table, column.name).push(" = ").placeholder();
@@ -192,14 +192,7 @@ pub fn count<'e, S: Model, T: Model>(
         });
         let mut args = crate::key::key_parts(key);
         args.extend(scope.into_iter().map(|(_, value)| value));
-        let mut count = 0;
-        executor
-            .fetch(Statement { sql, args }, &mut |row| {
-                count = row.get_i64(0)?.unwrap_or(0);
-                Ok(())
-            })
-            .await?;
-        Ok(count)
+        executor.fetch_count(Statement { sql, args }).await
     }
 }
 
@@ -229,17 +222,12 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let fk = association.foreign_key_columns();
         for batch in batches(executor.dialect(), keys, fk.len() + association.scope.len()) {
             let mut b = SqlBuilder::new(executor.dialect());
-            b.push("SELECT COUNT(*) FROM ").identifier(target.table);
+            b.count_from(target.table);
             b.push(" WHERE ").key_eq(target.table, &fk, key.clone());
             super::push_conditions(&mut b, target.table, association.scope_conditions());
             b.push(" AND ");
             b.key_in(target.table, &pk, batch, false);
-            executor
-                .fetch(b.finish(), &mut |row| {
-                    linked += row.get_i64(0)?.unwrap_or(0);
-                    Ok(())
-                })
-                .await?;
+            linked += executor.fetch_count(b.finish()).await?;
         }
         Ok(usize::try_from(linked).is_ok_and(|n| n == wanted.len()))
     }

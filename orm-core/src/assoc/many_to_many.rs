@@ -262,12 +262,16 @@ async fn count_links(
     let (join_target, _) = association.join_target_column();
     let batches: Vec<Option<Vec<Value>>> = match targets {
         None => vec![None],
-        Some(keys) => batches(executor.dialect(), keys, 1).into_iter().map(Some).collect(),
+        Some(keys) => {
+            // The source key and both scopes bind beside the keys.
+            let reserved = 1 + association.scope.len() + association.through_scope.len();
+            batches(executor.dialect(), keys, reserved).into_iter().map(Some).collect()
+        }
     };
     let mut total = 0;
     for batch in batches {
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("SELECT COUNT(*) FROM ").identifier(join);
+        b.count_from(join);
         let scope = association.scope_conditions();
         if !scope.is_empty() {
             let target = association.target_meta();
@@ -282,12 +286,7 @@ async fn count_links(
             b.push(" AND ");
             b.in_list(join, join_target, batch, false);
         }
-        executor
-            .fetch(b.finish(), &mut |row| {
-                total += row.get_i64(0)?.unwrap_or(0);
-                Ok(())
-            })
-            .await?;
+        total += executor.fetch_count(b.finish()).await?;
     }
     Ok(total)
 }

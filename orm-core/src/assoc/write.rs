@@ -131,14 +131,9 @@ pub(crate) async fn verify_keys(
     let mut present = 0;
     for batch in batches(executor.dialect(), keys.to_vec(), 0) {
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("SELECT COUNT(*) FROM ").identifier(model.table).push(" WHERE ");
+        b.count_from(model.table).push(" WHERE ");
         b.key_in(model.table, &column, batch, false);
-        executor
-            .fetch(b.finish(), &mut |row| {
-                present += row.get_i64(0)?.unwrap_or(0);
-                Ok(())
-            })
-            .await?;
+        present += executor.fetch_count(b.finish()).await?;
     }
     if usize::try_from(present).is_ok_and(|n| n >= keys.len()) {
         return Ok(());
