@@ -271,23 +271,14 @@ pub(crate) fn write_insert<'c, M: Model>(
     values: impl FnOnce(&mut SqlBuilder),
 ) {
     let meta = M::meta();
-    b.push("INSERT INTO ").identifier(meta.table).push(" (");
-    let mut any = false;
-    for (i, column) in columns.enumerate() {
-        if i > 0 {
-            b.push(", ");
-        }
-        any = true;
-        b.identifier(column);
-    }
-    if any {
-        b.push(") VALUES (");
+    let mut columns = columns.peekable();
+    if columns.peek().is_some() {
+        b.insert_into(meta.table, columns).push("(");
         values(b);
         b.push(")");
     } else {
         // Only generated columns.
-        let text = b.sql().trim_end_matches(" (").to_owned();
-        *b = SqlBuilder::with_prefix(b.dialect(), &text);
+        b.push("INSERT INTO ").identifier(meta.table);
         b.dialect().push_default_values(b);
     }
     b.dialect().push_returning(b, meta.columns);

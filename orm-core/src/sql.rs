@@ -68,6 +68,34 @@ impl SqlBuilder {
         self.placeholders
     }
 
+    /// Appends `INSERT INTO "table" ("a", "b") VALUES ` (the rows follow, see
+    /// [`values_rows`](Self::values_rows)).
+    pub fn insert_into<'c>(&mut self, table: &str, columns: impl IntoIterator<Item = &'c str>) -> &mut Self {
+        self.push("INSERT INTO ").identifier(table).push(" (");
+        for (i, column) in columns.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.identifier(column);
+        }
+        self.push(") VALUES ")
+    }
+
+    /// Appends `(?, ?), (?, ?)`, binding each row's values.
+    pub fn values_rows(&mut self, rows: impl IntoIterator<Item = Vec<Value>>) -> &mut Self {
+        for (i, row) in rows.into_iter().enumerate() {
+            self.push(if i == 0 { "(" } else { ", (" });
+            for (j, value) in row.into_iter().enumerate() {
+                if j > 0 {
+                    self.push(", ");
+                }
+                self.bind(value);
+            }
+            self.push(")");
+        }
+        self
+    }
+
     /// Appends `SELECT COUNT(*) FROM "table"`.
     pub fn count_from(&mut self, table: &str) -> &mut Self {
         self.push("SELECT COUNT(*) FROM ").identifier(table)

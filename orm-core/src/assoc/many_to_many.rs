@@ -622,24 +622,7 @@ async fn insert_links(
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut b = SqlBuilder::new(executor.dialect());
-            b.push("INSERT INTO ").identifier(join).push(" (");
-            for (i, column) in columns.iter().enumerate() {
-                if i > 0 {
-                    b.push(", ");
-                }
-                b.identifier(column);
-            }
-            b.push(") VALUES ");
-            for (i, row) in rows.by_ref().take(per_statement).enumerate() {
-                b.push(if i == 0 { "(" } else { ", (" });
-                for (j, value) in row.into_iter().enumerate() {
-                    if j > 0 {
-                        b.push(", ");
-                    }
-                    b.bind(value);
-                }
-                b.push(")");
-            }
+            b.insert_into(join, columns.iter().copied()).values_rows(rows.by_ref().take(per_statement));
             if association.through_unique {
                 // The pair (with the through scope) is unique: a link another caller inserted
                 // meanwhile is kept, and any other violation is still an error.

@@ -169,24 +169,17 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
         while rows.peek().is_some() {
             let chunk: Vec<IndexedRow> = rows.by_ref().take(per_statement).collect();
             let mut b = SqlBuilder::new(executor.dialect());
-            b.push("INSERT INTO ").identifier(meta.table);
             if defaults_only {
-                b.push(" (").identifier(key.name).push(") VALUES ");
+                b.insert_into(meta.table, [key.name]);
                 for i in 0..chunk.len() {
                     b.push(if i == 0 { "(" } else { ", (" });
                     b.push(executor.dialect().default_key_value()).push(")");
                 }
             } else if columns.is_empty() {
+                b.push("INSERT INTO ").identifier(meta.table);
                 executor.dialect().push_default_values(&mut b);
             } else {
-                b.push(" (");
-                for (i, column) in columns.iter().enumerate() {
-                    if i > 0 {
-                        b.push(", ");
-                    }
-                    b.identifier(column.name);
-                }
-                b.push(") VALUES ");
+                b.insert_into(meta.table, columns.iter().map(|c| c.name));
             }
             let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
             explicit_keys |= columns.iter().any(|c| std::ptr::eq(*c, key));
@@ -201,16 +194,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                 })
                 .collect();
             if !columns.is_empty() {
-                for (i, (_, values)) in chunk.into_iter().enumerate() {
-                    b.push(if i == 0 { "(" } else { ", (" });
-                    for (j, value) in values.into_iter().enumerate() {
-                        if j > 0 {
-                            b.push(", ");
-                        }
-                        b.bind(value);
-                    }
-                    b.push(")");
-                }
+                b.values_rows(chunk.into_iter().map(|(_, values)| values));
             }
             executor.dialect().push_returning(&mut b, meta.columns);
             let mut returned: Vec<Vec<Value>> = Vec::with_capacity(indices.len());
