@@ -36,6 +36,12 @@ pub mod fault {
     pub use orm_core::fault::{FaultInjector, InjectedFault};
 }
 
+/// Keys: the primary-key types a model may declare (a column type, or a tuple for a composite
+/// key), what `find_by_pk` accepts, and the columns of one side of a key.
+pub mod key {
+    pub use orm_core::key::{IntoKey, KeyCols, PrimaryKey};
+}
+
 /// Metadata types describing models and associations, for introspection.
 pub mod meta {
     pub use orm_core::assoc::{Association, AssociationKind, AssociationMeta};

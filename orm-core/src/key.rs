@@ -1,7 +1,24 @@
-//! Primary keys, of one column or several: the key types a model may declare, what
-//! `find_by_pk` accepts, and the statements' key conditions. Every model-level operation that
-//! addresses one row (`find_by_pk`, `save`, `destroy`, cascades, nested create's matching of
-//! returned rows) goes through here, so a composite key addresses exactly one row.
+//! Keys, of one column or several: the primary-key types a model may declare, what
+//! `find_by_pk` accepts, and the one layer every key goes through. [`KeyCols`] names the
+//! columns of one side of a key, a key's value is one [`Value`] ([`Value::Row`] when composite),
+//! and the `SqlBuilder` methods here (`key_eq`, `key_in`, `key_join`, `key_assign`,
+//! `key_columns`) write every key condition. Row-level operations (`find_by_pk`, `save`,
+//! `destroy`, cascades, nested create's matching of returned rows) and every association path
+//! use them, so a composite key always addresses exactly its rows, and a one-column key writes
+//! the SQL it always did.
+//!
+//! ```
+//! use orm_core::Value;
+//! use orm_core::key::{key_parts, key_width};
+//!
+//! // The key (tenant "acme", number 1) of a composite-keyed row.
+//! let key = Value::Row(vec![Value::Text(Some("acme".into())), Value::BigInt(Some(1))].into());
+//! assert_eq!(key_width(&key), 2);
+//! assert!(!key.is_null());
+//! assert_eq!(key_parts(key), [Value::Text(Some("acme".into())), Value::BigInt(Some(1))]);
+//! // A key with a NULL column points at nothing.
+//! assert!(Value::Row(vec![Value::Text(None), Value::BigInt(Some(1))].into()).is_null());
+//! ```
 
 use crate::meta::{ColumnMeta, ModelMeta};
 use crate::sql::SqlBuilder;

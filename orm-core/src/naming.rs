@@ -75,7 +75,7 @@ pub const fn contains(list: &[&str], item: &str) -> bool {
     false
 }
 
-/// The length of `parts` joined, for [`concat`]'s array.
+/// The length of `parts` joined, for [`concat()`]'s array.
 pub const fn concat_len(parts: &[&str]) -> usize {
     let mut len = 0;
     let mut i = 0;
@@ -104,7 +104,7 @@ pub const fn concat<const N: usize>(parts: &[&str]) -> [u8; N] {
     out
 }
 
-/// The text of bytes built by [`concat`] or [`key_column`] (always UTF-8: they only join and
+/// The text of bytes built by [`concat()`] or [`key_column`] (always UTF-8: they only join and
 /// re-case ASCII within UTF-8 strings).
 pub const fn utf8(bytes: &[u8]) -> &str {
     match core::str::from_utf8(bytes) {
