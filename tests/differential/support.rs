@@ -90,3 +90,48 @@ async fn open_postgres(all: &mut Vec<Backend>) -> Option<(Db, String)> {
     all.push(Backend { name: "postgres", db });
     Some((admin, schema))
 }
+
+/// A write's error, as the differential tests compare it across backends and with the model.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    MissingKeys { association: String, model: String, keys: Vec<String> },
+    ForeignKey,
+    Unique,
+    NotNull,
+    NotFound(String),
+    Other(String),
+}
+
+/// Classifies an error for comparison (missing keys sorted).
+pub fn failure(error: orm::Error) -> Failure {
+    use orm::Error;
+    match error {
+        Error::MissingKeys { association, model, mut keys } => {
+            keys.sort();
+            Failure::MissingKeys { association, model: model.to_owned(), keys }
+        }
+        Error::ForeignKeyViolation { .. } => Failure::ForeignKey,
+        Error::UniqueViolation { .. } => Failure::Unique,
+        Error::NotNullViolation { .. } => Failure::NotNull,
+        Error::NotFound { model } => Failure::NotFound(model.to_owned()),
+        other => Failure::Other(format!("{other} ({other:?})")),
+    }
+}
+
+/// What a model predicts for one write: this outcome, or one of these errors and no change.
+#[derive(Clone, Debug)]
+pub enum Expect<O> {
+    Ok(O),
+    Fail(Vec<Failure>),
+}
+
+impl<O: PartialEq> Expect<O> {
+    /// Whether the backend's result is what the model predicts.
+    pub fn accepts(&self, got: &Result<O, Failure>) -> bool {
+        match (self, got) {
+            (Expect::Ok(want), Ok(got)) => want == got,
+            (Expect::Fail(kinds), Err(got)) => kinds.contains(got),
+            _ => false,
+        }
+    }
+}

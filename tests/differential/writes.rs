@@ -39,7 +39,7 @@ use orm::{Error, Executor, raw};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
-use crate::support::{Backend, Backends, cases};
+use crate::support::{Backend, Backends, Failure, cases, failure};
 
 /// Cases per run when `PROPTEST_CASES` is not set.
 const DEFAULT_CASES: u32 = 48;
@@ -680,46 +680,8 @@ enum Outcome {
     Field(Option<i64>),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Failure {
-    MissingKeys { association: String, model: String, keys: Vec<String> },
-    ForeignKey,
-    Unique,
-    NotNull,
-    NotFound(String),
-    Other(String),
-}
-
-fn failure(error: Error) -> Failure {
-    match error {
-        Error::MissingKeys { association, model, mut keys } => {
-            keys.sort();
-            Failure::MissingKeys { association, model: model.to_owned(), keys }
-        }
-        Error::ForeignKeyViolation { .. } => Failure::ForeignKey,
-        Error::UniqueViolation { .. } => Failure::Unique,
-        Error::NotNullViolation { .. } => Failure::NotNull,
-        Error::NotFound { model } => Failure::NotFound(model.to_owned()),
-        other => Failure::Other(format!("{other} ({other:?})")),
-    }
-}
-
 /// What the model predicts: this result, or one of these errors and no change.
-#[derive(Clone, Debug)]
-enum Expect {
-    Ok(Outcome),
-    Fail(Vec<Failure>),
-}
-
-impl Expect {
-    fn accepts(&self, got: &Result<Outcome, Failure>) -> bool {
-        match (self, got) {
-            (Expect::Ok(want), Ok(got)) => want == got,
-            (Expect::Fail(kinds), Err(got)) => kinds.contains(got),
-            _ => false,
-        }
-    }
-}
+type Expect = crate::support::Expect<Outcome>;
 
 // ---------------------------------------------------------------------------------------------
 // The model.
