@@ -145,7 +145,7 @@ pub(crate) async fn delete_by_key<M: Model>(executor: &mut Executor<'_>, key: Ve
     let meta = M::meta();
     let sql = M::statements().delete_by_pk.get(executor.dialect(), |b| {
         b.push("DELETE FROM ").identifier(meta.table).push(" WHERE ");
-        crate::key::push_key_placeholders(b, meta, None);
+        b.key_eq_placeholders(meta.table, &crate::key::KeyCols::of(meta, &[]));
     });
     executor.execute(Statement { sql, args: key }).await
 }
@@ -167,7 +167,7 @@ pub fn destroy_targets<'t, T: Model>(
         crate::assoc::push_conditions(&mut b, T::meta().table, association.scope_conditions());
         // Loaded and locked in key order, in one statement.
         b.push(" ORDER BY ");
-        crate::key::push_key_columns(&mut b, T::meta(), T::meta().table);
+        b.key_columns(T::meta().table, &KeyCols::of(T::meta(), &[]));
         if let Some(lock) = tx.dialect().row_lock_clause(RowLock::Delete) {
             b.push(lock);
         }

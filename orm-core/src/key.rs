@@ -156,46 +156,6 @@ pub fn key_repr(values: &[Value]) -> Option<KeyRepr> {
     }
 }
 
-/// Writes `"t"."a" = ? AND "t"."b" = ?` for the primary key (unqualified when `qualifier` is
-/// `None`), with placeholders for the key's values in key order.
-pub(crate) fn push_key_placeholders(b: &mut SqlBuilder, meta: &ModelMeta, qualifier: Option<&str>) {
-    for (i, column) in meta.primary_key_columns().enumerate() {
-        if i > 0 {
-            b.push(" AND ");
-        }
-        match qualifier {
-            Some(table) => b.qualified(table, column.name),
-            None => b.identifier(column.name),
-        };
-        b.push(" = ").placeholder();
-    }
-}
-
-/// Writes `"t"."a" = ? AND "t"."b" = ?` for the primary key, binding `key` (its values in key
-/// order).
-pub(crate) fn push_key_match(b: &mut SqlBuilder, meta: &ModelMeta, qualifier: Option<&str>, key: Vec<Value>) {
-    for (i, (column, value)) in meta.primary_key_columns().zip(key).enumerate() {
-        if i > 0 {
-            b.push(" AND ");
-        }
-        match qualifier {
-            Some(table) => b.qualified(table, column.name),
-            None => b.identifier(column.name),
-        };
-        b.push(" = ").bind(value);
-    }
-}
-
-/// Writes the primary-key columns as a list (`"t"."a", "t"."b"`), for `ORDER BY`.
-pub(crate) fn push_key_columns(b: &mut SqlBuilder, meta: &ModelMeta, qualifier: &str) {
-    for (i, column) in meta.primary_key_columns().enumerate() {
-        if i > 0 {
-            b.push(", ");
-        }
-        b.qualified(qualifier, column.name);
-    }
-}
-
 /// The most columns a key may have.
 pub const MAX_KEY_COLUMNS: usize = 4;
 

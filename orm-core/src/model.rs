@@ -106,7 +106,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
             let sql = Self::statements().find_by_pk.get(executor.dialect(), |b| {
                 write_select::<Self>(b);
                 b.push(" WHERE ");
-                crate::key::push_key_placeholders(b, Self::meta(), Some(Self::meta().table));
+                b.key_eq_placeholders(Self::meta().table, &crate::key::KeyCols::of(Self::meta(), &[]));
             });
             let mut rows = fetch_models::<Self>(&mut executor, Statement { sql, args }).await?;
             Ok(rows.pop())
@@ -323,7 +323,7 @@ async fn update_row<M: Model>(executor: &mut Executor<'_>, row: &M) -> Result<()
             b.identifier(key).push(" = ").identifier(key);
         }
         b.push(" WHERE ");
-        crate::key::push_key_placeholders(b, meta, None);
+        b.key_eq_placeholders(meta.table, &crate::key::KeyCols::of(meta, &[]));
     });
     let mut args: Vec<Value> = meta
         .columns

@@ -116,7 +116,7 @@ async fn write_foreign_key<S: Model>(
         changes.push((column.field, now));
     }
     b.push(" WHERE ");
-    crate::key::push_key_match(&mut b, source_meta, None, source.key_values());
+    b.key_eq(source_meta.table, &crate::key::KeyCols::of(source_meta, &[]), crate::key::model_key(source));
     if executor.execute(b.finish()).await? == 0 {
         return Err(Error::NotFound { model: source_meta.name });
     }

@@ -65,7 +65,7 @@ pub(crate) async fn lock_rows(
     }
     b.push(")");
     b.push(" ORDER BY ");
-    crate::key::push_key_columns(&mut b, model, model.table);
+    b.key_columns(model.table, &KeyCols::of(model, &[]));
     b.push(lock);
     let mut matched = 0;
     executor
