@@ -252,17 +252,6 @@ impl KeyCols {
         Some(Value::Row(parts.into_boxed_slice()))
     }
 
-    /// The key's value among a row's values in field order (`index_of` gives a column's
-    /// position).
-    pub fn value_in(&self, values: &[Value], index_of: impl Fn(&ColumnMeta) -> Option<usize>) -> Option<Value> {
-        let part = |c: &ColumnMeta| index_of(c).and_then(|i| values.get(i).cloned());
-        if !self.is_composite() {
-            return part(self.first());
-        }
-        let parts = self.iter().map(part).collect::<Option<Vec<_>>>()?;
-        Some(Value::Row(parts.into_boxed_slice()))
-    }
-
     /// The key's value, decoded from `row` starting at column `start`.
     pub fn decode(&self, row: &dyn crate::row::Row, start: usize) -> crate::error::Result<Value> {
         if !self.is_composite() {

@@ -16,19 +16,12 @@ pub struct ModelNames {
     pub plural: &'static str,
     /// The primary-key fields, in key order.
     pub primary_key: &'static [&'static str],
-    /// Every field, in declaration order.
-    pub fields: &'static [&'static str],
 }
 
 impl ModelNames {
     /// The primary-key field of a one-column key; `""` for a composite key.
     pub const fn key(&self) -> &'static str {
         if self.primary_key.len() == 1 { self.primary_key[0] } else { "" }
-    }
-
-    /// Whether the model has a field named `field`.
-    pub const fn has_field(&self, field: &str) -> bool {
-        contains(self.fields, field)
     }
 }
 

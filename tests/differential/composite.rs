@@ -50,7 +50,7 @@ use orm::{Executor, raw};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
-use crate::support::{Backend, Backends, Failure, cases, failure};
+use crate::support::{Backend, Backends, Failure, cases, disagreement, failure};
 
 /// Cases per run when `PROPTEST_CASES` is not set.
 const DEFAULT_CASES: u32 = 32;
@@ -1752,20 +1752,8 @@ fn run_case(backends: &Backends, ops: &[(Mode, Op)]) -> Result<(), String> {
                     })?;
                 }
             }
-            if let Some((first, rest)) = results.split_first()
-                && let Some(other) = rest.iter().find(|r| r.1 != first.1)
-            {
-                return Err(report(
-                    &trace,
-                    format!(
-                        "step {}: {} returned {:?} but {} returned {:?}",
-                        at + 1,
-                        first.0,
-                        first.1,
-                        other.0,
-                        other.1
-                    ),
-                ));
+            if let Some(disagreement) = disagreement(&results) {
+                return Err(report(&trace, format!("step {}: {disagreement}", at + 1)));
             }
             if std::env::var_os("COMPOSITE_TRACE").is_some() {
                 eprintln!("{:>2}. {} -> {:?}", at + 1, trace[at], results[0].1);

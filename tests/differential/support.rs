@@ -135,3 +135,11 @@ impl<O: PartialEq> Expect<O> {
         }
     }
 }
+
+/// The first backend whose result differs from the first backend's, described as
+/// `a returned … but b returned …`; `None` when every backend agrees.
+pub fn disagreement<T: std::fmt::Debug + PartialEq>(results: &[(&str, T)]) -> Option<String> {
+    let (first, rest) = results.split_first()?;
+    let other = rest.iter().find(|r| r.1 != first.1)?;
+    Some(format!("{} returned {:?} but {} returned {:?}", first.0, first.1, other.0, other.1))
+}

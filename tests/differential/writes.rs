@@ -39,7 +39,7 @@ use orm::{Error, Executor, raw};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
-use crate::support::{Backend, Backends, Failure, cases, failure};
+use crate::support::{Backend, Backends, Failure, cases, disagreement, failure};
 
 /// Cases per run when `PROPTEST_CASES` is not set.
 const DEFAULT_CASES: u32 = 48;
@@ -2177,20 +2177,8 @@ fn run_case(backends: &Backends, ops: &[(Mode, Op)]) -> Result<(), String> {
                     .await
                     .map_err(|e| report(&trace, format!("after step {} on {name}: {e}", at + 1)))?;
             }
-            if let Some((first, rest)) = results.split_first()
-                && let Some(other) = rest.iter().find(|r| r.1 != first.1)
-            {
-                return Err(report(
-                    &trace,
-                    format!(
-                        "step {}: {} returned {:?} but {} returned {:?}",
-                        at + 1,
-                        first.0,
-                        first.1,
-                        other.0,
-                        other.1
-                    ),
-                ));
+            if let Some(disagreement) = disagreement(&results) {
+                return Err(report(&trace, format!("step {}: {disagreement}", at + 1)));
             }
             if std::env::var_os("WRITES_TRACE").is_some() {
                 eprintln!("{:>2}. {} -> {:?}", at + 1, trace[at], results[0].1);

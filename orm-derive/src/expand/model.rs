@@ -22,7 +22,6 @@ pub fn expand(model: &Model) -> TokenStream {
     });
     let columns = model.fields.iter().map(|f| column_meta(f, model.has_composite_key()));
     let key_names = model.fields.iter().filter(|f| f.primary_key).map(Field::name);
-    let field_names = model.fields.iter().map(Field::name);
     let references = model.fields.iter().filter_map(reference_meta);
     let checks = model.fields.iter().filter_map(reference_check);
     let set_null_checks = model.fields.iter().flat_map(|f| {
@@ -113,7 +112,6 @@ pub fn expand(model: &Model) -> TokenStream {
                 singular: #singular,
                 plural: #plural,
                 primary_key: &[#(#key_names),*],
-                fields: &[#(#field_names),*],
             };
 
             fn meta() -> &'static ::orm::__private::ModelMeta {
