@@ -26,7 +26,6 @@ pub mod raw;
 pub mod row;
 pub mod schema;
 pub mod sql;
-mod sqlx_backend;
 pub mod value;
 
 pub use create::Builder;

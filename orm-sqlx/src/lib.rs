@@ -1,0 +1,298 @@
+//! The driver every shipped backend builds on sqlx, written once and generic over sqlx's
+//! [`Database`]: binding, streaming rows, transactions, row reading and error classification.
+//!
+//! A backend crate supplies what differs in a [`Backend`] implementation (its dialect, error
+//! names, transient error codes, the rows-affected count, array binds) and opens its pool; this
+//! crate's own features (`chrono`) decide which value types it binds and reads, so they are
+//! evaluated here, not in the crate that uses it.
+//!
+//! Not meant to be used directly: the `orm` crate's backends use it.
+#![warn(missing_docs)]
+
+mod scalars;
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures_util::TryStreamExt as _;
+use orm_core::driver::{
+    BoxFuture, Connection, Driver, HeldBy, RowSink, Statement, TransactionConnection, TransactionHolders,
+};
+use orm_core::{Dialect, Error, Result, Transient, Value};
+use sqlx::{Column as _, Database, Pool, Row as _};
+
+pub use scalars::{ChronoScalars, Scalar, SqlxDatabase};
+
+/// A query being bound, with its arguments owned.
+pub type Query<DB> = sqlx::query::Query<'static, DB, <DB as Database>::Arguments>;
+
+/// The table, constraint and column a database error names, where it names them.
+pub type Names = (Option<String>, Option<String>, Option<String>);
+
+/// What one backend adds to the shared driver.
+pub trait Backend: Send + Sync + 'static {
+    /// sqlx's database type.
+    type Db: SqlxDatabase;
+    /// The backend's name, for messages.
+    const NAME: &'static str;
+    /// The statement that opens a transaction, when not the driver's default `BEGIN`.
+    const BEGIN: Option<&'static str> = None;
+    /// How the backend spells SQL.
+    fn dialect() -> &'static dyn Dialect;
+    /// The rows a statement affected (or, where the backend counts only changed rows by
+    /// default, the rows it matched).
+    fn rows_affected(result: &<Self::Db as Database>::QueryResult) -> u64;
+    /// The table, constraint and column named by a constraint violation.
+    fn names(error: &(dyn sqlx::error::DatabaseError + 'static)) -> Names;
+    /// The transient failure a database error code stands for, if it is one.
+    fn transient(code: &str) -> Option<Transient>;
+    /// Binds a value that is not a scalar (an array or a list), where the backend has arrays.
+    fn bind_array(query: Query<Self::Db>, value: Value) -> Result<Query<Self::Db>> {
+        let _ = query;
+        Err(Error::Unsupported { what: format!("binding {value:?}"), backend: Self::NAME })
+    }
+}
+
+/// A backend's [`Driver`] over a sqlx pool.
+pub struct SqlxDriver<B: Backend> {
+    pool: Pool<B::Db>,
+    holders: Option<Arc<TransactionHolders>>,
+    backend: PhantomData<B>,
+}
+
+impl<B: Backend> SqlxDriver<B> {
+    /// A driver over `pool`.
+    pub fn new(pool: Pool<B::Db>) -> Self {
+        SqlxDriver { pool, holders: None, backend: PhantomData }
+    }
+
+    /// A driver over a pool of one connection: a task that holds it in a transaction and asks
+    /// the pool for another would wait forever, so it gives up after a short wait instead.
+    pub fn single_connection(pool: Pool<B::Db>) -> Self {
+        SqlxDriver { pool, holders: Some(Arc::default()), backend: PhantomData }
+    }
+
+    /// Boxes `work`, which needs a pooled connection; on a single-connection pool, with the
+    /// wait of [`TransactionHolders::wait_for_pool`] around it. (Chosen when boxing, so that
+    /// the common future carries no timer.)
+    fn on_pool<'a, T: 'a>(&'a self, work: impl Future<Output = Result<T>> + Send + 'a) -> BoxFuture<'a, Result<T>> {
+        match &self.holders {
+            Some(holders) => Box::pin(holders.wait_for_pool(work)),
+            None => Box::pin(work),
+        }
+    }
+}
+
+/// Builds the sqlx query: the one audited place where ORM-built SQL is handed to sqlx. Its
+/// identifiers were quoted and its values are bound here, never spliced.
+fn prepare<B: Backend>(statement: Statement) -> Result<Query<B::Db>> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.sql));
+    for value in statement.args {
+        if let Value::Real(Some(v)) = value {
+            check_nan::<B>(f64::from(v))?;
+        }
+        if let Value::Double(Some(v)) = value {
+            check_nan::<B>(v)?;
+        }
+        query = match B::Db::bind(query, value) {
+            Ok(query) => query,
+            Err((query, value)) => B::bind_array(query, value)?,
+        };
+    }
+    Ok(query)
+}
+
+/// NaN where the backend would silently store NULL is an error, before anything runs.
+fn check_nan<B: Backend>(value: f64) -> Result<()> {
+    if value.is_nan() && !B::dialect().accepts_nan() {
+        return Err(Error::UnrepresentableValue {
+            what: "NaN",
+            reason: "SQLite stores a NaN float as NULL; store NULL (an `Option` field) or a sentinel value instead",
+            backend: B::NAME,
+        });
+    }
+    Ok(())
+}
+
+async fn execute_on<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Result<u64> {
+    let query = prepare::<B>(statement)?;
+    let done = B::Db::execute(on, query).await.map_err(database_error::<B>)?;
+    Ok(B::rows_affected(&done))
+}
+
+async fn fetch_on<B: Backend>(on: On<'_, B::Db>, statement: Statement, sink: &mut RowSink<'_>) -> Result<()> {
+    let query = prepare::<B>(statement)?;
+    let mut rows = B::Db::fetch(on, query);
+    while let Some(row) = rows.try_next().await.map_err(database_error::<B>)? {
+        sink(&RowRef::<B>(&row, PhantomData))?;
+    }
+    Ok(())
+}
+
+/// Where a statement runs: the pool, or one connection (a transaction's).
+pub enum On<'a, DB: Database> {
+    /// A pooled connection.
+    Pool(&'a Pool<DB>),
+    /// A connection held by a transaction.
+    Connection(&'a mut DB::Connection),
+}
+
+impl<B: Backend> Driver for SqlxDriver<B> {
+    fn dialect(&self) -> &'static dyn Dialect {
+        B::dialect()
+    }
+
+    fn execute(&self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
+        self.on_pool(execute_on::<B>(On::Pool(&self.pool), statement))
+    }
+
+    fn fetch<'a>(&'a self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
+        self.on_pool(fetch_on::<B>(On::Pool(&self.pool), statement, sink))
+    }
+
+    fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>> {
+        Box::pin(async move {
+            let tx = self
+                .on_pool(async move {
+                    match B::BEGIN {
+                        Some(sql) => self.pool.begin_with(sql).await,
+                        None => self.pool.begin().await,
+                    }
+                    .map_err(database_error::<B>)
+                })
+                .await?;
+            let held = self.holders.as_ref().map(TransactionHolders::hold);
+            Ok(Box::new(SqlxTx::<B> { tx, _held: held }) as Box<dyn TransactionConnection>)
+        })
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.pool.close())
+    }
+}
+
+struct SqlxTx<B: Backend> {
+    tx: sqlx::Transaction<'static, B::Db>,
+    _held: Option<HeldBy>,
+}
+
+impl<B: Backend> Connection for SqlxTx<B> {
+    fn execute(&mut self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
+        Box::pin(execute_on::<B>(On::Connection(&mut *self.tx), statement))
+    }
+
+    fn fetch<'a>(&'a mut self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
+        Box::pin(fetch_on::<B>(On::Connection(&mut *self.tx), statement, sink))
+    }
+}
+
+impl<B: Backend> TransactionConnection for SqlxTx<B> {
+    fn commit(self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        Box::pin(async move { self.tx.commit().await.map_err(database_error::<B>) })
+    }
+
+    fn rollback(self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        Box::pin(async move { self.tx.rollback().await.map_err(database_error::<B>) })
+    }
+}
+
+/// The error for a pool that cannot be opened.
+pub fn connection_error(error: sqlx::Error) -> Error {
+    Error::Connection { source: Box::new(error) }
+}
+
+/// Classifies a sqlx error: lost connections, transient failures by the backend's codes, and
+/// constraint violations with the table, constraint and column [`Backend::names`] reads.
+fn database_error<B: Backend>(error: sqlx::Error) -> Error {
+    let sqlx::Error::Database(db_error) = &error else {
+        return match error {
+            // The driver refuses a statement with more parameters than the protocol carries
+            // before sending it: the connection is fine and a retry would fail the same way.
+            sqlx::Error::Protocol(ref message) if message.contains("too many arguments") => {
+                Error::Database { source: Box::new(error) }
+            }
+            sqlx::Error::Io(_) | sqlx::Error::Protocol(_) | sqlx::Error::WorkerCrashed => {
+                Error::ConnectionLost { source: Box::new(error) }
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => connection_error(error),
+            other => Error::Database { source: Box::new(other) },
+        };
+    };
+    if let Some(kind) = db_error.code().and_then(|code| B::transient(&code)) {
+        return Error::transient(kind, Box::new(error));
+    }
+    let kind = db_error.kind();
+    let (table, constraint, column) = B::names(db_error.as_ref());
+    match kind {
+        sqlx::error::ErrorKind::UniqueViolation => {
+            Error::UniqueViolation { table, constraint, column, source: Box::new(error) }
+        }
+        sqlx::error::ErrorKind::ForeignKeyViolation => {
+            Error::ForeignKeyViolation { table, constraint, column, source: Box::new(error) }
+        }
+        sqlx::error::ErrorKind::NotNullViolation => Error::NotNullViolation { table, column, source: Box::new(error) },
+        _ => Error::Database { source: Box::new(error) },
+    }
+}
+
+/// A borrowed row, read by the generated decoders.
+struct RowRef<'r, B: Backend>(&'r <B::Db as Database>::Row, PhantomData<B>);
+
+impl<B: Backend> RowRef<'_, B> {
+    fn read<T>(
+        &self,
+        index: usize,
+        get: fn(&<B::Db as Database>::Row, usize) -> sqlx::Result<Option<T>>,
+    ) -> Result<Option<T>> {
+        get(self.0, index).map_err(|error| Error::Decode {
+            column: orm_core::row::Row::column_name(self, index).to_owned(),
+            source: Box::new(error),
+        })
+    }
+}
+
+impl<B: Backend> orm_core::row::Row for RowRef<'_, B> {
+    fn column_name(&self, index: usize) -> &str {
+        self.0.columns().get(index).map_or("?", |c| c.name())
+    }
+    fn get_bool(&self, index: usize) -> Result<Option<bool>> {
+        self.read(index, B::Db::get_bool)
+    }
+    fn get_i16(&self, index: usize) -> Result<Option<i16>> {
+        self.read(index, B::Db::get_i16)
+    }
+    fn get_i32(&self, index: usize) -> Result<Option<i32>> {
+        self.read(index, B::Db::get_i32)
+    }
+    fn get_i64(&self, index: usize) -> Result<Option<i64>> {
+        self.read(index, B::Db::get_i64)
+    }
+    fn get_f32(&self, index: usize) -> Result<Option<f32>> {
+        self.read(index, B::Db::get_f32)
+    }
+    fn get_f64(&self, index: usize) -> Result<Option<f64>> {
+        self.read(index, B::Db::get_f64)
+    }
+    fn get_string(&self, index: usize) -> Result<Option<String>> {
+        self.read(index, B::Db::get_string)
+    }
+    fn get_bytes(&self, index: usize) -> Result<Option<Vec<u8>>> {
+        self.read(index, B::Db::get_bytes)
+    }
+    #[cfg(feature = "chrono")]
+    fn get_timestamptz(&self, index: usize) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        self.read(index, B::Db::get_timestamptz)
+    }
+    #[cfg(feature = "chrono")]
+    fn get_timestamp(&self, index: usize) -> Result<Option<chrono::NaiveDateTime>> {
+        self.read(index, B::Db::get_timestamp)
+    }
+    #[cfg(feature = "chrono")]
+    fn get_date(&self, index: usize) -> Result<Option<chrono::NaiveDate>> {
+        self.read(index, B::Db::get_date)
+    }
+    #[cfg(feature = "chrono")]
+    fn get_time(&self, index: usize) -> Result<Option<chrono::NaiveTime>> {
+        self.read(index, B::Db::get_time)
+    }
+}
