@@ -66,6 +66,12 @@ pub mod postgres {
     pub use orm_postgres::{ConnectOptions, PostgresDialect, connect};
 }
 
+/// The MariaDB backend (10.5 or later): `orm::mariadb::connect("mysql://root@127.0.0.1:3306/test")`.
+#[cfg(feature = "mariadb")]
+pub mod mariadb {
+    pub use orm_mariadb::{ConnectOptions, MariaDbDialect, connect};
+}
+
 /// Implements `serde::Serialize` for a generated `…With` row type when the `serde` feature is
 /// on. Called by `#[derive(Model)]`; not public API.
 #[cfg(feature = "serde")]

@@ -198,8 +198,7 @@ impl Node {
                 b.qualified(qualifier, column).push(if negated { " IS NOT NULL" } else { " IS NULL" });
             }
             Node::Like { column, pattern, case_insensitive } => {
-                b.qualified(qualifier, column);
-                b.dialect().push_like(b, pattern, case_insensitive);
+                b.dialect().push_like(b, (qualifier, column), pattern, case_insensitive);
             }
             Node::And(nodes) => render_joined(nodes, " AND ", "1 = 1", qualifier, b),
             Node::Or(nodes) => render_joined(nodes, " OR ", "1 = 0", qualifier, b),
@@ -371,9 +370,6 @@ impl OrderTerm {
     /// Writes the term, qualifying the column with `qualifier`; NULLs sort as the largest
     /// value on every backend.
     pub(crate) fn render(self, qualifier: &str, b: &mut SqlBuilder) {
-        b.qualified(qualifier, self.column).push(if self.descending { " DESC" } else { " ASC" });
-        if self.nullable {
-            b.dialect().push_nulls_order(b, self.descending);
-        }
+        b.dialect().push_order_term(b, (qualifier, self.column), self.descending, self.nullable);
     }
 }

@@ -8,9 +8,10 @@ use crate::row::Row;
 use crate::sql::SqlBuilder;
 use crate::value::{SqlValue, Value};
 
-/// Starts a hand-written statement. Write `?` for each bound value on every backend; it is
-/// rewritten to the backend's placeholder (a `?` inside a quoted string or identifier is left
-/// alone).
+/// Starts a hand-written statement, portable across backends: write `?` for each bound value
+/// and `"name"` for a quoted identifier on every backend; they are rewritten to the backend's
+/// placeholder (`$1` on PostgreSQL) and quoting (`` `name` `` on MariaDB). A `?` inside a
+/// quoted string or identifier is left alone.
 pub fn raw(sql: impl Into<String>) -> Raw {
     Raw { sql: sql.into(), args: Vec::new() }
 }
@@ -30,22 +31,46 @@ impl Raw {
         self
     }
 
+    /// Rewrites each `?` outside quotes to the backend's placeholder and each `"identifier"`
+    /// to the backend's quoting (`""` inside it stands for one `"`); text in single quotes is
+    /// left alone.
     fn statement(self, b: &mut SqlBuilder) -> Statement {
-        let mut quote: Option<char> = None;
+        let sql = self.sql.as_str();
         let mut start = 0;
-        for (i, c) in self.sql.char_indices() {
-            match (quote, c) {
-                (Some(q), c) if c == q => quote = None,
-                (Some(_), _) => {}
-                (None, '\'' | '"') => quote = Some(c),
-                (None, '?') => {
-                    b.push(&self.sql[start..i]).placeholder();
+        let mut chars = sql.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\'' => {
+                    for (_, c) in chars.by_ref() {
+                        if c == '\'' {
+                            break;
+                        }
+                    }
+                }
+                '"' => {
+                    let mut identifier = String::new();
+                    let mut end = sql.len();
+                    while let Some((j, c)) = chars.next() {
+                        if c != '"' {
+                            identifier.push(c);
+                        } else if chars.next_if(|&(_, c)| c == '"').is_some() {
+                            identifier.push('"');
+                        } else {
+                            end = j + 1;
+                            break;
+                        }
+                    }
+                    b.push(&sql[start..i]).identifier(&identifier);
+                    start = end;
+                }
+                '?' => {
+                    b.push(&sql[start..i]).placeholder();
                     start = i + 1;
                 }
-                (None, _) => {}
+                _ => {}
             }
         }
-        b.push(&self.sql[start..]);
+        b.push(&sql[start..]);
         Statement { sql: b.sql().into(), args: self.args }
     }
 

@@ -448,20 +448,36 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
             check(&mut sql);
             continue;
         }
-        sql.push_str(dialect.column_type(column.sql_type));
+        let keyed = column.primary_key
+            || column.unique
+            || table.composite_key.contains(&column.name)
+            || table.unique.iter().any(|(_, columns)| columns.contains(&column.name))
+            || table.foreign_keys.iter().any(|fk| fk.columns.contains(&column.name));
+        sql.push_str(if keyed {
+            dialect.key_column_type(column.sql_type)
+        } else {
+            dialect.column_type(column.sql_type)
+        });
         if !column.nullable {
             sql.push_str(" NOT NULL");
         }
         if column.primary_key {
             sql.push_str(" PRIMARY KEY");
-        } else if column.unique {
-            sql.push_str(" UNIQUE");
         }
         check(&mut sql);
     }
     if !table.composite_key.is_empty() {
         sql.push_str(", PRIMARY KEY (");
         push_list(dialect, &mut sql, &table.composite_key);
+        sql.push(')');
+    }
+    // A unique column's constraint is named as PostgreSQL names it by default, on every
+    // backend, so that a violation names the same constraint everywhere.
+    for column in table.columns.iter().filter(|c| c.unique && !c.primary_key) {
+        sql.push_str(", CONSTRAINT ");
+        dialect.push_identifier(&mut sql, &format!("{}_{}_key", table.name, column.name));
+        sql.push_str(" UNIQUE (");
+        dialect.push_identifier(&mut sql, &column.name);
         sql.push(')');
     }
     for (name, columns) in &table.unique {
@@ -472,7 +488,11 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
         sql.push(')');
     }
     for fk in table.foreign_keys.iter().filter(|fk| fk.constraint) {
-        sql.push_str(", FOREIGN KEY (");
+        // Named as PostgreSQL names it by default, on every backend (MariaDB would say
+        // `<table>_ibfk_<n>`).
+        sql.push_str(", CONSTRAINT ");
+        dialect.push_identifier(&mut sql, &format!("{}_{}_fkey", table.name, fk.columns.join("_")));
+        sql.push_str(" FOREIGN KEY (");
         push_list(dialect, &mut sql, &fk.columns);
         sql.push_str(") REFERENCES ");
         dialect.push_identifier(&mut sql, &fk.target_table);
@@ -488,8 +508,12 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
 }
 
 /// One index per foreign key (Sequelize creates none; a lazy getter on a large table would
-/// scan it), over all its columns, unless they already lead a key or unique constraint.
+/// scan it), over all its columns, unless they already lead a key or unique constraint, or the
+/// backend indexes foreign keys itself.
 fn create_indexes(dialect: &dyn Dialect, table: &Table) -> Vec<String> {
+    if dialect.indexes_foreign_keys() {
+        return Vec::new();
+    }
     let mut seen: Vec<&[String]> = Vec::new();
     let mut statements = Vec::new();
     let leads = |key: &[String], columns: &[String]| key.len() >= columns.len() && key[..columns.len()] == *columns;

@@ -81,12 +81,14 @@ impl Dialect for PostgresDialect {
                 }
                 b.push("))");
             }
-            Err(rows) => orm_core::dialect::push_in_row_values(b, rows, negated),
+            Err(rows) => orm_core::dialect::push_in_row_values(b, rows, negated, true),
         }
     }
 
-    fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool) {
-        b.push(if case_insensitive { " ILIKE " } else { " LIKE " }).bind(Value::Text(Some(pattern)));
+    fn push_like(&self, b: &mut SqlBuilder, column: (&str, &str), pattern: String, case_insensitive: bool) {
+        b.qualified(column.0, column.1)
+            .push(if case_insensitive { " ILIKE " } else { " LIKE " })
+            .bind(Value::Text(Some(pattern)));
         b.push(" ESCAPE '\\'");
     }
 

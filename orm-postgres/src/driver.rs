@@ -38,9 +38,9 @@ impl Backend for Postgres {
     }
 
     /// PostgreSQL's SQLSTATEs of failures that a retry may overcome.
-    fn transient(code: &str) -> Option<orm_core::Transient> {
+    fn transient(error: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<orm_core::Transient> {
         use orm_core::Transient;
-        match code {
+        match error.code()?.as_ref() {
             "40P01" => Some(Transient::Deadlock),
             "40001" => Some(Transient::SerializationFailure),
             // lock_not_available (`lock_timeout`, `NOWAIT`)

@@ -77,7 +77,8 @@ impl Dialect for SqliteDialect {
         b.placeholder_list(values, negated);
     }
 
-    fn push_like(&self, b: &mut SqlBuilder, pattern: String, case_insensitive: bool) {
+    fn push_like(&self, b: &mut SqlBuilder, column: (&str, &str), pattern: String, case_insensitive: bool) {
+        b.qualified(column.0, column.1);
         if case_insensitive {
             // SQLite's LIKE folds ASCII letters only (PostgreSQL's ILIKE folds all of Unicode).
             b.push(" LIKE ").bind(Value::Text(Some(pattern))).push(" ESCAPE '\\'");
@@ -88,9 +89,12 @@ impl Dialect for SqliteDialect {
         }
     }
 
-    fn push_nulls_order(&self, b: &mut SqlBuilder, descending: bool) {
-        // SQLite sorts NULL as the smallest value; PostgreSQL as the largest.
-        b.push(if descending { " NULLS FIRST" } else { " NULLS LAST" });
+    fn push_order_term(&self, b: &mut SqlBuilder, column: (&str, &str), descending: bool, nullable: bool) {
+        b.qualified(column.0, column.1).push(if descending { " DESC" } else { " ASC" });
+        if nullable {
+            // SQLite sorts NULL as the smallest value; PostgreSQL as the largest.
+            b.push(if descending { " NULLS FIRST" } else { " NULLS LAST" });
+        }
     }
 
     fn accepts_nan(&self) -> bool {

@@ -41,8 +41,8 @@ impl Backend for Sqlite {
 
     /// SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): another connection held the
     /// lock past the busy timeout.
-    fn transient(code: &str) -> Option<orm_core::Transient> {
-        let code: i64 = code.parse().ok()?;
+    fn transient(error: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<orm_core::Transient> {
+        let code: i64 = error.code()?.parse().ok()?;
         matches!(code & 0xff, 5 | 6).then_some(orm_core::Transient::Busy)
     }
 }

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use orm_core::Value;
+use orm_core::dialect::push_json_string as push_string;
 
 /// The values as a JSON array and the expression that turns each `json_each` element back into
 /// the stored value; `None` for a value JSON cannot carry faithfully (NaN).
@@ -66,17 +67,4 @@ fn push_float(json: &mut String, v: f64) -> Option<()> {
         let _ = write!(json, "{v:?}");
     }
     Some(())
-}
-
-fn push_string(json: &mut String, text: &str) {
-    json.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => json.push_str("\\\""),
-            '\\' => json.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => drop(write!(json, "\\u{:04x}", u32::from(c))),
-            c => json.push(c),
-        }
-    }
-    json.push('"');
 }

@@ -44,8 +44,15 @@ pub trait Backend: Send + Sync + 'static {
     fn rows_affected(result: &<Self::Db as Database>::QueryResult) -> u64;
     /// The table, constraint and column named by a constraint violation.
     fn names(error: &(dyn sqlx::error::DatabaseError + 'static)) -> Names;
-    /// The transient failure a database error code stands for, if it is one.
-    fn transient(code: &str) -> Option<Transient>;
+    /// The transient failure a database error stands for (a deadlock, a lock wait that timed
+    /// out, a connection the server ended), if it is one.
+    fn transient(error: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<Transient>;
+    /// Classifies an error the shared rules left as [`Error::Database`], knowing the statement
+    /// that raised it.
+    fn classify(error: Error, sql: &str) -> Error {
+        let _ = sql;
+        error
+    }
     /// Binds a value that is not a scalar (an array or a list), where the backend has arrays.
     fn bind_array(query: Query<Self::Db>, value: Value) -> Result<Query<Self::Db>> {
         let _ = query;
@@ -115,8 +122,11 @@ fn check_nan<B: Backend>(value: f64) -> Result<()> {
 }
 
 async fn execute_on<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Result<u64> {
+    let sql = statement.sql.clone();
     let query = prepare::<B>(statement)?;
-    let done = B::Db::execute(on, query).await.map_err(database_error::<B>)?;
+    let done = B::Db::execute(on, query)
+        .await
+        .map_err(|error| with_table(B::classify(database_error::<B>(error), &sql), &sql))?;
     Ok(B::rows_affected(&done))
 }
 
@@ -218,7 +228,7 @@ fn database_error<B: Backend>(error: sqlx::Error) -> Error {
             other => Error::Database { source: Box::new(other) },
         };
     };
-    if let Some(kind) = db_error.code().and_then(|code| B::transient(&code)) {
+    if let Some(kind) = B::transient(db_error.as_ref()) {
         return Error::transient(kind, Box::new(error));
     }
     let kind = db_error.kind();
@@ -233,6 +243,47 @@ fn database_error<B: Backend>(error: sqlx::Error) -> Error {
         sqlx::error::ErrorKind::NotNullViolation => Error::NotNullViolation { table, column, source: Box::new(error) },
         _ => Error::Database { source: Box::new(error) },
     }
+}
+
+/// Names the table a write addressed (`INSERT INTO t`, `UPDATE t`, `DELETE FROM t`) in a
+/// constraint violation whose database error did not (MariaDB names only the key or column).
+fn with_table(mut error: Error, sql: &str) -> Error {
+    if let Error::UniqueViolation { table, .. } | Error::NotNullViolation { table, .. } = &mut error
+        && table.is_none()
+    {
+        *table = written_table(sql);
+    }
+    error
+}
+
+/// The table a single-table write statement names first, unquoted.
+fn written_table(sql: &str) -> Option<String> {
+    let rest = ["INSERT INTO ", "UPDATE "].iter().find_map(|verb| sql.trim_start().strip_prefix(verb))?;
+    let (quote, rest) = match rest.chars().next()? {
+        quote @ ('"' | '`') => (Some(quote), &rest[1..]),
+        _ => (None, rest),
+    };
+    let name = match quote {
+        Some(quote) => {
+            let doubled = format!("{quote}{quote}");
+            let mut name = String::new();
+            let mut rest = rest;
+            loop {
+                if let Some(tail) = rest.strip_prefix(doubled.as_str()) {
+                    name.push(quote);
+                    rest = tail;
+                } else if rest.starts_with(quote) {
+                    break name;
+                } else {
+                    let c = rest.chars().next()?;
+                    name.push(c);
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+        }
+        None => rest.split(|c: char| c.is_whitespace() || c == '(').next()?.to_owned(),
+    };
+    (!name.is_empty()).then_some(name)
 }
 
 /// A borrowed row, read by the generated decoders.
@@ -294,5 +345,19 @@ impl<B: Backend> orm_core::row::Row for RowRef<'_, B> {
     #[cfg(feature = "chrono")]
     fn get_time(&self, index: usize) -> Result<Option<chrono::NaiveTime>> {
         self.read(index, B::Db::get_time)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::written_table;
+
+    #[test]
+    fn the_written_table_is_read_from_the_statement() {
+        assert_eq!(written_table("INSERT INTO `members` (`email`) VALUES (?)").as_deref(), Some("members"));
+        assert_eq!(written_table("INSERT INTO \"odd\"\"name\" DEFAULT VALUES").as_deref(), Some("odd\"name"));
+        assert_eq!(written_table("UPDATE clubs SET title = ?").as_deref(), Some("clubs"));
+        assert_eq!(written_table("INSERT INTO `a``b`(x) VALUES (1)").as_deref(), Some("a`b"));
+        assert_eq!(written_table("SELECT 1"), None);
     }
 }

@@ -3,7 +3,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 // Seed 003: `Country.hasMany(City, {foreignKey: 'countryCode', sourceKey: 'isoCode'})` and
@@ -81,7 +81,7 @@ pub struct Picture {
     pub user_id: Option<i64>,
 }
 
-on_both! {
+on_all! {
     async fn has_many_and_belongs_to_on_a_source_key_other_than_the_primary_key(db: Db) -> TestResult {
         Schema::new().model::<Country>().model::<City>().sync(&db).await?;
         let nz = Country::build().iso_code("NZ").create(&db).await?;
@@ -103,7 +103,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn has_one_set_to_its_current_target_keeps_a_not_null_key(db: Db) -> TestResult {
         Schema::new().model::<Clerk>().sync(&db).await?;
         let clerk = Clerk::build().create(&db).await?;
@@ -119,7 +119,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn has_one_create_unlinks_the_current_target(db: Db) -> TestResult {
         Schema::new().model::<Clerk>().sync(&db).await?;
         let clerk = Clerk::build().create(&db).await?;
@@ -148,7 +148,7 @@ async fn rules(db: &Db, table: &str) -> Result<Vec<(String, String, String)>, Er
     query.bind(table.to_owned()).fetch(db).await
 }
 
-on_both! {
+on_all! {
     async fn explicit_has_one_actions_read_back(db: Db) -> TestResult {
         Schema::new().model::<Clerk>().sync(&db).await?;
         assert_eq!(rules(&db, "desks").await?, [("clerk_id".into(), "NO ACTION".into(), "RESTRICT".into())]);
@@ -161,7 +161,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn the_ddl_does_not_depend_on_registration_order(db: Db) -> TestResult {
         let one = Schema::new().model::<Author>().model::<Post>().ddl(&db)?;
         let two = Schema::new().model::<Post>().model::<Author>().ddl(&db)?;
@@ -172,7 +172,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn users_and_pictures_with_both_constraints_are_a_cycle(db: Db) -> TestResult {
         let error = Schema::new().model::<User>().sync(&db).await.unwrap_err();
         assert!(error.to_string().starts_with("Cyclic dependency found. 'users' is dependent of itself"), "{error}");
@@ -181,7 +181,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn accessors_run_inside_the_callers_transaction(db: Db) -> TestResult {
         Schema::new().model::<Clerk>().sync(&db).await?;
         let clerk = Clerk::build().create(&db).await?;
@@ -198,7 +198,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn plural_accessors_and_filters_take_more_keys_than_one_statement_binds(db: Db) -> TestResult {
         Schema::new().model::<Clerk>().sync(&db).await?;
         raw("INSERT INTO memos (clerk_id) SELECT NULL FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40000) SELECT i FROM n) AS numbers")

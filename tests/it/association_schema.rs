@@ -3,7 +3,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 // Seeds 001/002: users have many pictures and belong to their profile picture, whose
@@ -93,7 +93,7 @@ fn fk(column: &str, nullable: bool, table: &str, on_update: &str, on_delete: &st
     (column.into(), nullable, table.into(), "id".into(), on_update.into(), on_delete.into())
 }
 
-on_both! {
+on_all! {
     async fn association_keys_read_back_with_default_and_explicit_rules(db: Db) -> TestResult {
         Schema::new().model::<TableA>().model::<Member>().sync(&db).await?;
         assert_eq!(
@@ -109,7 +109,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn users_and_pictures_sync_with_the_constraint_disabled(db: Db) -> TestResult {
         let schema = Schema::new().model::<User>();
         let tables: Vec<String> = schema.ddl(&db)?.into_iter().filter(|s| s.starts_with("CREATE TABLE")).collect();
@@ -131,7 +131,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn documents_and_versions_are_a_cycle(db: Db) -> TestResult {
         let before = db.statement_count();
         let error = Schema::new().model::<Document>().sync(&db).await.unwrap_err();
@@ -144,7 +144,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn every_foreign_key_column_is_indexed(db: Db) -> TestResult {
         let ddl = Schema::new().model::<TableA>().model::<Member>().ddl(&db)?;
         let indexes: Vec<&String> = ddl.iter().filter(|s| s.starts_with("CREATE INDEX")).collect();

@@ -4,7 +4,7 @@ use orm::meta::AssociationKind;
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 
 // Seed: `Player.belongsTo(Team)` adds `teamId` to players; `Coach.hasOne(Team)` adds `coachId`
 // to teams.
@@ -108,7 +108,7 @@ async fn task_links(db: &Db) -> Result<Vec<(String, Option<i64>)>, Error> {
     raw("SELECT title, project_id FROM tasks ORDER BY title").fetch::<(String, Option<i64>)>(db).await
 }
 
-on_both! {
+on_all! {
     async fn belongs_to_get_set_and_create_follow_the_foreign_key(db: Db) -> TestResult {
         Schema::new().model::<Player>().sync(&db).await?;
         let reds = Team::build().name("Reds").create(&db).await?;
@@ -137,7 +137,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn has_one_set_unlinks_the_previous_target(db: Db) -> TestResult {
         Schema::new().model::<Coach>().sync(&db).await?;
         let coach = Coach::build().name("Kim").create(&db).await?;
@@ -160,7 +160,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn person_set_father_and_get_father(db: Db) -> TestResult {
         // A self-association is not a dependency cycle.
         Schema::new().model::<Person>().sync(&db).await?;
@@ -177,7 +177,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn target_key_and_source_key_use_the_named_columns(db: Db) -> TestResult {
         Schema::new().model::<Company>().model::<Staff>().sync(&db).await?;
         let acme = Company::build().name("Acme").create(&db).await?;
@@ -196,7 +196,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn project_tasks_associating_objects_as_in_the_seed(db: Db) -> TestResult {
         Schema::new().model::<Project>().sync(&db).await?;
         let project = Project::build().title("Launch").create(&db).await?;
@@ -228,7 +228,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn checking_associations_as_in_the_seed(db: Db) -> TestResult {
         Schema::new().model::<Project>().sync(&db).await?;
         let project = Project::build().title("p").create(&db).await?;
@@ -248,7 +248,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn getter_filters_orders_and_pages(db: Db) -> TestResult {
         Schema::new().model::<Project>().sync(&db).await?;
         let project = Project::build().title("p").create(&db).await?;
@@ -265,7 +265,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn plural_writes_with_a_missing_key_change_nothing(db: Db) -> TestResult {
         Schema::new().model::<Project>().sync(&db).await?;
         let project = Project::build().title("p").create(&db).await?;
@@ -284,7 +284,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn set_that_fails_part_way_leaves_the_database_unchanged(db: Db) -> TestResult {
         Schema::new().model::<Crew>().sync(&db).await?;
         let crew = Crew::build().create(&db).await?;
@@ -303,7 +303,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn aliased_has_many_with_an_explicit_foreign_key(db: Db) -> TestResult {
         Schema::new().model::<Crew>().sync(&db).await?;
         let crew = Crew::build().create(&db).await?;

@@ -5,7 +5,7 @@
 use orm::prelude::*;
 use orm::raw;
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -70,7 +70,7 @@ fn the_key_is_every_listed_column() {
     assert_eq!(key, ["locale", "key"]);
 }
 
-on_both! {
+on_all! {
     async fn find_by_pk_save_and_destroy_address_one_row(db: Db) -> TestResult {
         Schema::new().model::<Translation>().sync(&db).await?;
         let rows = [("en", 1, "hello"), ("en", 2, "bye"), ("fr", 1, "bonjour")];
@@ -110,7 +110,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_join_model_keyed_by_its_pair_works_through_every_accessor(db: Db) -> TestResult {
         Schema::new().model::<User>().model::<Project>().sync(&db).await?;
         let ann = User::build().name("ann").create(&db).await?;
@@ -167,7 +167,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn nested_create_writes_pair_keyed_join_rows(db: Db) -> TestResult {
         Schema::new().model::<User>().model::<Project>().sync(&db).await?;
         let users = User::create_all(
@@ -199,7 +199,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_join_table_created_by_sequelize_round_trips(db: Db) -> TestResult {
         // What Sequelize 6 creates for `User.belongsToMany(Project, { through: 'UserProjects' })`
         // (`sync()`): the pair is the primary key, both timestamps NOT NULL.
@@ -255,7 +255,7 @@ pub struct AccountBoard {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-on_both! {
+on_all! {
     async fn belongs_to_and_has_many_with_a_pair_keyed_model(db: Db) -> TestResult {
         Schema::new().model::<User>().model::<Project>().sync(&db).await?;
         let ann = User::build().name("ann").create(&db).await?;
@@ -353,7 +353,7 @@ fn invoice(total: i64) -> Invoice {
     Invoice { id: 0, customer_tenant: None, customer_number: None, total }
 }
 
-on_both! {
+on_all! {
     async fn a_composite_foreign_key_through_every_has_many_and_belongs_to_accessor(db: Db) -> TestResult {
         let [acme1, acme2, bolt1, _bolt2] = customers(&db).await?;
         // has_many: create, add, set, remove, count, has, get.
@@ -417,7 +417,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_composite_foreign_key_through_includes_and_nested_create(db: Db) -> TestResult {
         let [acme1, _acme2, bolt1, bolt2] = customers(&db).await?;
         for (account, totals) in [(&acme1, [1, 2, 3]), (&bolt1, [4, 5, 6])] {
@@ -483,7 +483,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_composite_foreign_key_cascades_with_hooks_and_constrains_the_schema(db: Db) -> TestResult {
         let [acme1, acme2, bolt1, _] = customers(&db).await?;
         for (account, total) in [(&acme1, 101), (&acme1, 102), (&acme2, 103), (&bolt1, 104)] {
@@ -531,7 +531,7 @@ pub struct Line {
     pub doc_id: Option<i64>,
 }
 
-on_both! {
+on_all! {
     async fn composite_keyed_targets_at_40000_keys(db: Db) -> TestResult {
         Schema::new().model::<Doc>().sync(&db).await?;
         let doc = Doc::create(&db, Doc { id: 0 }).await?;
@@ -558,7 +558,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Racing writers through one composite-keyed source: the source row is locked by its
     // whole key, so the end state is one caller's.
     async fn racing_composite_writes_end_with_one_callers_state(db: Db) -> TestResult {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone)]
@@ -64,7 +64,7 @@ where
     Ok(sets)
 }
 
-on_both! {
+on_all! {
     // Before: 16 racing `set_projects` (and `set_tasks`) ended with a union of several sets.
     async fn racing_sets_end_with_one_callers_set(db: Db) -> TestResult {
         let (user, projects, tasks) = setup(&db).await?;
@@ -91,7 +91,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: after parallel `set_profile`, up to 10 profiles pointed at one user.
     async fn racing_has_one_sets_leave_one_target(db: Db) -> TestResult {
         let (user, _, _) = setup(&db).await?;
@@ -112,7 +112,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn racing_adds_of_one_pair_leave_one_row(db: Db) -> TestResult {
         let (user, projects, _) = setup(&db).await?;
         let project = projects[0].clone();
@@ -130,7 +130,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn racing_nested_creates_do_not_cross_trees(db: Db) -> TestResult {
         Schema::new().model::<User>().sync(&db).await?;
         let handles: Vec<_> = (0..RACERS)
@@ -158,7 +158,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: mixed racing writes failed about 10 times in 500 with an unclassified
     // "deadlock detected". Now any failure is a retryable, classified one, and with
     // `transaction_with_retry` every call succeeds.
@@ -191,7 +191,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: a nested create or `set_` cancelled between its SAVEPOINT and RELEASE inside a
     // caller's transaction was committed half-done by the caller's commit.
     async fn a_cancelled_unit_inside_a_transaction_is_not_committed(db: Db) -> TestResult {
@@ -238,7 +238,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: in-memory SQLite waited 30 s for its one connection when the task holding it
     // in a transaction used `&db`, then failed with a pool timeout.
     async fn using_the_pool_while_holding_its_only_connection_fails_soon(db: Db) -> TestResult {

@@ -1,7 +1,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::TestResult;
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -21,7 +21,7 @@ fn account(name: &str, balance: i32) -> Account {
     Account { id: 0, name: name.into(), email: None, balance }
 }
 
-on_both! {
+on_all! {
     async fn create_returns_the_row_with_its_generated_key(db: Db) -> TestResult {
         setup(&db).await?;
         let ann = Account::create(&db, account("Ann", 10)).await?;
@@ -37,7 +37,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn find_by_pk_loads_one_row_or_none(db: Db) -> TestResult {
         setup(&db).await?;
         let ann = Account::create(&db, account("Ann", 10)).await?;
@@ -47,7 +47,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn save_writes_every_field_back(db: Db) -> TestResult {
         setup(&db).await?;
         let mut ann = Account::create(&db, account("Ann", 10)).await?;
@@ -67,7 +67,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn save_of_a_deleted_row_is_not_found(db: Db) -> TestResult {
         setup(&db).await?;
         let mut ann = Account::create(&db, account("Ann", 10)).await?;
@@ -79,7 +79,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn destroy_deletes_only_that_row(db: Db) -> TestResult {
         setup(&db).await?;
         let ann = Account::create(&db, account("Ann", 10)).await?;
@@ -91,7 +91,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn builder_leaves_unset_nullable_fields_null_and_generates_the_key(db: Db) -> TestResult {
         setup(&db).await?;
         let ann = Account::build().name("Ann").balance(3).create(&db).await?;
@@ -103,7 +103,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn builder_with_an_explicit_key_inserts_it(db: Db) -> TestResult {
         setup(&db).await?;
         let row = Account::build().id(42).name("Ann").balance(1).email("a@example.com").create(&db).await?;
@@ -114,7 +114,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn builder_missing_a_required_field_fails_before_any_statement(db: Db) -> TestResult {
         setup(&db).await?;
         let before = db.statement_count();
@@ -126,7 +126,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn bulk_update_changes_only_matching_rows(db: Db) -> TestResult {
         setup(&db).await?;
         for (name, balance) in [("Ann", 1), ("Bob", 5), ("Cid", 9)] {
@@ -154,7 +154,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn bulk_delete_removes_only_matching_rows(db: Db) -> TestResult {
         setup(&db).await?;
         for (name, balance) in [("Ann", 1), ("Bob", 5), ("Cid", 9)] {
@@ -168,7 +168,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn model_statements_are_built_once_and_reused(db: Db) -> TestResult {
         setup(&db).await?;
         db.record_statements(true);

@@ -1,7 +1,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::TestResult;
 
 #[derive(Model, Debug, Clone)]
@@ -24,7 +24,7 @@ async fn setup(db: &Db) -> TestResult {
     Ok(())
 }
 
-on_both! {
+on_all! {
     async fn unique_violation_is_classified_with_its_column(db: Db) -> TestResult {
         setup(&db).await?;
         Member::build().email("a@example.com").create(&db).await?;
@@ -32,7 +32,7 @@ on_both! {
         match &error {
             Error::UniqueViolation { table, column, constraint, .. } => {
                 assert_eq!(table.as_deref(), Some("members"));
-                if crate::support::is_postgres(&db) {
+                if crate::support::is_postgres(&db) || crate::support::is_mariadb(&db) {
                     assert_eq!(constraint.as_deref(), Some("members_email_key"));
                 } else {
                     assert_eq!(column.as_deref(), Some("email"));
@@ -46,13 +46,13 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn foreign_key_violation_is_classified(db: Db) -> TestResult {
         setup(&db).await?;
         let error = Member::build().email("a@example.com").club_id(999).create(&db).await.unwrap_err();
         match &error {
             Error::ForeignKeyViolation { table, constraint, .. } => {
-                if crate::support::is_postgres(&db) {
+                if crate::support::is_postgres(&db) || crate::support::is_mariadb(&db) {
                     assert_eq!(table.as_deref(), Some("members"));
                     assert_eq!(constraint.as_deref(), Some("members_club_id_fkey"));
                 }
@@ -63,7 +63,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn not_null_violation_is_classified_with_its_column(db: Db) -> TestResult {
         setup(&db).await?;
         let error = raw("INSERT INTO clubs (title) VALUES (?)").bind(Option::<String>::None).execute(&db).await.unwrap_err();
@@ -78,7 +78,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn decoding_null_into_a_required_field_names_the_column(db: Db) -> TestResult {
         setup(&db).await?;
         raw("CREATE TABLE loose (id INTEGER PRIMARY KEY, title TEXT)").execute(&db).await?;

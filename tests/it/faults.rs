@@ -23,7 +23,7 @@ use orm::fault::{FaultInjector, InjectedFault};
 use orm::prelude::*;
 use orm::{Executor, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::TestResult;
 
 // A widget belongs to an owner, has parts (which have screws) and labels through a join model
@@ -333,13 +333,13 @@ macro_rules! sweep_tests {
         mod $name {
             use super::*;
 
-            on_both! {
+            on_all! {
                 async fn on_its_own(db: Db) -> TestResult {
                     super::$name(&db, Place::Own).await
                 }
             }
 
-            on_both! {
+            on_all! {
                 async fn in_a_callers_transaction(db: Db) -> TestResult {
                     super::$name(&db, Place::Callers).await
                 }
@@ -679,7 +679,7 @@ fn link_fingerprints(mut ex: Executor<'_>) -> BoxFut<'_, orm::Result<Snapshot>> 
 
 // 70,000 keys: one sweep on the pool (both with and without the connection dropped); the
 // same accessor runs in a caller's transaction above, on few keys.
-on_both! {
+on_all! {
     async fn belongs_to_many_set_of_seventy_thousand_keys(db: Db) -> TestResult {
         some_widgets(&db).await?;
         let widget = Widget::build().name("many").create(&db).await?;
@@ -740,7 +740,7 @@ async fn hooked_cascade_destroy(db: &Db, place: Place) -> TestResult {
     Ok(())
 }
 
-on_both! {
+on_all! {
     async fn schema_sync_on_an_empty_database(db: Db) -> TestResult {
         let ran = sweep(&db, Place::Own, catalog, |ex| {
             Box::pin(async move {
@@ -1169,7 +1169,7 @@ async fn cancel_sweep(db: &Db, snapshot: impl SnapshotFn, op: impl OpFn) -> Test
     Ok(())
 }
 
-on_both! {
+on_all! {
     async fn a_cancelled_nested_create_leaves_nothing(db: Db) -> TestResult {
         some_widgets(&db).await?;
         cancel_sweep(&db, widgets, |ex| {
@@ -1188,7 +1188,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_cancelled_set_leaves_nothing(db: Db) -> TestResult {
         some_widgets(&db).await?;
         let widget = Widget::find().one(&db).await?.ok_or("no widget")?;

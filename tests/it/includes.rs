@@ -3,7 +3,7 @@
 use orm::prelude::*;
 use orm::raw;
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -97,7 +97,7 @@ async fn seed(db: &Db) -> Result<(User, User, User), orm::Error> {
     Ok((ann, bob, cid))
 }
 
-on_both! {
+on_all! {
     async fn single_include_loads_each_parents_children(db: Db) -> TestResult {
         let (ann, bob, cid) = seed(&db).await?;
         let users = User::find().include(User::tasks()).order_by(User::id().asc()).all(&db).await?;
@@ -111,7 +111,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn several_includes_with_two_aliases_of_one_target(db: Db) -> TestResult {
         let (ann, ..) = seed(&db).await?;
         let users = User::find()
@@ -130,7 +130,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn three_level_nested_include(db: Db) -> TestResult {
         let (ann, bob, _) = seed(&db).await?;
         let users = User::find()
@@ -153,7 +153,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn include_filter_order_and_required(db: Db) -> TestResult {
         let (ann, bob, _) = seed(&db).await?;
         let users = User::find()
@@ -193,7 +193,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn per_parent_limit_takes_each_parents_newest(db: Db) -> TestResult {
         let (ann, bob, _) = seed(&db).await?;
         let users = User::find()
@@ -208,7 +208,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn belongs_to_many_include_with_join_rows_and_through_filter(db: Db) -> TestResult {
         let (ann, ..) = seed(&db).await?;
         let users = User::find().filter(User::id().eq(ann.id)).include(User::projects().through_filter(UserProject::started().eq(true))).all(&db).await?;
@@ -220,7 +220,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn belongs_to_include_shares_one_parent_among_children(db: Db) -> TestResult {
         let (ann, bob, _) = seed(&db).await?;
         let tasks = Task::find().include(Task::user()).order_by(Task::id().asc()).all(&db).await?;
@@ -230,7 +230,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn getters_take_includes_too(db: Db) -> TestResult {
         let (ann, bob, _) = seed(&db).await?;
         let projects = ann.get_projects(&db).order_by(Project::name().asc()).include(Project::tags().include(Tag::owner())).await?;
@@ -260,7 +260,7 @@ async fn seed_many(db: &Db, users: usize) -> Result<(), orm::Error> {
     Ok(())
 }
 
-on_both! {
+on_all! {
     async fn one_statement_per_include_level_for_5_and_5000_parents(db: Db) -> TestResult {
         seed_many(&db, 5_000).await?;
         for parents in [5, 5_000] {
@@ -285,7 +285,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_hundred_thousand_parents_load_without_hitting_bind_limits(db: Db) -> TestResult {
         seed_many(&db, 100_000).await?;
         db.record_statements(true);
@@ -301,7 +301,7 @@ on_both! {
 }
 
 #[cfg(feature = "serde")]
-on_both! {
+on_all! {
     async fn a_loaded_row_serialises_like_sequelize_to_json(db: Db) -> TestResult {
         let (ann, bob, _) = seed(&db).await?;
         let users = User::find()

@@ -5,7 +5,7 @@
 
 use orm::prelude::*;
 
-use crate::on_both;
+use crate::on_all;
 
 /// Seed 003: a Company keyed by `uuid`.
 #[derive(Model, Debug, Clone)]
@@ -132,7 +132,7 @@ fn a_renamed_target_names_the_join_column() {
     assert_eq!(worker.join_target_column().0, "task_id");
 }
 
-on_both! {
+on_all! {
     async fn a_foreign_key_named_after_a_text_primary_key_links_rows(db: Db) -> TestResult {
         Schema::new().model::<Company>().model::<Employee>().model::<Contractor>().sync(&db).await?;
         let acme = Company::create(&db, Company { uuid: "c-1".into(), name: "Acme".into() }).await?;
@@ -150,7 +150,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn target_key_keeps_the_default_foreign_key_name(db: Db) -> TestResult {
         Schema::new().model::<TableB>().model::<TableA>().sync(&db).await?;
         let b = TableB::create(&db, TableB { id: 0, name: "bee".into() }).await?;
@@ -163,7 +163,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn has_many_names_its_key_after_the_primary_key_not_the_source_key(db: Db) -> TestResult {
         Schema::new().model::<Member>().model::<Badge>().sync(&db).await?;
         let ann = Member::create(&db, Member { id: 0, handle: "ann".into() }).await?;
@@ -175,7 +175,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_renamed_target_gives_its_join_column_and_accessors(db: Db) -> TestResult {
         Schema::new().model::<Person>().model::<Worker>().sync(&db).await?;
         let alpha = Project::create(&db, Project { id: 0, title: "alpha".into() }).await?;

@@ -3,7 +3,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 // Seed 000/001: `User.belongsToMany(Project, { through: UserProjects })` and back, with a
@@ -73,7 +73,7 @@ async fn links(db: &Db) -> Result<Vec<(i64, i64, bool)>, Error> {
         .await
 }
 
-on_both! {
+on_all! {
     async fn jan_homework_makedinner_doshopping_as_in_the_seed(db: Db) -> TestResult {
         Schema::new().model::<User>().sync(&db).await?;
         let jan = User::build().name("jan").create(&db).await?;
@@ -98,7 +98,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn per_item_join_values_override_the_common_ones(db: Db) -> TestResult {
         Schema::new().model::<User>().sync(&db).await?;
         let user = User::build().name("u").create(&db).await?;
@@ -114,7 +114,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn adding_a_linked_target_updates_its_join_row_and_never_duplicates(db: Db) -> TestResult {
         Schema::new().model::<User>().sync(&db).await?;
         let user = User::build().name("u").create(&db).await?;
@@ -133,7 +133,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn count_has_remove_and_create(db: Db) -> TestResult {
         Schema::new().model::<User>().sync(&db).await?;
         let user = User::build().name("u").create(&db).await?;
@@ -158,7 +158,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn getter_filters_on_targets_and_on_join_rows(db: Db) -> TestResult {
         Schema::new().model::<User>().sync(&db).await?;
         let user = User::build().name("u").create(&db).await?;
@@ -175,7 +175,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn self_referential_friends_use_the_alias_for_the_other_key(db: Db) -> TestResult {
         Schema::new().model::<Person>().sync(&db).await?;
         let ann = Person::build().name("ann").create(&db).await?;
@@ -194,7 +194,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn join_model_with_its_own_key_and_custom_columns(db: Db) -> TestResult {
         Schema::new().model::<Item>().sync(&db).await?;
         let item = Item::build().create(&db).await?;
@@ -248,7 +248,7 @@ async fn cascade_rules(db: &Db, table: &str) -> Result<Vec<(String, String, Stri
     query.bind(table.to_owned()).fetch(db).await
 }
 
-on_both! {
+on_all! {
     async fn join_tables_read_back_with_their_keys_and_cascades(db: Db) -> TestResult {
         let schema = Schema::new().model::<Person>().model::<Item>().model::<User>();
         let ddl = schema.ddl(&db)?;
@@ -285,7 +285,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn seventy_thousand_keys_set_and_add(db: Db) -> TestResult {
         Schema::new().model::<Person>().sync(&db).await?;
         raw("INSERT INTO people (name) SELECT 'p' FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70001) SELECT i FROM n) AS numbers")
@@ -336,7 +336,7 @@ pub struct Reader {
     pub id: i64,
 }
 
-on_both! {
+on_all! {
     async fn a_join_table_with_timestamps_has_them_filled_on_every_link(db: Db) -> TestResult {
         Schema::new().model::<Reader>().sync(&db).await?;
         let before = chrono::Utc::now() - chrono::Duration::seconds(1);

@@ -1,7 +1,7 @@
 use orm::prelude::*;
 use orm::raw;
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone)]
@@ -70,7 +70,7 @@ fn names_follow_the_inflector_and_options() {
     assert_eq!(columns, ["id", "firstName", "userId", "SURNAME"]);
 }
 
-on_both! {
+on_all! {
     async fn renamed_columns_exist_in_the_database(db: Db) -> TestResult {
         Schema::new().model::<Person>().model::<LegacyPerson>().sync(&db).await?;
         assert_eq!(columns(&db, "people").await?, ["id", "first_name"]);
@@ -83,7 +83,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn reserved_words_and_mixed_case_identifiers_work(db: Db) -> TestResult {
         Schema::new().model::<Order>().model::<User>().sync(&db).await?;
         assert_eq!(columns(&db, "order").await?, ["id", "user", "group", "userId"]);

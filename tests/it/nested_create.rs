@@ -3,7 +3,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 
 // `Product.belongsTo(User)`, `User.hasMany(Address)`, and the `creator` alias.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -89,7 +89,7 @@ async fn inserts(db: &Db) -> usize {
     db.take_statements().iter().filter(|s| s.starts_with("INSERT")).count()
 }
 
-on_both! {
+on_all! {
     async fn product_with_user_and_addresses_in_one_step(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
         let chair = Product::build()
@@ -118,7 +118,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn belongs_to_with_an_alias(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
         let chair = Product::build().title("Chair").creator(User::build().first_name("Matt").last_name("Hansen")).create(&db).await?;
@@ -129,7 +129,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn has_many_with_and_without_an_alias(db: Db) -> TestResult {
         Schema::new().model::<Item>().sync(&db).await?;
         let chair = Item::build()
@@ -155,7 +155,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn belongs_to_many_and_has_one_nested(db: Db) -> TestResult {
         Schema::new().model::<Shelf>().model::<User>().sync(&db).await?;
         let shelf = Shelf::build().title("Top").labels([Label::build().name("fragile"), Label::build().name("heavy")]).create(&db).await?;
@@ -178,7 +178,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_failure_at_the_deepest_level_leaves_no_row(db: Db) -> TestResult {
         Schema::new().model::<Product>().model::<Item>().sync(&db).await?;
         Tag::build().name("Taken").create(&db).await?;
@@ -197,7 +197,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_hundred_children_take_a_constant_number_of_inserts(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
         db.record_statements(true);
@@ -214,7 +214,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn the_callers_transaction_rolled_back_leaves_nothing(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
         let mut tx = db.begin().await?;
@@ -228,7 +228,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn create_many_inserts_rows_in_bulk(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
         db.record_statements(true);
@@ -246,7 +246,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn create_all_batches_many_trees_level_by_level(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
         db.record_statements(true);

@@ -1,6 +1,6 @@
 use orm::prelude::*;
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::TestResult;
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ async fn names(db: &Db, query: orm::Select<Item>) -> Result<Vec<String>, orm::Er
     Ok(query.order_by(Item::name().asc()).all(db).await?.into_iter().map(|i| i.name).collect())
 }
 
-on_both! {
+on_all! {
     async fn comparison_operators_filter_rows(db: Db) -> TestResult {
         seed(&db).await?;
         assert_eq!(names(&db, Item::find().filter(Item::price().eq(3))).await?, ["apple"]);
@@ -42,7 +42,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn list_null_and_like_operators_filter_rows(db: Db) -> TestResult {
         seed(&db).await?;
         assert_eq!(names(&db, Item::find().filter(Item::price().is_in([1, 9, 42]))).await?, ["banana", "elder"]);
@@ -59,7 +59,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn and_or_not_combine_conditions(db: Db) -> TestResult {
         seed(&db).await?;
         let cheap_or_dry = Item::price().lt(3).or(Item::name().eq("date"));
@@ -81,7 +81,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn order_limit_offset_one_and_count(db: Db) -> TestResult {
         seed(&db).await?;
         let by_price: Vec<i64> = Item::find().order_by(Item::price().desc()).all(&db).await?.iter().map(|i| i.price).collect();
@@ -100,7 +100,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn values_are_bound_never_spliced(db: Db) -> TestResult {
         seed(&db).await?;
         let hostile = "x' OR '1'='1";

@@ -1,7 +1,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone)]
@@ -86,7 +86,7 @@ async fn foreign_keys(db: &Db, table: &str) -> Result<Vec<(String, String, Strin
     query.fetch::<(String, String, String, String, String)>(db).await
 }
 
-on_both! {
+on_all! {
     async fn ddl_lists_tables_in_dependency_order(db: Db) -> TestResult {
         // Registered dependents first: the order must still put referenced tables first.
         let schema = Schema::new().model::<Employee>().model::<Department>().model::<Company>();
@@ -107,7 +107,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn foreign_key_rules_read_back_from_the_database(db: Db) -> TestResult {
         Schema::new().model::<Employee>().sync(&db).await?;
         assert_eq!(
@@ -125,7 +125,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_reference_cycle_fails_before_anything_is_created(db: Db) -> TestResult {
         let before = db.statement_count();
         let error = Schema::new().model::<Egg>().model::<Hen>().sync(&db).await.unwrap_err();
@@ -137,7 +137,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_reference_without_constraint_breaks_the_cycle(db: Db) -> TestResult {
         let schema = Schema::new().model::<LooseEgg>().model::<LooseHen>();
         assert_eq!(created_tables(&schema.ddl(&db)?), ["loose_eggs", "loose_hens"]);
@@ -148,7 +148,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_self_reference_syncs_and_is_enforced(db: Db) -> TestResult {
         Schema::new().model::<Employee>().sync(&db).await?;
         let boss = Employee::build().create(&db).await?;
@@ -162,7 +162,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn sync_is_idempotent_and_sync_force_recreates(db: Db) -> TestResult {
         let schema = Schema::new().model::<Company>();
         schema.sync(&db).await?;

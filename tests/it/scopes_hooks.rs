@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 
 // 1:n polymorphic: images and videos have comments, told apart by `commentable`.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -81,7 +81,7 @@ pub struct ItemTag {
     pub taggable_id: i64,
 }
 
-on_both! {
+on_all! {
     async fn polymorphic_comments_filter_and_write_their_scope(db: Db) -> TestResult {
         Schema::new().model::<Image>().model::<Video>().sync(&db).await?;
         let image = Image::build().title("sunset").create(&db).await?;
@@ -117,7 +117,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn polymorphic_tags_write_and_filter_the_through_scope(db: Db) -> TestResult {
         Schema::new().model::<Post>().model::<Picture>().sync(&db).await?;
         let post = Post::build().title("hello").create(&db).await?;
@@ -255,7 +255,7 @@ async fn counts(db: &Db) -> Result<Vec<i64>, Error> {
     Ok(counts)
 }
 
-on_both! {
+on_all! {
     async fn destroying_with_hooks_cascades_through_the_orm_depth_first(db: Db) -> TestResult {
         Schema::new().model::<Account>().sync(&db).await?;
         let token = token(&db, "cascade");
@@ -289,7 +289,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn a_failing_before_destroy_hook_leaves_every_row(db: Db) -> TestResult {
         Schema::new().model::<Account>().sync(&db).await?;
         let token = token(&db, "refuse");

@@ -1,5 +1,6 @@
-//! Runs one test body on every backend: a fresh in-memory SQLite database, and a fresh
-//! PostgreSQL schema (dropped afterwards) when `ORM_TEST_POSTGRES_URL` is set.
+//! Runs one test body on every backend: a fresh in-memory SQLite database, a fresh PostgreSQL
+//! schema when `ORM_TEST_POSTGRES_URL` is set and a fresh MariaDB database when
+//! `ORM_TEST_MARIADB_URL` is set (both dropped afterwards).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,9 +11,9 @@ use orm::Db;
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Instantiates `async fn name(db: Db) -> TestResult { … }` once per backend, as
-/// `name::sqlite` and `name::postgres`.
+/// `name::sqlite`, `name::postgres` and `name::mariadb`.
 #[macro_export]
-macro_rules! on_both {
+macro_rules! on_all {
     ($(#[$meta:meta])* async fn $name:ident($db:ident : Db) -> TestResult $body:block) => {
         $(#[$meta])*
         mod $name {
@@ -29,6 +30,11 @@ macro_rules! on_both {
             #[tokio::test]
             async fn postgres() {
                 $crate::support::run_postgres(body).await;
+            }
+
+            #[tokio::test]
+            async fn mariadb() {
+                $crate::support::run_mariadb(body).await;
             }
         }
     };
@@ -111,4 +117,80 @@ pub async fn postgres_schema() -> Option<(Db, String, String)> {
 /// The SQL of each backend differs; tests that compare statement text ask which one runs.
 pub fn is_postgres(db: &Db) -> bool {
     db.dialect().name() == "postgres"
+}
+
+/// Whether `db` is MariaDB.
+pub fn is_mariadb(db: &Db) -> bool {
+    db.dialect().name() == "mariadb"
+}
+
+fn require_mariadb() -> bool {
+    std::env::var("ORM_REQUIRE_MARIADB").is_ok_and(|v| v == "1")
+}
+
+#[cfg(not(feature = "mariadb"))]
+pub async fn run_mariadb<F, Fut>(_body: F)
+where
+    F: FnOnce(Db) -> Fut + Send + 'static,
+    Fut: Future<Output = TestResult> + Send + 'static,
+{
+    assert!(!require_mariadb(), "ORM_REQUIRE_MARIADB=1 but the `mariadb` feature is off");
+    eprintln!("notice: mariadb test skipped: build with `--all-features` to run it");
+}
+
+#[cfg(feature = "mariadb")]
+pub async fn run_mariadb<F, Fut>(body: F)
+where
+    F: FnOnce(Db) -> Fut + Send + 'static,
+    Fut: Future<Output = TestResult> + Send + 'static,
+{
+    let Some((admin, url, database)) = mariadb_database().await else { return };
+    let db = orm::mariadb::ConnectOptions::new(&url)
+        .max_connections(4)
+        .connect()
+        .await
+        .expect("connects to the test database");
+    let outcome = tokio::spawn(body(db.clone())).await;
+    db.close().await;
+    orm::raw(format!("DROP DATABASE \"{database}\"")).execute(&admin).await.expect("drops the test database");
+    admin.close().await;
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => panic!("test failed on mariadb: {error}\n{error:?}"),
+        Err(join) => std::panic::resume_unwind(join.into_panic()),
+    }
+}
+
+/// Connects to `ORM_TEST_MARIADB_URL` and creates a database no other test uses; returns the
+/// admin connection, the URL of the new database and its name. Skipped (with a notice) as
+/// [`postgres_schema`] is, unless `ORM_REQUIRE_MARIADB=1`.
+#[cfg(feature = "mariadb")]
+pub async fn mariadb_database() -> Option<(Db, String, String)> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let Ok(url) = std::env::var("ORM_TEST_MARIADB_URL") else {
+        assert!(!require_mariadb(), "ORM_REQUIRE_MARIADB=1 but ORM_TEST_MARIADB_URL is not set");
+        eprintln!("notice: mariadb test skipped: ORM_TEST_MARIADB_URL is not set");
+        return None;
+    };
+    let admin = match orm::mariadb::ConnectOptions::new(&url).max_connections(1).connect().await {
+        Ok(admin) => admin,
+        Err(error) if !require_mariadb() => {
+            eprintln!("notice: mariadb test skipped: cannot connect to {url}: {error}");
+            return None;
+        }
+        Err(error) => panic!("ORM_REQUIRE_MARIADB=1 but {url} is unreachable: {error}"),
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let database = format!("orm_test_{}_{}_{}", std::process::id(), nanos, NEXT.fetch_add(1, Ordering::Relaxed));
+    orm::raw(format!("CREATE DATABASE \"{database}\"")).execute(&admin).await.expect("creates a test database");
+    // `mysql://user@host:port/db?options`: the same URL with the new database.
+    let (base, query) = url.split_once('?').map_or((url.as_str(), None), |(base, query)| (base, Some(query)));
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let server = base[authority_end..].find('/').map_or(base, |i| &base[..authority_end + i]);
+    let mut database_url = format!("{server}/{database}");
+    if let Some(query) = query {
+        database_url.push('?');
+        database_url.push_str(query);
+    }
+    Some((admin, database_url, database))
 }

@@ -1,7 +1,7 @@
 use orm::prelude::*;
 use orm::raw;
 
-use crate::on_both;
+use crate::on_all;
 
 #[derive(Model, Debug, Clone)]
 pub struct Note {
@@ -13,7 +13,7 @@ async fn count(db: &Db) -> Result<i64, orm::Error> {
     Ok(raw("SELECT COUNT(*) FROM notes").fetch::<(i64,)>(db).await?[0].0)
 }
 
-on_both! {
+on_all! {
     async fn committed_work_is_kept(db: Db) -> TestResult {
         Schema::new().model::<Note>().sync(&db).await?;
         let mut tx = db.begin().await?;
@@ -27,7 +27,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn rolled_back_or_dropped_work_is_gone(db: Db) -> TestResult {
         Schema::new().model::<Note>().sync(&db).await?;
         let kept = Note::build().body("kept").create(&db).await?;
@@ -47,7 +47,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn statements_are_counted_and_recorded(db: Db) -> TestResult {
         Schema::new().model::<Note>().sync(&db).await?;
         let before = db.statement_count();

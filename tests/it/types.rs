@@ -1,7 +1,7 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use orm::prelude::*;
 
-use crate::on_both;
+use crate::on_all;
 
 #[derive(Model, Debug, Clone, PartialEq)]
 pub struct Sample {
@@ -68,7 +68,7 @@ fn sample() -> Sample {
     }
 }
 
-on_both! {
+on_all! {
     async fn every_supported_type_round_trips(db: Db) -> TestResult {
         Schema::new().model::<Sample>().sync(&db).await?;
         let created = Sample::create(&db, sample()).await?;
@@ -81,7 +81,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn timestamps_are_filled_on_create_and_refreshed_on_save(db: Db) -> TestResult {
         Schema::new().model::<Stamped>().sync(&db).await?;
         let before = Utc::now() - chrono::Duration::seconds(1);
@@ -102,7 +102,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     async fn association_writes_fill_and_refresh_timestamps(db: Db) -> TestResult {
         Schema::new().model::<Stamped>().sync(&db).await?;
         let before = Utc::now() - chrono::Duration::seconds(1);

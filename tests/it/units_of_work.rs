@@ -12,7 +12,7 @@ use orm::fault::{FaultInjector, InjectedFault};
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::is_postgres;
 
 // ---------------------------------------------------------------------------------------------
@@ -34,7 +34,7 @@ impl orm::Hooks for RfSleepy {
     }
 }
 
-on_both! {
+on_all! {
     // README: "before that transaction runs its next statement, or commits, the ORM rolls back
     // to the savepoint and releases it. So the caller's later `commit` never commits half a unit."
     // `Tx::recover` takes `abandoned` before its ROLLBACK TO has run: when the caller's next
@@ -71,7 +71,7 @@ pub struct RfThing {
     pub name: String,
 }
 
-on_both! {
+on_all! {
     // README: "a failure part way leaves nothing behind" (savepoint in the caller's tx).
     // `Atomic::finish` on the Ok path: when `RELEASE SAVEPOINT` fails, the error is returned but
     // the savepoint is neither rolled back nor marked abandoned, so the caller's commit keeps the
@@ -100,7 +100,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // In-memory SQLite fail-fast (`TransactionHolders`) keys on the task, not on the waiter:
     // two units joined in one task (`join!`, `FuturesUnordered`) would simply run one after the
     // other, but the second fails with `ConnectionHeldByTransaction`.
@@ -135,7 +135,7 @@ pub struct RfCat {
     pub parent_id: Option<i64>,
 }
 
-on_both! {
+on_all! {
     // README: "the ORM's own writes take locks in one order (referenced rows before referencing
     // rows, each table by key) and do not deadlock each other". On a self-association the source
     // row and the target rows are in one table but locked by two statements (source first), so
@@ -217,7 +217,7 @@ impl orm::Hooks for RfLeaf {
     }
 }
 
-on_both! {
+on_all! {
     // A hooked cascade deletes the dependents (row locks on them) before the root, and never
     // locks the root first; `set_` locks the root (source) first, then the dependents. The two
     // orders deadlock.
@@ -242,7 +242,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // A hooked cascade reads the dependents without locking the root: a child committed by
     // another connection after that read is deleted by the database's ON DELETE CASCADE, and its
     // `before_destroy` never runs.
@@ -280,7 +280,7 @@ pub struct RfVal {
     pub n: i64,
 }
 
-on_both! {
+on_all! {
     // Lists longer than 500 values on SQLite go through json_each: each value must compare as
     // the bound value does.
     async fn long_lists_match_like_short_lists(db: Db) -> TestResult {
@@ -349,7 +349,7 @@ pub struct RfOwner {
     pub id: i64,
 }
 
-on_both! {
+on_all! {
     // Counts every statement (BEGIN and COMMIT too) of one-column writes.
     async fn statement_counts(db: Db) -> TestResult {
         Schema::new().model::<RfOwner>().model::<RfPet>().sync(&db).await?;
@@ -389,7 +389,7 @@ impl orm::Hooks for RfOuter {
     }
 }
 
-on_both! {
+on_all! {
     // Nested units cancelled together: the outermost savepoint must be the one rolled back.
     async fn cancelled_nested_units_leave_nothing(db: Db) -> TestResult {
         if !is_postgres(&db) {
@@ -408,7 +408,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // README: "`set_s` of belongs_to takes `&mut self`: it ... updates the field in memory, so the
     // struct never disagrees with the row." It now runs in a unit and sets the field before the
     // unit commits: a failed COMMIT leaves the struct pointing at the new owner.
@@ -466,7 +466,7 @@ impl orm::Hooks for RfAward {
     }
 }
 
-on_both! {
+on_all! {
     // Design notes: "`before_create` and `after_create` for every row it inserts (… builders,
     // … nested rows …)". Sequelize's nested create inserts each join row with
     // `through.model.create(…)`, which runs its hooks. Here the join row is built from a typed
@@ -499,7 +499,7 @@ pub struct RfNote {
     pub text: Option<String>,
 }
 
-on_both! {
+on_all! {
     async fn claims_spot_checks(db: Db) -> TestResult {
         Schema::new().model::<RfBare>().model::<RfNote>().sync(&db).await?;
         // Default-only rows, several in one statement.

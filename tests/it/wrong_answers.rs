@@ -4,7 +4,7 @@
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 use crate::support::{TestResult, is_postgres};
 
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -42,7 +42,7 @@ async fn ids(db: &Db, filter: Expr<Reading>) -> Result<Vec<i64>, Error> {
     Ok(Reading::find().filter(filter).order_by(Reading::id().asc()).all(db).await?.into_iter().map(|r| r.id).collect())
 }
 
-on_both! {
+on_all! {
     // Before: `eq(None)` bound NULL and matched nothing; `ne(None)` too.
     async fn eq_none_is_null_and_ne_none_is_not_null(db: Db) -> TestResult {
         seed(&db, 10).await?;
@@ -98,7 +98,7 @@ async fn check_lists(db: &Db, count: i64) -> TestResult {
     Ok(())
 }
 
-on_both! {
+on_all! {
     // Before: on PostgreSQL a list of more than 500 i16, f32, f64, bool or nullable values was
     // sent SQLite's `json_each` and failed; on SQLite bytes lists overflowed the bind limit.
     async fn lists_of_every_type_and_length_filter_rows(db: Db) -> TestResult {
@@ -107,7 +107,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: `like` was case-insensitive on SQLite and `\` escaped on PostgreSQL only.
     async fn like_is_case_sensitive_and_ilike_is_not_with_the_same_escapes(db: Db) -> TestResult {
         Schema::new().model::<Reading>().sync(&db).await?;
@@ -138,7 +138,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: SQLite stored NaN as NULL: a not-null violation, or `None` read back.
     async fn nan_is_refused_on_sqlite_and_kept_on_postgres(db: Db) -> TestResult {
         Schema::new().model::<Reading>().sync(&db).await?;
@@ -159,7 +159,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: SQLite sorted NULLs first ascending, PostgreSQL last.
     async fn nulls_sort_last_ascending_and_first_descending_on_every_backend(db: Db) -> TestResult {
         seed(&db, 7).await?;
@@ -176,7 +176,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: a multi-row insert of rows that set no column was one `DEFAULT VALUES` ("returned
     // 1 rows for 3"); `save` of a model whose only column is its key wrote `SET  WHERE`.
     async fn rows_with_only_defaults_insert_one_row_each_and_key_only_rows_save(db: Db) -> TestResult {
@@ -195,7 +195,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: a `limit` or `offset` above `i64::MAX` was a raw database error on both.
     async fn limits_and_offsets_past_i64_max_are_clamped(db: Db) -> TestResult {
         seed(&db, 3).await?;
@@ -211,7 +211,7 @@ pub struct Marker {
     pub id: i64,
 }
 
-on_both! {
+on_all! {
     // Before: on PostgreSQL an explicit key did not move the identity sequence, so the next
     // generated key collided with it.
     async fn explicit_keys_do_not_collide_with_generated_ones(db: Db) -> TestResult {

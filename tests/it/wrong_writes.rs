@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use orm::prelude::*;
 use orm::{Error, raw};
 
-use crate::on_both;
+use crate::on_all;
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[belongs_to_many(Project, through = "team_projects")]
@@ -45,7 +45,7 @@ fn names<'a>(projects: impl IntoIterator<Item = &'a ProjectWith<impl Send + Sync
     projects.into_iter().map(|p| p.name.clone()).collect()
 }
 
-on_both! {
+on_all! {
     // Before: the belongs_to_many getter applied `limit` before the nested required include,
     // and a per-parent include limit counted targets the nested required include dropped.
     async fn pages_count_only_rows_that_required_includes_keep(db: Db) -> TestResult {
@@ -65,7 +65,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: `has_xs(&db, [])` answered false; every one of no targets is linked.
     async fn having_all_of_no_targets_is_true(db: Db) -> TestResult {
         let team = teams(&db).await?;
@@ -107,7 +107,7 @@ async fn memberships(db: &Db) -> Result<Vec<(i64, Option<String>, chrono::NaiveD
     Ok(rows.into_iter().map(|m| (m.group_id, m.role, m.updated_at)).collect())
 }
 
-on_both! {
+on_all! {
     // Before: join values changed by `add_`/`set_` left the join model's `updated_at` as it
     // was, and `ON CONFLICT DO NOTHING` (no conflict target) swallowed the violation of any
     // other unique constraint: the link was silently not made.
@@ -157,7 +157,7 @@ pub struct Stray {
     pub id: i64,
 }
 
-on_both! {
+on_all! {
     // Before: the two sides made one table with four NOT NULL columns, and every write failed
     // at run time.
     async fn sync_refuses_join_tables_whose_sides_disagree(db: Db) -> TestResult {
@@ -213,7 +213,7 @@ fn tag(db: &Db, name: &str) -> String {
     format!("{}-{}-{name}", db.dialect().name(), std::process::id())
 }
 
-on_both! {
+on_all! {
     // Before: a hooked cascade over a row that is its own parent, or a two-row cycle, recursed
     // until the stack overflowed and the process aborted.
     async fn hooked_cascades_end_on_cycles(db: Db) -> TestResult {
@@ -238,7 +238,7 @@ on_both! {
     }
 }
 
-on_both! {
+on_all! {
     // Before: each level of a hooked cascade was one more frame of recursion.
     async fn hooked_cascades_walk_a_ten_thousand_deep_chain(db: Db) -> TestResult {
         Schema::new().model::<Node>().sync(&db).await?;
@@ -296,7 +296,7 @@ fn checked(texts: &[&str]) -> Vec<(String, Option<String>)> {
     texts.iter().map(|t| ((*t).to_owned(), Some(format!("checked {t}")))).collect()
 }
 
-on_both! {
+on_all! {
     // Before: only `Model::create` ran `before_create`; builders, `create_many`, `create_all`,
     // nested rows and `create_*` accessors inserted rows the hook never saw.
     async fn before_create_runs_for_every_inserted_row(db: Db) -> TestResult {
@@ -351,7 +351,7 @@ pub struct ItemTag {
     pub taggable_id: i64,
 }
 
-on_both! {
+on_all! {
     // Before: the unscoped reverse side put a UNIQUE over (tag_id, taggable_id), and the
     // picture's link, which conflicts with the post's, was dropped without a word by
     // `ON CONFLICT DO NOTHING`.
