@@ -171,9 +171,10 @@ pub trait Dialect: Send + Sync + 'static {
         let _ = lock;
         None
     }
-    /// Whether a float NaN can be stored and compared (SQLite turns it into NULL).
-    fn accepts_nan(&self) -> bool {
-        true
+    /// Why a float NaN cannot be stored on this backend, or `None` where it can; binding one
+    /// is then an error before anything runs, never a silently different value.
+    fn nan_refusal(&self) -> Option<&'static str> {
+        None
     }
     /// The statement that drops a table if it exists.
     fn drop_table(&self, table: &str) -> String {

@@ -25,8 +25,20 @@ pub(crate) fn json_list(values: &[Value]) -> Option<JsonList> {
     let (column_type, element) = match first {
         Value::Bool(_) | Value::SmallInt(_) | Value::Integer(_) | Value::BigInt(_) => ("BIGINT", "v"),
         Value::Real(_) | Value::Double(_) => ("DOUBLE", "v"),
-        Value::Text(_) => ("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", "v"),
-        Value::Bytes(_) => ("LONGTEXT", "UNHEX(v)"),
+        // A column that fits a key (as the key columns the ORM creates do) gets one in the
+        // materialized list; longer values take LONGTEXT, without.
+        Value::Text(_)
+            if values.iter().all(|v| matches!(v, Value::Text(Some(t)) if t.chars().count() <= 191) || v.is_null()) =>
+        {
+            ("VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin", "v")
+        }
+        Value::Text(_) => ("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin", "v"),
+        // Hex digits; `UNHEX` of a LONGTEXT column loses every match under DISTINCT on 10.11.
+        Value::Bytes(_)
+            if values.iter().all(|v| matches!(v, Value::Bytes(Some(b)) if b.len() <= 32_766) || v.is_null()) =>
+        {
+            ("VARCHAR(65532) CHARACTER SET ascii", "UNHEX(v)")
+        }
         #[cfg(feature = "chrono")]
         Value::TimestampTz(_) | Value::Timestamp(_) => ("DATETIME(6)", "v"),
         #[cfg(feature = "chrono")]

@@ -97,8 +97,8 @@ impl Dialect for SqliteDialect {
         }
     }
 
-    fn accepts_nan(&self) -> bool {
-        false
+    fn nan_refusal(&self) -> Option<&'static str> {
+        Some("SQLite stores a NaN float as NULL; store NULL (an `Option` field) or a sentinel value instead")
     }
 
     fn push_limit_offset(&self, b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {

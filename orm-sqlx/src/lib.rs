@@ -111,12 +111,10 @@ fn prepare<B: Backend>(statement: Statement) -> Result<Query<B::Db>> {
 
 /// NaN where the backend would silently store NULL is an error, before anything runs.
 fn check_nan<B: Backend>(value: f64) -> Result<()> {
-    if value.is_nan() && !B::dialect().accepts_nan() {
-        return Err(Error::UnrepresentableValue {
-            what: "NaN",
-            reason: "SQLite stores a NaN float as NULL; store NULL (an `Option` field) or a sentinel value instead",
-            backend: B::NAME,
-        });
+    if value.is_nan()
+        && let Some(reason) = B::dialect().nan_refusal()
+    {
+        return Err(Error::UnrepresentableValue { what: "NaN", reason, backend: B::NAME });
     }
     Ok(())
 }

@@ -194,3 +194,14 @@ pub async fn mariadb_database() -> Option<(Db, String, String)> {
     }
     Some((admin, database_url, database))
 }
+
+/// Whether `db` is SQLite (the one backend whose pool, in memory, is a single connection).
+pub fn is_sqlite(db: &Db) -> bool {
+    db.dialect().name() == "sqlite"
+}
+
+/// Statement text written with double-quoted identifiers, as `db`'s dialect quotes them
+/// (backticks on MariaDB).
+pub fn quoted(db: &Db, sql: &str) -> String {
+    if is_mariadb(db) { sql.replace('"', "`") } else { sql.to_owned() }
+}
