@@ -144,7 +144,7 @@ async fn leave(tx: &mut Tx, row: &dyn Doomed) -> Result<()> {
 pub(crate) async fn delete_by_key<M: Model>(executor: &mut Executor<'_>, key: Vec<Value>) -> Result<u64> {
     let meta = M::meta();
     let sql = M::statements().delete_by_pk.get(executor.dialect(), |b| {
-        b.push("DELETE FROM ").identifier(meta.table).push(" WHERE ");
+        b.delete_from(meta.table).push(" WHERE ");
         b.key_eq_placeholders(meta.table, &crate::key::KeyCols::of(meta, &[]));
     });
     executor.execute(Statement { sql, args: key }).await

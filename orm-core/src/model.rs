@@ -278,10 +278,9 @@ pub(crate) fn write_insert<'c, M: Model>(
         b.push(")");
     } else {
         // Only generated columns.
-        b.push("INSERT INTO ").identifier(meta.table);
-        b.dialect().push_default_values(b);
+        b.insert_defaults(meta.table);
     }
-    b.dialect().push_returning(b, meta.columns);
+    b.returning(meta.columns);
 }
 
 /// `INSERT … RETURNING` of one row, with its cached text.
@@ -308,7 +307,7 @@ async fn insert_row<M: Model>(executor: &mut Executor<'_>, row: M) -> Result<M> 
 async fn update_row<M: Model>(executor: &mut Executor<'_>, row: &M) -> Result<()> {
     let meta = M::meta();
     let sql = M::statements().update_by_pk.get(executor.dialect(), |b| {
-        b.push("UPDATE ").identifier(meta.table).push(" SET ");
+        b.update_set(meta.table);
         let mut first = true;
         for column in meta.columns.iter().filter(|c| !c.primary_key && !c.created_at) {
             if !first {

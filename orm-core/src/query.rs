@@ -199,7 +199,7 @@ impl<M: Model> Update<M> {
         let mut executor = db.into_executor();
         let meta = M::meta();
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("UPDATE ").identifier(meta.table).push(" SET ");
+        b.update_set(meta.table);
         let mut assignments = self.assignments;
         if let Some(updated_at) = meta.columns.iter().find(|c| c.updated_at)
             && !assignments.iter().any(|(name, _)| *name == updated_at.name)
@@ -250,7 +250,7 @@ impl<M: Model> Delete<M> {
     pub async fn exec<'e>(self, db: impl IntoExecutor<'e>) -> Result<u64> {
         let mut executor = db.into_executor();
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("DELETE FROM ").identifier(M::meta().table);
+        b.delete_from(M::meta().table);
         if let Some(filter) = self.filter {
             b.push(" WHERE ");
             filter.render(M::meta().table, &mut b);

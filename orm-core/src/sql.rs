@@ -96,6 +96,37 @@ impl SqlBuilder {
         self
     }
 
+    /// Appends `UPDATE "table" SET ` (the assignments follow).
+    pub fn update_set(&mut self, table: &str) -> &mut Self {
+        self.push("UPDATE ").identifier(table).push(" SET ")
+    }
+
+    /// Appends `DELETE FROM "table"` (a ` WHERE` may follow).
+    pub fn delete_from(&mut self, table: &str) -> &mut Self {
+        self.push("DELETE FROM ").identifier(table)
+    }
+
+    /// Appends `INSERT INTO "table"` with no column list, for a row of default values (see
+    /// [`Dialect::push_default_values`](crate::dialect::Dialect::push_default_values)).
+    pub fn insert_defaults(&mut self, table: &str) -> &mut Self {
+        self.push("INSERT INTO ").identifier(table);
+        self.dialect.push_default_values(self);
+        self
+    }
+
+    /// Appends the clause that returns the inserted rows' `columns`, after an `INSERT`.
+    pub fn returning(&mut self, columns: &[crate::meta::ColumnMeta]) -> &mut Self {
+        self.dialect.push_returning(self, columns);
+        self
+    }
+
+    /// Appends, after an `INSERT … VALUES`, what skips a row conflicting on the unique key
+    /// `target` and still raises every other error.
+    pub fn skip_conflict(&mut self, target: &[&str]) -> &mut Self {
+        self.dialect.push_skip_conflict(self, target);
+        self
+    }
+
     /// Appends `SELECT COUNT(*) FROM "table"`.
     pub fn count_from(&mut self, table: &str) -> &mut Self {
         self.push("SELECT COUNT(*) FROM ").identifier(table)

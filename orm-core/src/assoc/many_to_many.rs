@@ -565,7 +565,7 @@ async fn unlink(
     let (join_target, _) = association.join_target_column();
     for batch in batches(executor.dialect(), targets, 1) {
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("DELETE FROM ").identifier(join).push(" WHERE ").qualified(join, join_source).push(" = ");
+        b.delete_from(join).push(" WHERE ").qualified(join, join_source).push(" = ");
         b.bind(key.clone());
         push_conditions(&mut b, join, association.through_scope_conditions());
         push_target_scope(&mut b, association);
@@ -626,7 +626,7 @@ async fn insert_links(
             if association.through_unique {
                 // The pair (with the through scope) is unique: a link another caller inserted
                 // meanwhile is kept, and any other violation is still an error.
-                executor.dialect().push_skip_conflict(&mut b, &link_key_columns(association));
+                b.skip_conflict(&link_key_columns(association));
             }
             executor.execute(b.finish()).await?;
         }
@@ -666,7 +666,7 @@ async fn update_links(
         }
         for batch in batches(executor.dialect(), targets, given.len() + 1) {
             let mut b = SqlBuilder::new(executor.dialect());
-            b.push("UPDATE ").identifier(join).push(" SET ");
+            b.update_set(join);
             for (i, (column, value)) in given.iter().enumerate() {
                 if i > 0 {
                     b.push(", ");

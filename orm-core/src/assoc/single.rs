@@ -109,7 +109,7 @@ async fn write_foreign_key<S: Model>(
     };
     let mut changes: Changes = fk.assignments(value.clone()).into_iter().map(|(c, v)| (c.field, v)).collect();
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("UPDATE ").identifier(source_meta.table).push(" SET ").key_assign(&fk, value);
+    b.update_set(source_meta.table).key_assign(&fk, value);
     if let Some(column) = source_meta.columns.iter().find(|c| c.updated_at) {
         let now = now_value(column.sql_type)?;
         b.push(", ").identifier(column.name).push(" = ").bind(now.clone());

@@ -186,7 +186,7 @@ pub(crate) async fn update_foreign_key(
     let key_column = KeyCols::of(model, &[]);
     let updated_at = model.columns.iter().find(|c| c.updated_at);
     let write = |batch: Option<Vec<Value>>, b: &mut SqlBuilder| -> Result<()> {
-        b.push("UPDATE ").identifier(model.table).push(" SET ").key_assign(&fk, value.clone());
+        b.update_set(model.table).key_assign(&fk, value.clone());
         if scope.link {
             for (column, value) in association.scope_conditions() {
                 b.push(", ").identifier(column.name).push(" = ").bind(value);

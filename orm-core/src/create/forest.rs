@@ -176,8 +176,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                     b.push(executor.dialect().default_key_value()).push(")");
                 }
             } else if columns.is_empty() {
-                b.push("INSERT INTO ").identifier(meta.table);
-                executor.dialect().push_default_values(&mut b);
+                b.insert_defaults(meta.table);
             } else {
                 b.insert_into(meta.table, columns.iter().map(|c| c.name));
             }
@@ -196,7 +195,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
             if !columns.is_empty() {
                 b.values_rows(chunk.into_iter().map(|(_, values)| values));
             }
-            executor.dialect().push_returning(&mut b, meta.columns);
+            b.returning(meta.columns);
             let mut returned: Vec<Vec<Value>> = Vec::with_capacity(indices.len());
             executor
                 .fetch(b.finish(), &mut |row| {
