@@ -313,6 +313,11 @@ impl SqlBuilder {
         self
     }
 
+    /// Appends `SELECT "t"."a", "t"."b" FROM "t"`: the key of each row of `table`.
+    pub fn select_key_from(&mut self, table: &str, key: &KeyCols) -> &mut Self {
+        self.push("SELECT ").key_columns(table, key).push(" FROM ").identifier(table)
+    }
+
     /// Appends `"t"."a" = ? AND "t"."b" = ?`, binding the key's value (a NULL part makes the
     /// condition false, as SQL's `=` does).
     pub fn key_eq(&mut self, qualifier: &str, key: &KeyCols, value: Value) -> &mut Self {

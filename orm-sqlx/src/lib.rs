@@ -284,15 +284,14 @@ fn written_table(sql: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
+/// A typed column reader of [`SqlxDatabase`].
+type Getter<DB, T> = fn(&<DB as Database>::Row, usize) -> sqlx::Result<Option<T>>;
+
 /// A borrowed row, read by the generated decoders.
 struct RowRef<'r, B: Backend>(&'r <B::Db as Database>::Row, PhantomData<B>);
 
 impl<B: Backend> RowRef<'_, B> {
-    fn read<T>(
-        &self,
-        index: usize,
-        get: fn(&<B::Db as Database>::Row, usize) -> sqlx::Result<Option<T>>,
-    ) -> Result<Option<T>> {
+    fn read<T>(&self, index: usize, get: Getter<B::Db, T>) -> Result<Option<T>> {
         get(self.0, index).map_err(|error| Error::Decode {
             column: orm_core::row::Row::column_name(self, index).to_owned(),
             source: Box::new(error),

@@ -58,7 +58,7 @@ pub(crate) async fn lock_rows(
     }
     let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("SELECT ").key_columns(model.table, &column).push(" FROM ").identifier(model.table).push(" WHERE (");
+    b.select_key_from(model.table, &column).push(" WHERE (");
     b.key_in(model.table, &column, keys.to_vec(), false);
     if let Some((linked, value)) = linked {
         b.push(" OR (").key_eq(model.table, &linked, value.clone()).push(")");
@@ -141,7 +141,7 @@ pub(crate) async fn verify_keys(
     let mut found: HashSet<KeyRepr> = HashSet::with_capacity(keys.len());
     for batch in batches(executor.dialect(), keys.to_vec(), 0) {
         let mut b = SqlBuilder::new(executor.dialect());
-        b.push("SELECT ").key_columns(model.table, &column).push(" FROM ").identifier(model.table).push(" WHERE ");
+        b.select_key_from(model.table, &column).push(" WHERE ");
         b.key_in(model.table, &column, batch, false);
         executor
             .fetch(b.finish(), &mut |row| {
@@ -238,7 +238,7 @@ pub(crate) async fn linked_keys(
     let key = KeyCols::of(model, &[]);
     let fk = association.foreign_key_columns();
     let mut b = SqlBuilder::new(executor.dialect());
-    b.push("SELECT ").key_columns(model.table, &key).push(" FROM ").identifier(model.table);
+    b.select_key_from(model.table, &key);
     b.push(" WHERE ").key_eq(model.table, &fk, current.clone());
     super::push_conditions(&mut b, model.table, association.scope_conditions());
     let mut keys = Vec::new();
