@@ -511,9 +511,6 @@ fn create_table(dialect: &dyn Dialect, table: &Table) -> String {
 /// scan it), over all its columns, unless they already lead a key or unique constraint, or the
 /// backend indexes foreign keys itself.
 fn create_indexes(dialect: &dyn Dialect, table: &Table) -> Vec<String> {
-    if dialect.indexes_foreign_keys() {
-        return Vec::new();
-    }
     let mut seen: Vec<&[String]> = Vec::new();
     let mut statements = Vec::new();
     let leads = |key: &[String], columns: &[String]| key.len() >= columns.len() && key[..columns.len()] == *columns;
@@ -523,7 +520,9 @@ fn create_indexes(dialect: &dyn Dialect, table: &Table) -> Vec<String> {
             && table.columns.iter().any(|c| c.name == columns[0] && (c.primary_key || c.unique)))
             || leads(&table.composite_key, columns)
             || table.unique.iter().any(|(_, cols)| leads(cols, columns));
-        if keyed || seen.contains(&columns) {
+        // InnoDB indexes a foreign key with a constraint by itself (not one without).
+        let indexed_by_backend = fk.constraint && dialect.indexes_foreign_keys();
+        if keyed || indexed_by_backend || seen.contains(&columns) {
             continue;
         }
         seen.push(columns);

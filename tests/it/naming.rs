@@ -2,7 +2,7 @@ use orm::prelude::*;
 use orm::raw;
 
 use crate::on_all;
-use crate::support::is_postgres;
+use crate::support::{is_mariadb, is_postgres};
 
 #[derive(Model, Debug, Clone)]
 pub struct Person {
@@ -52,6 +52,10 @@ async fn columns(db: &Db, table: &str) -> Result<Vec<String>, orm::Error> {
     let query = if is_postgres(db) {
         raw(
             "SELECT column_name::text FROM information_schema.columns WHERE table_name = ? AND table_schema = current_schema() ORDER BY ordinal_position",
+        )
+    } else if is_mariadb(db) {
+        raw(
+            "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
         )
     } else {
         raw("SELECT name FROM pragma_table_info(?) ORDER BY cid")
