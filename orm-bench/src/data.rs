@@ -1,11 +1,15 @@
 //! The deterministic dataset, its sizes at a scale, and the bulk loading and restoring done with
-//! plain sqlx outside the measured sections.
+//! plain sqlx outside the measured sections (on SQLite, PostgreSQL and MariaDB).
 
 use std::collections::HashSet;
 
-use sqlx::{PgPool, SqlitePool};
+use sqlx::{MySql, MySqlPool, PgPool, QueryBuilder, SqlitePool};
 
 use crate::BenchResult;
+
+/// The most values one MariaDB statement binds (the prepared-statement protocol counts them in
+/// a `u16`).
+pub const MYSQL_MAX_BINDS: usize = 65_535;
 
 /// Tasks per user.
 pub const TASKS_PER_USER: i64 = 10;
@@ -283,5 +287,61 @@ pub async fn restore_links_sqlite(pool: &SqlitePool, data: &Dataset, max_user: i
     sqlx::query("DELETE FROM user_projects WHERE user_id <= ?").bind(max_user).execute(&mut *tx).await?;
     insert_links_sqlite(&mut tx, data.links_up_to(max_user)).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Inserts `rows` with multi-row `VALUES` lists, as many rows per statement as the bind limit
+/// allows (`columns` binds a row).
+async fn insert_mysql<T>(
+    conn: &mut sqlx::MySqlConnection,
+    head: &str,
+    columns: usize,
+    rows: &[T],
+    mut bind: impl FnMut(&mut sqlx::query_builder::Separated<'_, MySql, &'static str>, &T),
+) -> BenchResult<()> {
+    for chunk in rows.chunks(MYSQL_MAX_BINDS / columns) {
+        let mut insert = QueryBuilder::<MySql>::new(head);
+        insert.push_values(chunk, |mut b, row| bind(&mut b, row));
+        insert.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Loads the dataset into MariaDB with multi-row `INSERT`s in one transaction (the
+/// `AUTO_INCREMENT` counters move past the explicit keys by themselves), and analyzes.
+pub async fn load_mysql(pool: &MySqlPool, data: &Dataset) -> BenchResult<()> {
+    let mut tx = pool.begin().await?;
+    insert_mysql(&mut tx, "INSERT INTO users (id, name) ", 2, &data.users, |b, (id, name)| {
+        b.push_bind(*id).push_bind(name.as_str());
+    })
+    .await?;
+    insert_mysql(&mut tx, "INSERT INTO projects (id, name) ", 2, &data.projects, |b, (id, name)| {
+        b.push_bind(*id).push_bind(name.as_str());
+    })
+    .await?;
+    insert_mysql(&mut tx, "INSERT INTO tasks (id, title, done, user_id) ", 4, &data.tasks, |b, t| {
+        b.push_bind(t.id).push_bind(t.title.as_str()).push_bind(t.done).push_bind(t.user_id);
+    })
+    .await?;
+    insert_links_mysql(&mut tx, &data.links).await?;
+    tx.commit().await?;
+    sqlx::raw_sql("ANALYZE TABLE users, tasks, projects, user_projects").execute(pool).await?;
+    Ok(())
+}
+
+async fn insert_links_mysql(conn: &mut sqlx::MySqlConnection, links: &[LinkRow]) -> BenchResult<()> {
+    insert_mysql(conn, "INSERT INTO user_projects (id, user_id, project_id, status) ", 4, links, |b, l| {
+        b.push_bind(l.id).push_bind(l.user_id).push_bind(l.project_id).push_bind(l.status);
+    })
+    .await
+}
+
+/// W4 reset on MariaDB.
+pub async fn restore_links_mysql(pool: &MySqlPool, data: &Dataset, max_user: i64) -> BenchResult<()> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM user_projects WHERE user_id <= ?").bind(max_user).execute(&mut *tx).await?;
+    insert_links_mysql(&mut tx, data.links_up_to(max_user)).await?;
+    tx.commit().await?;
+    sqlx::raw_sql("ANALYZE TABLE user_projects").execute(pool).await?;
     Ok(())
 }

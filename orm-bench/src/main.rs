@@ -1,18 +1,18 @@
 //! `orm-bench`: the `orm` crate against hand-written sqlx, on the same data in the same process.
 //!
 //! ```text
-//! cargo run -p orm-bench --release -- [--backend postgres|sqlite] [--scale F] [--smoke] [--out FILE]
+//! cargo run -p orm-bench --release -- [--backend sqlite|postgres|mariadb] [--scale F] [--smoke] [--out FILE]
 //! ```
 //!
 //! `--only W2,W6` runs some workloads only (for profiling one of them).
 //!
-//! Both backends run unless `--backend` picks one (SQLite first, then PostgreSQL). Each
-//! workload runs the ORM's idiomatic code and the hand-written sqlx a careful person would
-//! write: one warm-up run, then 5 measured runs (1 with `--smoke`, which also sets the scale to
-//! 0.01), ORM and sqlx interleaved (alternating which goes first) so that drift affects both.
-//! Every run's checksum must equal the others', or the bench stops with an error. It prints the
-//! median wall time, the bytes allocated in the measured section (a counting global allocator)
-//! and the ratios, and appends one JSON object per workload and backend to `--out`
+//! The three backends run unless `--backend` picks one (SQLite first, then PostgreSQL, then
+//! MariaDB). Each workload runs the ORM's idiomatic code and the hand-written sqlx a careful
+//! person would write: one warm-up run, then 5 measured runs (1 with `--smoke`, which also sets
+//! the scale to 0.01), ORM and sqlx interleaved (alternating which goes first) so that drift
+//! affects both. Every run's checksum must equal the others', or the bench stops with an error.
+//! It prints the median wall time, the bytes allocated in the measured section (a counting
+//! global allocator) and the ratios, and appends one JSON object per workload and backend to `--out`
 //! (`target/orm-bench.jsonl` by default).
 //!
 //! - **PostgreSQL**: `ORM_BENCH_POSTGRES_URL`, else `ORM_TEST_POSTGRES_URL`, else
@@ -20,6 +20,12 @@
 //!   and drops it (`CASCADE`) at the end. The sqlx pool sets `plan_cache_mode =
 //!   force_custom_plan` on its connections, as the ORM does on its own, so that both sides'
 //!   prepared `= ANY($1)` statements are planned alike (a generic plan is much slower).
+//! - **MariaDB** (10.5 or later): `ORM_BENCH_MARIADB_URL`, else `ORM_TEST_MARIADB_URL`, else
+//!   `mysql://root@127.0.0.1:3306/test`. The run creates the database `orm_bench_<pid>` (on the
+//!   server of that URL) and drops it at the end. The sqlx pool sets `READ COMMITTED` and
+//!   strict mode (`STRICT_ALL_TABLES`) on its connections, as the ORM does on its own. MariaDB
+//!   has no array binds: the hand-written side sends keys as chunked `IN (?, …)` lists under
+//!   the protocol's 65,535 binds, and bulk inserts as multi-row `VALUES … RETURNING id`.
 //! - **SQLite**: a temporary database file (not in memory), opened by the ORM and by a sqlx
 //!   pool with foreign keys on, both with sqlx's defaults otherwise (rollback journal,
 //!   `synchronous = FULL`), and removed at the end.
@@ -42,6 +48,8 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Instant;
 
+use sqlx::Executor as _;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
@@ -67,6 +75,7 @@ const GOAL_ALLOC: f64 = 1.5;
 enum Backend {
     Sqlite,
     Postgres,
+    MariaDb,
 }
 
 impl Backend {
@@ -74,6 +83,7 @@ impl Backend {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
+            Backend::MariaDb => "mariadb",
         }
     }
 }
@@ -89,10 +99,10 @@ struct Config {
 }
 
 const USAGE: &str =
-    "usage: orm-bench [--backend postgres|sqlite] [--scale F] [--smoke] [--out FILE] [--only W1,W2,...]";
+    "usage: orm-bench [--backend sqlite|postgres|mariadb] [--scale F] [--smoke] [--out FILE] [--only W1,W2,...]";
 
 fn parse_args() -> BenchResult<Config> {
-    let mut backends = vec![Backend::Sqlite, Backend::Postgres];
+    let mut backends = vec![Backend::Sqlite, Backend::Postgres, Backend::MariaDb];
     let mut scale = None;
     let mut smoke = false;
     let mut out = PathBuf::from("target/orm-bench.jsonl");
@@ -105,6 +115,7 @@ fn parse_args() -> BenchResult<Config> {
                 backends = match value("--backend")?.as_str() {
                     "postgres" | "pg" => vec![Backend::Postgres],
                     "sqlite" => vec![Backend::Sqlite],
+                    "mariadb" | "mysql" => vec![Backend::MariaDb],
                     other => return Err(format!("unknown backend `{other}`\n{USAGE}").into()),
                 }
             }
@@ -238,6 +249,7 @@ async fn run_workloads(
     match &raw {
         Raw::Pg(pool) => data::load_pg(pool, data).await?,
         Raw::Sqlite(pool) => data::load_sqlite(pool, data).await?,
+        Raw::MySql(pool) => data::load_mysql(pool, data).await?,
     }
     let first = data.sizes.w4_users.max(data.sizes.w5_users) as i64;
     let users = User::find().filter(User::id().le(first)).order_by(User::id().asc()).all(&db).await?;
@@ -261,6 +273,7 @@ async fn run_workloads(
     match &bench.raw {
         Raw::Pg(pool) => pool.close().await,
         Raw::Sqlite(pool) => pool.close().await,
+        Raw::MySql(pool) => pool.close().await,
     }
     Ok(outcomes)
 }
@@ -281,6 +294,57 @@ async fn run_postgres(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcom
     }
     .await;
     let dropped = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&admin).await;
+    admin.close().await;
+    let outcomes = result?;
+    dropped?;
+    Ok(outcomes)
+}
+
+/// `url` with its database (the path) replaced by `database`, its query string kept.
+fn with_database(url: &str, database: &str) -> BenchResult<String> {
+    let (base, query) = url.split_once('?').map_or((url, None), |(base, query)| (base, Some(query)));
+    let authority = base.find("://").ok_or_else(|| format!("`{url}` is not a URL"))? + 3;
+    let path = base[authority..].find('/').map_or(base.len(), |i| authority + i);
+    let mut out = format!("{}/{database}", &base[..path]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    Ok(out)
+}
+
+async fn run_mariadb(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome>> {
+    let url = std::env::var("ORM_BENCH_MARIADB_URL")
+        .or_else(|_| std::env::var("ORM_TEST_MARIADB_URL"))
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
+    let database = format!("orm_bench_{}", std::process::id());
+    let admin = MySqlPoolOptions::new().max_connections(1).connect(&url).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {database} CHARACTER SET utf8mb4")))
+        .execute(&admin)
+        .await?;
+    let result = async {
+        let url = with_database(&url, &database)?;
+        let db = orm::mariadb::ConnectOptions::new(url.as_str()).max_connections(10).connect().await?;
+        let options = MySqlConnectOptions::from_str(&url)?;
+        let pool = MySqlPoolOptions::new()
+            .max_connections(10)
+            .after_connect(|connection, _| {
+                Box::pin(async move {
+                    connection
+                        .execute(
+                            "SET SESSION tx_isolation = 'READ-COMMITTED', \
+                             SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')",
+                        )
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        run_workloads(Backend::MariaDb, db, Raw::MySql(pool), data, config).await
+    }
+    .await;
+    let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {database}"))).execute(&admin).await;
     admin.close().await;
     let outcomes = result?;
     dropped?;
@@ -385,6 +449,7 @@ fn main() -> BenchResult<()> {
             match backend {
                 Backend::Sqlite => run_sqlite(&data, &config).await,
                 Backend::Postgres => run_postgres(&data, &config).await,
+                Backend::MariaDb => run_mariadb(&data, &config).await,
             }
         })?;
         write_json(backend, &config, &outcomes)?;

@@ -1,15 +1,17 @@
 //! The workloads: for each, the ORM's idiomatic code and the hand-written sqlx a careful
-//! person would write, on each backend, and a checksum of what each produced.
+//! person would write, on each backend (SQLite, PostgreSQL, MariaDB), and a checksum of what
+//! each produced.
 
 use std::collections::HashMap;
 
 use orm::{Db, Model as _};
+use sqlx::mysql::MySqlRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{PgPool, Row as _, SqlitePool};
+use sqlx::{MySqlPool, PgPool, Row as _, SqlitePool};
 
 use crate::BenchResult;
-use crate::data::{self, Dataset};
+use crate::data::{self, Dataset, MYSQL_MAX_BINDS};
 use crate::measure::{Fnv, Meter};
 use crate::models::{Address, Customer, Product, Project, Task, User, UserProject};
 
@@ -102,6 +104,8 @@ pub enum Raw {
     Pg(PgPool),
     /// SQLite.
     Sqlite(SqlitePool),
+    /// MariaDB (sqlx's MySQL driver).
+    MySql(MySqlPool),
 }
 
 /// Everything the workloads run against.
@@ -190,6 +194,7 @@ macro_rules! decoders {
 
 decoders!(PgRow, user_pg, task_pg, link_pg);
 decoders!(SqliteRow, user_lite, task_lite, link_lite);
+decoders!(MySqlRow, user_my, task_my, link_my);
 
 /// A user with its tasks and its projects (with join rows), as the hand-written W3 returns it.
 type UserWithBoth = (User, Vec<Task>, Vec<(Project, UserProject)>);
@@ -218,6 +223,41 @@ const LINKS_PG: &str = "SELECT p.id, p.name, up.id, up.user_id, up.project_id, u
 const LINKS_LITE: &str = "SELECT p.id, p.name, up.id, up.user_id, up.project_id, up.status \
      FROM projects p JOIN user_projects up ON up.project_id = p.id \
      WHERE up.user_id IN (SELECT value FROM json_each(?1)) ORDER BY p.id";
+/// MariaDB has no array binds: the keys go in `IN (?, ?, …)` lists, one statement per chunk of
+/// keys under the bind limit (`{}`: the placeholders).
+const TASKS_MY: &str = "SELECT id, title, done, user_id FROM tasks WHERE user_id IN ({}) ORDER BY id";
+const LINKS_MY: &str = "SELECT p.id, p.name, up.id, up.user_id, up.project_id, up.status \
+     FROM projects p JOIN user_projects up ON up.project_id = p.id WHERE up.user_id IN ({}) ORDER BY p.id";
+
+/// `?, ?, ?`: `n` placeholders.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Runs `sql` (a [`TASKS_MY`]-like template) for each chunk of `keys` and decodes every row.
+async fn fetch_in_my<T: Send + Unpin + 'static>(
+    pool: &MySqlPool,
+    sql: &str,
+    keys: &[i64],
+    decode: fn(MySqlRow) -> Result<T, sqlx::Error>,
+) -> BenchResult<Vec<T>> {
+    let mut rows = Vec::new();
+    for chunk in keys.chunks(MYSQL_MAX_BINDS) {
+        let sql = sql.replace("{}", &placeholders(chunk.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        let fetched = query.try_map(decode).fetch_all(pool).await?;
+        // The first chunk's vector is kept (no copy when one chunk holds every key).
+        if rows.is_empty() {
+            rows = fetched;
+        } else {
+            rows.extend(fetched);
+        }
+    }
+    Ok(rows)
+}
 
 /// `(?, ?), (?, ?)`: `rows` groups of `columns` placeholders.
 fn values_list(rows: usize, columns: usize) -> String {
@@ -235,6 +275,7 @@ impl Bench<'_> {
             (Workload::W4, Raw::Sqlite(pool)) => {
                 data::restore_links_sqlite(pool, data, data.sizes.w4_users as i64).await
             }
+            (Workload::W4, Raw::MySql(pool)) => data::restore_links_mysql(pool, data, data.sizes.w4_users as i64).await,
             (Workload::W6, Raw::Pg(pool)) => {
                 sqlx::query("UPDATE tasks SET user_id = (id - 1) / 10 + 1 WHERE user_id <> (id - 1) / 10 + 1")
                     .execute(pool)
@@ -248,6 +289,14 @@ impl Bench<'_> {
                     .await?;
                 Ok(())
             }
+            (Workload::W6, Raw::MySql(pool)) => {
+                // `/` divides exactly on MariaDB; `DIV` is the integer division.
+                sqlx::query("UPDATE tasks SET user_id = (id - 1) DIV 10 + 1 WHERE user_id <> (id - 1) DIV 10 + 1")
+                    .execute(pool)
+                    .await?;
+                sqlx::raw_sql("ANALYZE TABLE tasks").execute(pool).await?;
+                Ok(())
+            }
             (Workload::W7 | Workload::W7b | Workload::W7c, raw) => {
                 for sql in ["DELETE FROM products", "DELETE FROM addresses", "DELETE FROM customers"] {
                     match raw {
@@ -255,6 +304,9 @@ impl Bench<'_> {
                             sqlx::query(sql).execute(pool).await?;
                         }
                         Raw::Sqlite(pool) => {
+                            sqlx::query(sql).execute(pool).await?;
+                        }
+                        Raw::MySql(pool) => {
                             sqlx::query(sql).execute(pool).await?;
                         }
                     }
@@ -316,6 +368,12 @@ impl Bench<'_> {
                 let tasks = sqlx::query(TASKS_LITE).bind(ids).try_map(task_lite).fetch_all(pool).await?;
                 group(users, tasks, |t| t.user_id)
             }
+            Raw::MySql(pool) => {
+                let users = sqlx::query(USERS_SQL).try_map(user_my).fetch_all(pool).await?;
+                let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+                let tasks = fetch_in_my(pool, TASKS_MY, &ids, task_my).await?;
+                group(users, tasks, |t| t.user_id)
+            }
         };
         meter.stop();
         Ok(sum(users
@@ -348,6 +406,12 @@ impl Bench<'_> {
                 let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
                 let ids = serde_json::to_string(&ids)?;
                 let links = sqlx::query(LINKS_LITE).bind(ids).try_map(link_lite).fetch_all(pool).await?;
+                group(users, links, |(_, j)| j.user_id)
+            }
+            Raw::MySql(pool) => {
+                let users = sqlx::query(USERS_SQL).try_map(user_my).fetch_all(pool).await?;
+                let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+                let links = fetch_in_my(pool, LINKS_MY, &ids, link_my).await?;
                 group(users, links, |(_, j)| j.user_id)
             }
         };
@@ -386,6 +450,13 @@ impl Bench<'_> {
                 let ids = serde_json::to_string(&ids)?;
                 let tasks = sqlx::query(TASKS_LITE).bind(&ids).try_map(task_lite).fetch_all(pool).await?;
                 let links = sqlx::query(LINKS_LITE).bind(ids).try_map(link_lite).fetch_all(pool).await?;
+                (users, tasks, links)
+            }
+            Raw::MySql(pool) => {
+                let users = sqlx::query(USERS_SQL).try_map(user_my).fetch_all(pool).await?;
+                let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+                let tasks = fetch_in_my(pool, TASKS_MY, &ids, task_my).await?;
+                let links = fetch_in_my(pool, LINKS_MY, &ids, link_my).await?;
                 (users, tasks, links)
             }
         };
@@ -432,6 +503,12 @@ impl Bench<'_> {
                     .fetch_all(pool)
                     .await?
             }
+            Raw::MySql(pool) => {
+                sqlx::query_as("SELECT user_id, project_id, status FROM user_projects WHERE user_id <= ?")
+                    .bind(max_user)
+                    .fetch_all(pool)
+                    .await?
+            }
         };
         Ok(sum(rows.iter().map(|(u, p, s)| Fnv::new().int(*u).int(*p).str(s).finish())))
     }
@@ -467,6 +544,20 @@ impl Bench<'_> {
                 }
             }
             Raw::Sqlite(pool) => {
+                for (user, projects) in users.iter().zip(&self.data.w4_targets) {
+                    let mut tx = pool.begin().await?;
+                    sqlx::query("DELETE FROM user_projects WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
+                    let mut insert = sqlx::query(
+                        "INSERT INTO user_projects (user_id, project_id, status) VALUES (?, ?, ?), (?, ?, ?), (?, ?, ?)",
+                    );
+                    for project in projects {
+                        insert = insert.bind(user.id).bind(*project).bind("active");
+                    }
+                    insert.execute(&mut *tx).await?;
+                    tx.commit().await?;
+                }
+            }
+            Raw::MySql(pool) => {
                 for (user, projects) in users.iter().zip(&self.data.w4_targets) {
                     let mut tx = pool.begin().await?;
                     sqlx::query("DELETE FROM user_projects WHERE user_id = ?").bind(user.id).execute(&mut *tx).await?;
@@ -523,6 +614,16 @@ impl Bench<'_> {
                     all.push(tasks);
                 }
             }
+            Raw::MySql(pool) => {
+                for user in users {
+                    let tasks = sqlx::query("SELECT id, title, done, user_id FROM tasks WHERE user_id = ?")
+                        .bind(user.id)
+                        .try_map(task_my)
+                        .fetch_all(pool)
+                        .await?;
+                    all.push(tasks);
+                }
+            }
         }
         meter.stop();
         Ok(sum(users.iter().zip(&all).flat_map(|(u, tasks)| tasks.iter().map(|t| task_hash(u.id, t)))))
@@ -545,6 +646,16 @@ impl Bench<'_> {
                 sqlx::query_as(
                     "SELECT COUNT(*) FILTER (WHERE user_id = 1), \
                      COALESCE(SUM(id) FILTER (WHERE user_id = 1), 0), COALESCE(SUM(user_id), 0) FROM tasks",
+                )
+                .fetch_one(pool)
+                .await?
+            }
+            Raw::MySql(pool) => {
+                // No FILTER clause; SUM of integers is a DECIMAL, cast back to BIGINT.
+                sqlx::query_as(
+                    "SELECT COUNT(CASE WHEN user_id = 1 THEN 1 END), \
+                     CAST(COALESCE(SUM(CASE WHEN user_id = 1 THEN id END), 0) AS SIGNED), \
+                     CAST(COALESCE(SUM(user_id), 0) AS SIGNED) FROM tasks",
                 )
                 .fetch_one(pool)
                 .await?
@@ -597,6 +708,24 @@ impl Bench<'_> {
                 }
                 updated
             }
+            Raw::MySql(pool) => {
+                // sqlx's MySQL driver reports the rows matched (`CLIENT_FOUND_ROWS`), not only
+                // the rows changed.
+                let mut tx = pool.begin().await?;
+                let mut updated = 0;
+                for chunk in keys.chunks(MYSQL_MAX_BINDS - 1) {
+                    let sql = format!("UPDATE tasks SET user_id = ? WHERE id IN ({})", placeholders(chunk.len()));
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user);
+                    for key in chunk {
+                        query = query.bind(*key);
+                    }
+                    updated += query.execute(&mut *tx).await?.rows_affected();
+                }
+                if updated == keys.len() as u64 {
+                    tx.commit().await?;
+                }
+                updated
+            }
         };
         meter.stop();
         if updated != keys.len() as u64 {
@@ -614,6 +743,7 @@ impl Bench<'_> {
         let (p, c, a): (i64, i64, i64) = match &self.raw {
             Raw::Pg(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
             Raw::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+            Raw::MySql(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
         };
         Ok(Fnv::new().int(p).int(c).int(a).finish())
     }
@@ -727,6 +857,50 @@ impl Bench<'_> {
                 }
                 tx.commit().await?;
             }
+            Raw::MySql(pool) => {
+                // Multi-row `INSERT … RETURNING` (MariaDB 10.5+), chunked under the bind limit.
+                let mut tx = pool.begin().await?;
+                customer_ids = Vec::with_capacity(inputs.len());
+                for chunk in inputs.chunks(MYSQL_MAX_BINDS) {
+                    let sql =
+                        format!("INSERT INTO customers (name) VALUES {} RETURNING id", values_list(chunk.len(), 1));
+                    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+                    for input in chunk {
+                        query = query.bind(input.customer.as_str());
+                    }
+                    customer_ids.extend(query.fetch_all(&mut *tx).await?);
+                }
+                customer_ids.sort_unstable();
+                product_ids = Vec::with_capacity(inputs.len());
+                let per = MYSQL_MAX_BINDS / 2;
+                for (chunk, owners) in inputs.chunks(per).zip(customer_ids.chunks(per)) {
+                    let sql = format!(
+                        "INSERT INTO products (title, customer_id) VALUES {} RETURNING id",
+                        values_list(chunk.len(), 2)
+                    );
+                    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+                    for (input, owner) in chunk.iter().zip(owners) {
+                        query = query.bind(input.title.as_str()).bind(*owner);
+                    }
+                    product_ids.extend(query.fetch_all(&mut *tx).await?);
+                }
+                address_ids = Vec::with_capacity(inputs.len() * 2);
+                let per = MYSQL_MAX_BINDS / 6;
+                for (chunk, owners) in inputs.chunks(per).zip(customer_ids.chunks(per)) {
+                    let sql = format!(
+                        "INSERT INTO addresses (line1, city, customer_id) VALUES {} RETURNING id",
+                        values_list(chunk.len() * 2, 3)
+                    );
+                    let mut query = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+                    for (input, owner) in chunk.iter().zip(owners) {
+                        for (line1, city) in &input.addresses {
+                            query = query.bind(line1.as_str()).bind(city.as_str()).bind(*owner);
+                        }
+                    }
+                    address_ids.extend(query.fetch_all(&mut *tx).await?);
+                }
+                tx.commit().await?;
+            }
         }
         product_ids.sort_unstable();
         if !trees {
@@ -761,6 +935,7 @@ impl Bench<'_> {
         let rows: Vec<(String, String, String, String)> = match &self.raw {
             Raw::Pg(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
             Raw::Sqlite(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
+            Raw::MySql(pool) => sqlx::query_as(sql).fetch_all(pool).await?,
         };
         let mut total = self.w7_state().await?;
         for (title, name, line1, city) in &rows {
@@ -845,6 +1020,37 @@ impl Bench<'_> {
                     .bind(customer)
                     .bind(line2.as_str())
                     .bind(city2.as_str())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    tx.commit().await?;
+                    (customer, product, addresses)
+                }
+                Raw::MySql(pool) => {
+                    // One-row inserts read their key from the OK packet (`LAST_INSERT_ID()`);
+                    // the two addresses come back through `RETURNING`.
+                    let mut tx = pool.begin().await?;
+                    let customer = sqlx::query("INSERT INTO customers (name) VALUES (?)")
+                        .bind(input.customer.as_str())
+                        .execute(&mut *tx)
+                        .await?
+                        .last_insert_id();
+                    let customer = i64::try_from(customer)?;
+                    let product = sqlx::query("INSERT INTO products (title, customer_id) VALUES (?, ?)")
+                        .bind(input.title.as_str())
+                        .bind(customer)
+                        .execute(&mut *tx)
+                        .await?
+                        .last_insert_id();
+                    let product = i64::try_from(product)?;
+                    let addresses: Vec<i64> = sqlx::query_scalar(
+                        "INSERT INTO addresses (line1, city, customer_id) VALUES (?, ?, ?), (?, ?, ?) RETURNING id",
+                    )
+                    .bind(line1.as_str())
+                    .bind(city1.as_str())
+                    .bind(customer)
+                    .bind(line2.as_str())
+                    .bind(city2.as_str())
+                    .bind(customer)
                     .fetch_all(&mut *tx)
                     .await?;
                     tx.commit().await?;
