@@ -120,3 +120,63 @@ tuple_from_row!(A 0, B 1, C 2, D 3, E 4);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+#[cfg(test)]
+mod tests {
+    use super::raw;
+    use crate::dialect::Dialect;
+    use crate::sql::SqlBuilder;
+    use crate::value::{SqlType, Value};
+
+    /// Backticks and numbered placeholders, to see both rewrites.
+    struct Backticks;
+
+    impl Dialect for Backticks {
+        fn id(&self) -> usize {
+            3
+        }
+        fn name(&self) -> &'static str {
+            "test"
+        }
+        fn push_placeholder(&self, sql: &mut String, n: usize) {
+            sql.push_str(&format!("${n}"));
+        }
+        fn push_identifier(&self, sql: &mut String, identifier: &str) {
+            sql.push('`');
+            sql.push_str(&identifier.replace('`', "``"));
+            sql.push('`');
+        }
+        fn column_type(&self, _ty: SqlType) -> &'static str {
+            "T"
+        }
+        fn generated_key_column(&self, _ty: SqlType) -> &'static str {
+            "K"
+        }
+        fn max_binds(&self) -> usize {
+            10
+        }
+        fn supports_array_binds(&self) -> bool {
+            false
+        }
+        fn push_like(&self, _b: &mut SqlBuilder, _column: (&str, &str), _pattern: String, _ci: bool) {}
+    }
+
+    static DIALECT: Backticks = Backticks;
+
+    fn rewritten(sql: &str) -> String {
+        let statement = raw(sql).bind(1_i64).statement(&mut SqlBuilder::new(&DIALECT));
+        assert_eq!(statement.args, vec![Value::BigInt(Some(1))]);
+        statement.sql.to_string()
+    }
+
+    #[test]
+    fn placeholders_and_quoted_identifiers_follow_the_dialect() {
+        assert_eq!(rewritten(r#"SELECT "a" FROM "order" WHERE x = ?"#), "SELECT `a` FROM `order` WHERE x = $1");
+        // `""` inside an identifier is one `"`; a `?` inside quotes is not a placeholder.
+        assert_eq!(rewritten(r#"SELECT "say ""hi""?" WHERE '?' <> ?"#), "SELECT `say \"hi\"?` WHERE '?' <> $1");
+        assert_eq!(
+            rewritten("SELECT x FROM t WHERE y = ? AND z = 'it''s'"),
+            "SELECT x FROM t WHERE y = $1 AND z = 'it''s'"
+        );
+    }
+}
