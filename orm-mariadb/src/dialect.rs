@@ -103,6 +103,7 @@ impl Dialect for MariaDbDialect {
     }
 
     fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
+        let values = without_infinities(values);
         // Past the bind limit (the protocol carries 65,535 parameters), one JSON array
         // parameter. Below it, placeholders: MariaDB searches a constant list as fast as the
         // JSON rows, and writes by key are chunked under the limit.
@@ -197,4 +198,30 @@ impl Dialect for MariaDbDialect {
         let _ = lock;
         Some(" FOR UPDATE")
     }
+}
+
+/// An infinite float in a list is never equal to a stored value: MariaDB's FLOAT and DOUBLE
+/// columns refuse infinities. When the list has other values, dropping the infinities changes
+/// no comparison (`x IN (1, inf)` is `x IN (1)` for every stored `x`, NULL included); a list of
+/// infinities only (and NULLs) is cut to one of each, which binds one by one. Either way JSON,
+/// which cannot carry an infinity, is never needed for them.
+fn without_infinities(values: Vec<Value>) -> Vec<Value> {
+    let infinite = |v: &Value| match v {
+        Value::Real(Some(x)) => x.is_infinite(),
+        Value::Double(Some(x)) => x.is_infinite(),
+        _ => false,
+    };
+    if !values.iter().any(infinite) {
+        return values;
+    }
+    if values.iter().any(|v| !infinite(v) && !v.is_null()) {
+        return values.into_iter().filter(|v| !infinite(v)).collect();
+    }
+    let mut kept: Vec<Value> = Vec::with_capacity(3);
+    for value in values {
+        if !kept.contains(&value) {
+            kept.push(value);
+        }
+    }
+    kept
 }

@@ -1,26 +1,33 @@
 //! Queries against a reference engine, SQLancer style: proptest generates rows holding every
-//! scalar type (NULLs, extremes, ±0.0, ±∞, NaN on PostgreSQL, text with wildcards, escapes,
-//! case and Unicode) and filter trees over them (comparisons, `eq(None)`, lists of 0 to 2,000
-//! values with and without NULL, `like`/`ilike`, `is_null`, nested `and`/`or`/`not`) with
-//! ordering and paging. Each query runs on every backend and through [`Reference`], an
-//! in-memory evaluator of SQL's three-valued logic written to the semantics in `API.md`; the
-//! ids (in order) and the counts must agree. A second oracle, ternary logic partitioning, holds
-//! on each backend: `count(*) - count(p) - count(!p)` is the number of rows where `p` is
-//! UNKNOWN.
+//! scalar type (NULLs, extremes, ±0.0, ±∞ and NaN where the backend stores them, text with
+//! wildcards, escapes, case and Unicode) and filter trees over them (comparisons, `eq(None)`,
+//! lists of 0 to 2,000 values with and without NULL, `like`/`ilike`, `is_null`, nested
+//! `and`/`or`/`not`) with ordering and paging. Each query runs on every backend (SQLite,
+//! PostgreSQL and MariaDB) and through [`Reference`], an in-memory evaluator of SQL's
+//! three-valued logic written to the semantics in `API.md`; the ids (in order) and the counts
+//! must agree. A second oracle, ternary logic partitioning, holds on each backend:
+//! `count(*) - count(p) - count(!p)` is the number of rows where `p` is UNKNOWN.
 //!
-//! Besides the property, `lists_of_every_length_and_type_…` runs every list length the runtime
+//! Besides the property, `lists_of_every_length_and_type_…` runs every list length a backend
 //! spells differently on every column, `pinned_edge_cases_…` runs hand-picked edge cases on
-//! every build, and `nan_is_rejected_…` checks NaN writes.
+//! every build, `nan_is_rejected_…` and `infinities_are_refused_…` check the float writes a
+//! backend cannot store, and `mariadb_lower_…` checks the reference's MariaDB case folding
+//! against the server.
 //!
 //! A failure prints the shrunk case as Rust: the rows and the queries, e.g.
 //! `Probe::find().filter(Probe::o_text().ilike("\\%")).order_by(Probe::id().asc())`.
 //!
 //! Backend differences the reference models (the only ones): `ilike` folds ASCII letters on
-//! SQLite and all of Unicode (one character at a time, as PostgreSQL's `lower()`) on PostgreSQL;
-//! SQLite cannot store NaN, so the SQLite run sees every generated NaN as +∞ (the ORM must
-//! reject NaN there, checked by [`nan_is_rejected_on_sqlite_and_round_trips_on_postgres`]);
-//! SQLite's `like`/`ilike` read the noncharacters U+FFFE and U+FFFF as U+FFFD.
-//! Text never holds U+0000, which PostgreSQL's `text` cannot store.
+//! SQLite, all of Unicode (one character at a time, as PostgreSQL's `lower()`) on PostgreSQL,
+//! and on MariaDB all of Unicode but the 792 capitals its case table lacks
+//! ([`MARIADB_UNLOWERED`]: ẞ, Georgian, Cherokee, those outside the BMP, …); SQLite cannot
+//! store NaN, so the SQLite run sees every generated NaN as +∞; MariaDB stores neither NaN nor
+//! ±∞, so its rows hold MAX for NaN and +∞ and MIN for −∞, and its filters MAX for NaN (they
+//! keep ±∞, which MariaDB compares with) — see [`Floats`]; the ORM must refuse those writes
+//! (checked by [`nan_is_rejected_on_sqlite_and_mariadb_and_round_trips_on_postgres`] and
+//! [`infinities_are_refused_on_mariadb_and_round_trip_elsewhere`]); SQLite's `like`/`ilike`
+//! read the noncharacters U+FFFE and U+FFFF as U+FFFD. Text never holds U+0000, which
+//! PostgreSQL's `text` cannot store.
 
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
@@ -235,12 +242,67 @@ enum V {
     Bytes(Vec<u8>),
 }
 
-impl V {
-    /// The value with NaN replaced by +∞ (what the SQLite run sees).
-    fn without_nan(self) -> V {
+/// How a backend's run sees the generated floats (each run checks its own rows and filters
+/// against the reference; the values it cannot store are checked by
+/// [`nan_is_rejected_on_sqlite_and_mariadb_and_round_trips_on_postgres`] and
+/// [`infinities_are_refused_on_mariadb_and_round_trip_elsewhere`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Floats {
+    /// As generated: PostgreSQL stores NaN and ±∞.
+    Exact,
+    /// NaN as +∞, in rows and filters: SQLite cannot store NaN (the ORM refuses to bind it).
+    NanAsInfinity,
+    /// In rows, NaN and +∞ as MAX and −∞ as MIN; in filters, NaN as MAX: MariaDB stores neither
+    /// NaN (the ORM refuses to bind it) nor ±∞ (the server refuses them), but compares with ±∞.
+    Finite,
+}
+
+impl Floats {
+    fn of(backend: &str) -> Floats {
+        match backend {
+            "postgres" => Floats::Exact,
+            "sqlite" => Floats::NanAsInfinity,
+            "mariadb" => Floats::Finite,
+            other => panic!("no float rules for the backend {other:?}"),
+        }
+    }
+
+    /// A generated `f64` as this backend's run writes it: in a row when `row`, else in a filter.
+    fn f64(self, v: f64, row: bool) -> f64 {
         match self {
-            V::F32(v) if v.is_nan() => V::F32(f32::INFINITY),
-            V::F64(v) if v.is_nan() => V::F64(f64::INFINITY),
+            Floats::NanAsInfinity if v.is_nan() => f64::INFINITY,
+            Floats::Finite if v.is_nan() || (row && v == f64::INFINITY) => f64::MAX,
+            Floats::Finite if row && v == f64::NEG_INFINITY => f64::MIN,
+            _ => v,
+        }
+    }
+
+    /// A generated `f32` as this backend's run writes it: in a row when `row`, else in a filter.
+    fn f32(self, v: f32, row: bool) -> f32 {
+        match self {
+            Floats::NanAsInfinity if v.is_nan() => f32::INFINITY,
+            Floats::Finite if v.is_nan() || (row && v == f32::INFINITY) => f32::MAX,
+            Floats::Finite if row && v == f32::NEG_INFINITY => f32::MIN,
+            _ => v,
+        }
+    }
+
+    /// A row as this backend's run writes it.
+    fn row(self, row: Probe) -> Probe {
+        Probe {
+            real: self.f32(row.real, true),
+            double: self.f64(row.double, true),
+            o_real: row.o_real.map(|v| self.f32(v, true)),
+            o_double: row.o_double.map(|v| self.f64(v, true)),
+            ..row
+        }
+    }
+
+    /// A filter's operand as this backend's run binds it.
+    fn operand(self, value: V) -> V {
+        match value {
+            V::F32(v) => V::F32(self.f32(v, false)),
+            V::F64(v) => V::F64(self.f64(v, false)),
             other => other,
         }
     }
@@ -633,19 +695,22 @@ impl Filter {
 }
 
 impl Cond {
-    fn without_nan(self) -> Cond {
+    /// The filter with its float operands as a backend binds them.
+    fn with_floats(self, floats: Floats) -> Cond {
+        let operand = |value: Option<V>| value.map(|v| floats.operand(v));
         match self {
-            Cond::Cmp(col, op, value) => Cond::Cmp(col, op, value.map(V::without_nan)),
-            Cond::In(col, values, negated) => {
-                Cond::In(col, values.into_iter().map(|v| v.map(V::without_nan)).collect(), negated)
-            }
-            Cond::All(items) => Cond::All(items.into_iter().map(Cond::without_nan).collect()),
-            Cond::Any(items) => Cond::Any(items.into_iter().map(Cond::without_nan).collect()),
-            Cond::Not(item) => Cond::Not(Box::new(item.without_nan())),
+            Cond::Cmp(col, op, value) => Cond::Cmp(col, op, operand(value)),
+            Cond::In(col, values, negated) => Cond::In(col, values.into_iter().map(operand).collect(), negated),
+            Cond::All(items) => Cond::All(items.into_iter().map(|c| c.with_floats(floats)).collect()),
+            Cond::Any(items) => Cond::Any(items.into_iter().map(|c| c.with_floats(floats)).collect()),
+            Cond::Not(item) => Cond::Not(Box::new(item.with_floats(floats))),
             other => other,
         }
     }
 }
+
+/// The longest list a failure prints in full (the generators make lists of up to 2,000).
+const MAX_SHOWN: usize = 2_000;
 
 impl fmt::Display for Cond {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -664,11 +729,31 @@ impl fmt::Display for Cond {
                     return write!(f, "Probe::{}().{method}(Vec::<{ty}>::new())", col.name());
                 }
                 write!(f, "Probe::{}().{method}([", col.name())?;
-                for (i, value) in values.iter().enumerate() {
+                // Lists longer than the generated ones (the list test's, of up to 65,536
+                // values) show their first values and the NULLs and infinities among the rest.
+                let shown = if values.len() > MAX_SHOWN { &values[..8] } else { &values[..] };
+                for (i, value) in shown.iter().enumerate() {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
                     write!(f, "{}", Operand(*col, value))?;
+                }
+                if shown.len() < values.len() {
+                    let mut special: Vec<String> = Vec::new();
+                    for value in &values[shown.len()..] {
+                        let shown = match value {
+                            None => Some("None".to_owned()),
+                            Some(V::F32(v)) if !v.is_finite() => Some(rust_f32(*v)),
+                            Some(V::F64(v)) if !v.is_finite() => Some(rust_f64(*v)),
+                            _ => None,
+                        };
+                        special.extend(shown.filter(|s| !special.contains(s)));
+                    }
+                    write!(f, ", /* {} more", values.len() - shown.len())?;
+                    if !special.is_empty() {
+                        write!(f, ", among them {}", special.join(", "))?;
+                    }
+                    f.write_str(" */")?;
                 }
                 write!(f, "]) /* {} values */", values.len())
             }
@@ -716,20 +801,14 @@ impl fmt::Display for Query {
 }
 
 impl Case {
-    /// The rows (with their ids) and queries, as a backend runs them: with their NaNs when
-    /// `nan` (PostgreSQL), with +∞ in their place otherwise (SQLite).
-    fn resolve(&self, nan: bool) -> (Vec<Probe>, Vec<Query>) {
+    /// The rows (with their ids) and queries, as a backend runs them: with their floats as
+    /// `floats` says.
+    fn resolve(&self, floats: Floats) -> (Vec<Probe>, Vec<Query>) {
         let rows: Vec<Probe> = self
             .rows
             .iter()
             .enumerate()
-            .map(|(i, row)| {
-                let mut row = Probe { id: i as i64 + 1, ..row.clone() };
-                if !nan {
-                    row = without_nan(row);
-                }
-                row
-            })
+            .map(|(i, row)| floats.row(Probe { id: i as i64 + 1, ..row.clone() }))
             .collect();
         let texts: Vec<&str> =
             self.rows.iter().flat_map(|r| std::iter::once(r.text.as_str()).chain(r.o_text.as_deref())).collect();
@@ -739,7 +818,7 @@ impl Case {
             .map(|q| {
                 let filters = q.filters.iter().map(|f| f.resolve(&texts));
                 Query {
-                    filters: if nan { filters.collect() } else { filters.map(Cond::without_nan).collect() },
+                    filters: filters.map(|f| f.with_floats(floats)).collect(),
                     order: q.order.clone(),
                     id_desc: q.id_desc,
                     limit: q.limit,
@@ -751,23 +830,14 @@ impl Case {
     }
 }
 
-/// The row with +∞ for each NaN.
-fn without_nan(row: Probe) -> Probe {
-    let f32_ = |v: f32| if v.is_nan() { f32::INFINITY } else { v };
-    let f64_ = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
-    Probe {
-        real: f32_(row.real),
-        double: f64_(row.double),
-        o_real: row.o_real.map(f32_),
-        o_double: row.o_double.map(f64_),
-        ..row
-    }
-}
-
 impl fmt::Debug for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (rows, queries) = self.resolve(true);
-        writeln!(f, "rows (on SQLite every NaN is written as +INFINITY, in rows and filters):")?;
+        let (rows, queries) = self.resolve(Floats::Exact);
+        writeln!(
+            f,
+            "rows (as PostgreSQL runs them; SQLite's run has +INFINITY for every NaN, in rows and filters; \
+             MariaDB's has MAX for NaN and +INFINITY and MIN for -INFINITY in rows, MAX for NaN in filters):"
+        )?;
         for row in &rows {
             writeln!(f, "    {},", RustRow(row))?;
         }
@@ -1109,10 +1179,21 @@ fn case() -> impl Strategy<Value = Case> {
 // The reference: SQL's three-valued logic over the rows in memory
 // ---------------------------------------------------------------------------------------------
 
-/// The non-optimizing reference engine. `unicode_ilike` is the one documented backend
-/// difference: PostgreSQL folds all of Unicode in `ilike`, SQLite only ASCII letters.
+/// How a backend folds case in `ilike`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fold {
+    /// SQLite: ASCII letters only.
+    Ascii,
+    /// PostgreSQL's `lower()`: [`unicode_lower`].
+    Unicode,
+    /// MariaDB's `LOWER()`: [`mariadb_lower`].
+    MariaDb,
+}
+
+/// The non-optimizing reference engine, with the documented backend differences: how `ilike`
+/// folds case, and SQLite's reading of noncharacters in `like`.
 struct Reference {
-    unicode_ilike: bool,
+    fold: Fold,
     noncharacters_as_replacement: bool,
 }
 
@@ -1174,16 +1255,57 @@ fn unicode_lower(c: char) -> char {
     c.to_lowercase().next().unwrap_or(c)
 }
 
+/// The characters that MariaDB's `LOWER()` leaves alone although Unicode lowercases them
+/// (10.11's utf8mb4 case table, the same under the columns' `utf8mb4_nopad_bin` and the
+/// connection's `utf8mb4_general_ci`): 792 capitals, 307 of them outside the BMP (Deseret,
+/// Osage, Adlam, …) and 485 in it, among them ẞ U+1E9E (the one the generators produce) and the
+/// capitals of Georgian, Cherokee, Glagolitic, Coptic, Cyrillic Extended-B and Latin
+/// Extended-C/D. No range holds a character that MariaDB lowercases; every character outside
+/// them it lowercases as [`unicode_lower`] does. [`mariadb_lower_is_the_references_fold`]
+/// checks both against the server, for every character.
+const MARIADB_UNLOWERED: [std::ops::RangeInclusive<char>; 18] = [
+    '\u{0220}'..='\u{0220}',
+    '\u{023A}'..='\u{037F}',
+    '\u{03CF}'..='\u{03D8}',
+    '\u{03F4}'..='\u{03FF}',
+    '\u{048A}'..='\u{048A}',
+    '\u{04C0}'..='\u{04C0}',
+    '\u{04C5}'..='\u{04C5}',
+    '\u{04C9}'..='\u{04C9}',
+    '\u{04CD}'..='\u{04CD}',
+    '\u{04F6}'..='\u{04F6}',
+    '\u{04FA}'..='\u{052E}',
+    '\u{10A0}'..='\u{1CBF}',
+    '\u{1E9E}'..='\u{1E9E}',
+    '\u{1EFA}'..='\u{1EFE}',
+    '\u{2132}'..='\u{2132}',
+    '\u{2183}'..='\u{2183}',
+    '\u{2C00}'..='\u{A7F5}',
+    '\u{10400}'..='\u{1E921}',
+];
+
+/// MariaDB's `LOWER()` of one character: [`unicode_lower`], except for [`MARIADB_UNLOWERED`].
+fn mariadb_lower(c: char) -> char {
+    if MARIADB_UNLOWERED.iter().any(|range| range.contains(&c)) { c } else { unicode_lower(c) }
+}
+
 impl Reference {
     fn for_backend(name: &str) -> Reference {
-        Reference { unicode_ilike: name == "postgres", noncharacters_as_replacement: name == "sqlite" }
+        let fold = match name {
+            "sqlite" => Fold::Ascii,
+            "postgres" => Fold::Unicode,
+            "mariadb" => Fold::MariaDb,
+            other => panic!("no `ilike` rules for the backend {other:?}"),
+        };
+        Reference { fold, noncharacters_as_replacement: name == "sqlite" }
     }
 
     fn like(&self, text: &str, pattern: &str, ci: bool) -> bool {
-        let fold: &dyn Fn(char) -> char = match (ci, self.unicode_ilike) {
+        let fold: &dyn Fn(char) -> char = match (ci, self.fold) {
             (false, _) => &|c| c,
-            (true, true) => &unicode_lower,
-            (true, false) => &|c: char| c.to_ascii_lowercase(),
+            (true, Fold::Ascii) => &|c: char| c.to_ascii_lowercase(),
+            (true, Fold::Unicode) => &unicode_lower,
+            (true, Fold::MariaDb) => &mariadb_lower,
         };
         // SQLite's pattern matcher decodes U+FFFE and U+FFFF as U+FFFD, in the text and in the
         // pattern (a documented backend difference).
@@ -1252,8 +1374,9 @@ impl Reference {
 
     /// The ids `query` returns, in order.
     fn ids(&self, query: &Query, rows: &[Probe]) -> Vec<i64> {
+        let predicate = query.predicate();
         let mut kept: Vec<&Probe> =
-            rows.iter().filter(|row| query.predicate().is_none_or(|p| self.eval(&p, row) == Some(true))).collect();
+            rows.iter().filter(|row| predicate.as_ref().is_none_or(|p| self.eval(p, row) == Some(true))).collect();
         kept.sort_by(|a, b| {
             for (col, desc) in &query.order {
                 let ordering = nullable_cmp(&col.get(a), &col.get(b));
@@ -1444,10 +1567,11 @@ fn fail(message: String) -> TestCaseError {
 /// The rows that the reference and the backend disagree on, with the reference's verdict.
 fn explain(reference: &Reference, query: &Query, rows: &[Probe], expected: &[i64], actual: &[i64]) -> String {
     let mut out = String::new();
+    let predicate = query.predicate();
     for row in rows {
         let (e, a) = (expected.contains(&row.id), actual.contains(&row.id));
         if e != a {
-            let verdict = query.predicate().map(|p| reference.eval(&p, row));
+            let verdict = predicate.as_ref().map(|p| reference.eval(p, row));
             let _ = writeln!(
                 out,
                 "    id {}: reference {} (filter is {}), backend {}: {}",
@@ -1484,7 +1608,7 @@ fn check_case(backends: &Backends, case: &Case) -> Result<(), TestCaseError> {
 }
 
 fn check_backend(backends: &Backends, backend: &Backend, case: &Case) -> Result<(), TestCaseError> {
-    let (rows, queries) = case.resolve(backend.name == "postgres");
+    let (rows, queries) = case.resolve(Floats::of(backend.name));
     let reference = Reference::for_backend(backend.name);
     let db = &backend.db;
     let name = backend.name;
@@ -1711,9 +1835,11 @@ fn pinned_edge_cases_agree_with_the_reference() {
     assert!(failures.is_empty(), "{} disagreements:\n\n{}", failures.len(), failures.join("\n"));
 }
 
-/// Every list length the runtime spells differently (empty, one value, the last placeholder
-/// list, the first long list, a long list), with and without NULL, `is_in` and `not_in`, on
-/// every column: deterministic, so every combination runs on every build.
+/// Every list length a backend spells differently (empty, one value, SQLite's last
+/// placeholder list and first JSON list, a long list, and MariaDB's first `JSON_TABLE` list, one
+/// past its 65,535 binds), with and without NULL, `is_in` and `not_in`, on every column; and
+/// MariaDB's last placeholder list (65,535 values) on each type: deterministic, so every
+/// combination runs on every build.
 #[test]
 fn lists_of_every_length_and_type_agree_with_the_reference() {
     let backends = open_with_table();
@@ -1721,9 +1847,13 @@ fn lists_of_every_length_and_type_agree_with_the_reference() {
     let rows = vec(row(), 24).new_tree(&mut runner).expect("rows").current();
     let mut queries = Vec::new();
     for (i, col) in Col::ALL.into_iter().enumerate() {
-        for len in [0, 1, 2, 500, 501, 2000] {
+        for len in [0, 1, 2, 500, 501, 2000, 65_535, 65_536] {
             for with_null in [false, true] {
                 if with_null && (!col.nullable() || len == 0) {
+                    continue;
+                }
+                // 65,535 placeholders take a third of a second on MariaDB: once per type.
+                if len == 65_535 && (col.nullable() || with_null) {
                     continue;
                 }
                 let mut head: Vec<Option<V>> = rows.iter().filter_map(|r| col.get(r)).take(3).map(Some).collect();
@@ -1731,7 +1861,7 @@ fn lists_of_every_length_and_type_agree_with_the_reference() {
                     head.insert(0, None);
                 }
                 head.truncate(len);
-                let seed = u16::try_from(i * 31 + len).unwrap_or(0);
+                let seed = u16::try_from((i * 31 + len) % 65_536).unwrap_or(0);
                 for negated in [false, true] {
                     let list = ListSpec { head: head.clone(), len, seed };
                     queries.push(QuerySpec {
@@ -1745,27 +1875,38 @@ fn lists_of_every_length_and_type_agree_with_the_reference() {
             }
         }
     }
-    let case = Case { rows, queries };
-    if let Err(error) = check_case(&backends, &case) {
-        panic!("{error}\n\ncase:\n{case:?}");
+    // Each query as its own case, so that every disagreement is reported.
+    let mut failures = Vec::new();
+    for query in queries {
+        let case = Case { rows: rows.clone(), queries: vec![query] };
+        if let Err(error) = check_case(&backends, &case) {
+            failures.push(format!("{error}\n{case:?}"));
+        }
     }
+    assert!(failures.is_empty(), "{} disagreements:\n\n{}", failures.len(), failures.join("\n"));
 }
 
-/// SQLite stores a NaN float as NULL: the ORM refuses to write it there (an error, and nothing
-/// written), whatever the write; PostgreSQL stores it, and it reads back and compares equal to
-/// itself.
+/// SQLite stores a NaN float as NULL and MariaDB's floats hold none: the ORM refuses to write
+/// it there (`Error::UnrepresentableValue`, and nothing written), whatever the write, and to
+/// compare with it; PostgreSQL stores it, and it reads back and compares equal to itself.
 #[test]
-fn nan_is_rejected_on_sqlite_and_round_trips_on_postgres() {
+fn nan_is_rejected_on_sqlite_and_mariadb_and_round_trips_on_postgres() {
     let backends = open_with_table();
     let mut runner = TestRunner::deterministic();
     let base = row().new_tree(&mut runner).expect("a row").current();
-    let base = Probe { id: 1, ..without_nan(base) };
+    let base = Probe { id: 1, ..Floats::Finite.row(base) };
     let variants: Vec<(&str, Probe)> = vec![
         ("real", Probe { real: f32::NAN, ..base.clone() }),
         ("double", Probe { double: f64::NAN, ..base.clone() }),
         ("o_real", Probe { o_real: Some(f32::NAN), ..base.clone() }),
         ("o_double", Probe { o_double: Some(f64::NAN), ..base.clone() }),
     ];
+    let refused = |name: &str, what: &str, error: &orm::Error| {
+        assert!(
+            matches!(error, orm::Error::UnrepresentableValue { .. }) && error.to_string().contains("NaN"),
+            "{name}: {what}: the error is UnrepresentableValue and names NaN: {error} ({error:?})"
+        );
+    };
     for backend in &backends.all {
         let db = &backend.db;
         let name = backend.name;
@@ -1778,20 +1919,20 @@ fn nan_is_rejected_on_sqlite_and_round_trips_on_postgres() {
                     let other = Probe { id: 2, ..base.clone() };
                     Probe::create_many(db, [other, row.clone()]).await
                 };
-                if name == "sqlite" {
-                    let error = created.expect_err(&format!("sqlite: creating a row with {field} = NaN must fail"));
-                    assert!(error.to_string().contains("NaN"), "sqlite: the error names NaN: {error}");
+                if Floats::of(name) != Floats::Exact {
+                    let error = created.expect_err(&format!("{name}: creating a row with {field} = NaN must fail"));
+                    refused(name, &format!("creating a row with {field} = NaN"), &error);
                     assert_eq!(
                         Probe::find().count(db).await.expect("counts"),
                         0,
-                        "sqlite: NaN in {field}: nothing written"
+                        "{name}: NaN in {field}: nothing written"
                     );
-                    let error = many.await.expect_err(&format!("sqlite: create_many with {field} = NaN must fail"));
-                    assert!(error.to_string().contains("NaN"), "sqlite: the error names NaN: {error}");
+                    let error = many.await.expect_err(&format!("{name}: create_many with {field} = NaN must fail"));
+                    refused(name, &format!("create_many with {field} = NaN"), &error);
                     assert_eq!(
                         Probe::find().count(db).await.expect("counts"),
                         0,
-                        "sqlite: create_many with NaN in {field}: nothing written"
+                        "{name}: create_many with NaN in {field}: nothing written"
                     );
                     // An update setting NaN is refused too, and changes nothing.
                     let stored = Probe::create(db, base.clone()).await.expect("a finite row is written");
@@ -1801,8 +1942,9 @@ fn nan_is_rejected_on_sqlite_and_round_trips_on_postgres() {
                         "o_real" => Probe::update().set(Probe::o_real(), Some(f32::NAN)).exec(db).await,
                         _ => Probe::update().set(Probe::o_double(), Some(f64::NAN)).exec(db).await,
                     };
-                    assert!(update.is_err(), "sqlite: setting {field} to NaN must fail, got {update:?}");
-                    // Comparing with NaN would compare with NULL: refused as well.
+                    let error = update.expect_err(&format!("{name}: setting {field} to NaN must fail"));
+                    refused(name, &format!("setting {field} to NaN"), &error);
+                    // Comparing with NaN would compare with NULL on SQLite: refused as well.
                     let compared = match *field {
                         "real" => Probe::find().filter(Probe::real().eq(f32::NAN)).count(db).await,
                         "double" => Probe::find().filter(Probe::double().lt(f64::NAN)).count(db).await,
@@ -1811,9 +1953,10 @@ fn nan_is_rejected_on_sqlite_and_round_trips_on_postgres() {
                         }
                         _ => Probe::find().filter(Probe::o_double().ne(f64::NAN)).count(db).await,
                     };
-                    assert!(compared.is_err(), "sqlite: comparing {field} with NaN must fail, got {compared:?}");
+                    let error = compared.expect_err(&format!("{name}: comparing {field} with NaN must fail"));
+                    refused(name, &format!("comparing {field} with NaN"), &error);
                     let after = Probe::find_by_pk(db, stored.id).await.expect("reads").expect("still there");
-                    assert!(same_row(&after, &stored), "sqlite: a refused update changes nothing: {after:?}");
+                    assert!(same_row(&after, &stored), "{name}: a refused update changes nothing: {after:?}");
                 } else {
                     let created = created.unwrap_or_else(|e| panic!("{name}: NaN in {field} is stored: {e}"));
                     let loaded = Probe::find_by_pk(db, created.id).await.expect("reads").expect("the row");
@@ -1834,4 +1977,128 @@ fn nan_is_rejected_on_sqlite_and_round_trips_on_postgres() {
             }
         });
     }
+}
+
+/// MariaDB's FLOAT and DOUBLE hold no ±∞: a write of one fails (the server refuses it) and
+/// writes nothing, whatever the write, but comparisons with ±∞ run. SQLite and PostgreSQL
+/// store ±∞, and it reads back and compares equal to itself.
+#[test]
+fn infinities_are_refused_on_mariadb_and_round_trip_elsewhere() {
+    let backends = open_with_table();
+    let mut runner = TestRunner::deterministic();
+    let base = row().new_tree(&mut runner).expect("a row").current();
+    let base = Probe { id: 1, ..Floats::Finite.row(base) };
+    let mut variants: Vec<(&str, f64, Probe)> = Vec::new();
+    for sign in [1.0, -1.0] {
+        let (v32, v64) = (sign as f32 * f32::INFINITY, sign * f64::INFINITY);
+        variants.extend([
+            ("real", v64, Probe { real: v32, ..base.clone() }),
+            ("double", v64, Probe { double: v64, ..base.clone() }),
+            ("o_real", v64, Probe { o_real: Some(v32), ..base.clone() }),
+            ("o_double", v64, Probe { o_double: Some(v64), ..base.clone() }),
+        ]);
+    }
+    for backend in &backends.all {
+        let db = &backend.db;
+        let name = backend.name;
+        backends.block_on(async {
+            for (field, v, row) in &variants {
+                let (field, v) = (*field, *v);
+                let v32 = v as f32;
+                let count_eq = || async move {
+                    match field {
+                        "real" => Probe::find().filter(Probe::real().eq(v32)).count(db).await,
+                        "double" => Probe::find().filter(Probe::double().eq(v)).count(db).await,
+                        "o_real" => Probe::find().filter(Probe::o_real().eq(Some(v32))).count(db).await,
+                        _ => Probe::find().filter(Probe::o_double().eq(Some(v))).count(db).await,
+                    }
+                    .expect("counts")
+                };
+                Probe::delete().exec(db).await.expect("deletes");
+                let created = Probe::create(db, row.clone()).await;
+                let many = async {
+                    Probe::delete().exec(db).await.expect("deletes");
+                    let other = Probe { id: 2, ..base.clone() };
+                    Probe::create_many(db, [other, row.clone()]).await
+                };
+                if name == "mariadb" {
+                    created.expect_err(&format!("{name}: creating a row with {field} = {v} must fail"));
+                    assert_eq!(
+                        Probe::find().count(db).await.expect("counts"),
+                        0,
+                        "{name}: {field} = {v}: nothing written"
+                    );
+                    many.await.expect_err(&format!("{name}: create_many with {field} = {v} must fail"));
+                    assert_eq!(
+                        Probe::find().count(db).await.expect("counts"),
+                        0,
+                        "{name}: create_many with {field} = {v}: nothing written"
+                    );
+                    let stored = Probe::create(db, base.clone()).await.expect("a finite row is written");
+                    let update = match field {
+                        "real" => Probe::update().set(Probe::real(), v32).exec(db).await,
+                        "double" => Probe::update().set(Probe::double(), v).exec(db).await,
+                        "o_real" => Probe::update().set(Probe::o_real(), Some(v32)).exec(db).await,
+                        _ => Probe::update().set(Probe::o_double(), Some(v)).exec(db).await,
+                    };
+                    assert!(update.is_err(), "{name}: setting {field} to {v} must fail, got {update:?}");
+                    let after = Probe::find_by_pk(db, stored.id).await.expect("reads").expect("still there");
+                    assert!(same_row(&after, &stored), "{name}: a refused update changes nothing: {after:?}");
+                    // Comparing with ±∞ runs: no finite value equals it.
+                    assert_eq!(count_eq().await, 0, "{name}: no finite {field} equals {v}");
+                } else {
+                    let created = created.unwrap_or_else(|e| panic!("{name}: {v} in {field} is stored: {e}"));
+                    let loaded = Probe::find_by_pk(db, created.id).await.expect("reads").expect("the row");
+                    assert!(
+                        same_row(&loaded, &Probe { id: loaded.id, ..row.clone() }),
+                        "{name}: {v} in {field} round-trips: {loaded:?}"
+                    );
+                    assert_eq!(count_eq().await, 1, "{name}: {v} = {v} in {field}");
+                    let many = many.await.unwrap_or_else(|e| panic!("{name}: create_many with {v} in {field}: {e}"));
+                    assert_eq!(many.len(), 2);
+                }
+            }
+        });
+    }
+}
+
+/// [`mariadb_lower`] is MariaDB's `LOWER()` for every character, on both sides of `ilike`: a
+/// column's text (its `utf8mb4_nopad_bin` collation) and a bound pattern (the connection's
+/// collation). Runs only with MariaDB.
+#[test]
+fn mariadb_lower_is_the_references_fold() {
+    let backends = Backends::open();
+    let Some(backend) = backends.all.iter().find(|b| b.name == "mariadb") else {
+        eprintln!("notice: mariadb_lower_is_the_references_fold skipped: no MariaDB");
+        return;
+    };
+    let chars: Vec<char> = ('\0'..=char::MAX).collect();
+    let mut wrong = Vec::new();
+    backends.block_on(async {
+        for chunk in chars.chunks(8192) {
+            let text: String = chunk.iter().collect();
+            let lowered: Vec<(String, String)> =
+                orm::raw("SELECT LOWER(CONVERT(? USING utf8mb4) COLLATE utf8mb4_nopad_bin), LOWER(?)")
+                    .bind(text.clone())
+                    .bind(text)
+                    .fetch(&backend.db)
+                    .await
+                    .expect("MariaDB lowercases");
+            let (column, pattern) = &lowered[0];
+            for (side, got) in [("column", column), ("pattern", pattern)] {
+                assert_eq!(got.chars().count(), chunk.len(), "LOWER() keeps the number of characters");
+                for (c, got) in chunk.iter().zip(got.chars()) {
+                    if got != mariadb_lower(*c) {
+                        wrong.push(format!(
+                            "U+{:04X} ({side}): MariaDB gives U+{:04X}, the reference U+{:04X}",
+                            u32::from(*c),
+                            u32::from(got),
+                            u32::from(mariadb_lower(*c))
+                        ));
+                    }
+                }
+            }
+        }
+    });
+    assert!(wrong.is_empty(), "{} characters lowercased otherwise:\n{}", wrong.len(), wrong.join("\n"));
 }

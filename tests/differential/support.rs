@@ -1,6 +1,7 @@
-//! The backends a differential test runs on: a fresh in-memory SQLite database, and a fresh
-//! PostgreSQL schema (dropped afterwards) when `ORM_TEST_POSTGRES_URL` is set. proptest runs
-//! its cases synchronously, so the databases live on a runtime of their own.
+//! The backends a differential test runs on: a fresh in-memory SQLite database, a fresh
+//! PostgreSQL schema when `ORM_TEST_POSTGRES_URL` is set and a fresh MariaDB database when
+//! `ORM_TEST_MARIADB_URL` is set (both dropped afterwards). proptest runs its cases
+//! synchronously, so the databases live on a runtime of their own.
 
 use orm::Db;
 
@@ -11,7 +12,7 @@ pub fn cases(default: u32) -> u32 {
 
 /// One database under test.
 pub struct Backend {
-    /// `"sqlite"` or `"postgres"`.
+    /// `"sqlite"`, `"postgres"` or `"mariadb"` (the dialect's name).
     pub name: &'static str,
     /// The handle.
     pub db: Db,
@@ -21,23 +22,30 @@ pub struct Backend {
 pub struct Backends {
     pub runtime: tokio::runtime::Runtime,
     pub all: Vec<Backend>,
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    cleanup: Option<(Db, String)>,
+    /// What to drop afterwards: the admin connection and the statement dropping the schema or
+    /// database made for this test.
+    #[cfg_attr(not(any(feature = "postgres", feature = "mariadb")), allow(dead_code))]
+    cleanup: Vec<(Db, String)>,
 }
 
 impl Backends {
-    /// Opens SQLite, and PostgreSQL when configured (see `tests/it/support.rs` for the rules).
+    /// Opens SQLite, and PostgreSQL and MariaDB when configured (see `tests/it/support.rs` for
+    /// the rules).
     pub fn open() -> Backends {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .expect("a tokio runtime");
-        let mut all = Vec::new();
         let sqlite = runtime.block_on(orm::sqlite::connect("sqlite::memory:")).expect("in-memory SQLite opens");
-        all.push(Backend { name: "sqlite", db: sqlite });
-        let cleanup = runtime.block_on(open_postgres(&mut all));
-        Backends { runtime, all, cleanup }
+        let all = vec![Backend { name: "sqlite", db: sqlite }];
+        // Built first, so that a panic opening MariaDB still drops the PostgreSQL schema.
+        let mut backends = Backends { runtime, all, cleanup: Vec::new() };
+        let postgres = backends.runtime.block_on(open_postgres(&mut backends.all));
+        backends.cleanup.extend(postgres);
+        let mariadb = backends.runtime.block_on(open_mariadb(&mut backends.all));
+        backends.cleanup.extend(mariadb);
+        backends
     }
 
     /// Runs a future on the test's runtime.
@@ -49,21 +57,22 @@ impl Backends {
 impl Drop for Backends {
     fn drop(&mut self) {
         let all = std::mem::take(&mut self.all);
-        let cleanup = self.cleanup.take();
+        let cleanup = std::mem::take(&mut self.cleanup);
         self.runtime.block_on(async move {
             for backend in all {
                 backend.db.close().await;
             }
-            if let Some((admin, schema)) = cleanup {
-                let _ = orm::raw(format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&admin).await;
+            for (admin, drop) in cleanup {
+                let _ = orm::raw(drop).execute(&admin).await;
                 admin.close().await;
             }
         });
     }
 }
 
-/// The PostgreSQL rules of the integration tests (`tests/it/support.rs`): a fresh schema per
-/// test, skipped with a notice unless `ORM_REQUIRE_POSTGRES=1`.
+/// The PostgreSQL and MariaDB rules of the integration tests (`tests/it/support.rs`): a fresh
+/// schema or database per test, skipped with a notice unless `ORM_REQUIRE_POSTGRES=1` or
+/// `ORM_REQUIRE_MARIADB=1`.
 #[allow(dead_code, unused_imports, unused_macros)]
 #[path = "../it/support.rs"]
 mod shared;
@@ -88,7 +97,29 @@ async fn open_postgres(all: &mut Vec<Backend>) -> Option<(Db, String)> {
         .await
         .expect("connects to the test schema");
     all.push(Backend { name: "postgres", db });
-    Some((admin, schema))
+    Some((admin, format!("DROP SCHEMA \"{schema}\" CASCADE")))
+}
+
+#[cfg(not(feature = "mariadb"))]
+async fn open_mariadb(_all: &mut Vec<Backend>) -> Option<(Db, String)> {
+    assert!(
+        !std::env::var("ORM_REQUIRE_MARIADB").is_ok_and(|v| v == "1"),
+        "ORM_REQUIRE_MARIADB=1 but the `mariadb` feature is off"
+    );
+    eprintln!("notice: mariadb differential run skipped: build with `--all-features` to run it");
+    None
+}
+
+#[cfg(feature = "mariadb")]
+async fn open_mariadb(all: &mut Vec<Backend>) -> Option<(Db, String)> {
+    let (admin, url, database) = shared::mariadb_database().await?;
+    let db = orm::mariadb::ConnectOptions::new(&url)
+        .max_connections(4)
+        .connect()
+        .await
+        .expect("connects to the test database");
+    all.push(Backend { name: "mariadb", db });
+    Some((admin, format!("DROP DATABASE \"{database}\"")))
 }
 
 /// A write's error, as the differential tests compare it across backends and with the model.

@@ -7,7 +7,7 @@ use crate::driver::BoxFuture;
 use crate::error::Result;
 use crate::expr::OrderTerm;
 use crate::key::KeyCols;
-use crate::model::{Model, write_columns};
+use crate::model::Model;
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value};
 
@@ -125,6 +125,14 @@ impl GroupKey {
             AssociationKind::HasOne | AssociationKind::HasMany => {
                 GroupKey::Key(target.table, meta.foreign_key_columns())
             }
+        }
+    }
+
+    /// Adds the columns, qualified, to a select list.
+    fn push_names(&self, names: &mut Vec<(&'static str, &'static str)>) {
+        match self {
+            GroupKey::Join(table, column) => names.push((table, column)),
+            GroupKey::Key(table, key) => names.extend(key.iter().map(|c| (*table, c.name))),
         }
     }
 
@@ -299,16 +307,25 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
         b.push("SELECT * FROM (");
     }
     b.push("SELECT ");
-    write_columns(&mut b, target, target.table);
     let group = GroupKey::of(meta, target);
+    let mut columns: Vec<(&str, &str)> = target.columns.iter().map(|c| (target.table, c.name)).collect();
     if meta.kind == AssociationKind::BelongsToMany {
         let join = meta.join_table();
         if let Some(model) = meta.through_model.filter(|_| A::Kind::join_columns() > 0) {
-            b.push(", ");
-            write_columns(&mut b, model(), join);
+            columns.extend(model().columns.iter().map(|c| (join, c.name)));
         }
-        b.push(", ");
-        group.columns(&mut b);
+        group.push_names(&mut columns);
+    }
+    for (i, (qualifier, column)) in columns.into_iter().enumerate() {
+        if i > 0 {
+            b.push(", ");
+        }
+        b.qualified(qualifier, column);
+        // Columns of the numbered derived table need distinct names (the target's and the
+        // join row's `id`, say): MariaDB refuses duplicates there. They are read by position.
+        if include.limit.is_some() {
+            b.push(" AS ").identifier(&format!("__orm_c{i}"));
+        }
     }
     let order = |b: &mut SqlBuilder| {
         for (i, term) in include.order.iter().enumerate() {
