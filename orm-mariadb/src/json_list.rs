@@ -7,79 +7,102 @@ use std::fmt::Write;
 use orm_core::Value;
 use orm_core::dialect::push_json_string;
 
-/// A list as JSON: the array, the `JSON_TABLE` column type and the expression that turns the
-/// column `v` back into the compared value.
-pub(crate) struct JsonList {
-    pub(crate) json: String,
+/// How one list column is read back: its `JSON_TABLE` column type and the expression, over the
+/// column named `{}`, that turns it back into the compared value.
+pub(crate) struct JsonColumn {
     pub(crate) column_type: &'static str,
-    pub(crate) element: &'static str,
+    element: &'static str,
 }
 
-/// The values as a JSON array; `None` when they mix types or one cannot be carried faithfully
-/// (a NaN or infinite float), in which case they are bound one by one.
-pub(crate) fn json_list(values: &[Value]) -> Option<JsonList> {
-    let first = values.iter().find(|v| !v.is_null()).unwrap_or(values.first()?);
-    if values.iter().any(|v| std::mem::discriminant(v) != std::mem::discriminant(first)) {
+impl JsonColumn {
+    /// The expression over the column `name`.
+    pub(crate) fn element(&self, name: &str) -> String {
+        self.element.replace("{}", name)
+    }
+}
+
+/// How a column of `values` (of one type, NULLs allowed) is carried; `None` when the values mix
+/// types or one cannot be carried faithfully (a NaN or infinite float), in which case they are
+/// bound one by one.
+pub(crate) fn json_column(values: &[&Value]) -> Option<JsonColumn> {
+    let first = *values.iter().find(|v| !v.is_null()).or(values.first())?;
+    if values.iter().any(|v| std::mem::discriminant(*v) != std::mem::discriminant(first)) {
         return None;
     }
+    let text_fits =
+        || values.iter().all(|v| matches!(v, Value::Text(Some(t)) if t.chars().count() <= 191) || v.is_null());
+    let bytes_fit = || values.iter().all(|v| matches!(v, Value::Bytes(Some(b)) if b.len() <= 32_766) || v.is_null());
     let (column_type, element) = match first {
-        Value::Bool(_) | Value::SmallInt(_) | Value::Integer(_) | Value::BigInt(_) => ("BIGINT", "v"),
-        Value::Real(_) | Value::Double(_) => ("DOUBLE", "v"),
+        Value::Bool(_) | Value::SmallInt(_) | Value::Integer(_) | Value::BigInt(_) => ("BIGINT", "{}"),
+        Value::Real(_) | Value::Double(_) => ("DOUBLE", "{}"),
         // A column that fits a key (as the key columns the ORM creates do) gets one in the
         // materialized list; longer values take LONGTEXT, without.
-        Value::Text(_)
-            if values.iter().all(|v| matches!(v, Value::Text(Some(t)) if t.chars().count() <= 191) || v.is_null()) =>
-        {
-            ("VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin", "v")
-        }
-        Value::Text(_) => ("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin", "v"),
+        Value::Text(_) if text_fits() => ("VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin", "{}"),
+        Value::Text(_) => ("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin", "{}"),
         // Hex digits; `UNHEX` of a LONGTEXT column loses every match under DISTINCT on 10.11.
-        Value::Bytes(_)
-            if values.iter().all(|v| matches!(v, Value::Bytes(Some(b)) if b.len() <= 32_766) || v.is_null()) =>
-        {
-            ("VARCHAR(65532) CHARACTER SET ascii", "UNHEX(v)")
-        }
+        Value::Bytes(_) if bytes_fit() => ("VARCHAR(65532) CHARACTER SET ascii", "UNHEX({})"),
         #[cfg(feature = "chrono")]
-        Value::TimestampTz(_) | Value::Timestamp(_) => ("DATETIME(6)", "v"),
+        Value::TimestampTz(_) | Value::Timestamp(_) => ("DATETIME(6)", "{}"),
         #[cfg(feature = "chrono")]
-        Value::Date(_) => ("DATE", "v"),
+        Value::Date(_) => ("DATE", "{}"),
         #[cfg(feature = "chrono")]
-        Value::Time(_) => ("TIME(6)", "v"),
+        Value::Time(_) => ("TIME(6)", "{}"),
         _ => return None,
     };
-    let mut json = String::with_capacity(values.len() * 8 + 2);
-    json.push('[');
-    for (i, value) in values.iter().enumerate() {
+    Some(JsonColumn { column_type, element })
+}
+
+/// Appends one value as JSON; `None` for one JSON cannot carry (a NaN or infinite float).
+pub(crate) fn push_json_value(json: &mut String, value: &Value) -> Option<()> {
+    match value {
+        value if value.is_null() => json.push_str("null"),
+        Value::Bool(Some(v)) => json.push_str(if *v { "1" } else { "0" }),
+        Value::SmallInt(Some(v)) => drop(write!(json, "{v}")),
+        Value::Integer(Some(v)) => drop(write!(json, "{v}")),
+        Value::BigInt(Some(v)) => drop(write!(json, "{v}")),
+        Value::Real(Some(v)) if v.is_finite() => drop(write!(json, "{:?}", f64::from(*v))),
+        Value::Double(Some(v)) if v.is_finite() => drop(write!(json, "{v:?}")),
+        Value::Text(Some(text)) => push_json_string(json, text),
+        Value::Bytes(Some(bytes)) => {
+            json.push('"');
+            for byte in bytes {
+                let _ = write!(json, "{byte:02x}");
+            }
+            json.push('"');
+        }
+        #[cfg(feature = "chrono")]
+        Value::TimestampTz(Some(v)) => push_json_string(json, &v.naive_utc().format("%F %T%.6f").to_string()),
+        #[cfg(feature = "chrono")]
+        Value::Timestamp(Some(v)) => push_json_string(json, &v.format("%F %T%.6f").to_string()),
+        #[cfg(feature = "chrono")]
+        Value::Date(Some(v)) => push_json_string(json, &v.format("%F").to_string()),
+        #[cfg(feature = "chrono")]
+        Value::Time(Some(v)) => push_json_string(json, &v.format("%T%.6f").to_string()),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A list as a JSON array of rows, each an array of `width` values (`width` 0: bare values).
+pub(crate) fn json_rows<'v>(rows: impl Iterator<Item = &'v [Value]>, width: usize) -> Option<String> {
+    let mut json = String::from("[");
+    for (i, row) in rows.enumerate() {
         if i > 0 {
             json.push(',');
         }
-        match value {
-            value if value.is_null() => json.push_str("null"),
-            Value::Bool(Some(v)) => json.push_str(if *v { "1" } else { "0" }),
-            Value::SmallInt(Some(v)) => drop(write!(json, "{v}")),
-            Value::Integer(Some(v)) => drop(write!(json, "{v}")),
-            Value::BigInt(Some(v)) => drop(write!(json, "{v}")),
-            Value::Real(Some(v)) if v.is_finite() => drop(write!(json, "{:?}", f64::from(*v))),
-            Value::Double(Some(v)) if v.is_finite() => drop(write!(json, "{v:?}")),
-            Value::Text(Some(text)) => push_json_string(&mut json, text),
-            Value::Bytes(Some(bytes)) => {
-                json.push('"');
-                for byte in bytes {
-                    let _ = write!(json, "{byte:02x}");
-                }
-                json.push('"');
-            }
-            #[cfg(feature = "chrono")]
-            Value::TimestampTz(Some(v)) => push_json_string(&mut json, &v.naive_utc().format("%F %T%.6f").to_string()),
-            #[cfg(feature = "chrono")]
-            Value::Timestamp(Some(v)) => push_json_string(&mut json, &v.format("%F %T%.6f").to_string()),
-            #[cfg(feature = "chrono")]
-            Value::Date(Some(v)) => push_json_string(&mut json, &v.format("%F").to_string()),
-            #[cfg(feature = "chrono")]
-            Value::Time(Some(v)) => push_json_string(&mut json, &v.format("%T%.6f").to_string()),
-            _ => return None,
+        if width == 0 {
+            push_json_value(&mut json, row.first()?)?;
+            continue;
         }
+        json.push('[');
+        for (j, value) in row.iter().enumerate() {
+            if j > 0 {
+                json.push(',');
+            }
+            push_json_value(&mut json, value)?;
+        }
+        json.push(']');
     }
     json.push(']');
-    Some(JsonList { json, column_type, element })
+    Some(json)
 }

@@ -20,6 +20,7 @@ use orm_core::driver::{
 };
 use orm_core::{Dialect, Error, Result, Transient, Value};
 use sqlx::{Column as _, Database, Pool, Row as _};
+use sqlx_core::transaction::TransactionManager as _;
 
 pub use scalars::{ChronoScalars, Scalar, SqlxDatabase};
 
@@ -35,6 +36,12 @@ pub trait Backend: Send + Sync + 'static {
     type Db: SqlxDatabase;
     /// The backend's name, for messages.
     const NAME: &'static str;
+    /// Whether a transaction's connection is closed rather than reused when one of its
+    /// statements was dropped part way or lost the connection: sqlx's MySQL driver cannot skip
+    /// the rest of an abandoned result, and its pool's check of such a connection waits
+    /// forever. (SQLite's and PostgreSQL's drivers recover, and closing an in-memory SQLite
+    /// database's one connection would lose the database.)
+    const CLOSE_INTERRUPTED: bool = false;
     /// The statement that opens a transaction, when not the driver's default `BEGIN`.
     const BEGIN: Option<&'static str> = None;
     /// How the backend spells SQL.
@@ -129,9 +136,12 @@ async fn execute_on<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Resu
 }
 
 async fn fetch_on<B: Backend>(on: On<'_, B::Db>, statement: Statement, sink: &mut RowSink<'_>) -> Result<()> {
+    let sql = statement.sql.clone();
     let query = prepare::<B>(statement)?;
     let mut rows = B::Db::fetch(on, query);
-    while let Some(row) = rows.try_next().await.map_err(database_error::<B>)? {
+    while let Some(row) =
+        rows.try_next().await.map_err(|error| with_table(B::classify(database_error::<B>(error), &sql), &sql))?
+    {
         sink(&RowRef::<B>(&row, PhantomData))?;
     }
     Ok(())
@@ -160,17 +170,17 @@ impl<B: Backend> Driver for SqlxDriver<B> {
 
     fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>> {
         Box::pin(async move {
-            let tx = self
+            let connection = self
                 .on_pool(async move {
-                    match B::BEGIN {
-                        Some(sql) => self.pool.begin_with(sql).await,
-                        None => self.pool.begin().await,
-                    }
-                    .map_err(database_error::<B>)
+                    let mut connection = self.pool.acquire().await.map_err(database_error::<B>)?;
+                    let statement = B::BEGIN.map(sqlx::SqlSafeStr::into_sql_str);
+                    Manager::<B>::begin(&mut *connection, statement).await.map_err(database_error::<B>)?;
+                    Ok(connection)
                 })
                 .await?;
             let held = self.holders.as_ref().map(TransactionHolders::hold);
-            Ok(Box::new(SqlxTx::<B> { tx, _held: held }) as Box<dyn TransactionConnection>)
+            Ok(Box::new(SqlxTx::<B> { connection, open: true, in_flight: false, _held: held })
+                as Box<dyn TransactionConnection>)
         })
     }
 
@@ -179,28 +189,73 @@ impl<B: Backend> Driver for SqlxDriver<B> {
     }
 }
 
+/// sqlx's transaction manager of the backend's database.
+type Manager<B> = <<B as Backend>::Db as Database>::TransactionManager;
+
+/// A transaction on a pooled connection. Not sqlx's `Transaction`: a connection whose statement
+/// was dropped part way (a cancelled unit) may hold the rest of a result that some drivers
+/// (sqlx's MySQL driver) cannot skip, and a `Transaction` would hand it back to the pool, whose
+/// check of it then waits forever. Such a connection is closed instead of reused where
+/// [`Backend::CLOSE_INTERRUPTED`] says so.
 struct SqlxTx<B: Backend> {
-    tx: sqlx::Transaction<'static, B::Db>,
+    connection: sqlx::pool::PoolConnection<B::Db>,
+    /// Not yet committed or rolled back.
+    open: bool,
+    /// A statement started and has not finished (its future was dropped, or it lost the
+    /// connection).
+    in_flight: bool,
     _held: Option<HeldBy>,
+}
+
+impl<B: Backend> SqlxTx<B> {
+    /// Runs one statement, recording that it is in flight until it ends.
+    async fn run<T>(&mut self, work: impl AsyncFnOnce(On<'_, B::Db>) -> Result<T>) -> Result<T> {
+        self.in_flight = true;
+        let result = work(On::Connection(&mut *self.connection)).await;
+        self.in_flight = matches!(result, Err(Error::ConnectionLost { .. }));
+        result
+    }
 }
 
 impl<B: Backend> Connection for SqlxTx<B> {
     fn execute(&mut self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
-        Box::pin(execute_on::<B>(On::Connection(&mut *self.tx), statement))
+        Box::pin(self.run(async move |on| execute_on::<B>(on, statement).await))
     }
 
     fn fetch<'a>(&'a mut self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
-        Box::pin(fetch_on::<B>(On::Connection(&mut *self.tx), statement, sink))
+        Box::pin(self.run(async move |on| fetch_on::<B>(on, statement, sink).await))
     }
 }
 
 impl<B: Backend> TransactionConnection for SqlxTx<B> {
-    fn commit(self: Box<Self>) -> BoxFuture<'static, Result<()>> {
-        Box::pin(async move { self.tx.commit().await.map_err(database_error::<B>) })
+    fn commit(mut self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        Box::pin(async move {
+            self.in_flight = true;
+            Manager::<B>::commit(&mut *self.connection).await.map_err(database_error::<B>)?;
+            (self.open, self.in_flight) = (false, false);
+            Ok(())
+        })
     }
 
-    fn rollback(self: Box<Self>) -> BoxFuture<'static, Result<()>> {
-        Box::pin(async move { self.tx.rollback().await.map_err(database_error::<B>) })
+    fn rollback(mut self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        Box::pin(async move {
+            self.in_flight = true;
+            Manager::<B>::rollback(&mut *self.connection).await.map_err(database_error::<B>)?;
+            (self.open, self.in_flight) = (false, false);
+            Ok(())
+        })
+    }
+}
+
+impl<B: Backend> Drop for SqlxTx<B> {
+    fn drop(&mut self) {
+        if self.in_flight && B::CLOSE_INTERRUPTED {
+            self.connection.close_on_drop();
+        } else if self.open {
+            // As sqlx's `Transaction` does: the rollback is sent before the connection's next
+            // use, so it goes back to the pool at once.
+            Manager::<B>::start_rollback(&mut *self.connection);
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Units of work under concurrency and cancellation (issue 14): racing writers through one
 //! source end with one caller's state, failures are classified, and a cancelled unit leaves
-//! nothing behind. Bounded in count and time; the PostgreSQL runs are the real races (SQLite
-//! in memory has one connection, so its runs check the same outcomes serially).
+//! nothing behind. Bounded in count and time; the PostgreSQL and MariaDB runs are the real races
+//! (SQLite in memory has one connection, so its runs check the same outcomes serially).
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use orm::prelude::*;
 use orm::{Error, raw};
 
 use crate::on_all;
-use crate::support::is_postgres;
+use crate::support::is_sqlite;
 
 #[derive(Model, Debug, Clone)]
 #[belongs_to_many(Project, through = "user_projects")]
@@ -233,7 +233,7 @@ on_all! {
                 Err(_) => assert_eq!(linked, 1),
             }
         }
-        assert!(cancelled || !is_postgres(&db), "some timeout cancelled the unit part way on PostgreSQL");
+        assert!(cancelled || is_sqlite(&db), "some timeout cancelled the unit part way on PostgreSQL and MariaDB");
         Ok(())
     }
 }
@@ -247,11 +247,11 @@ on_all! {
         User::build().name("in tx").create(&mut tx).await?;
         let started = std::time::Instant::now();
         let outside = User::find().count(&db).await;
-        if is_postgres(&db) {
-            assert_eq!(outside?, 0, "another connection serves it");
-        } else {
+        if is_sqlite(&db) {
             assert!(matches!(outside, Err(Error::ConnectionHeldByTransaction)), "{outside:?}");
             assert!(started.elapsed() < Duration::from_secs(5), "two seconds, not the 30 s pool timeout");
+        } else {
+            assert_eq!(outside?, 0, "another connection serves it, without the uncommitted row");
         }
         tx.commit().await?;
         assert_eq!(User::find().count(&db).await?, 1);
@@ -333,6 +333,77 @@ mod postgres_only {
             });
             tokio::time::sleep(Duration::from_millis(100)).await;
             let other = raw("UPDATE users SET name = 'y' WHERE id = $1").bind(a.id).execute(&mut second).await;
+            let (result, _first) = crossing.await?;
+            let error = [result, other].into_iter().find_map(Result::err).expect("one side is the deadlock victim");
+            assert!(matches!(error, Error::Deadlock { .. }), "{error:?}");
+            assert!(error.is_retryable());
+            Ok(())
+        })
+        .await;
+    }
+}
+
+/// MariaDB's side of `postgres_only`: a killed connection and a deadlock are classified and
+/// retryable; a belongs_to set holds its target (`FOR UPDATE`) until it ends.
+#[cfg(feature = "mariadb")]
+mod mariadb_only {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_belongs_to_set_holds_its_target_until_it_ends() {
+        crate::support::run_mariadb(|db| async move {
+            Schema::new().model::<Pet>().sync(&db).await?;
+            let owner = Owner::build().create(&db).await?;
+            let mut pet = Pet::build().create(&db).await?;
+            let mut tx = db.begin().await?;
+            pet.set_owner(&mut tx, &owner).await?;
+            let deleting = {
+                let (db, owner) = (db.clone(), owner.clone());
+                tokio::spawn(async move { owner.destroy(&db).await })
+            };
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            assert!(!deleting.is_finished(), "the delete waits for the unit that checked the target");
+            tx.commit().await?;
+            deleting.await??;
+            assert_eq!(raw("SELECT COUNT(*) FROM owners").fetch::<(i64,)>(&db).await?, [(0,)]);
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_killed_connection_is_a_lost_connection() {
+        crate::support::run_mariadb(|db| async move {
+            Schema::new().model::<User>().sync(&db).await?;
+            let mut tx = db.begin().await?;
+            let id = raw("SELECT CAST(CONNECTION_ID() AS SIGNED)").fetch::<(i64,)>(&mut tx).await?[0].0;
+            raw(format!("KILL CONNECTION {id}")).execute(&db).await?;
+            let error = User::build().name("x").create(&mut tx).await.expect_err("the connection is gone");
+            assert!(matches!(error, Error::ConnectionLost { .. }), "{error:?}");
+            assert!(error.is_retryable());
+            drop(tx);
+            assert_eq!(User::find().count(&db).await?, 0, "the pool still serves");
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
+    async fn a_deadlock_is_classified_and_retryable() {
+        crate::support::run_mariadb(|db| async move {
+            Schema::new().model::<User>().sync(&db).await?;
+            let a = User::build().name("a").create(&db).await?;
+            let b = User::build().name("b").create(&db).await?;
+            let mut first = db.begin().await?;
+            let mut second = db.begin().await?;
+            raw("UPDATE users SET name = 'x' WHERE id = ?").bind(a.id).execute(&mut first).await?;
+            raw("UPDATE users SET name = 'y' WHERE id = ?").bind(b.id).execute(&mut second).await?;
+            let crossing = tokio::spawn(async move {
+                let result = raw("UPDATE users SET name = 'x' WHERE id = ?").bind(b.id).execute(&mut first).await;
+                (result, first)
+            });
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let other = raw("UPDATE users SET name = 'y' WHERE id = ?").bind(a.id).execute(&mut second).await;
             let (result, _first) = crossing.await?;
             let error = [result, other].into_iter().find_map(Result::err).expect("one side is the deadlock victim");
             assert!(matches!(error, Error::Deadlock { .. }), "{error:?}");

@@ -2,7 +2,7 @@ use orm::prelude::*;
 use orm::{Error, raw};
 
 use crate::on_all;
-use crate::support::TestResult;
+use crate::support::{TestResult, quoted};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 pub struct Account {
@@ -183,8 +183,11 @@ on_all! {
         let placeholder = if crate::support::is_postgres(&db) { "$1" } else { "?" };
         assert_eq!(
             statements[2],
-            format!(
-                "SELECT \"accounts\".\"id\", \"accounts\".\"name\", \"accounts\".\"email\", \"accounts\".\"balance\" FROM \"accounts\" WHERE \"accounts\".\"id\" = {placeholder}"
+            quoted(
+                &db,
+                &format!(
+                    "SELECT \"accounts\".\"id\", \"accounts\".\"name\", \"accounts\".\"email\", \"accounts\".\"balance\" FROM \"accounts\" WHERE \"accounts\".\"id\" = {placeholder}"
+                )
             )
         );
         Ok(())

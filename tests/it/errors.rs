@@ -51,10 +51,14 @@ on_all! {
         setup(&db).await?;
         let error = Member::build().email("a@example.com").club_id(999).create(&db).await.unwrap_err();
         match &error {
-            Error::ForeignKeyViolation { table, constraint, .. } => {
+            Error::ForeignKeyViolation { table, constraint, column, .. } => {
                 if crate::support::is_postgres(&db) || crate::support::is_mariadb(&db) {
                     assert_eq!(table.as_deref(), Some("members"));
                     assert_eq!(constraint.as_deref(), Some("members_club_id_fkey"));
+                }
+                if crate::support::is_mariadb(&db) {
+                    // MariaDB's message also names the referencing column.
+                    assert_eq!(column.as_deref(), Some("club_id"));
                 }
             }
             other => panic!("expected a foreign-key violation, got {other:?}"),

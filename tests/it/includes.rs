@@ -4,7 +4,7 @@ use orm::prelude::*;
 use orm::raw;
 
 use crate::on_all;
-use crate::support::is_postgres;
+use crate::support::{is_mariadb, is_postgres};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -251,8 +251,13 @@ on_all! {
 
 async fn seed_many(db: &Db, users: usize) -> Result<(), orm::Error> {
     Schema::new().model::<User>().sync(db).await?;
-    let numbers =
-        format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {users}) SELECT i FROM n");
+    // 1..=users: MariaDB stops recursive CTEs at 1,000 iterations (`max_recursive_iterations`),
+    // so there the sequence engine's table generates them.
+    let numbers = if is_mariadb(db) {
+        format!("SELECT seq AS i FROM seq_1_to_{users}")
+    } else {
+        format!("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {users}) SELECT i FROM n")
+    };
     raw(format!("INSERT INTO users (name) SELECT 'u' FROM ({numbers}) AS numbers")).execute(db).await?;
     raw(format!("INSERT INTO tasks (title, done, user_id) SELECT 't', FALSE, i FROM ({numbers}) AS numbers"))
         .execute(db)
@@ -275,10 +280,18 @@ on_all! {
             db.record_statements(false);
             assert_eq!(users.len(), parents);
             assert!(users.iter().all(|u| u.tasks().len() == 1 && u.tasks()[0].user().map(|o| o.id) == Some(u.id)));
-            // parents + tasks + tasks' users + profiles; SQLite's 5,000 keys fit one IN list.
+            // parents + tasks + tasks' users + profiles; SQLite's and MariaDB's 5,000 keys fit
+            // one IN list of placeholders.
             assert_eq!(statements.len(), 4, "{parents} parents: {:#?}", statements.iter().map(|s| &s[..60.min(s.len())]).collect::<Vec<_>>());
             if is_postgres(&db) {
                 assert!(statements[1].contains("= ANY($1)"), "{}", statements[1]);
+            }
+            if is_mariadb(&db) {
+                // Each include statement binds its `parents` keys as placeholders.
+                let list = format!(" IN ({}) ", vec!["?"; parents].join(", "));
+                for statement in &statements[1..] {
+                    assert!(statement.contains(&list), "{}", &statement[..200.min(statement.len())]);
+                }
             }
         }
         Ok(())
@@ -293,9 +306,22 @@ on_all! {
         let statements = db.take_statements();
         assert_eq!(users.len(), 100_000);
         assert!(users.iter().all(|u| u.tasks().len() == 1));
-        // PostgreSQL binds one array; SQLite splits 100,000 keys under its 32,766-variable limit.
-        let expected = if is_postgres(&db) { 2 } else { 1 + 100_000usize.div_ceil(32_766 - 1) };
-        assert_eq!(statements.len(), expected);
+        // PostgreSQL binds one array; SQLite splits 100,000 keys under its 32,766-variable limit,
+        // MariaDB under the 65,535 parameters its protocol carries.
+        let expected = if is_postgres(&db) {
+            2
+        } else if is_mariadb(&db) {
+            1 + 100_000usize.div_ceil(65_535)
+        } else {
+            1 + 100_000usize.div_ceil(32_766 - 1)
+        };
+        assert_eq!(statements.len(), expected, "{:#?}", statements.iter().map(|s| &s[..100.min(s.len())]).collect::<Vec<_>>());
+        if is_mariadb(&db) {
+            // Every key is bound exactly once, as a placeholder of an IN list.
+            let placeholders: usize = statements[1..].iter().map(|s| s.matches('?').count()).sum();
+            assert_eq!(placeholders, 100_000);
+            assert!(statements[1..].iter().all(|s| s.contains("`tasks`.`user_id` IN (?, ?")), "{:?}", &statements[1][..150]);
+        }
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use orm::prelude::*;
 use orm::{Error, raw};
 
 use crate::on_all;
+use crate::support::quoted;
 
 // 1:n polymorphic: images and videos have comments, told apart by `commentable`.
 #[derive(Model, Debug, Clone, PartialEq)]
@@ -93,15 +94,16 @@ on_all! {
         let stray = Comment::build().title("Nice").create(&db).await?;
         video.add_comment(&db, &stray).await?;
         let statements = db.take_statements();
-        assert!(statements[0].starts_with("INSERT INTO \"comments\""), "{}", statements[0]);
-        assert!(statements.iter().any(|s| s.starts_with("UPDATE \"comments\" SET \"commentable_id\" = ") && s.contains("\"commentable\" = ")), "{statements:#?}");
+        assert!(statements[0].starts_with(&quoted(&db, "INSERT INTO \"comments\"")), "{}", statements[0]);
+        let (update, scope) = (quoted(&db, "UPDATE \"comments\" SET \"commentable_id\" = "), quoted(&db, "\"commentable\" = "));
+        assert!(statements.iter().any(|s| s.starts_with(&update) && s.contains(&scope)), "{statements:#?}");
         let rows = raw("SELECT title, commentable, commentable_id FROM comments ORDER BY id").fetch::<(String, Option<String>, Option<i64>)>(&db).await?;
         assert_eq!(rows, vec![("Awesome!".into(), Some("image".into()), Some(image.id)), ("Nice".into(), Some("video".into()), Some(video.id))]);
 
         db.take_statements();
         let comments = image.get_comments(&db).await?;
         assert_eq!(comments, vec![awesome.clone()]);
-        assert!(db.take_statements()[0].contains("\"comments\".\"commentable\" = "), "the getter filters on the scope");
+        assert!(db.take_statements()[0].contains(&quoted(&db, "\"comments\".\"commentable\" = ")), "the getter filters on the scope");
         assert_eq!((image.count_comments(&db).await?, video.count_comments(&db).await?), (1, 1));
         assert!(!image.has_comment(&db, &stray).await?);
         let images = Image::find().include(Image::comments()).all(&db).await?;
@@ -133,7 +135,7 @@ on_all! {
         db.record_statements(true);
         let pending_tags = post.get_pending_tags(&db).targets_only().await?;
         let sql = db.take_statements().remove(0);
-        assert!(sql.contains("\"tags\".\"status\" = ") && sql.contains("\"item_tags\".\"taggable\" = "), "{sql}");
+        assert!(sql.contains(&quoted(&db, "\"tags\".\"status\" = ")) && sql.contains(&quoted(&db, "\"item_tags\".\"taggable\" = ")), "{sql}");
         assert_eq!(pending_tags, vec![pending.clone()]);
         assert_eq!(post.count_tags(&db).await?, 2);
         assert_eq!(picture.count_tags(&db).await?, 1);

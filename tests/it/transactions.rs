@@ -2,6 +2,7 @@ use orm::prelude::*;
 use orm::raw;
 
 use crate::on_all;
+use crate::support::quoted;
 
 #[derive(Model, Debug, Clone)]
 pub struct Note {
@@ -59,8 +60,8 @@ on_all! {
         assert_eq!(db.statement_count() - before, 2);
         let recorded = db.take_statements();
         assert_eq!(recorded.len(), 2);
-        assert!(recorded[0].starts_with("INSERT INTO \"notes\" (\"body\") VALUES ("), "{}", recorded[0]);
-        assert!(recorded[1].starts_with("SELECT \"notes\".\"id\", \"notes\".\"body\" FROM \"notes\""), "{}", recorded[1]);
+        assert!(recorded[0].starts_with(&quoted(&db, "INSERT INTO \"notes\" (\"body\") VALUES (")), "{}", recorded[0]);
+        assert!(recorded[1].starts_with(&quoted(&db, "SELECT \"notes\".\"id\", \"notes\".\"body\" FROM \"notes\"")), "{}", recorded[1]);
         Ok(())
     }
 }
