@@ -17,7 +17,7 @@ pub(crate) type SqlxDriver = orm_sqlx::SqlxDriver<MariaDb>;
 impl Backend for MariaDb {
     type Db = sqlx::MySql;
     const NAME: &'static str = "mariadb";
-    const CLOSE_INTERRUPTED: bool = true;
+    const FINISH_DROPPED_STATEMENTS: bool = true;
 
     fn dialect() -> &'static dyn orm_core::Dialect {
         &DIALECT

@@ -19,6 +19,7 @@ use orm_core::driver::{
     BoxFuture, Connection, Driver, HeldBy, RowSink, Statement, TransactionConnection, TransactionHolders,
 };
 use orm_core::{Dialect, Error, Result, Transient, Value};
+use sqlx::pool::PoolConnection;
 use sqlx::{Column as _, Database, Pool, Row as _};
 use sqlx_core::transaction::TransactionManager as _;
 
@@ -36,12 +37,11 @@ pub trait Backend: Send + Sync + 'static {
     type Db: SqlxDatabase;
     /// The backend's name, for messages.
     const NAME: &'static str;
-    /// Whether a transaction's connection is closed rather than reused when one of its
-    /// statements was dropped part way or lost the connection: sqlx's MySQL driver cannot skip
-    /// the rest of an abandoned result, and its pool's check of such a connection waits
-    /// forever. (SQLite's and PostgreSQL's drivers recover, and closing an in-memory SQLite
-    /// database's one connection would lose the database.)
-    const CLOSE_INTERRUPTED: bool = false;
+    /// Whether a transaction's statements must run to their end even when the caller drops
+    /// them: sqlx's MySQL driver cannot skip the rest of an abandoned result, so the
+    /// connection, and the caller's transaction, would be unusable after a cancelled unit.
+    /// (SQLite's and PostgreSQL's drivers recover by themselves.)
+    const FINISH_DROPPED_STATEMENTS: bool = false;
     /// The statement that opens a transaction, when not the driver's default `BEGIN`.
     const BEGIN: Option<&'static str> = None;
     /// How the backend spells SQL.
@@ -179,8 +179,13 @@ impl<B: Backend> Driver for SqlxDriver<B> {
                 })
                 .await?;
             let held = self.holders.as_ref().map(TransactionHolders::hold);
-            Ok(Box::new(SqlxTx::<B> { connection, open: true, in_flight: false, _held: held })
-                as Box<dyn TransactionConnection>)
+            Ok(Box::new(SqlxTx::<B> {
+                connection: Some(connection),
+                running: None,
+                open: true,
+                broken: false,
+                _held: held,
+            }) as Box<dyn TransactionConnection>)
         })
     }
 
@@ -192,56 +197,146 @@ impl<B: Backend> Driver for SqlxDriver<B> {
 /// sqlx's transaction manager of the backend's database.
 type Manager<B> = <<B as Backend>::Db as Database>::TransactionManager;
 
-/// A transaction on a pooled connection. Not sqlx's `Transaction`: a connection whose statement
-/// was dropped part way (a cancelled unit) may hold the rest of a result that some drivers
-/// (sqlx's MySQL driver) cannot skip, and a `Transaction` would hand it back to the pool, whose
-/// check of it then waits forever. Such a connection is closed instead of reused where
-/// [`Backend::CLOSE_INTERRUPTED`] says so.
+/// A transaction on a pooled connection. Not sqlx's `Transaction`, for backends whose driver
+/// cannot skip the rest of an abandoned result ([`Backend::FINISH_DROPPED_STATEMENTS`], sqlx's
+/// MySQL driver): there each statement runs in a task of its own, which finishes it even when
+/// the caller drops the future (a cancelled unit), and the transaction's next statement waits
+/// for it, so the caller's transaction goes on as on the other backends. A connection that lost
+/// its server is closed, not handed back to a pool whose check of it would wait forever.
 struct SqlxTx<B: Backend> {
-    connection: sqlx::pool::PoolConnection<B::Db>,
+    /// `None` while a statement's task holds it.
+    connection: Option<PoolConnection<B::Db>>,
+    /// The task of a statement whose caller stopped waiting; it gives the connection back.
+    running: Option<tokio::task::JoinHandle<Finished<B>>>,
     /// Not yet committed or rolled back.
     open: bool,
-    /// A statement started and has not finished (its future was dropped, or it lost the
-    /// connection).
-    in_flight: bool,
+    /// A statement lost the connection.
+    broken: bool,
     _held: Option<HeldBy>,
 }
 
-impl<B: Backend> SqlxTx<B> {
-    /// Runs one statement, recording that it is in flight until it ends.
-    async fn run<T>(&mut self, work: impl AsyncFnOnce(On<'_, B::Db>) -> Result<T>) -> Result<T> {
-        self.in_flight = true;
-        let result = work(On::Connection(&mut *self.connection)).await;
-        self.in_flight = matches!(result, Err(Error::ConnectionLost { .. }));
-        result
+/// What a statement's task hands back: the connection (which queues a rollback if no one
+/// takes it back, because the transaction was dropped meanwhile) and the outcome.
+struct Finished<B: Backend> {
+    connection: Unclaimed<B>,
+    outcome: Result<Outcome<B::Db>>,
+}
+
+/// A statement's outcome, read in its task.
+enum Outcome<DB: Database> {
+    Affected(u64),
+    Rows(Vec<DB::Row>),
+}
+
+/// A connection on its way back from a statement's task.
+struct Unclaimed<B: Backend>(Option<PoolConnection<B::Db>>);
+
+impl<B: Backend> Drop for Unclaimed<B> {
+    fn drop(&mut self) {
+        if let Some(connection) = &mut self.0 {
+            Manager::<B>::start_rollback(&mut **connection);
+        }
     }
+}
+
+impl<B: Backend> SqlxTx<B> {
+    /// The connection, once a statement still running for a dropped caller has finished.
+    async fn connection(&mut self) -> Result<&mut PoolConnection<B::Db>> {
+        if let Some(running) = &mut self.running {
+            let finished = running.await;
+            self.running = None;
+            match finished {
+                Ok(mut finished) => self.connection = finished.connection.0.take(),
+                Err(error) => return Err(Error::ConnectionLost { source: Box::new(error) }),
+            }
+        }
+        self.connection
+            .as_mut()
+            .ok_or_else(|| Error::ConnectionLost { source: "the transaction's connection is gone".into() })
+    }
+
+    /// Runs one statement; on a backend that must finish it, in a task of its own.
+    async fn run(&mut self, statement: Statement, rows: bool) -> Result<Outcome<B::Db>> {
+        let connection = self.connection().await?;
+        if !B::FINISH_DROPPED_STATEMENTS {
+            let on = On::Connection(&mut **connection);
+            return if rows {
+                fetch_rows::<B>(on, statement).await
+            } else {
+                execute_on::<B>(on, statement).await.map(Outcome::Affected)
+            };
+        }
+        let mut connection = self
+            .connection
+            .take()
+            .ok_or_else(|| Error::ConnectionLost { source: "the transaction's connection is gone".into() })?;
+        let running = self.running.insert(tokio::spawn(async move {
+            let on = On::Connection(&mut *connection);
+            let outcome = if rows {
+                fetch_rows::<B>(on, statement).await
+            } else {
+                execute_on::<B>(on, statement).await.map(Outcome::Affected)
+            };
+            Finished { connection: Unclaimed(Some(connection)), outcome }
+        }));
+        let finished = running.await;
+        self.running = None;
+        let mut finished = finished.map_err(|error| Error::ConnectionLost { source: Box::new(error) })?;
+        self.connection = finished.connection.0.take();
+        self.broken |= matches!(finished.outcome, Err(Error::ConnectionLost { .. }));
+        finished.outcome
+    }
+}
+
+/// Reads a statement's rows, to hand them to the caller's sink after its task.
+async fn fetch_rows<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Result<Outcome<B::Db>> {
+    let sql = statement.sql.clone();
+    let query = prepare::<B>(statement)?;
+    let rows = B::Db::fetch(on, query).try_collect().await;
+    rows.map(Outcome::Rows).map_err(|error| with_table(B::classify(database_error::<B>(error), &sql), &sql))
 }
 
 impl<B: Backend> Connection for SqlxTx<B> {
     fn execute(&mut self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
-        Box::pin(self.run(async move |on| execute_on::<B>(on, statement).await))
+        Box::pin(async move {
+            match self.run(statement, false).await? {
+                Outcome::Affected(count) => Ok(count),
+                Outcome::Rows(_) => Ok(0),
+            }
+        })
     }
 
     fn fetch<'a>(&'a mut self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
-        Box::pin(self.run(async move |on| fetch_on::<B>(on, statement, sink).await))
+        Box::pin(async move {
+            if !B::FINISH_DROPPED_STATEMENTS {
+                let connection = self.connection().await?;
+                return fetch_on::<B>(On::Connection(&mut **connection), statement, sink).await;
+            }
+            if let Outcome::Rows(rows) = self.run(statement, true).await? {
+                for row in &rows {
+                    sink(&RowRef::<B>(row, PhantomData))?;
+                }
+            }
+            Ok(())
+        })
     }
 }
 
 impl<B: Backend> TransactionConnection for SqlxTx<B> {
     fn commit(mut self: Box<Self>) -> BoxFuture<'static, Result<()>> {
         Box::pin(async move {
-            self.in_flight = true;
-            Manager::<B>::commit(&mut *self.connection).await.map_err(database_error::<B>)?;
-            (self.open, self.in_flight) = (false, false);
+            let connection = self.connection().await?;
+            Manager::<B>::commit(&mut **connection).await.map_err(database_error::<B>)?;
+            self.open = false;
             Ok(())
         })
     }
 
     fn rollback(mut self: Box<Self>) -> BoxFuture<'static, Result<()>> {
         Box::pin(async move {
-            self.in_flight = true;
-            Manager::<B>::rollback(&mut *self.connection).await.map_err(database_error::<B>)?;
-            (self.open, self.in_flight) = (false, false);
+            let connection = self.connection().await?;
+            Manager::<B>::rollback(&mut **connection).await.map_err(database_error::<B>)?;
+            self.open = false;
             Ok(())
         })
     }
@@ -249,12 +344,15 @@ impl<B: Backend> TransactionConnection for SqlxTx<B> {
 
 impl<B: Backend> Drop for SqlxTx<B> {
     fn drop(&mut self) {
-        if self.in_flight && B::CLOSE_INTERRUPTED {
-            self.connection.close_on_drop();
+        // A statement's task still holding the connection queues the rollback itself when
+        // no one takes the connection back.
+        let Some(connection) = &mut self.connection else { return };
+        if self.broken && B::FINISH_DROPPED_STATEMENTS {
+            connection.close_on_drop();
         } else if self.open {
             // As sqlx's `Transaction` does: the rollback is sent before the connection's next
             // use, so it goes back to the pool at once.
-            Manager::<B>::start_rollback(&mut *self.connection);
+            Manager::<B>::start_rollback(&mut **connection);
         }
     }
 }
