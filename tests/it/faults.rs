@@ -410,11 +410,18 @@ fn accounts(mut ex: Executor<'_>) -> BoxFut<'_, orm::Result<Snapshot>> {
 fn catalog(mut ex: Executor<'_>) -> BoxFut<'_, orm::Result<Snapshot>> {
     Box::pin(async move {
         let mut s = Snapshot::new();
-        let sql = if ex.dialect().name() == "postgres" {
-            "SELECT 'table', table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
-             UNION ALL SELECT 'index', indexname::text FROM pg_indexes WHERE schemaname = current_schema()"
-        } else {
-            "SELECT type, name FROM sqlite_master"
+        let sql = match ex.dialect().name() {
+            "postgres" => {
+                "SELECT 'table', table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+                 UNION ALL SELECT 'index', indexname::text FROM pg_indexes WHERE schemaname = current_schema()"
+            }
+            // Index names are per table on MariaDB (every table's key is `PRIMARY`).
+            "mariadb" => {
+                "SELECT 'table', table_name FROM information_schema.tables WHERE table_schema = DATABASE() \
+                 UNION ALL SELECT DISTINCT 'index', CONCAT(table_name, '.', index_name) \
+                 FROM information_schema.statistics WHERE table_schema = DATABASE()"
+            }
+            _ => "SELECT type, name FROM sqlite_master",
         };
         table::<(String, String)>(&mut ex, "catalog", sql, &mut s).await?;
         Ok(s)
@@ -669,10 +676,14 @@ fn link_fingerprints(mut ex: Executor<'_>) -> BoxFut<'_, orm::Result<Snapshot>> 
     Box::pin(async move {
         let mut s = Snapshot::new();
         table::<(i64,)>(&mut ex, "labels", "SELECT COUNT(*) FROM labels", &mut s).await?;
-        let sql = "SELECT widget_id, COUNT(*), CAST(SUM(id) AS BIGINT), CAST(SUM(label_id) AS BIGINT), \
-                   CAST(SUM(label_id * label_id) AS BIGINT), CAST(SUM(position) AS BIGINT), COUNT(note) \
-                   FROM labellings GROUP BY widget_id";
-        table::<(i64, i64, i64, i64, i64, i64, i64)>(&mut ex, "labellings", sql, &mut s).await?;
+        // MariaDB spells BIGINT `SIGNED` in a CAST (its SUM of integers is a DECIMAL).
+        let bigint = if ex.dialect().name() == "mariadb" { "SIGNED" } else { "BIGINT" };
+        let sql = format!(
+            "SELECT widget_id, COUNT(*), CAST(SUM(id) AS {bigint}), CAST(SUM(label_id) AS {bigint}), \
+             CAST(SUM(label_id * label_id) AS {bigint}), CAST(SUM(position) AS {bigint}), COUNT(note) \
+             FROM labellings GROUP BY widget_id"
+        );
+        table::<(i64, i64, i64, i64, i64, i64, i64)>(&mut ex, "labellings", &sql, &mut s).await?;
         Ok(s)
     })
 }
@@ -742,20 +753,115 @@ async fn hooked_cascade_destroy(db: &Db, place: Place) -> TestResult {
 
 on_all! {
     async fn schema_sync_on_an_empty_database(db: Db) -> TestResult {
-        let ran = sweep(&db, Place::Own, catalog, |ex| {
-            Box::pin(async move {
-                match ex {
-                    Executor::Db(db) => schema().sync(db).await,
-                    Executor::Tx(_) => Err(orm::Error::Invalid("sync runs on the pool".into())),
-                }
+        let ran = if db.dialect().name() == "mariadb" {
+            sync_sweep_without_transactional_ddl(&db).await?
+        } else {
+            sweep(&db, Place::Own, catalog, |ex| {
+                Box::pin(async move {
+                    match ex {
+                        Executor::Db(db) => schema().sync(db).await,
+                        Executor::Tx(_) => Err(orm::Error::Invalid("sync runs on the pool".into())),
+                    }
+                })
             })
-        })
-        .await?;
+            .await?
+        };
         let tables = catalog(Executor::Db(&db)).await?.iter().filter(|row| row.contains("\"table\"")).count();
         ensure!(tables == 13, "every table was created: {tables}");
         ensure!(ran > tables as u64, "{ran} statements for {tables} tables");
         Ok(())
     }
+}
+
+/// `sweep` of `sync` where DDL commits implicitly (MariaDB), so that `sync` cannot be atomic
+/// (README): with statement 1, 2, 3, … failing, each with and without the connection dropped,
+/// `sync` returns the injected error and leaves exactly the tables whose `CREATE TABLE` ran
+/// before the failing statement, each with the indexes a whole `sync` gives it; the pool serves
+/// both handles; and a second `sync` finishes the job. The tables are then dropped for the next
+/// run. Returns how many statements a whole `sync` runs.
+async fn sync_sweep_without_transactional_ddl(db: &Db) -> Result<u64, BoxError> {
+    let faults = FaultInjector::new();
+    let faulty = db.with_faults(faults.clone());
+    faulty.record_statements(true);
+    ensure!(catalog(Executor::Db(db)).await?.is_empty(), "the database is not empty to begin with");
+    // A whole run: its statements (BEGIN and COMMIT numbered, not recorded) and what it makes.
+    faults.fail_at(0);
+    faulty.take_statements();
+    schema().sync(&faulty).await?;
+    let total = faults.statements();
+    let creates = faulty.take_statements();
+    ensure!(total == creates.len() as u64 + 2, "BEGIN, {} statements and COMMIT, yet {total} ran", creates.len());
+    let prefix = "CREATE TABLE IF NOT EXISTS `";
+    let tables: Vec<String> = creates
+        .iter()
+        .map(|sql| sql.strip_prefix(prefix).and_then(|rest| rest.split_once('`')).map(|(name, _)| name.to_owned()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| format!("sync runs more than CREATE TABLE statements: {creates:#?}"))?;
+    let full = catalog(Executor::Db(db)).await?;
+    // The catalog `sync` leaves when the first `created` tables were created.
+    let made = |created: usize| -> Snapshot {
+        let made = &tables[..created];
+        full.iter()
+            .filter(|row| {
+                made.iter().any(|table| {
+                    row == &&format!("catalog (\"table\", \"{table}\")")
+                        || row.starts_with(&format!("catalog (\"index\", \"{table}."))
+                })
+            })
+            .cloned()
+            .collect()
+    };
+    ensure!(made(tables.len()) == full, "the catalog holds more than the tables sync created: {full:#?}");
+    let drop_all = || {
+        let listed: Vec<String> = tables.iter().rev().map(|table| format!("\"{table}\"")).collect();
+        raw(format!("DROP TABLE IF EXISTS {}", listed.join(", ")))
+    };
+    drop_all().execute(db).await?;
+    for n in 1..=total {
+        for drop_connection in [false, true] {
+            faults.drop_connection(drop_connection);
+            faults.fail_at(n);
+            let outcome = within("sync", schema().sync(&faulty)).await?;
+            let injected = faults.injected();
+            let recorded = faulty.take_statements();
+            faults.fail_at(0);
+            let case = format!(
+                "fault at statement {n} of {total} ({}), drop_connection({drop_connection})",
+                statement(Place::Own, n, &recorded)
+            );
+            ensure!(injected, "{case}: the fault did not fire");
+            let error = match outcome {
+                Ok(()) => return Err(format!("{case}: sync succeeded").into()),
+                Err(error) => error,
+            };
+            ensure!(InjectedFault::is(&error), "{case}: another error than the injected one: {error:?}");
+            // Statement k > 1 is `creates[k - 2]`; the COMMIT (k = total) creates nothing.
+            let created = usize::try_from(n)?.saturating_sub(2).min(tables.len());
+            let expected = made(created);
+            let after = within("a statement on the pool", catalog(Executor::Db(db))).await?;
+            let after = after.map_err(|e| format!("{case}: the pool no longer serves: {e:?}"))?;
+            ensure!(after == expected, "{case}: not the tables created so far:{}", changes(&expected, &after));
+            let through_faulty =
+                within("a statement through the faulty handle", catalog(Executor::Db(&faulty))).await?;
+            let through_faulty =
+                through_faulty.map_err(|e| format!("{case}: the pool no longer serves the faulty handle: {e:?}"))?;
+            ensure!(
+                through_faulty == expected,
+                "{case}: the faulty handle reads:{}",
+                changes(&expected, &through_faulty)
+            );
+            // `sync` is idempotent: run again, it finishes the job.
+            within("sync again", schema().sync(db)).await?.map_err(|e| format!("{case}: sync again failed: {e:?}"))?;
+            let finished = catalog(Executor::Db(db)).await?;
+            ensure!(finished == full, "{case}: sync again left:{}", changes(&full, &finished));
+            drop_all().execute(db).await?;
+        }
+    }
+    // And a last, whole run.
+    faults.fail_at(0);
+    schema().sync(&faulty).await?;
+    ensure!(catalog(Executor::Db(db)).await? == full, "the last sync made what the first did");
+    Ok(total)
 }
 
 // ---------------------------------------------------------------------------------------------

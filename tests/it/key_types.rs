@@ -11,6 +11,14 @@ use orm::prelude::*;
 use orm::{Error, raw};
 
 use crate::on_all;
+use crate::support::is_mariadb;
+
+/// The stored keys of `tinies`, widened to a 64-bit integer (`SIGNED` is MariaDB's spelling of
+/// `BIGINT` in a `CAST`).
+async fn tiny_keys(db: &Db) -> Result<Vec<(i64,)>, Error> {
+    let bigint = if is_mariadb(db) { "SIGNED" } else { "BIGINT" };
+    raw(format!("SELECT CAST(id AS {bigint}) FROM tinies ORDER BY id")).fetch::<(i64,)>(db).await
+}
 
 /// A deterministic mix of `i` (splitmix64), for spreading children over parents.
 fn mix(i: usize) -> u64 {
@@ -644,7 +652,7 @@ on_all! {
         let rows = [Tiny { id: 0, name: "a".into() }, Tiny { id: 0, name: "b".into() }];
         let overflow = Tiny::create_many(&db, rows).await;
         assert!(overflow.is_err(), "{overflow:?}");
-        let stored = raw("SELECT CAST(id AS BIGINT) FROM tinies ORDER BY id").fetch::<(i64,)>(&db).await?;
+        let stored = tiny_keys(&db).await?;
         assert_eq!(stored, [(i64::from(i16::MAX),)], "the failed creates left rows behind");
         assert_eq!(Tiny::find().all(&db).await?, vec![top]);
         Ok(())
@@ -660,7 +668,7 @@ on_all! {
         let seven = Tiny::build().id(7).name("seven").create(&db).await?;
         assert_eq!(seven.id, 7);
         Tiny::create_all(&db, [Tiny::build().id(8).name("eight"), Tiny::build().id(-1).name("minus one")]).await?;
-        let stored = raw("SELECT CAST(id AS BIGINT) FROM tinies ORDER BY id").fetch::<(i64,)>(&db).await?;
+        let stored = tiny_keys(&db).await?;
         assert_eq!(stored, [(-1,), (7,), (8,), (i64::from(i16::MAX),)]);
         Ok(())
     }

@@ -79,7 +79,9 @@ where
         .await
         .expect("connects to the test schema");
     let outcome = tokio::spawn(body(db.clone())).await;
-    db.close().await;
+    if tokio::time::timeout(std::time::Duration::from_secs(30), db.close()).await.is_err() {
+        panic!("the pool did not close within 30 s after the body ended with {outcome:?}");
+    }
     orm::raw(format!("DROP SCHEMA \"{schema}\" CASCADE")).execute(&admin).await.expect("drops the test schema");
     admin.close().await;
     match outcome {
@@ -151,7 +153,10 @@ where
         .await
         .expect("connects to the test database");
     let outcome = tokio::spawn(body(db.clone())).await;
-    db.close().await;
+    // A connection that never comes back to the pool must not hide the body's outcome.
+    if tokio::time::timeout(std::time::Duration::from_secs(30), db.close()).await.is_err() {
+        panic!("the pool did not close within 30 s after the body ended with {outcome:?}");
+    }
     orm::raw(format!("DROP DATABASE \"{database}\"")).execute(&admin).await.expect("drops the test database");
     admin.close().await;
     match outcome {

@@ -13,7 +13,7 @@ use orm::prelude::*;
 use orm::{Error, raw};
 
 use crate::on_all;
-use crate::support::is_postgres;
+use crate::support::{is_postgres, is_sqlite};
 
 // ---------------------------------------------------------------------------------------------
 // Units of work and cancellation.
@@ -28,7 +28,8 @@ pub struct RfSleepy {
 impl orm::Hooks for RfSleepy {
     async fn after_create(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {
         if self.name == "slow" {
-            raw("SELECT pg_sleep(0.5)").execute(tx).await?;
+            let sleep = if tx.dialect().name() == "mariadb" { "SELECT SLEEP(0.5)" } else { "SELECT pg_sleep(0.5)" };
+            raw(sleep).execute(tx).await?;
         }
         Ok(())
     }
@@ -41,7 +42,8 @@ on_all! {
     // statement is itself cancelled while sqlx is still draining the cancelled unit's reply, the
     // ROLLBACK TO is never sent and nothing is left to recover, so the commit keeps the unit.
     async fn cancelled_recovery_lets_commit_keep_the_abandoned_unit(db: Db) -> TestResult {
-        if !is_postgres(&db) {
+        // In-memory SQLite is one connection: nothing runs concurrently, nothing is in flight.
+        if is_sqlite(&db) {
             return Ok(());
         }
         Schema::new().model::<RfSleepy>().sync(&db).await?;
@@ -141,7 +143,8 @@ on_all! {
     // row and the target rows are in one table but locked by two statements (source first), so
     // a.set_children([b]) racing b.set_children([a]) lock a,b and b,a.
     async fn self_association_sets_do_not_deadlock(db: Db) -> TestResult {
-        if !is_postgres(&db) {
+        // In-memory SQLite is one connection: nothing runs concurrently, nothing is in flight.
+        if is_sqlite(&db) {
             return Ok(());
         }
         Schema::new().model::<RfCat>().sync(&db).await?;
@@ -179,38 +182,70 @@ pub struct RfLeaf {
     pub rf_root_id: Option<i64>,
 }
 
-static RF_DB: Mutex<Option<Db>> = Mutex::new(None);
-static RF_RACE: Mutex<Option<tokio::task::JoinHandle<orm::Result<()>>>> = Mutex::new(None);
-static RF_DESTROYED: Mutex<Vec<String>> = Mutex::new(Vec::new());
-static RF_LATE: Mutex<Option<tokio::task::JoinHandle<orm::Result<()>>>> = Mutex::new(None);
+/// One value per backend: a test's variants run at the same time, each on its own database.
+struct PerBackend<T>(Mutex<Vec<(&'static str, T)>>);
+
+impl<T> PerBackend<T> {
+    const fn new() -> Self {
+        Self(Mutex::new(Vec::new()))
+    }
+
+    fn put(&self, backend: &'static str, value: T) {
+        let mut slots = self.0.lock().unwrap();
+        slots.retain(|(b, _)| *b != backend);
+        slots.push((backend, value));
+    }
+
+    fn take(&self, backend: &str) -> Option<T> {
+        let mut slots = self.0.lock().unwrap();
+        let at = slots.iter().position(|(b, _)| *b == backend)?;
+        Some(slots.remove(at).1)
+    }
+}
+
+impl<T: Clone> PerBackend<T> {
+    fn get(&self, backend: &str) -> Option<T> {
+        self.0.lock().unwrap().iter().find(|(b, _)| *b == backend).map(|(_, value)| value.clone())
+    }
+}
+
+/// The handles the "race" and the "adder" leaves' hooks use (each test its own), the tasks they
+/// start, and the leaves whose `before_destroy` ran.
+static RF_RACE_DB: PerBackend<Db> = PerBackend::new();
+static RF_ADDER_DB: PerBackend<Db> = PerBackend::new();
+static RF_RACE: PerBackend<tokio::task::JoinHandle<orm::Result<()>>> = PerBackend::new();
+static RF_LATE: PerBackend<tokio::task::JoinHandle<orm::Result<()>>> = PerBackend::new();
+static RF_DESTROYED: Mutex<Vec<(&'static str, String)>> = Mutex::new(Vec::new());
 
 impl orm::Hooks for RfLeaf {
-    async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
-        RF_DESTROYED.lock().unwrap().push(self.name.clone());
+    async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
+        let backend = tx.dialect().name();
+        RF_DESTROYED.lock().unwrap().push((backend, self.name.clone()));
         if self.name == "adder" {
             // Another connection adds a child after the cascade loaded the children. The root is
             // locked, so the insert waits for the cascade to end, then fails: the root is gone.
-            let db = RF_DB.lock().unwrap().clone().expect("db");
+            let db = RF_ADDER_DB.get(backend).expect("db");
             let root_id = self.rf_root_id;
             let late = tokio::spawn(async move {
                 RfLeaf::create(&db, RfLeaf { id: 0, name: "late".into(), rf_root_id: root_id }).await.map(drop)
             });
-            *RF_LATE.lock().unwrap() = Some(late);
+            RF_LATE.put(backend, late);
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         Ok(())
     }
 
-    async fn after_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
+    async fn after_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         if self.name == "race" {
             // Another connection sets the root's leaves while this cascade holds the leaf.
-            let db = RF_DB.lock().unwrap().clone().expect("db");
+            let backend = tx.dialect().name();
+            let db = RF_RACE_DB.get(backend).expect("db");
             let root_id = self.rf_root_id.expect("a root");
             let handle = tokio::spawn(async move {
                 let root = RfRoot::find_by_pk(&db, root_id).await?.expect("the root");
                 root.set_leaves(&db, Vec::<i64>::new()).await
             });
-            *RF_RACE.lock().unwrap() = Some(handle);
+            RF_RACE.put(backend, handle);
             tokio::time::sleep(Duration::from_millis(400)).await;
         }
         Ok(())
@@ -222,17 +257,19 @@ on_all! {
     // locks the root first; `set_` locks the root (source) first, then the dependents. The two
     // orders deadlock.
     async fn hooked_cascade_and_set_do_not_deadlock(db: Db) -> TestResult {
-        if !is_postgres(&db) {
+        // In-memory SQLite is one connection: nothing runs concurrently, nothing is in flight.
+        if is_sqlite(&db) {
             return Ok(());
         }
+        let backend = db.dialect().name();
         Schema::new().model::<RfRoot>().sync(&db).await?;
         let root = RfRoot::build().name("r").create(&db).await?;
         RfLeaf::build().name("race").rf_root_id(root.id).create(&db).await?;
-        *RF_DB.lock().unwrap() = Some(db.clone());
+        RF_RACE_DB.put(backend, db.clone());
         let destroyed = root.destroy(&db).await;
-        let race = RF_RACE.lock().unwrap().take().expect("the racing set ran");
+        let race = RF_RACE.take(backend).expect("the racing set ran");
         let raced = race.await?;
-        *RF_DB.lock().unwrap() = None;
+        RF_RACE_DB.take(backend);
         let deadlocked = |r: &orm::Result<()>| matches!(r, Err(Error::Deadlock { .. }));
         assert!(
             !deadlocked(&destroyed) && !deadlocked(&raced),
@@ -247,19 +284,22 @@ on_all! {
     // another connection after that read is deleted by the database's ON DELETE CASCADE, and its
     // `before_destroy` never runs.
     async fn hooked_cascade_runs_hooks_of_every_deleted_child(db: Db) -> TestResult {
-        if !is_postgres(&db) {
+        // In-memory SQLite is one connection: nothing runs concurrently, nothing is in flight.
+        if is_sqlite(&db) {
             return Ok(());
         }
+        let backend = db.dialect().name();
         Schema::new().model::<RfRoot>().sync(&db).await?;
         let root = RfRoot::build().name("r").create(&db).await?;
         RfLeaf::build().name("adder").rf_root_id(root.id).create(&db).await?;
-        *RF_DB.lock().unwrap() = Some(db.clone());
+        RF_ADDER_DB.put(backend, db.clone());
         let destroyed = root.destroy(&db).await;
-        *RF_DB.lock().unwrap() = None;
-        let late = RF_LATE.lock().unwrap().take().expect("the late insert was started");
+        RF_ADDER_DB.take(backend);
+        let late = RF_LATE.take(backend).expect("the late insert was started");
         let late = late.await?;
         let left = RfLeaf::find().count(&db).await?;
-        let hooked = RF_DESTROYED.lock().unwrap().clone();
+        let hooked: Vec<String> =
+            RF_DESTROYED.lock().unwrap().iter().filter(|(b, _)| *b == backend).map(|(_, n)| n.clone()).collect();
         assert!(destroyed.is_ok(), "{destroyed:?}");
         assert!(matches!(late, Err(orm::Error::ForeignKeyViolation { .. })), "the late insert waited, then found no root: {late:?}");
         assert_eq!(left, 0);
@@ -392,7 +432,8 @@ impl orm::Hooks for RfOuter {
 on_all! {
     // Nested units cancelled together: the outermost savepoint must be the one rolled back.
     async fn cancelled_nested_units_leave_nothing(db: Db) -> TestResult {
-        if !is_postgres(&db) {
+        // In-memory SQLite is one connection: nothing runs concurrently, nothing is in flight.
+        if is_sqlite(&db) {
             return Ok(());
         }
         Schema::new().model::<RfOuter>().model::<RfSleepy>().sync(&db).await?;
