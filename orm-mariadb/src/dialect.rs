@@ -1,5 +1,4 @@
 use orm_core::dialect::{RowLock, count_value};
-use orm_core::meta::ColumnMeta;
 use orm_core::sql::SqlBuilder;
 use orm_core::{Dialect, SqlType, Value};
 
@@ -138,16 +137,6 @@ impl Dialect for MariaDbDialect {
 
     fn push_default_values(&self, b: &mut SqlBuilder) {
         b.push(" () VALUES ()");
-    }
-
-    fn push_returning(&self, b: &mut SqlBuilder, columns: &[ColumnMeta]) {
-        b.push(" RETURNING ");
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                b.push(", ");
-            }
-            b.identifier(column.name);
-        }
     }
 
     fn push_skip_conflict(&self, b: &mut SqlBuilder, target: &[&str]) {

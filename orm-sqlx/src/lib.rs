@@ -116,7 +116,8 @@ fn prepare<B: Backend>(statement: Statement) -> Result<Query<B::Db>> {
     Ok(query)
 }
 
-/// NaN where the backend would silently store NULL is an error, before anything runs.
+/// A NaN where the backend cannot store one (SQLite would store NULL) is an error, before
+/// anything runs.
 fn check_nan<B: Backend>(value: f64) -> Result<()> {
     if value.is_nan()
         && let Some(reason) = B::dialect().nan_refusal()
@@ -129,9 +130,7 @@ fn check_nan<B: Backend>(value: f64) -> Result<()> {
 async fn execute_on<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Result<u64> {
     let sql = statement.sql.clone();
     let query = prepare::<B>(statement)?;
-    let done = B::Db::execute(on, query)
-        .await
-        .map_err(|error| with_table(B::classify(database_error::<B>(error), &sql), &sql))?;
+    let done = B::Db::execute(on, query).await.map_err(|error| statement_error::<B>(error, &sql))?;
     Ok(B::rows_affected(&done))
 }
 
@@ -139,9 +138,7 @@ async fn fetch_on<B: Backend>(on: On<'_, B::Db>, statement: Statement, sink: &mu
     let sql = statement.sql.clone();
     let query = prepare::<B>(statement)?;
     let mut rows = B::Db::fetch(on, query);
-    while let Some(row) =
-        rows.try_next().await.map_err(|error| with_table(B::classify(database_error::<B>(error), &sql), &sql))?
-    {
+    while let Some(row) = rows.try_next().await.map_err(|error| statement_error::<B>(error, &sql))? {
         sink(&RowRef::<B>(&row, PhantomData))?;
     }
     Ok(())
@@ -293,7 +290,7 @@ async fn fetch_rows<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Resu
     let sql = statement.sql.clone();
     let query = prepare::<B>(statement)?;
     let rows = B::Db::fetch(on, query).try_collect().await;
-    rows.map(Outcome::Rows).map_err(|error| with_table(B::classify(database_error::<B>(error), &sql), &sql))
+    rows.map(Outcome::Rows).map_err(|error| statement_error::<B>(error, &sql))
 }
 
 impl<B: Backend> Connection for SqlxTx<B> {
@@ -394,6 +391,12 @@ fn database_error<B: Backend>(error: sqlx::Error) -> Error {
         sqlx::error::ErrorKind::NotNullViolation => Error::NotNullViolation { table, column, source: Box::new(error) },
         _ => Error::Database { source: Box::new(error) },
     }
+}
+
+/// Classifies the error of the statement `sql`: the shared rules, the backend's own
+/// ([`Backend::classify`]) and the table the statement wrote.
+fn statement_error<B: Backend>(error: sqlx::Error, sql: &str) -> Error {
+    with_table(B::classify(database_error::<B>(error), sql), sql)
 }
 
 /// Names the table a write addressed (`INSERT INTO t`, `UPDATE t`, `DELETE FROM t`) in a
