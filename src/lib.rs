@@ -69,7 +69,7 @@ pub mod postgres {
 /// The MariaDB backend (10.5 or later): `orm::mariadb::connect("mysql://root@127.0.0.1:3306/test")`.
 #[cfg(feature = "mariadb")]
 pub mod mariadb {
-    pub use orm_mariadb::{ConnectOptions, MariaDbDialect, connect};
+    pub use orm_mariadb::{ConnectOptions, MariaDbDialect, SESSION_SETTINGS, connect};
 }
 
 /// Implements `serde::Serialize` for a generated `…With` row type when the `serde` feature is

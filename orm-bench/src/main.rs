@@ -330,12 +330,7 @@ async fn run_mariadb(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome
             .max_connections(10)
             .after_connect(|connection, _| {
                 Box::pin(async move {
-                    connection
-                        .execute(
-                            "SET SESSION tx_isolation = 'READ-COMMITTED', \
-                             SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')",
-                        )
-                        .await?;
+                    connection.execute(orm::mariadb::SESSION_SETTINGS).await?;
                     Ok(())
                 })
             })

@@ -51,14 +51,7 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_placeholder(&self, sql: &mut String, n: usize);
     /// Appends a quoted identifier. Both shipped backends use the SQL standard's double quotes.
     fn push_identifier(&self, sql: &mut String, identifier: &str) {
-        sql.push('"');
-        for c in identifier.chars() {
-            if c == '"' {
-                sql.push('"');
-            }
-            sql.push(c);
-        }
-        sql.push('"');
+        push_quoted(sql, identifier, '"');
     }
     /// The column type used in `CREATE TABLE` for a field of this SQL type.
     fn column_type(&self, ty: SqlType) -> &'static str;
@@ -224,4 +217,30 @@ pub fn push_json_string(json: &mut String, text: &str) {
         }
     }
     json.push('"');
+}
+
+/// Appends `identifier` between `quote`s, doubling each `quote` inside it (the SQL standard's
+/// `"…"`, MariaDB's `` `…` ``).
+pub fn push_quoted(sql: &mut String, identifier: &str, quote: char) {
+    sql.push(quote);
+    for c in identifier.chars() {
+        if c == quote {
+            sql.push(quote);
+        }
+        sql.push(c);
+    }
+    sql.push(quote);
+}
+
+/// `LIMIT`/`OFFSET` for a backend that accepts `OFFSET` only after a `LIMIT`: `no_limit` is the
+/// count that stands for none (SQLite's `-1`, MariaDB's largest unsigned integer).
+pub fn push_limit_before_offset(b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>, no_limit: &str) {
+    match (limit, offset) {
+        (None, None) => return,
+        (Some(limit), _) => b.push(" LIMIT ").bind(count_value(limit)),
+        (None, Some(_)) => b.push(" LIMIT ").push(no_limit),
+    };
+    if let Some(offset) = offset {
+        b.push(" OFFSET ").bind(count_value(offset));
+    }
 }

@@ -142,9 +142,7 @@ mod tests {
             sql.push_str(&format!("${n}"));
         }
         fn push_identifier(&self, sql: &mut String, identifier: &str) {
-            sql.push('`');
-            sql.push_str(&identifier.replace('`', "``"));
-            sql.push('`');
+            crate::dialect::push_quoted(sql, identifier, '`');
         }
         fn column_type(&self, _ty: SqlType) -> &'static str {
             "T"

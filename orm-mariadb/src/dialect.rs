@@ -1,4 +1,4 @@
-use orm_core::dialect::{RowLock, count_value};
+use orm_core::dialect::RowLock;
 use orm_core::sql::SqlBuilder;
 use orm_core::{Dialect, SqlType, Value};
 
@@ -33,14 +33,7 @@ impl Dialect for MariaDbDialect {
     }
 
     fn push_identifier(&self, sql: &mut String, identifier: &str) {
-        sql.push('`');
-        for c in identifier.chars() {
-            if c == '`' {
-                sql.push('`');
-            }
-            sql.push(c);
-        }
-        sql.push('`');
+        orm_core::dialect::push_quoted(sql, identifier, '`');
     }
 
     fn column_type(&self, ty: SqlType) -> &'static str {
@@ -91,14 +84,7 @@ impl Dialect for MariaDbDialect {
 
     fn push_limit_offset(&self, b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
         // OFFSET needs a LIMIT: the largest one stands for none.
-        match (limit, offset) {
-            (None, None) => return,
-            (Some(limit), _) => b.push(" LIMIT ").bind(count_value(limit)),
-            (None, Some(_)) => b.push(" LIMIT 18446744073709551615"),
-        };
-        if let Some(offset) = offset {
-            b.push(" OFFSET ").bind(count_value(offset));
-        }
+        orm_core::dialect::push_limit_before_offset(b, limit, offset, "18446744073709551615");
     }
 
     fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {

@@ -21,6 +21,11 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
 
 pub use dialect::MariaDbDialect;
 
+/// The statement every connection runs first: `READ COMMITTED` and strict mode (see the crate
+/// documentation). Public so that hand-written sqlx code can run under the same settings.
+pub const SESSION_SETTINGS: &str =
+    "SET SESSION tx_isolation = 'READ-COMMITTED', SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')";
+
 /// Opens a pool on a MariaDB URL (`mysql://root@127.0.0.1:3306/test`).
 pub async fn connect(url: &str) -> Result<Db> {
     ConnectOptions::new(url).connect().await
@@ -55,12 +60,7 @@ impl ConnectOptions {
             .max_connections(self.max_connections)
             .after_connect(|connection, _| {
                 Box::pin(async move {
-                    connection
-                        .execute(
-                            "SET SESSION tx_isolation = 'READ-COMMITTED', \
-                             SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_ALL_TABLES')",
-                        )
-                        .await?;
+                    connection.execute(SESSION_SETTINGS).await?;
                     Ok(())
                 })
             })

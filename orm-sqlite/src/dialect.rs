@@ -102,16 +102,8 @@ impl Dialect for SqliteDialect {
     }
 
     fn push_limit_offset(&self, b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
-        use orm_core::dialect::count_value;
         // SQLite accepts OFFSET only after a LIMIT; -1 means none.
-        match (limit, offset) {
-            (None, None) => return,
-            (Some(limit), _) => b.push(" LIMIT ").bind(count_value(limit)),
-            (None, Some(_)) => b.push(" LIMIT -1"),
-        };
-        if let Some(offset) = offset {
-            b.push(" OFFSET ").bind(count_value(offset));
-        }
+        orm_core::dialect::push_limit_before_offset(b, limit, offset, "-1");
     }
 }
 
