@@ -25,11 +25,14 @@
 
 pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
+#[cfg(feature = "json")]
+pub use orm_core::value::Json;
+pub use orm_core::value::{ColumnType, ConversionError};
 pub use orm_core::{
     Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,
     Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
 };
-pub use orm_derive::Model;
+pub use orm_derive::{Enum, Model};
 
 /// Fault injection for tests: `db.with_faults(injector)` fails the statement you choose.
 pub mod fault {
@@ -139,7 +142,9 @@ pub mod __private {
         utf8,
     };
     pub use orm_core::row::Row;
-    pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value, join_timestamps};
+    pub use orm_core::value::{
+        ColumnType, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value, join_timestamps,
+    };
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;

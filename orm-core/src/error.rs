@@ -112,6 +112,23 @@ pub enum Error {
         #[source]
         source: DriverError,
     },
+    /// A value of a [`ColumnType`](crate::value::ColumnType) could not be converted from its
+    /// stored form (an enum's unknown value, a JSON document of another shape).
+    #[error("cannot convert {} into `{ty}`: {source}", .column.as_ref().map_or_else(|| "a value".to_owned(), |c| format!("column `{c}`")))]
+    Conversion {
+        /// The Rust type asked for.
+        ty: &'static str,
+        /// The column being read, when reading a row.
+        column: Option<String>,
+        /// Why the stored value is not one.
+        #[source]
+        source: DriverError,
+    },
+    /// A field value could not be converted for the database (its
+    /// [`ColumnType::to_stored`](crate::value::ColumnType::to_stored) failed, or a `Json<T>`
+    /// did not serialize). Nothing was written.
+    #[error("cannot store a value of {0}")]
+    Unencodable(String),
     /// A NULL was read from a column whose field is not an `Option`.
     #[error("column `{column}` is NULL but its field is not an `Option`")]
     UnexpectedNull {

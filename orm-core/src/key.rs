@@ -48,7 +48,7 @@ pub trait IntoKey<K>: Send {
     fn push_key(self, values: &mut Vec<Value>);
 }
 
-impl<T: Scalar> PrimaryKey for T {
+impl<T: Scalar + Clone> PrimaryKey for T {
     const COLUMNS: usize = 1;
 }
 
@@ -60,7 +60,7 @@ impl<K: Scalar, T: Operand<K> + Send> IntoKey<K> for T {
 
 macro_rules! tuple_keys {
     ($($n:literal => ($($t:ident $v:ident),+);)*) => {$(
-        impl<$($t: Scalar),+> PrimaryKey for ($($t,)+) {
+        impl<$($t: Scalar + Clone),+> PrimaryKey for ($($t,)+) {
             const COLUMNS: usize = $n;
         }
 

@@ -45,6 +45,21 @@ pub trait Row {
     fn get_time(&self, index: usize) -> Result<Option<chrono::NaiveTime>> {
         Err(self.unsupported(index, "chrono::NaiveTime"))
     }
+    /// Reads a UUID.
+    #[cfg(feature = "uuid")]
+    fn get_uuid(&self, index: usize) -> Result<Option<uuid::Uuid>> {
+        Err(self.unsupported(index, "uuid::Uuid"))
+    }
+    /// Reads a JSON document.
+    #[cfg(feature = "json")]
+    fn get_json(&self, index: usize) -> Result<Option<serde_json::Value>> {
+        Err(self.unsupported(index, "serde_json::Value"))
+    }
+    /// Reads an exact decimal.
+    #[cfg(feature = "decimal")]
+    fn get_decimal(&self, index: usize) -> Result<Option<rust_decimal::Decimal>> {
+        Err(self.unsupported(index, "rust_decimal::Decimal"))
+    }
     /// The error for a type the backend was built without.
     fn unsupported(&self, index: usize, what: &str) -> Error {
         Error::Unsupported { what: format!("reading `{}` as {what}", self.column_name(index)), backend: "this" }

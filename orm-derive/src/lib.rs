@@ -5,6 +5,7 @@
 
 mod assoc;
 mod attr;
+mod enum_type;
 mod expand;
 mod model;
 mod validate;
@@ -16,4 +17,15 @@ use proc_macro::TokenStream;
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()
+}
+
+/// Derives `orm::ColumnType` for a fieldless enum, so that it can be a field, a filter value
+/// and a key: stored as text (the variant's name; `#[orm(rename_all = "snake_case")]` on the
+/// enum or `#[orm(rename = "…")]` on a variant changes it) or, with `#[orm(integer)]`, as its
+/// discriminant in an integer column. Reading a value that is no variant is an error naming
+/// the value and the enum. See the `orm` crate's documentation.
+#[proc_macro_derive(Enum, attributes(orm))]
+pub fn derive_enum(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    enum_type::derive(&input).into()
 }

@@ -50,6 +50,11 @@ impl Dialect for MariaDbDialect {
             SqlType::TimestampTz | SqlType::Timestamp => "DATETIME(6)",
             SqlType::Date => "DATE",
             SqlType::Time => "TIME(6)",
+            // sqlx sends a UUID as its 16 bytes.
+            SqlType::Uuid => "BINARY(16)",
+            SqlType::Json => "JSON",
+            // Every `rust_decimal::Decimal`: 29 integer digits and a scale up to 28.
+            SqlType::Decimal => "DECIMAL(65, 28)",
         }
     }
 

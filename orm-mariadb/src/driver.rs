@@ -51,6 +51,25 @@ impl Backend for MariaDb {
         Error::Database { source }
     }
 
+    /// Decimals, as DECIMAL.
+    fn bind_array(
+        query: orm_sqlx::Query<sqlx::MySql>,
+        value: orm_core::Value,
+    ) -> orm_core::Result<orm_sqlx::Query<sqlx::MySql>> {
+        match value {
+            #[cfg(feature = "decimal")]
+            orm_core::Value::Decimal(v) => Ok(query.bind(v)),
+            other => Err(Error::Unsupported { what: format!("binding {other:?}"), backend: "mariadb" }),
+        }
+    }
+
+    /// A DECIMAL(65, 28) comes back with 28 decimals: normalized, so that `1.50` reads back
+    /// as `1.5`, not `1.5000000000000000000000000000`.
+    #[cfg(feature = "decimal")]
+    fn get_decimal(row: &sqlx::mysql::MySqlRow, index: usize) -> sqlx::Result<Option<rust_decimal::Decimal>> {
+        sqlx::Row::try_get::<Option<rust_decimal::Decimal>, _>(row, index).map(|v| v.map(|d| d.normalize()))
+    }
+
     fn transient(error: &(dyn sqlx::error::DatabaseError + 'static)) -> Option<orm_core::Transient> {
         use orm_core::Transient;
         match error.try_downcast_ref::<MySqlDatabaseError>()?.number() {

@@ -47,6 +47,10 @@ pub(crate) fn json_column(values: &[&Value]) -> Option<JsonColumn> {
         Value::Date(_) => ("DATE", "{}"),
         #[cfg(feature = "chrono")]
         Value::Time(_) => ("TIME(6)", "{}"),
+        #[cfg(feature = "uuid")]
+        Value::Uuid(_) => ("CHAR(32) CHARACTER SET ascii", "UNHEX({})"),
+        #[cfg(feature = "decimal")]
+        Value::Decimal(_) => ("DECIMAL(65, 28)", "{}"),
         _ => return None,
     };
     Some(JsonColumn { column_type, element })
@@ -63,13 +67,11 @@ pub(crate) fn push_json_value(json: &mut String, value: &Value) -> Option<()> {
         Value::Real(Some(v)) if v.is_finite() => drop(write!(json, "{:?}", f64::from(*v))),
         Value::Double(Some(v)) if v.is_finite() => drop(write!(json, "{v:?}")),
         Value::Text(Some(text)) => push_json_string(json, text),
-        Value::Bytes(Some(bytes)) => {
-            json.push('"');
-            for byte in bytes {
-                let _ = write!(json, "{byte:02x}");
-            }
-            json.push('"');
-        }
+        Value::Bytes(Some(bytes)) => push_hex(json, bytes),
+        #[cfg(feature = "uuid")]
+        Value::Uuid(Some(v)) => push_hex(json, v.as_bytes()),
+        #[cfg(feature = "decimal")]
+        Value::Decimal(Some(v)) => push_json_string(json, &v.to_string()),
         #[cfg(feature = "chrono")]
         Value::TimestampTz(Some(v)) => push_json_string(json, &v.naive_utc().format("%F %T%.6f").to_string()),
         #[cfg(feature = "chrono")]
@@ -81,6 +83,15 @@ pub(crate) fn push_json_value(json: &mut String, value: &Value) -> Option<()> {
         _ => return None,
     }
     Some(())
+}
+
+/// Bytes as a JSON string of hex digits, for `UNHEX`.
+fn push_hex(json: &mut String, bytes: &[u8]) {
+    json.push('"');
+    for byte in bytes {
+        let _ = write!(json, "{byte:02x}");
+    }
+    json.push('"');
 }
 
 /// A list as a JSON array of rows, each an array of `width` values (`width` 0: bare values).

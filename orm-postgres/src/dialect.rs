@@ -34,6 +34,9 @@ impl Dialect for PostgresDialect {
             SqlType::Timestamp => "TIMESTAMP",
             SqlType::Date => "DATE",
             SqlType::Time => "TIME",
+            SqlType::Uuid => "UUID",
+            SqlType::Json => "JSONB",
+            SqlType::Decimal => "NUMERIC",
         }
     }
 

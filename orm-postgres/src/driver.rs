@@ -53,13 +53,20 @@ impl Backend for Postgres {
         }
     }
 
-    /// Binds arrays and lists as one typed array parameter (`= ANY($1)`).
+    #[cfg(feature = "decimal")]
+    fn get_decimal(row: &sqlx::postgres::PgRow, index: usize) -> sqlx::Result<Option<rust_decimal::Decimal>> {
+        sqlx::Row::try_get(row, index)
+    }
+
+    /// Binds arrays and lists as one typed array parameter (`= ANY($1)`), and decimals.
     fn bind_array(query: Query<sqlx::Postgres>, value: Value) -> orm_core::Result<Query<sqlx::Postgres>> {
         Ok(match value {
             Value::IntegerArray(v) => query.bind(v),
             Value::BigIntArray(v) => query.bind(v),
             Value::TextArray(v) => query.bind(v),
             Value::List(list) => bind_list(query, *list)?,
+            #[cfg(feature = "decimal")]
+            Value::Decimal(v) => query.bind(v),
             other => {
                 return Err(orm_core::Error::Unsupported { what: format!("binding {other:?}"), backend: "postgres" });
             }
@@ -86,6 +93,10 @@ fn bind_list(query: Query<sqlx::Postgres>, list: ValueList) -> orm_core::Result<
         ValueList::Date(v) => query.bind(v),
         #[cfg(feature = "chrono")]
         ValueList::Time(v) => query.bind(v),
+        #[cfg(feature = "uuid")]
+        ValueList::Uuid(v) => query.bind(v),
+        #[cfg(feature = "decimal")]
+        ValueList::Decimal(v) => query.bind(v),
         #[allow(unreachable_patterns)]
         other => {
             return Err(orm_core::Error::Unsupported { what: format!("binding {other:?}"), backend: "postgres" });

@@ -31,6 +31,13 @@ impl Dialect for SqliteDialect {
             SqlType::TimestampTz | SqlType::Timestamp => "DATETIME",
             SqlType::Date => "DATE",
             SqlType::Time => "TIME",
+            // sqlx stores a UUID as its 16 bytes and JSON as text.
+            SqlType::Uuid => "BLOB",
+            SqlType::Json => "TEXT",
+            // SQLite has no exact decimal, and NUMERIC affinity rounds to 15 digits: a decimal
+            // is kept exactly as its normalized text (see the README for what that means for
+            // ordering).
+            SqlType::Decimal => "TEXT",
         }
     }
 

@@ -45,6 +45,25 @@ impl Backend for Sqlite {
         let code: i64 = error.code()?.parse().ok()?;
         matches!(code & 0xff, 5 | 6).then_some(orm_core::Transient::Busy)
     }
+
+    /// A decimal is bound as its normalized text (`1.50` as `1.5`), so that equal decimals are
+    /// equal text.
+    fn bind_array(
+        query: orm_sqlx::Query<sqlx::Sqlite>,
+        value: orm_core::Value,
+    ) -> orm_core::Result<orm_sqlx::Query<sqlx::Sqlite>> {
+        match value {
+            #[cfg(feature = "decimal")]
+            orm_core::Value::Decimal(v) => Ok(query.bind(v.map(|v| crate::decimal::text(&v)))),
+            other => Err(orm_core::Error::Unsupported { what: format!("binding {other:?}"), backend: "sqlite" }),
+        }
+    }
+
+    /// A decimal comes back in the storage class SQLite chose: an integer, a real or text.
+    #[cfg(feature = "decimal")]
+    fn get_decimal(row: &sqlx::sqlite::SqliteRow, index: usize) -> sqlx::Result<Option<rust_decimal::Decimal>> {
+        crate::decimal::read(row, index)
+    }
 }
 
 pub(crate) use orm_sqlx::connection_error;

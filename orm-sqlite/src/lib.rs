@@ -9,6 +9,8 @@
 //! ```
 #![warn(missing_docs)]
 
+#[cfg(feature = "decimal")]
+mod decimal;
 mod dialect;
 mod driver;
 mod json_list;

@@ -23,7 +23,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Column as _, Database, Pool, Row as _};
 use sqlx_core::transaction::TransactionManager as _;
 
-pub use scalars::{ChronoScalars, Scalar, SqlxDatabase};
+pub use scalars::{ChronoScalars, JsonScalars, Scalar, SqlxDatabase, UuidScalars};
 
 /// A query being bound, with its arguments owned.
 pub type Query<DB> = sqlx::query::Query<'static, DB, <DB as Database>::Arguments>;
@@ -60,7 +60,14 @@ pub trait Backend: Send + Sync + 'static {
         let _ = sql;
         error
     }
-    /// Binds a value that is not a scalar (an array or a list), where the backend has arrays.
+    /// Reads an exact decimal (feature `decimal`): each database stores it its own way.
+    #[cfg(feature = "decimal")]
+    fn get_decimal(row: &<Self::Db as Database>::Row, index: usize) -> sqlx::Result<Option<rust_decimal::Decimal>> {
+        let _ = (row, index);
+        Err(sqlx::Error::Decode(format!("the `{}` backend was built without its `decimal` feature", Self::NAME).into()))
+    }
+    /// Binds a value the shared binder does not (an array, a list, a decimal), where the
+    /// backend has it.
     fn bind_array(query: Query<Self::Db>, value: Value) -> Result<Query<Self::Db>> {
         let _ = query;
         Err(Error::Unsupported { what: format!("binding {value:?}"), backend: Self::NAME })
@@ -107,6 +114,9 @@ fn prepare<B: Backend>(statement: Statement) -> Result<Query<B::Db>> {
         }
         if let Value::Double(Some(v)) = value {
             check_nan::<B>(v)?;
+        }
+        if let Value::Unencodable(reason) = value {
+            return Err(Error::Unencodable(reason.into()));
         }
         query = match B::Db::bind(query, value) {
             Ok(query) => query,
@@ -498,6 +508,18 @@ impl<B: Backend> orm_core::row::Row for RowRef<'_, B> {
     #[cfg(feature = "chrono")]
     fn get_time(&self, index: usize) -> Result<Option<chrono::NaiveTime>> {
         self.read(index, B::Db::get_time)
+    }
+    #[cfg(feature = "uuid")]
+    fn get_uuid(&self, index: usize) -> Result<Option<uuid::Uuid>> {
+        self.read(index, B::Db::get_uuid)
+    }
+    #[cfg(feature = "json")]
+    fn get_json(&self, index: usize) -> Result<Option<serde_json::Value>> {
+        self.read(index, B::Db::get_json)
+    }
+    #[cfg(feature = "decimal")]
+    fn get_decimal(&self, index: usize) -> Result<Option<rust_decimal::Decimal>> {
+        self.read(index, B::get_decimal)
     }
 }
 

@@ -18,7 +18,7 @@ impl<DB: Database, T> Scalar<DB> for T where
 }
 
 /// A sqlx database the driver runs on.
-pub trait SqlxDatabase: Database + ChronoScalars {
+pub trait SqlxDatabase: Database + ChronoScalars + UuidScalars + JsonScalars {
     /// Binds a scalar value; gives the query and value back for anything else (an array).
     #[allow(clippy::result_large_err)]
     fn bind(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)>;
@@ -46,7 +46,7 @@ pub trait SqlxDatabase: Database + ChronoScalars {
 
 impl<DB> SqlxDatabase for DB
 where
-    DB: Database + ChronoScalars,
+    DB: Database + ChronoScalars + UuidScalars + JsonScalars,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,
@@ -69,7 +69,17 @@ where
             Value::Double(v) => query.bind(v),
             Value::Text(v) => query.bind(v),
             Value::Bytes(v) => query.bind(v),
-            other => return DB::bind_chrono(query, other),
+            other => {
+                let (query, other) = match DB::bind_chrono(query, other) {
+                    Ok(query) => return Ok(query),
+                    Err(unbound) => unbound,
+                };
+                let (query, other) = match DB::bind_uuid(query, other) {
+                    Ok(query) => return Ok(query),
+                    Err(unbound) => unbound,
+                };
+                return DB::bind_json(query, other);
+            }
         })
     }
 
@@ -170,5 +180,76 @@ where
     }
     fn get_time(row: &Self::Row, index: usize) -> sqlx::Result<Option<chrono::NaiveTime>> {
         row.try_get(index)
+    }
+}
+
+/// `uuid::Uuid`, bound and read when this crate's `uuid` feature is on.
+pub trait UuidScalars: Database {
+    /// Binds a UUID; gives the query and value back for anything else.
+    #[allow(clippy::result_large_err)]
+    fn bind_uuid(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)>;
+    /// Reads a UUID.
+    #[cfg(feature = "uuid")]
+    fn get_uuid(row: &Self::Row, index: usize) -> sqlx::Result<Option<uuid::Uuid>>;
+}
+
+#[cfg(not(feature = "uuid"))]
+impl<DB: Database> UuidScalars for DB {
+    fn bind_uuid(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)> {
+        Err((query, value))
+    }
+}
+
+#[cfg(feature = "uuid")]
+impl<DB> UuidScalars for DB
+where
+    DB: Database,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    Option<uuid::Uuid>: Scalar<DB>,
+{
+    fn bind_uuid(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)> {
+        match value {
+            Value::Uuid(v) => Ok(query.bind(v)),
+            other => Err((query, other)),
+        }
+    }
+    fn get_uuid(row: &Self::Row, index: usize) -> sqlx::Result<Option<uuid::Uuid>> {
+        row.try_get(index)
+    }
+}
+
+/// JSON documents (`serde_json::Value`), bound and read when this crate's `json` feature is on:
+/// through sqlx's `Json`, which each database stores in its own JSON type.
+pub trait JsonScalars: Database {
+    /// Binds a JSON document; gives the query and value back for anything else.
+    #[allow(clippy::result_large_err)]
+    fn bind_json(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)>;
+    /// Reads a JSON document.
+    #[cfg(feature = "json")]
+    fn get_json(row: &Self::Row, index: usize) -> sqlx::Result<Option<serde_json::Value>>;
+}
+
+#[cfg(not(feature = "json"))]
+impl<DB: Database> JsonScalars for DB {
+    fn bind_json(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)> {
+        Err((query, value))
+    }
+}
+
+#[cfg(feature = "json")]
+impl<DB> JsonScalars for DB
+where
+    DB: Database,
+    usize: sqlx::ColumnIndex<DB::Row>,
+    Option<sqlx::types::Json<serde_json::Value>>: Scalar<DB>,
+{
+    fn bind_json(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)> {
+        match value {
+            Value::Json(v) => Ok(query.bind(v.map(|v| sqlx::types::Json(*v)))),
+            other => Err((query, other)),
+        }
+    }
+    fn get_json(row: &Self::Row, index: usize) -> sqlx::Result<Option<serde_json::Value>> {
+        row.try_get::<Option<sqlx::types::Json<serde_json::Value>>, _>(index).map(|v| v.map(|json| json.0))
     }
 }

@@ -5,6 +5,8 @@
 mod association_edges;
 mod association_schema;
 mod associations;
+#[cfg(all(feature = "uuid", feature = "json", feature = "decimal"))]
+mod column_types;
 mod composite_keys;
 mod concurrency;
 mod crud;

@@ -59,4 +59,22 @@ impl Row for ValueRow<'_> {
         get_date: chrono::NaiveDate => Date;
         get_time: chrono::NaiveTime => Time;
     }
+
+    #[cfg(feature = "uuid")]
+    getters! {
+        get_uuid: uuid::Uuid => Uuid;
+    }
+
+    #[cfg(feature = "decimal")]
+    getters! {
+        get_decimal: rust_decimal::Decimal => Decimal;
+    }
+
+    #[cfg(feature = "json")]
+    fn get_json(&self, index: usize) -> Result<Option<serde_json::Value>> {
+        match self.value(index)? {
+            Value::Json(value) => Ok(value.as_deref().cloned()),
+            _ => Err(self.mismatch(index)),
+        }
+    }
 }

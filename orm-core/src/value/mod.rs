@@ -2,6 +2,12 @@
 //! the dynamically typed [`Value`] that is bound to statements, and the traits that map field
 //! types onto them.
 
+mod custom;
+
+#[cfg(feature = "json")]
+pub use custom::Json;
+pub use custom::{ColumnType, ConversionError};
+
 use crate::error::{Error, Result};
 use crate::row::Row;
 
@@ -33,6 +39,12 @@ pub enum SqlType {
     Date,
     /// `chrono::NaiveTime`
     Time,
+    /// `uuid::Uuid` (feature `uuid`)
+    Uuid,
+    /// `serde_json::Value` and [`Json<T>`] (feature `json`)
+    Json,
+    /// `rust_decimal::Decimal` (feature `decimal`)
+    Decimal,
 }
 
 impl SqlType {
@@ -75,6 +87,19 @@ pub enum Value {
     /// A time of day.
     #[cfg(feature = "chrono")]
     Time(Option<chrono::NaiveTime>),
+    /// A UUID.
+    #[cfg(feature = "uuid")]
+    Uuid(Option<uuid::Uuid>),
+    /// A JSON document (boxed, so that every other value stays small).
+    #[cfg(feature = "json")]
+    Json(Option<Box<serde_json::Value>>),
+    /// An exact decimal number.
+    #[cfg(feature = "decimal")]
+    Decimal(Option<rust_decimal::Decimal>),
+    /// A field value that could not be converted for the database (a [`Json<T>`] whose
+    /// `Serialize` failed): binding it fails the statement with this message before anything
+    /// runs.
+    Unencodable(Box<str>),
     /// An array of 32-bit integers (bound as one parameter where the backend has arrays).
     IntegerArray(Vec<i32>),
     /// An array of 64-bit integers (bound as one parameter where the backend has arrays).
@@ -112,22 +137,23 @@ pub enum ValueList {
     Date(Vec<Option<chrono::NaiveDate>>),
     #[cfg(feature = "chrono")]
     Time(Vec<Option<chrono::NaiveTime>>),
+    #[cfg(feature = "uuid")]
+    Uuid(Vec<Option<uuid::Uuid>>),
+    #[cfg(feature = "decimal")]
+    Decimal(Vec<Option<rust_decimal::Decimal>>),
 }
 
 /// Collects the values of one variant into a list, or `None` when one has another type.
 macro_rules! pack_list {
-    ($values:expr, $($variant:ident),*) => {
-        match $values.first()? {
-            $(Value::$variant(_) => $values
-                .into_iter()
-                .map(|v| match v {
-                    Value::$variant(x) => Some(x),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(ValueList::$variant),)*
-            _ => None,
-        }
+    ($values:expr, $variant:ident) => {
+        $values
+            .into_iter()
+            .map(|v| match v {
+                Value::$variant(x) => Some(x),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map(ValueList::$variant)
     };
 }
 
@@ -135,27 +161,28 @@ impl ValueList {
     /// Packs scalar values of one type (NULLs included) into a list; `None` when the values
     /// mix types or are empty.
     pub fn pack(values: Vec<Value>) -> Option<ValueList> {
-        #[cfg(feature = "chrono")]
-        {
-            pack_list!(
-                values,
-                Bool,
-                SmallInt,
-                Integer,
-                BigInt,
-                Real,
-                Double,
-                Text,
-                Bytes,
-                TimestampTz,
-                Timestamp,
-                Date,
-                Time
-            )
-        }
-        #[cfg(not(feature = "chrono"))]
-        {
-            pack_list!(values, Bool, SmallInt, Integer, BigInt, Real, Double, Text, Bytes)
+        match values.first()? {
+            Value::Bool(_) => pack_list!(values, Bool),
+            Value::SmallInt(_) => pack_list!(values, SmallInt),
+            Value::Integer(_) => pack_list!(values, Integer),
+            Value::BigInt(_) => pack_list!(values, BigInt),
+            Value::Real(_) => pack_list!(values, Real),
+            Value::Double(_) => pack_list!(values, Double),
+            Value::Text(_) => pack_list!(values, Text),
+            Value::Bytes(_) => pack_list!(values, Bytes),
+            #[cfg(feature = "chrono")]
+            Value::TimestampTz(_) => pack_list!(values, TimestampTz),
+            #[cfg(feature = "chrono")]
+            Value::Timestamp(_) => pack_list!(values, Timestamp),
+            #[cfg(feature = "chrono")]
+            Value::Date(_) => pack_list!(values, Date),
+            #[cfg(feature = "chrono")]
+            Value::Time(_) => pack_list!(values, Time),
+            #[cfg(feature = "uuid")]
+            Value::Uuid(_) => pack_list!(values, Uuid),
+            #[cfg(feature = "decimal")]
+            Value::Decimal(_) => pack_list!(values, Decimal),
+            _ => None,
         }
     }
 }
@@ -180,6 +207,13 @@ impl Value {
             Value::Date(v) => v.is_none(),
             #[cfg(feature = "chrono")]
             Value::Time(v) => v.is_none(),
+            #[cfg(feature = "uuid")]
+            Value::Uuid(v) => v.is_none(),
+            #[cfg(feature = "json")]
+            Value::Json(v) => v.is_none(),
+            #[cfg(feature = "decimal")]
+            Value::Decimal(v) => v.is_none(),
+            Value::Unencodable(_) => false,
             Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) | Value::List(_) => false,
             // A key with a NULL column points at nothing (SQL's MATCH SIMPLE).
             Value::Row(parts) => parts.iter().any(Value::is_null),
@@ -194,16 +228,28 @@ impl Value {
             return Ok(array);
         }
         let packable = values.first().is_some_and(|first| {
-            !matches!(
-                first,
-                Value::IntegerArray(_) | Value::BigIntArray(_) | Value::TextArray(_) | Value::List(_) | Value::Row(_)
-            ) && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
+            first.has_list_form() && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
         });
         if !packable {
             return Err(values);
         }
-        // Scalars of one variant: packing cannot fail.
+        // Scalars of one variant with a list form: packing cannot fail.
         ValueList::pack(values).map(|list| Value::List(Box::new(list))).ok_or_else(Vec::new)
+    }
+
+    /// Whether values of this variant pack into a [`ValueList`]: the scalars but JSON.
+    fn has_list_form(&self) -> bool {
+        match self {
+            Value::IntegerArray(_)
+            | Value::BigIntArray(_)
+            | Value::TextArray(_)
+            | Value::List(_)
+            | Value::Row(_)
+            | Value::Unencodable(_) => false,
+            #[cfg(feature = "json")]
+            Value::Json(_) => false,
+            _ => true,
+        }
     }
 
     /// Packs non-NULL integer or text keys into one compact array value. Returns `None` when
@@ -246,7 +292,7 @@ impl Value {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a column type the ORM can store",
     label = "unsupported field type",
-    note = "supported: bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono's DateTime<Utc>, NaiveDateTime, NaiveDate, NaiveTime (feature `chrono`), and Option of each"
+    note = "supported: bool, i16, i32, i64, f32, f64, String, Vec<u8>, chrono's DateTime<Utc>, NaiveDateTime, NaiveDate, NaiveTime (feature `chrono`), uuid::Uuid (feature `uuid`), serde_json::Value and orm::Json<T> (feature `json`), rust_decimal::Decimal (feature `decimal`), any type implementing `orm::ColumnType`, and Option of each"
 )]
 pub trait SqlValue: Sized + Send + Sync + 'static {
     /// The SQL type of the column.
@@ -263,7 +309,7 @@ pub trait SqlValue: Sized + Send + Sync + 'static {
     fn from_value(value: Value) -> Result<Self>;
 }
 
-fn mismatch(value: &Value, expected: SqlType) -> Error {
+pub(crate) fn mismatch(value: &Value, expected: SqlType) -> Error {
     Error::Invalid(format!("expected a value of type {expected:?}, got {value:?}"))
 }
 
@@ -311,14 +357,21 @@ impl Operand<Vec<u8>> for &[u8] {
     }
 }
 
-/// A non-`Option` column type. Implemented by the ORM for each supported scalar.
-pub trait Scalar: Sized + Send + Sync + Clone + 'static {
+/// A non-`Option` column type: each built-in scalar, and every [`ColumnType`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a column type the ORM can store",
+    label = "unsupported type",
+    note = "supported: bool, i16, i32, i64, f32, f64, String, Vec<u8>, the chrono, uuid, serde_json and rust_decimal types (with their features), and any type implementing `orm::ColumnType`"
+)]
+pub trait Scalar: Sized + Send + Sync + 'static {
     /// The SQL type of the column.
     const SQL_TYPE: SqlType;
     /// Reads a possibly NULL value at `index`.
     fn decode_nullable(row: &dyn Row, index: usize) -> Result<Option<Self>>;
     /// Wraps a possibly NULL value.
     fn wrap(value: Option<Self>) -> Value;
+    /// Wraps a possibly NULL borrowed value.
+    fn wrap_ref(value: Option<&Self>) -> Value;
     /// Unwraps a value of this type (`None` when the value has another type).
     fn unwrap(value: Value) -> Option<Option<Self>>;
 }
@@ -333,7 +386,7 @@ impl<T: Scalar> SqlValue for Option<T> {
         T::wrap(self)
     }
     fn to_value(&self) -> Value {
-        T::wrap(self.clone())
+        T::wrap_ref(self.as_ref())
     }
     fn from_value(value: Value) -> Result<Self> {
         let shown = value.clone();
@@ -352,6 +405,10 @@ macro_rules! scalar {
             #[inline]
             fn wrap(value: Option<Self>) -> Value {
                 Value::$variant(value)
+            }
+            #[inline]
+            fn wrap_ref(value: Option<&Self>) -> Value {
+                Value::$variant(value.cloned())
             }
             #[inline]
             fn unwrap(value: Value) -> Option<Option<Self>> {
@@ -406,6 +463,57 @@ scalar! {
     chrono::NaiveDateTime => Timestamp, Timestamp, get_timestamp;
     chrono::NaiveDate => Date, Date, get_date;
     chrono::NaiveTime => Time, Time, get_time;
+}
+
+#[cfg(feature = "uuid")]
+scalar! {
+    uuid::Uuid => Uuid, Uuid, get_uuid;
+}
+
+#[cfg(feature = "decimal")]
+scalar! {
+    rust_decimal::Decimal => Decimal, Decimal, get_decimal;
+}
+
+#[cfg(feature = "json")]
+impl Scalar for serde_json::Value {
+    const SQL_TYPE: SqlType = SqlType::Json;
+    fn decode_nullable(row: &dyn Row, index: usize) -> Result<Option<Self>> {
+        row.get_json(index)
+    }
+    fn wrap(value: Option<Self>) -> Value {
+        Value::Json(value.map(Box::new))
+    }
+    fn wrap_ref(value: Option<&Self>) -> Value {
+        Value::Json(value.map(|v| Box::new(v.clone())))
+    }
+    fn unwrap(value: Value) -> Option<Option<Self>> {
+        match value {
+            Value::Json(value) => Some(value.map(|v| *v)),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+impl SqlValue for serde_json::Value {
+    const SQL_TYPE: SqlType = SqlType::Json;
+    const NULLABLE: bool = false;
+    fn decode(row: &dyn Row, index: usize) -> Result<Self> {
+        row.get_json(index)?.ok_or_else(|| Error::UnexpectedNull { column: row.column_name(index).to_owned() })
+    }
+    fn into_value(self) -> Value {
+        Value::Json(Some(Box::new(self)))
+    }
+    fn to_value(&self) -> Value {
+        Value::Json(Some(Box::new(self.clone())))
+    }
+    fn from_value(value: Value) -> Result<Self> {
+        match value {
+            Value::Json(Some(value)) => Ok(*value),
+            other => Err(mismatch(&other, SqlType::Json)),
+        }
+    }
 }
 
 /// A field type the ORM can fill with the current time (`#[model(created_at)]`,
@@ -514,8 +622,14 @@ pub fn decode_value(row: &dyn Row, index: usize, ty: SqlType) -> Result<Value> {
         SqlType::Date => Value::Date(row.get_date(index)?),
         #[cfg(feature = "chrono")]
         SqlType::Time => Value::Time(row.get_time(index)?),
+        #[cfg(feature = "uuid")]
+        SqlType::Uuid => Value::Uuid(row.get_uuid(index)?),
+        #[cfg(feature = "json")]
+        SqlType::Json => Value::Json(row.get_json(index)?.map(Box::new)),
+        #[cfg(feature = "decimal")]
+        SqlType::Decimal => Value::Decimal(row.get_decimal(index)?),
         #[allow(unreachable_patterns)]
-        other => return Err(Error::Invalid(format!("cannot read a {other:?} key without the `chrono` feature"))),
+        other => return Err(Error::Invalid(format!("cannot read a {other:?} value without its cargo feature"))),
     })
 }
 
@@ -526,6 +640,8 @@ pub enum KeyRepr {
     Int(i64),
     /// A text key.
     Text(String),
+    /// A UUID key.
+    Uuid(u128),
     /// Anything else, by its debug form.
     Other(String),
     /// A composite key, column by column.
@@ -541,6 +657,8 @@ impl Value {
             Value::Integer(v) => v.map(|v| KeyRepr::Int(v.into())),
             Value::BigInt(v) => v.map(KeyRepr::Int),
             Value::Text(v) => v.clone().map(KeyRepr::Text),
+            #[cfg(feature = "uuid")]
+            Value::Uuid(v) => v.map(|v| KeyRepr::Uuid(v.as_u128())),
             Value::Row(parts) => parts.iter().map(Value::key_repr).collect::<Option<Vec<_>>>().map(KeyRepr::Tuple),
             other if other.is_null() => None,
             other => Some(KeyRepr::Other(format!("{other:?}"))),
@@ -553,6 +671,7 @@ impl std::fmt::Display for KeyRepr {
         match self {
             KeyRepr::Int(v) => write!(f, "{v}"),
             KeyRepr::Text(v) => write!(f, "{v:?}"),
+            KeyRepr::Uuid(v) => write!(f, "{:032x}", v),
             KeyRepr::Other(v) => f.write_str(v),
             KeyRepr::Tuple(parts) => {
                 f.write_str("(")?;
@@ -597,6 +716,12 @@ pub fn null_value(ty: SqlType) -> Option<Value> {
         SqlType::Date => Value::Date(None),
         #[cfg(feature = "chrono")]
         SqlType::Time => Value::Time(None),
+        #[cfg(feature = "uuid")]
+        SqlType::Uuid => Value::Uuid(None),
+        #[cfg(feature = "json")]
+        SqlType::Json => Value::Json(None),
+        #[cfg(feature = "decimal")]
+        SqlType::Decimal => Value::Decimal(None),
         #[allow(unreachable_patterns)]
         _ => return None,
     })
