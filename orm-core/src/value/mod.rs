@@ -475,6 +475,15 @@ scalar! {
     rust_decimal::Decimal => Decimal, Decimal, get_decimal;
 }
 
+/// A document with its object keys sorted, even where serde_json keeps insertion order
+/// (`preserve_order`): SQLite and MariaDB compare JSON as text, so equal documents must be
+/// written as equal text.
+#[cfg(feature = "json")]
+fn canonical_json(mut value: serde_json::Value) -> Box<serde_json::Value> {
+    value.sort_all_objects();
+    Box::new(value)
+}
+
 #[cfg(feature = "json")]
 impl Scalar for serde_json::Value {
     const SQL_TYPE: SqlType = SqlType::Json;
@@ -482,10 +491,10 @@ impl Scalar for serde_json::Value {
         row.get_json(index)
     }
     fn wrap(value: Option<Self>) -> Value {
-        Value::Json(value.map(Box::new))
+        Value::Json(value.map(canonical_json))
     }
     fn wrap_ref(value: Option<&Self>) -> Value {
-        Value::Json(value.map(|v| Box::new(v.clone())))
+        Value::Json(value.map(|v| canonical_json(v.clone())))
     }
     fn unwrap(value: Value) -> Option<Option<Self>> {
         match value {
@@ -503,10 +512,10 @@ impl SqlValue for serde_json::Value {
         row.get_json(index)?.ok_or_else(|| Error::UnexpectedNull { column: row.column_name(index).to_owned() })
     }
     fn into_value(self) -> Value {
-        Value::Json(Some(Box::new(self)))
+        Value::Json(Some(canonical_json(self)))
     }
     fn to_value(&self) -> Value {
-        Value::Json(Some(Box::new(self.clone())))
+        Value::Json(Some(canonical_json(self.clone())))
     }
     fn from_value(value: Value) -> Result<Self> {
         match value {
