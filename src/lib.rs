@@ -31,6 +31,16 @@ pub use orm_core::{
 };
 pub use orm_derive::Model;
 
+/// Row-level writes: the traits `increment` and `upsert` take, the [`Upsert`](write::Upsert)
+/// builder, and optimistic locking ([`write::version`]).
+pub mod write {
+    pub use orm_core::write::{Columns, Numeric, Upsert};
+    /// Optimistic locking with `#[model(version)]`.
+    pub mod version {
+        pub use orm_core::write::version::VersionField;
+    }
+}
+
 /// Fault injection for tests: `db.with_faults(injector)` fails the statement you choose.
 pub mod fault {
     pub use orm_core::fault::{FaultInjector, InjectedFault};
@@ -140,6 +150,7 @@ pub mod __private {
     };
     pub use orm_core::row::Row;
     pub use orm_core::value::{ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value, join_timestamps};
+    pub use orm_core::write::version::version_zero;
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;
