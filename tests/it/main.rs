@@ -10,6 +10,7 @@ mod concurrency;
 mod crud;
 mod errors;
 mod faults;
+mod find_or_create;
 mod includes;
 mod key_naming;
 mod key_types;
@@ -17,6 +18,7 @@ mod many_to_many;
 mod naming;
 mod nested_create;
 mod query;
+mod row_helpers;
 mod schema;
 mod scopes_hooks;
 mod support;
@@ -24,6 +26,8 @@ mod transactions;
 #[cfg(feature = "chrono")]
 mod types;
 mod units_of_work;
+mod upsert;
+mod versioning;
 mod wrong_answers;
 #[cfg(feature = "chrono")]
 mod wrong_writes;
