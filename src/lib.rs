@@ -34,6 +34,16 @@ pub use orm_core::{
 };
 pub use orm_derive::{Enum, Model};
 
+/// Row-level writes: the traits `increment` and `upsert` take, the [`Upsert`](write::Upsert)
+/// builder, and optimistic locking ([`write::version`]).
+pub mod write {
+    pub use orm_core::write::{Columns, Numeric, Upsert};
+    /// Optimistic locking with `#[model(version)]`.
+    pub mod version {
+        pub use orm_core::write::version::VersionField;
+    }
+}
+
 /// Fault injection for tests: `db.with_faults(injector)` fails the statement you choose.
 pub mod fault {
     pub use orm_core::fault::{FaultInjector, InjectedFault};
@@ -145,6 +155,7 @@ pub mod __private {
     pub use orm_core::value::{
         ColumnType, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value, join_timestamps,
     };
+    pub use orm_core::write::version::version_zero;
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use crate::assoc::AssociationMeta;
 use crate::db::{Executor, Tx};
 use crate::dialect::RowLock;
-use crate::driver::{BoxFuture, Statement};
+use crate::driver::BoxFuture;
 use crate::error::Result;
 use crate::hooks::Hook;
 use crate::key::KeyCols;
@@ -24,7 +24,7 @@ pub trait Doomed: Send + Sync {
     fn hook<'a>(&'a self, hook: Hook, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>>;
     /// Loads the rows of every `hooks = true` cascade of this row.
     fn dependents<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<Vec<Box<dyn Doomed>>>>;
-    /// Deletes the row by its key.
+    /// Deletes the row by its key (and its version, see [`crate::write::version`]).
     fn delete<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<u64>>;
     /// Locks the row until the transaction ends, as a row about to be deleted.
     fn lock<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>>;
@@ -55,7 +55,7 @@ impl<M: Model> Doomed for M {
     }
 
     fn delete<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<u64>> {
-        Box::pin(async move { delete_by_key::<M>(&mut Executor::Tx(tx), self.key_values()).await })
+        Box::pin(async move { crate::write::version::delete_row::<M>(&mut Executor::Tx(tx), self).await })
     }
 
     fn lock<'a>(&'a self, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
@@ -138,16 +138,6 @@ async fn enter(
 async fn leave(tx: &mut Tx, row: &dyn Doomed) -> Result<()> {
     row.delete(tx).await?;
     row.hook(Hook::AfterDestroy, tx).await
-}
-
-/// `DELETE … WHERE <pk> = ?`, with its cached text.
-pub(crate) async fn delete_by_key<M: Model>(executor: &mut Executor<'_>, key: Vec<Value>) -> Result<u64> {
-    let meta = M::meta();
-    let sql = M::statements().delete_by_pk.get(executor.dialect(), |b| {
-        b.delete_from(meta.table).push(" WHERE ");
-        b.key_eq_placeholders(meta.table, &crate::key::KeyCols::of(meta, &[]));
-    });
-    executor.execute(Statement { sql, args: key }).await
 }
 
 /// Loads the targets whose foreign key points at `key`, to be destroyed through the ORM.

@@ -488,10 +488,16 @@ impl<'a> Atomic<'a> {
                         Ok(value)
                     }
                     // Rolled back now; should that be cut short, `abandoned` keeps it due.
+                    // Should the rollback itself fail, the caller's transaction is lost (its
+                    // connection dropped): unless the unit's error already says so, that is
+                    // the error to report, not one that invites a retry inside it (a stale
+                    // row, a unique violation that `find_or_create` would look past).
                     Err(error) => {
                         tx.abandoned = Some(tx.abandoned.map_or(*savepoint, |a| a.min(*savepoint)));
-                        let _ = tx.settle(false).await;
-                        Err(error)
+                        match tx.settle(false).await {
+                            Err(lost) if !matches!(error, Error::ConnectionLost { .. }) => Err(lost),
+                            _ => Err(error),
+                        }
                     }
                 }
             }

@@ -142,6 +142,50 @@ pub trait Dialect: Send + Sync + 'static {
         }
         b.push(") DO NOTHING");
     }
+    /// Appends, after an `INSERT … VALUES` of one row, what turns a conflict on the unique key
+    /// `target` into an update of the row already there: each column of `update` takes the value
+    /// the row would have been inserted with, and `bump` (a version column of `table`) is
+    /// incremented. A conflict on any other unique key must still fail the statement, as a
+    /// [`UniqueViolation`](crate::Error::UniqueViolation), and a `RETURNING` clause that follows
+    /// must return the row as stored. The default is PostgreSQL's and SQLite's
+    /// ` ON CONFLICT ("t") DO UPDATE SET "a" = EXCLUDED."a", "v" = "table"."v" + 1`; with nothing
+    /// to update, the target is assigned itself, so that the existing row is still returned.
+    fn push_upsert(&self, b: &mut SqlBuilder, table: &str, target: &[&str], update: &[&str], bump: Option<&str>) {
+        b.push(" ON CONFLICT (");
+        for (i, column) in target.iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.identifier(column);
+        }
+        b.push(") DO UPDATE SET ");
+        let fallback = target.first().filter(|_| update.is_empty() && bump.is_none());
+        for (i, column) in update.iter().chain(fallback).enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            b.identifier(column).push(" = EXCLUDED.").identifier(column);
+        }
+        if let Some(version) = bump {
+            if !update.is_empty() {
+                b.push(", ");
+            }
+            // Qualified: inside `DO UPDATE` a bare name could mean the row or `EXCLUDED`.
+            b.identifier(version).push(" = ").qualified(table, version).push(" + 1");
+        }
+    }
+    /// Appends the new value of `column` moved by `amount`, the right-hand side of an
+    /// `UPDATE … SET "c" = …`: `"c" + ?` (`"c" - ?` when `subtract`). A NULL stays NULL, as in
+    /// SQL. A result outside the column's type must fail the statement, never be stored as
+    /// something else (SQLite turns an overflowing 64-bit sum into a float, so it guards it).
+    fn push_add(&self, b: &mut SqlBuilder, column: &str, amount: Value, subtract: bool) {
+        b.identifier(column).push(if subtract { " - " } else { " + " }).bind(amount);
+    }
+    /// Whether `UPDATE … RETURNING` returns the updated rows; where it does not (MariaDB has
+    /// `RETURNING` on `INSERT` and `DELETE` only), a row is read back by key in the same unit.
+    fn supports_update_returning(&self) -> bool {
+        true
+    }
     /// Closes an `EXISTS (SELECT 1 …` subquery.
     fn push_exists_end(&self, b: &mut SqlBuilder) {
         b.push(")");

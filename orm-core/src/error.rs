@@ -141,6 +141,31 @@ pub enum Error {
         /// The model that was looked up.
         model: &'static str,
     },
+    /// Optimistic locking (`#[model(version)]`): the row was changed by someone else since this
+    /// copy was loaded, so its version no longer matches. Nothing was written. Reload the row
+    /// (`row.reload(&db)`), apply the change again and save.
+    #[error(
+        "`{model}` row {key} was changed by someone else since it was loaded (its version is no longer {version}); nothing was written: reload it (`row.reload(&db)`), apply the change again and retry"
+    )]
+    StaleRow {
+        /// The model whose row is stale.
+        model: &'static str,
+        /// The row's primary key, as text.
+        key: String,
+        /// The version this copy holds (the database holds another).
+        version: i64,
+    },
+    /// An upsert named a conflict target that is neither the primary key nor a unique column,
+    /// so no conflict on it can be detected. Nothing was written.
+    #[error(
+        "`{model}`: the upsert's conflict target ({columns}) is neither the primary key nor a `#[model(unique)]` column; mark the column `#[model(unique)]`, or upsert by the primary key"
+    )]
+    InvalidConflictTarget {
+        /// The model being upserted.
+        model: &'static str,
+        /// The columns named as the target, comma-separated.
+        columns: String,
+    },
     /// Keys given to an association accessor match no row; nothing was changed.
     #[error("`{association}`: no `{model}` with key {}", keys.join(", "))]
     MissingKeys {

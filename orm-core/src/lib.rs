@@ -27,6 +27,7 @@ pub mod row;
 pub mod schema;
 pub mod sql;
 pub mod value;
+pub mod write;
 
 pub use create::Builder;
 pub use db::{Atomic, Db, Executor, IntoExecutor, Tx};
@@ -41,6 +42,7 @@ pub use raw::{FromRow, Raw, raw};
 pub use row::Row;
 pub use schema::Schema;
 pub use value::{Operand, SqlType, SqlValue, Timestamp, Value};
+pub use write::Upsert;
 
 #[doc(hidden)]
 pub use assoc::write_batches as assoc_batches;

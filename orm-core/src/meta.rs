@@ -56,6 +56,11 @@ impl ModelMeta {
     pub fn column(&self, name: &str) -> Option<&'static ColumnMeta> {
         self.columns.iter().find(|c| c.name == name)
     }
+
+    /// The optimistic-locking version column (`#[model(version)]`), if the model has one.
+    pub fn version_column(&self) -> Option<&'static ColumnMeta> {
+        self.columns.iter().find(|c| c.version)
+    }
 }
 
 /// One column of a model.
@@ -79,6 +84,9 @@ pub struct ColumnMeta {
     pub created_at: bool,
     /// Whether the ORM fills it with the time of the last write.
     pub updated_at: bool,
+    /// Whether this is the optimistic-locking version (`#[model(version)]`): `save` and
+    /// `destroy` check it, and every write through the ORM increments it.
+    pub version: bool,
     /// The value the ORM inserts when the field is left unset (`#[model(default = …)]`).
     pub default: Option<fn() -> crate::value::Value>,
 }

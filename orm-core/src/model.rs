@@ -1,12 +1,14 @@
 //! The `Model` trait implemented by `#[derive(Model)]`, and the row-level operations every model
-//! gets from it: find, create, save, destroy.
+//! gets from it: find, create, save, destroy, and (implemented in [`crate::write`]) reload,
+//! increment, upsert and find_or_create.
 
 use std::future::Future;
 
-use crate::cascade::{delete_by_key, destroy_in, destroys_through_orm};
+use crate::cascade::{destroy_in, destroys_through_orm};
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
+use crate::expr::{Column, Expr};
 use crate::hooks::Hook;
 use crate::key::IntoKey;
 use crate::meta::ModelMeta;
@@ -14,6 +16,7 @@ use crate::query::{Delete, Select, Update};
 use crate::row::Row;
 use crate::sql::{CachedSql, SqlBuilder};
 use crate::value::Value;
+use crate::write::{Delta, Numeric, Upsert};
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`, never by hand.
 #[diagnostic::on_unimplemented(
@@ -101,16 +104,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
         let mut args = Vec::with_capacity(Self::meta().primary_key.len());
         key.push_key(&mut args);
-        async move {
-            let mut executor = db.into_executor();
-            let sql = Self::statements().find_by_pk.get(executor.dialect(), |b| {
-                write_select::<Self>(b);
-                b.push(" WHERE ");
-                b.key_eq_placeholders(Self::meta().table, &crate::key::KeyCols::of(Self::meta(), &[]));
-            });
-            let mut rows = fetch_models::<Self>(&mut executor, Statement { sql, args }).await?;
-            Ok(rows.pop())
-        }
+        async move { crate::write::fetch_by_key::<Self>(&mut db.into_executor(), args).await }
     }
 
     /// Inserts `row` and returns it as stored, with its generated key and timestamps.
@@ -154,18 +148,23 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Writes every field of this row back to its table, by primary key, and refreshes
     /// `updated_at`. Fails with [`Error::NotFound`] when the row no longer exists. With
     /// `#[model(hooks)]`, `before_update` and `after_update` run around it, in one transaction.
+    ///
+    /// With a `#[model(version)]` field, only the version this copy holds is overwritten (and
+    /// incremented, in the row and in `self`): a row someone else changed since this copy was
+    /// loaded fails with [`Error::StaleRow`] and nothing is written (see
+    /// [`write::version`](crate::write::version)).
     fn save<'a>(&'a mut self, db: impl IntoExecutor<'a>) -> impl Future<Output = Result<()>> + Send {
         async move {
             self.touch(false);
             let executor = db.into_executor();
             if !Self::HOOKS {
                 let mut executor = executor;
-                return update_row(&mut executor, self).await;
+                return crate::write::version::save_row(&mut executor, self).await;
             }
             let mut atomic = Atomic::begin(executor).await?;
             let result = async {
                 self.hook_mut(Hook::BeforeUpdate, atomic.tx()).await?;
-                update_row(&mut atomic.executor(), self).await?;
+                crate::write::version::save_row(&mut atomic.executor(), self).await?;
                 self.hook_mut(Hook::AfterUpdate, atomic.tx()).await
             }
             .await;
@@ -176,13 +175,14 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     /// Deletes this row by primary key. With hooks, or associations that cascade with
     /// `hooks = true`, it runs `before_destroy`, destroys those dependents one by one through the
     /// ORM (depth-first), deletes the row and runs `after_destroy`, in one transaction;
-    /// otherwise the database's `ON DELETE` rules do the cascading.
+    /// otherwise the database's `ON DELETE` rules do the cascading. With a `#[model(version)]`
+    /// field, a row changed since this copy was loaded is not deleted: [`Error::StaleRow`].
     fn destroy<'a>(&'a self, db: impl IntoExecutor<'a>) -> impl Future<Output = Result<()>> + Send {
         async move {
             let executor = db.into_executor();
             if !destroys_through_orm::<Self>() {
                 let mut executor = executor;
-                return delete_by_key::<Self>(&mut executor, self.key_values()).await.map(|_| ());
+                return crate::write::version::delete_row::<Self>(&mut executor, self).await.map(|_| ());
             }
             let mut atomic = Atomic::begin(executor).await?;
             let result = destroy_in(atomic.tx(), self).await;
@@ -199,6 +199,85 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
         let nodes: Vec<crate::create::Node> =
             rows.into_iter().map(|row| crate::create::Builder::from_row(row).into_node()).collect();
         async move { crate::create::create_many_nodes::<Self>(db.into_executor(), nodes).await }
+    }
+
+    /// Reads this row again by its primary key and overwrites every field with what is stored
+    /// (after a bulk update, or another process's write). Fails with [`Error::NotFound`] when
+    /// the row was deleted.
+    fn reload<'a>(&'a mut self, db: impl IntoExecutor<'a>) -> impl Future<Output = Result<()>> + Send {
+        crate::write::reload(self, db.into_executor())
+    }
+
+    /// Adds `by` to a numeric column of this row in the database, atomically
+    /// (`UPDATE … SET "age" = "age" + ? WHERE <pk>`, so concurrent increments all count), then
+    /// overwrites `self` with the row as stored: other unsaved changes to `self` are replaced.
+    /// `updated_at` is refreshed and a version column incremented, as by every update; no hook
+    /// runs (as for bulk updates). A NULL stays NULL, as in SQL. A result outside the column's
+    /// type is a database error on every backend and writes nothing. Fails with
+    /// [`Error::NotFound`] when the row was deleted. `user.increment(&db, User::age(), 2)`.
+    ///
+    /// ```
+    /// # use orm_core::{Column, Model, Result};
+    /// # async fn demo<User: Model>(db: orm_core::Db, mut user: User, age: Column<User, i32>) -> Result<()> {
+    /// user.increment(&db, age, 2).await?;
+    /// user.decrement(&db, age, 1).await?;
+    /// # Ok(()) }
+    /// ```
+    fn increment<'a, T: Numeric>(
+        &'a mut self,
+        db: impl IntoExecutor<'a>,
+        column: Column<Self, T>,
+        by: T::Amount,
+    ) -> impl Future<Output = Result<()>> + Send {
+        crate::write::increment(self, db.into_executor(), Delta::new(column, by, false))
+    }
+
+    /// Subtracts `by` from a numeric column of this row, as [`increment`](Self::increment) adds.
+    fn decrement<'a, T: Numeric>(
+        &'a mut self,
+        db: impl IntoExecutor<'a>,
+        column: Column<Self, T>,
+        by: T::Amount,
+    ) -> impl Future<Output = Result<()>> + Send {
+        crate::write::increment(self, db.into_executor(), Delta::new(column, by, true))
+    }
+
+    /// Starts an upsert of `row` (an `M` value or `M::build()…`): insert it, or update the row
+    /// it conflicts with on the primary key or on [`on_conflict`](Upsert::on_conflict)'s unique
+    /// column, in one statement; [`exec`](Upsert::exec) returns the row as stored. See
+    /// [`Upsert`] for the rules.
+    ///
+    /// ```
+    /// # use orm_core::{Column, Model, Result};
+    /// # async fn demo<User: Model>(db: orm_core::Db, row: User, email: Column<User, String>, name: Column<User, String>) -> Result<()> {
+    /// let stored = User::upsert(row).on_conflict(email).update((name,)).exec(&db).await?;
+    /// # Ok(()) }
+    /// ```
+    fn upsert(row: impl crate::assoc::NewRow<Self>) -> Upsert<Self> {
+        Upsert::new(row)
+    }
+
+    /// Finds the first row matching `filter`, or creates `row` (an `M` value or `M::build()…`,
+    /// with nested rows) when there is none; returns the row and whether it was created.
+    ///
+    /// Safe under concurrency when a unique constraint covers what `filter` looks for: if
+    /// another caller creates the row between the find and the insert, the insert's unique
+    /// violation is caught (inside a savepoint when given `&mut tx`, so the transaction stays
+    /// usable) and the row is found again and returned with `false`. Without such a
+    /// constraint two concurrent callers can both insert, as in Sequelize.
+    ///
+    /// ```
+    /// # use orm_core::{Column, Model, Result};
+    /// # async fn demo<User: Model>(db: orm_core::Db, row: User, email: Column<User, String>) -> Result<()> {
+    /// let (user, created) = User::find_or_create(&db, email.eq("a@x"), row).await?;
+    /// # Ok(()) }
+    /// ```
+    fn find_or_create<'e, B: crate::create::NestedRow<Self>>(
+        db: impl IntoExecutor<'e>,
+        filter: Expr<Self>,
+        row: B,
+    ) -> impl Future<Output = Result<(Self, bool)>> + Send {
+        crate::write::find_or_create(db.into_executor(), filter, row.into_node())
     }
 
     /// Starts a bulk `UPDATE` of the rows matching a filter.
@@ -301,39 +380,6 @@ async fn insert_row<M: Model>(executor: &mut Executor<'_>, row: M) -> Result<M> 
     let args = meta.columns.iter().zip(values).filter(|(c, _)| !c.generated).map(|(_, v)| v).collect();
     let mut rows = fetch_models::<M>(executor, Statement { sql, args }).await?;
     rows.pop().ok_or(Error::NotFound { model: meta.name })
-}
-
-/// `UPDATE … WHERE <pk> = ?` of every field but the key and `created_at`, with its cached text.
-async fn update_row<M: Model>(executor: &mut Executor<'_>, row: &M) -> Result<()> {
-    let meta = M::meta();
-    let sql = M::statements().update_by_pk.get(executor.dialect(), |b| {
-        b.update_set(meta.table);
-        let mut first = true;
-        for column in meta.columns.iter().filter(|c| !c.primary_key && !c.created_at) {
-            if !first {
-                b.push(", ");
-            }
-            first = false;
-            b.identifier(column.name).push(" = ").placeholder();
-        }
-        if first {
-            // Nothing but the key to write: the statement still reports whether the row exists.
-            let key = meta.primary_key_column().name;
-            b.identifier(key).push(" = ").identifier(key);
-        }
-        b.push(" WHERE ");
-        b.key_eq_placeholders(meta.table, &crate::key::KeyCols::of(meta, &[]));
-    });
-    let mut args: Vec<Value> = meta
-        .columns
-        .iter()
-        .zip(row.to_values())
-        .filter(|(c, _)| !c.primary_key && !c.created_at)
-        .map(|(_, v)| v)
-        .collect();
-    args.extend(row.key_values());
-    let affected = executor.execute(Statement { sql, args }).await?;
-    if affected == 0 { Err(Error::NotFound { model: meta.name }) } else { Ok(()) }
 }
 
 /// Runs `statement` and decodes every row into `M`.

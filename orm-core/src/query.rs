@@ -164,27 +164,47 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
 }
 
 /// A bulk `UPDATE` of the rows of `M` matching a filter. Refreshes `updated_at` when the model
-/// has one.
+/// has one, and increments a `#[model(version)]` column (loaded copies are then stale).
 pub struct Update<M> {
     assignments: Vec<(&'static str, Value)>,
+    deltas: Vec<crate::write::Delta>,
     filter: Option<Expr<M>>,
     _marker: PhantomData<fn() -> M>,
 }
 
 impl<M> std::fmt::Debug for Update<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Update").field("assignments", &self.assignments).field("filter", &self.filter).finish()
+        f.debug_struct("Update")
+            .field("assignments", &self.assignments)
+            .field("deltas", &self.deltas)
+            .field("filter", &self.filter)
+            .finish()
     }
 }
 
 impl<M: Model> Update<M> {
     pub(crate) fn new() -> Self {
-        Update { assignments: Vec::new(), filter: None, _marker: PhantomData }
+        Update { assignments: Vec::new(), deltas: Vec::new(), filter: None, _marker: PhantomData }
     }
 
     /// Sets `column` to `value` in every matching row.
     pub fn set<T: SqlValue>(mut self, column: Column<M, T>, value: impl Operand<T>) -> Self {
         self.assignments.push((column.name(), value.into_operand()));
+        self
+    }
+
+    /// Adds `by` to a numeric column in every matching row, atomically:
+    /// `SET "age" = "age" + ?`. A NULL stays NULL, as in SQL; a result outside the column's
+    /// type fails the statement, which changes no row.
+    pub fn increment<T: crate::write::Numeric>(mut self, column: Column<M, T>, by: T::Amount) -> Self {
+        self.deltas.push(crate::write::Delta::new(column, by, false));
+        self
+    }
+
+    /// Subtracts `by` from a numeric column in every matching row, as
+    /// [`increment`](Self::increment) adds.
+    pub fn decrement<T: crate::write::Numeric>(mut self, column: Column<M, T>, by: T::Amount) -> Self {
+        self.deltas.push(crate::write::Delta::new(column, by, true));
         self
     }
 
@@ -200,20 +220,8 @@ impl<M: Model> Update<M> {
         let meta = M::meta();
         let mut b = SqlBuilder::new(executor.dialect());
         b.update_set(meta.table);
-        let mut assignments = self.assignments;
-        if let Some(updated_at) = meta.columns.iter().find(|c| c.updated_at)
-            && !assignments.iter().any(|(name, _)| *name == updated_at.name)
-        {
-            assignments.push((updated_at.name, crate::value::now_value(updated_at.sql_type)?));
-        }
-        if assignments.is_empty() {
+        if !crate::write::write_assignments(&mut b, meta, self.assignments, self.deltas)? {
             return Ok(0);
-        }
-        for (i, (column, value)) in assignments.into_iter().enumerate() {
-            if i > 0 {
-                b.push(", ");
-            }
-            b.identifier(column).push(" = ").bind(value);
         }
         if let Some(filter) = self.filter {
             b.push(" WHERE ");

@@ -55,6 +55,8 @@ pub struct FieldAttr {
     pub updated_at: Flag,
     /// `unique`
     pub unique: Flag,
+    /// `version`: the optimistic-locking version, checked and incremented by writes
+    pub version: Flag,
     /// `default = false`: the value inserted when the field is left unset
     #[darling(default)]
     pub default: Option<syn::Lit>,

@@ -174,6 +174,8 @@ pub struct Field {
     pub created_at: bool,
     pub updated_at: bool,
     pub unique: bool,
+    /// `#[model(version)]`, with where it was written.
+    pub version: Option<Span>,
     pub default: Option<syn::Lit>,
     pub references: Option<Reference>,
 }
@@ -226,6 +228,11 @@ pub const RESERVED: &[&str] = &[
     "key_value",
     "touch",
     "statements",
+    "reload",
+    "increment",
+    "decrement",
+    "upsert",
+    "find_or_create",
 ];
 
 impl Model {
@@ -335,6 +342,7 @@ impl Field {
             created_at: attr.created_at.is_present(),
             updated_at: attr.updated_at.is_present(),
             unique: attr.unique.is_present(),
+            version: attr.version.is_present().then(|| attr.version.span()),
             default: attr.default,
             references,
         })

@@ -172,12 +172,41 @@ pub fn fields(fields: &[Field], errors: &mut Errors) {
             );
         }
     }
+    version_fields(fields, errors);
     for marker in ["created_at", "updated_at"] {
         let marked: Vec<&Field> =
             fields.iter().filter(|f| if marker == "created_at" { f.created_at } else { f.updated_at }).collect();
         if let [_, extra, ..] = marked.as_slice() {
             errors.push(darling::Error::custom(format!("only one field can be `{marker}`")).with_span(&extra.ident));
         }
+    }
+}
+
+/// `#[model(version)]`: on one field at most, an integer column of its own (its type is checked
+/// by the compiler, see `expand::model`).
+fn version_fields(fields: &[Field], errors: &mut Errors) {
+    let marked: Vec<(&Field, proc_macro2::Span)> = fields.iter().filter_map(|f| Some((f, f.version?))).collect();
+    for (field, span) in &marked {
+        let fix = "add a field of its own for it, e.g. `#[model(version)] pub version: i32`";
+        let message = if field.primary_key {
+            format!("the primary key cannot be the optimistic-locking `version`, which every write changes: {fix}")
+        } else if field.created_at || field.updated_at {
+            format!("a timestamp filled by the ORM cannot be the optimistic-locking `version`: {fix}")
+        } else if is_option(&field.ty) {
+            "the optimistic-locking `version` cannot be an `Option`: write `i32` or `i64`".to_owned()
+        } else {
+            continue;
+        };
+        errors.push(darling::Error::custom(message).with_span(span));
+    }
+    if let [(first, _), (_, extra), ..] = marked.as_slice() {
+        errors.push(
+            darling::Error::custom(format!(
+                "only one field can be the optimistic-locking `version`; `{}` already is: remove this `version`",
+                first.name()
+            ))
+            .with_span(extra),
+        );
     }
 }
 

@@ -147,6 +147,37 @@ impl Dialect for MariaDbDialect {
         b.push(", ").identifier(first).push(", (SELECT 1 UNION ALL SELECT 2))");
     }
 
+    fn push_upsert(&self, b: &mut SqlBuilder, table: &str, target: &[&str], update: &[&str], bump: Option<&str>) {
+        // `ON DUPLICATE KEY UPDATE` fires on a duplicate of any unique key. The first
+        // assignment keeps the statement to the named target: it leaves the row alone when the
+        // row equals the new one on `target`, and otherwise fails with "Subquery returns more
+        // than 1 row", which the driver reports as the unique violation it stands for (as
+        // `push_skip_conflict` does). `=`, not `<=>`: a NULL in the target conflicts with
+        // nothing, as on the other backends. Assignments run left to right and the target is
+        // never assigned, so the guard sees the row as it was. `RETURNING` returns the row as
+        // stored after the update (measured on 10.11).
+        let _ = table;
+        let Some((first, _)) = target.split_first() else { return };
+        b.push(SKIP_CONFLICT).identifier(first).push(" = IF(");
+        for (i, column) in target.iter().enumerate() {
+            if i > 0 {
+                b.push(" AND ");
+            }
+            b.identifier(column).push(" = VALUES(").identifier(column).push(")");
+        }
+        b.push(", ").identifier(first).push(", (SELECT 1 UNION ALL SELECT 2))");
+        for column in update {
+            b.push(", ").identifier(column).push(" = VALUES(").identifier(column).push(")");
+        }
+        if let Some(version) = bump {
+            b.push(", ").identifier(version).push(" = ").identifier(version).push(" + 1");
+        }
+    }
+
+    fn supports_update_returning(&self) -> bool {
+        false
+    }
+
     fn push_like(&self, b: &mut SqlBuilder, column: (&str, &str), pattern: String, case_insensitive: bool) {
         let pattern = Value::Text(Some(pattern));
         if case_insensitive {

@@ -108,6 +108,33 @@ impl Dialect for SqliteDialect {
         Some("SQLite stores a NaN float as NULL; store NULL (an `Option` field) or a sentinel value instead")
     }
 
+    fn push_add(&self, b: &mut SqlBuilder, column: &str, amount: Value, subtract: bool) {
+        // SQLite turns a 64-bit sum that overflows into a float, which would then be stored in
+        // the INTEGER column. A sum that would overflow takes the other branch, whose `abs()` of
+        // the smallest integer raises "integer overflow" instead. (The 16- and 32-bit columns
+        // the ORM creates have a CHECK of their range, which fails the statement.) The bound
+        // is computed here, so the comparison itself cannot overflow; it reads the column, so
+        // SQLite cannot evaluate the error branch once up front as a constant.
+        let Value::BigInt(Some(delta)) = amount else {
+            b.identifier(column).push(if subtract { " - " } else { " + " }).bind(amount);
+            return;
+        };
+        let overflows = match (subtract, delta.signum()) {
+            (_, 0) => None,
+            (false, 1) => Some((" > ", i64::MAX - delta)),
+            (false, _) => Some((" < ", i64::MIN - delta)),
+            (true, 1) => Some((" < ", i64::MIN + delta)),
+            (true, _) => Some((" > ", i64::MAX + delta)),
+        };
+        let Some((comparison, bound)) = overflows else {
+            b.identifier(column).push(" + ").bind(amount);
+            return;
+        };
+        b.push("CASE WHEN ").identifier(column).push(comparison).bind(Value::BigInt(Some(bound)));
+        b.push(" THEN abs(-9223372036854775807 - 1 + 0 * ").identifier(column).push(") ELSE ");
+        b.identifier(column).push(if subtract { " - " } else { " + " }).bind(amount).push(" END");
+    }
+
     fn push_limit_offset(&self, b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
         // SQLite accepts OFFSET only after a LIMIT; -1 means none.
         orm_core::dialect::push_limit_before_offset(b, limit, offset, "-1");

@@ -12,6 +12,7 @@ mod concurrency;
 mod crud;
 mod errors;
 mod faults;
+mod find_or_create;
 mod includes;
 mod key_naming;
 mod key_types;
@@ -19,6 +20,7 @@ mod many_to_many;
 mod naming;
 mod nested_create;
 mod query;
+mod row_helpers;
 mod schema;
 mod scopes_hooks;
 mod support;
@@ -26,6 +28,8 @@ mod transactions;
 #[cfg(feature = "chrono")]
 mod types;
 mod units_of_work;
+mod upsert;
+mod versioning;
 mod wrong_answers;
 #[cfg(feature = "chrono")]
 mod wrong_writes;

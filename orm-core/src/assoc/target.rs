@@ -163,6 +163,17 @@ pub(crate) async fn resolve_targets(
 pub trait NewRow<M>: Send {
     /// The row's values.
     fn into_builder(self) -> Builder<M>;
+
+    /// The row's values for an upsert, by field position (`None`: unset), and whether they are
+    /// a whole `M` value, whose generated key counts only when upserting by that key.
+    #[doc(hidden)]
+    fn into_upsert_values(self) -> (Vec<Option<crate::value::Value>>, bool)
+    where
+        Self: Sized,
+        M: Model,
+    {
+        (self.into_builder().into_values(), false)
+    }
 }
 
 impl<M: Model> NewRow<M> for Builder<M> {
@@ -174,6 +185,17 @@ impl<M: Model> NewRow<M> for Builder<M> {
 impl<M: Model> NewRow<M> for M {
     fn into_builder(self) -> Builder<M> {
         Builder::from_row(self)
+    }
+
+    fn into_upsert_values(self) -> (Vec<Option<crate::value::Value>>, bool) {
+        // Every field, the key included; the timestamps are the ORM's to fill.
+        let values = M::meta()
+            .columns
+            .iter()
+            .zip(self.into_values())
+            .map(|(c, v)| (!c.created_at && !c.updated_at).then_some(v))
+            .collect();
+        (values, true)
     }
 }
 

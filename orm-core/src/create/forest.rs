@@ -263,7 +263,7 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
 /// Runs `before_create` on a row about to be inserted: the hook sees every field (a key the
 /// database will generate reads as zero, unset nullable fields as `None`) and the row is
 /// inserted with every field as the hook left it.
-async fn run_before_create(
+pub(crate) async fn run_before_create(
     tx: &mut crate::db::Tx,
     meta: &'static ModelMeta,
     before_create: crate::meta::BeforeCreate,

@@ -16,6 +16,7 @@ use crate::meta::ModelMeta;
 use crate::model::Model;
 use crate::value::{Value, now_value};
 
+pub(crate) use forest::run_before_create;
 pub(crate) use value_row::ValueRow;
 
 /// Whether a row of the tree runs hooks (the tree then runs in a transaction, which the hooks

@@ -23,7 +23,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let columns = model.fields.iter().map(|f| column_meta(f, model.has_composite_key()));
     let key_names = model.fields.iter().filter(|f| f.primary_key).map(Field::name);
     let references = model.fields.iter().filter_map(reference_meta);
-    let checks = model.fields.iter().filter_map(reference_check);
+    let checks = model.fields.iter().filter_map(reference_check).chain(model.fields.iter().filter_map(version_check));
     let set_null_checks = model.fields.iter().flat_map(|f| {
         let spans = f.references.as_ref().map(crate::model::Reference::set_null_spans).unwrap_or_default();
         spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.name(), span))
@@ -286,18 +286,26 @@ fn column_meta(field: &Field, composite_key: bool) -> TokenStream {
     let unique = field.unique;
     let created_at = field.created_at;
     let updated_at = field.updated_at;
+    let version = field.version.is_some();
     let sql_type = quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::SQL_TYPE);
     let nullable = quote_spanned!(ty.span()=> <#ty as ::orm::__private::SqlValue>::NULLABLE);
-    let default = match &field.default {
-        Some(literal) => {
-            let value = quote_spanned!(literal.span()=> <_ as ::orm::__private::Operand<#ty>>::into_operand(#literal));
-            quote!(::orm::__private::Option::Some({
-                fn default_value() -> ::orm::__private::Value {
-                    #value
-                }
-                default_value
-            }))
+    // A version left unset starts at 0, as Sequelize's does; that default is also the check,
+    // on the field's type, that a version is an i32 or i64 (with a given default, a check of
+    // its own: see `version_check`).
+    let default_value = match (&field.default, field.version) {
+        (Some(literal), _) => {
+            Some(quote_spanned!(literal.span()=> <_ as ::orm::__private::Operand<#ty>>::into_operand(#literal)))
         }
+        (None, Some(_)) => Some(quote_spanned!(ty.span()=> ::orm::__private::version_zero::<#ty>())),
+        (None, None) => None,
+    };
+    let default = match default_value {
+        Some(value) => quote!(::orm::__private::Option::Some({
+            fn default_value() -> ::orm::__private::Value {
+                #value
+            }
+            default_value
+        })),
         None => quote!(::orm::__private::Option::None),
     };
     quote! {
@@ -311,6 +319,7 @@ fn column_meta(field: &Field, composite_key: bool) -> TokenStream {
             unique: #unique,
             created_at: #created_at,
             updated_at: #updated_at,
+            version: #version,
             default: #default,
         }
     }
@@ -349,6 +358,23 @@ fn reference_meta(field: &Field) -> Option<TokenStream> {
             on_update: #on_update,
             constraint: #constraint,
         }
+    })
+}
+
+/// A `#[model(version)]` field with its own default must still be an i32 or i64 (without one,
+/// its generated default checks that).
+fn version_check(field: &Field) -> Option<TokenStream> {
+    field.version?;
+    field.default.as_ref()?;
+    let ty = &field.ty;
+    let call = quote_spanned!(ty.span()=> ::orm::__private::version_zero::<#ty>());
+    Some(quote! {
+        const _: () = {
+            #[allow(dead_code)]
+            fn check() {
+                let _ = #call;
+            }
+        };
     })
 }
 

@@ -1,0 +1,229 @@
+//! Row-level writes beyond `save` and `destroy`: [`reload`](crate::Model::reload), atomic
+//! [`increment`](crate::Model::increment)/[`decrement`](crate::Model::decrement) (and their bulk
+//! form on [`Update`](crate::Update)), optimistic locking (`#[model(version)]`, see
+//! [`version`]), [`upsert`](crate::Model::upsert) and
+//! [`find_or_create`](crate::Model::find_or_create).
+//!
+//! Every operation that needs more than one statement runs them in one unit
+//! ([`Atomic`](crate::Atomic)), so a failure part way leaves nothing behind.
+
+mod find_or_create;
+mod upsert;
+pub mod version;
+
+use crate::db::{Atomic, Executor};
+use crate::driver::Statement;
+use crate::error::{Error, Result};
+use crate::expr::Column;
+use crate::key::KeyCols;
+use crate::meta::ModelMeta;
+use crate::model::{Model, fetch_models, write_select};
+use crate::sql::SqlBuilder;
+use crate::value::{SqlValue, Value, now_value};
+
+pub(crate) use find_or_create::find_or_create;
+pub use upsert::Upsert;
+
+/// A column type `increment` and `decrement` apply to: `i16`, `i32`, `i64`, `f32`, `f64` and an
+/// `Option` of each. A NULL stays NULL, as in SQL (`NULL + 1` is NULL).
+///
+/// ```compile_fail
+/// # use orm_core::write::Numeric;
+/// fn numeric<T: Numeric>() {}
+/// numeric::<String>(); // text cannot be incremented
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a numeric column, so it cannot be incremented or decremented",
+    label = "not a numeric column",
+    note = "`increment` and `decrement` apply to columns of type i16, i32, i64, f32, f64 or an `Option` of one"
+)]
+pub trait Numeric: SqlValue {
+    /// The type of the amount: the column's type without its `Option`.
+    type Amount: SqlValue;
+}
+
+macro_rules! numeric {
+    ($($ty:ty),*) => {$(
+        impl Numeric for $ty {
+            type Amount = $ty;
+        }
+
+        impl Numeric for Option<$ty> {
+            type Amount = $ty;
+        }
+    )*};
+}
+
+numeric!(i16, i32, i64, f32, f64);
+
+/// Columns of model `M` named by an upsert: one column (`User::email()`), a tuple of them
+/// (`(User::name(), User::age())`), or `()` for none.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a column of `{M}` nor a tuple of its columns",
+    label = "expected `{M}::column()` or a tuple of `{M}`'s columns",
+    note = "name columns of the model being written: `User::email()`, or `(User::name(), User::age())`"
+)]
+pub trait Columns<M> {
+    /// The columns' SQL names, in order.
+    fn names(self) -> Vec<&'static str>;
+}
+
+impl<M, T> Columns<M> for Column<M, T> {
+    fn names(self) -> Vec<&'static str> {
+        vec![self.name()]
+    }
+}
+
+impl<M> Columns<M> for () {
+    fn names(self) -> Vec<&'static str> {
+        Vec::new()
+    }
+}
+
+macro_rules! column_tuples {
+    ($(($($t:ident $v:ident),+);)*) => {$(
+        impl<M, $($t),+> Columns<M> for ($(Column<M, $t>,)+) {
+            fn names(self) -> Vec<&'static str> {
+                let ($($v,)+) = self;
+                vec![$($v.name()),+]
+            }
+        }
+    )*};
+}
+
+column_tuples! {
+    (A a);
+    (A a, B b);
+    (A a, B b, C c);
+    (A a, B b, C c, D d);
+    (A a, B b, C c, D d, E e);
+    (A a, B b, C c, D d, E e, F f);
+    (A a, B b, C c, D d, E e, F f, G g);
+    (A a, B b, C c, D d, E e, F f, G g, H h);
+    (A a, B b, C c, D d, E e, F f, G g, H h, I i);
+    (A a, B b, C c, D d, E e, F f, G g, H h, I i, J j);
+    (A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k);
+    (A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l);
+}
+
+/// A column moved by an amount in an `UPDATE`: `"c" = "c" + ?` (or `- ?`).
+#[derive(Debug, Clone)]
+pub(crate) struct Delta {
+    pub(crate) column: &'static str,
+    pub(crate) amount: Value,
+    pub(crate) subtract: bool,
+}
+
+impl Delta {
+    pub(crate) fn new<M, T: Numeric>(column: Column<M, T>, amount: T::Amount, subtract: bool) -> Self {
+        Delta { column: column.name(), amount: amount.into_value(), subtract }
+    }
+}
+
+/// Writes the assignments of an `UPDATE … SET`: the values, the deltas, then what every update
+/// through the ORM does unless the caller assigns it: `updated_at` takes the current time and a
+/// version column is incremented (a bulk change makes every loaded copy stale). Returns whether
+/// anything was written (nothing: no statement should run).
+pub(crate) fn write_assignments(
+    b: &mut SqlBuilder,
+    meta: &ModelMeta,
+    mut values: Vec<(&'static str, Value)>,
+    deltas: Vec<Delta>,
+) -> Result<bool> {
+    let assigned = |values: &[(&str, Value)], deltas: &[Delta], name: &str| {
+        values.iter().any(|(column, _)| *column == name) || deltas.iter().any(|d| d.column == name)
+    };
+    if let Some(updated_at) = meta.columns.iter().find(|c| c.updated_at)
+        && !assigned(&values, &deltas, updated_at.name)
+    {
+        values.push((updated_at.name, now_value(updated_at.sql_type)?));
+    }
+    if values.is_empty() && deltas.is_empty() {
+        return Ok(false);
+    }
+    let version = meta.version_column().filter(|v| !assigned(&values, &deltas, v.name));
+    let mut first = true;
+    let mut separate = |b: &mut SqlBuilder| {
+        if !std::mem::take(&mut first) {
+            b.push(", ");
+        }
+    };
+    for (column, value) in values {
+        separate(b);
+        b.identifier(column).push(" = ").bind(value);
+    }
+    for delta in deltas {
+        separate(b);
+        b.add_assignment(delta.column, delta.amount, delta.subtract);
+    }
+    if let Some(version) = version {
+        separate(b);
+        version::write_bump(b, version.name);
+    }
+    Ok(true)
+}
+
+/// Loads the row with these key values (in key order), with the model's cached text.
+pub(crate) async fn fetch_by_key<M: Model>(executor: &mut Executor<'_>, key: Vec<Value>) -> Result<Option<M>> {
+    let meta = M::meta();
+    let sql = M::statements().find_by_pk.get(executor.dialect(), |b| {
+        write_select::<M>(b);
+        b.push(" WHERE ");
+        b.key_eq_placeholders(meta.table, &KeyCols::of(meta, &[]));
+    });
+    let mut rows = fetch_models::<M>(executor, Statement { sql, args: key }).await?;
+    Ok(rows.pop())
+}
+
+/// Whether the row with `row`'s primary key exists.
+pub(crate) async fn row_exists<M: Model>(executor: &mut Executor<'_>, row: &M) -> Result<bool> {
+    let meta = M::meta();
+    let mut b = SqlBuilder::new(executor.dialect());
+    b.count_from(meta.table).push(" WHERE ");
+    b.key_eq(meta.table, &KeyCols::of(meta, &[]), crate::key::model_key(row));
+    Ok(executor.fetch_count(b.finish()).await? > 0)
+}
+
+/// `Model::reload`: reads the row by its primary key and overwrites `row` with it.
+pub(crate) async fn reload<M: Model>(row: &mut M, mut executor: Executor<'_>) -> Result<()> {
+    match fetch_by_key::<M>(&mut executor, row.key_values()).await? {
+        Some(fresh) => {
+            *row = fresh;
+            Ok(())
+        }
+        None => Err(Error::NotFound { model: M::meta().name }),
+    }
+}
+
+/// `Model::increment`/`decrement`: one `UPDATE … SET "c" = "c" + ?` by primary key, then `row`
+/// is overwritten with the row as stored: through `RETURNING` where the backend returns updated
+/// rows, otherwise by reading it back in the same unit.
+pub(crate) async fn increment<M: Model>(row: &mut M, executor: Executor<'_>, delta: Delta) -> Result<()> {
+    let meta = M::meta();
+    let dialect = executor.dialect();
+    let mut b = SqlBuilder::new(dialect);
+    b.update_set(meta.table);
+    write_assignments(&mut b, meta, Vec::new(), vec![delta])?;
+    b.push(" WHERE ");
+    b.key_eq(meta.table, &KeyCols::of(meta, &[]), crate::key::model_key(row));
+    let not_found = || Error::NotFound { model: meta.name };
+    if dialect.supports_update_returning() {
+        b.returning(meta.columns);
+        let mut executor = executor;
+        let mut rows = fetch_models::<M>(&mut executor, b.finish()).await?;
+        *row = rows.pop().ok_or_else(not_found)?;
+        return Ok(());
+    }
+    let statement = b.finish();
+    let key = row.key_values();
+    *row = Atomic::run(executor, move |atomic| {
+        Box::pin(async move {
+            if atomic.executor().execute(statement).await? == 0 {
+                return Err(not_found());
+            }
+            fetch_by_key::<M>(&mut atomic.executor(), key).await?.ok_or_else(not_found)
+        })
+    })
+    .await?;
+    Ok(())
+}
