@@ -129,14 +129,14 @@ impl SqlBuilder {
 
     /// Appends, after an `INSERT … VALUES` of one row, what updates the row conflicting on the
     /// unique key `target` instead (see
-    /// [`Dialect::push_upsert`](crate::dialect::Dialect::push_upsert)).
+    /// [`Dialect::push_upsert`]).
     pub fn upsert(&mut self, table: &str, target: &[&str], update: &[&str], bump: Option<&str>) -> &mut Self {
         self.dialect.push_upsert(self, table, target, update, bump);
         self
     }
 
     /// Appends `"column" = <column moved by amount>`, an assignment of an `UPDATE … SET` (see
-    /// [`Dialect::push_add`](crate::dialect::Dialect::push_add)).
+    /// [`Dialect::push_add`]).
     pub fn add_assignment(&mut self, column: &str, amount: Value, subtract: bool) -> &mut Self {
         self.identifier(column).push(" = ");
         self.dialect.push_add(self, column, amount, subtract);

@@ -5,7 +5,7 @@
 //! [`find_or_create`](crate::Model::find_or_create).
 //!
 //! Every operation that needs more than one statement runs them in one unit
-//! ([`Atomic`](crate::Atomic)), so a failure part way leaves nothing behind.
+//! ([`crate::Atomic`]), so a failure part way leaves nothing behind.
 
 mod find_or_create;
 mod upsert;

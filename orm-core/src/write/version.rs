@@ -11,9 +11,10 @@
 //!   copy fails with [`Error::StaleRow`] instead of deleting a row it has not seen (Sequelize
 //!   deletes nothing and reports nothing). Destroying a row that is already gone deletes
 //!   nothing and succeeds, as without a version.
-//! - Every other write through the ORM increments the version without checking it: bulk
-//!   `Model::update()`, `increment`/`decrement` (atomic, so they need no check) and the update
-//!   branch of `upsert`. A loaded copy is then stale, as it should be.
+//! - Bulk `Model::update()`, `increment`/`decrement` (atomic, so they need no check) and the
+//!   update branch of `upsert` increment the version without checking it. A loaded copy is then
+//!   stale, as it should be. The foreign-key writes of association accessors (`set_`, `add_`,
+//!   `remove_`) leave it alone.
 
 use crate::db::Executor;
 use crate::driver::Statement;
