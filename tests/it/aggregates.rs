@@ -6,7 +6,7 @@ use orm::prelude::*;
 use orm::{Error, count_all};
 
 use crate::on_all;
-use crate::support::TestResult;
+use crate::support::{TestResult, is_sqlite};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 pub struct Player {
@@ -185,6 +185,24 @@ on_all! {
 }
 
 on_all! {
+    async fn a_running_sum_past_the_i64_range_fails_on_sqlite_only(db: Db) -> TestResult {
+        Schema::new().model::<Player>().sync(&db).await?;
+        for balance in [i64::MAX, 1, -1] {
+            Player::build().name("p").age(0).level(0).speed(0.0).balance(balance).create(&db).await?;
+        }
+        // The total fits, but SQLite's running total (in row order) leaves the range on the
+        // way; PostgreSQL and MariaDB sum exactly.
+        let sum = Player::find().sum(Player::balance(), &db).await;
+        if is_sqlite(&db) {
+            assert!(sum.as_ref().is_err_and(is_overflow), "{sum:?}");
+        } else {
+            assert_eq!(sum?, Some(i64::MAX));
+        }
+        Ok(())
+    }
+}
+
+on_all! {
     async fn group_by_puts_null_keys_in_one_group(db: Db) -> TestResult {
         seed(&db).await?;
         let groups: Vec<(Option<i64>, i64, Option<f64>)> = Player::find()
@@ -310,5 +328,54 @@ on_all! {
         assert_eq!(query().min(Player::name(), &db).await?.as_deref(), Some("ann"));
         assert_eq!(query().aggregate(Player::score().count(), &db).await?, 2);
         Ok(())
+    }
+}
+
+#[cfg(feature = "chrono")]
+mod dates {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+
+    use super::*;
+
+    #[derive(Model, Debug, Clone, PartialEq)]
+    pub struct Meeting {
+        pub id: i64,
+        pub at: DateTime<Utc>,
+        pub local: NaiveDateTime,
+        pub day: Option<NaiveDate>,
+        pub time: NaiveTime,
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().expect("a timestamp")
+    }
+
+    on_all! {
+        async fn min_and_max_of_dates_and_times_are_chronological(db: Db) -> TestResult {
+            Schema::new().model::<Meeting>().sync(&db).await?;
+            // Whole seconds next to fractions: stored as text on SQLite, they must still
+            // compare in time order.
+            for (when, day) in [
+                ("2024-03-01T12:00:00Z", None),
+                ("2024-03-01T12:00:00.5Z", Some(NaiveDate::from_ymd_opt(2023, 12, 31).expect("a date"))),
+                ("2024-03-01T11:59:59.999999Z", Some(NaiveDate::from_ymd_opt(2024, 1, 2).expect("a date"))),
+            ] {
+                let when = at(when);
+                Meeting::build().at(when).local(when.naive_utc()).day(day).time(when.time()).create(&db).await?;
+            }
+            let row = Meeting::find()
+                .select((Meeting::at().min(), Meeting::at().max(), Meeting::local().max(), Meeting::day().min(), Meeting::time().min()))
+                .one(&db)
+                .await?;
+            let (first, last, last_local, first_day, first_time) = row.expect("one row");
+            assert_eq!(first, Some(at("2024-03-01T11:59:59.999999Z")));
+            assert_eq!(last, Some(at("2024-03-01T12:00:00.5Z")));
+            assert_eq!(last_local, Some(at("2024-03-01T12:00:00.5Z").naive_utc()));
+            assert_eq!(first_day, NaiveDate::from_ymd_opt(2023, 12, 31));
+            assert_eq!(first_time, NaiveTime::from_hms_micro_opt(11, 59, 59, 999_999));
+            let none: Option<NaiveDate> = Meeting::find().filter(Meeting::day().is_null()).max(Meeting::day(), &db).await?;
+            assert_eq!(none, None);
+            Ok(())
+        }
     }
 }
