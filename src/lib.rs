@@ -29,6 +29,9 @@ pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::value::Json;
 pub use orm_core::value::{ColumnType, ConversionError};
 pub use orm_core::{
+    Aggregate, AggregateOrder, GroupKey, LockMode, Numeric, Ordered, Projected, Selection, SortKey, count_all,
+};
+pub use orm_core::{
     Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,
     Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
 };

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use crate::assoc::AssociationMeta;
 use crate::db::{Executor, Tx};
-use crate::dialect::RowLock;
+use crate::dialect::LockMode;
 use crate::driver::BoxFuture;
 use crate::error::Result;
 use crate::hooks::Hook;
@@ -63,7 +63,7 @@ impl<M: Model> Doomed for M {
             let meta = M::meta();
             let mut executor = Executor::Tx(tx);
             let key = [crate::key::model_key(self)];
-            crate::assoc::lock_rows(&mut executor, meta, KeyCols::of(meta, &[]), &key, None, RowLock::Delete)
+            crate::assoc::lock_rows(&mut executor, meta, KeyCols::of(meta, &[]), &key, None, LockMode::Update)
                 .await
                 .map(drop)
         })
@@ -158,7 +158,7 @@ pub fn destroy_targets<'t, T: Model>(
         // Loaded and locked in key order, in one statement.
         b.push(" ORDER BY ");
         b.key_columns(T::meta().table, &KeyCols::of(T::meta(), &[]));
-        if let Some(lock) = tx.dialect().row_lock_clause(RowLock::Delete) {
+        if let Some(lock) = tx.dialect().row_lock_clause(LockMode::Update) {
             b.push(lock);
         }
         let targets = crate::model::fetch_models::<T>(&mut Executor::Tx(tx), b.finish()).await?;

@@ -32,13 +32,53 @@ impl ReferentialAction {
     }
 }
 
-/// What a unit of work is about to do with the rows it locks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RowLock {
-    /// Update them (foreign-key checks by other writers may go on).
+/// How a `SELECT` locks the rows it reads until the transaction ends: `for_update()` and
+/// `for_share()` on a query, and the locks the ORM takes itself before it writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LockMode {
+    /// Exclusive: other transactions' locking reads and writes of the rows wait
+    /// (`FOR UPDATE`). The ORM takes it on rows about to be deleted, so that nothing comes to
+    /// reference them meanwhile.
     Update,
-    /// Delete them (nothing may reference them meanwhile).
-    Delete,
+    /// Exclusive for writes that keep the key: as [`Update`](Self::Update), except that a
+    /// foreign-key check by another writer (PostgreSQL's `FOR KEY SHARE`) need not wait
+    /// (PostgreSQL's `FOR NO KEY UPDATE`; `FOR UPDATE` elsewhere). The ORM takes it on rows
+    /// about to be updated.
+    NoKeyUpdate,
+    /// Shared: other transactions may read and share-lock the rows, and their writes wait
+    /// (`FOR SHARE`; MariaDB's `LOCK IN SHARE MODE`).
+    Share,
+}
+
+/// An aggregate function over a column (or over rows, for `COUNT(*)`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AggregateFunction {
+    /// `COUNT(column)`: the non-NULL values; `COUNT(*)` without a column.
+    Count,
+    /// `SUM(column)`, read as a 64-bit integer over an integer column and as a 64-bit float
+    /// over a float column.
+    Sum,
+    /// `AVG(column)`, read as a 64-bit float.
+    Avg,
+    /// `MIN(column)`, of the column's type.
+    Min,
+    /// `MAX(column)`, of the column's type.
+    Max,
+}
+
+impl AggregateFunction {
+    /// The SQL function's name.
+    pub fn sql(self) -> &'static str {
+        match self {
+            AggregateFunction::Count => "COUNT",
+            AggregateFunction::Sum => "SUM",
+            AggregateFunction::Avg => "AVG",
+            AggregateFunction::Min => "MIN",
+            AggregateFunction::Max => "MAX",
+        }
+    }
 }
 
 /// How a backend spells SQL.
@@ -200,13 +240,54 @@ pub trait Dialect: Send + Sync + 'static {
         let _ = nullable;
         b.qualified(column.0, column.1).push(if descending { " DESC" } else { " ASC" });
     }
-    /// The clause that locks the selected rows for the rest of the transaction (PostgreSQL's
-    /// ` FOR NO KEY UPDATE`, or ` FOR UPDATE` for rows about to be deleted); `None` where a
+    /// The clause that locks the selected rows for the rest of the transaction (` FOR UPDATE`,
+    /// ` FOR NO KEY UPDATE`, ` FOR SHARE`), written after `LIMIT`/`OFFSET`; `None` where a
     /// transaction holds the database's write lock from its start (SQLite's `BEGIN
     /// IMMEDIATE`), so rows need no lock of their own.
-    fn row_lock_clause(&self, lock: RowLock) -> Option<&'static str> {
+    fn row_lock_clause(&self, lock: LockMode) -> Option<&'static str> {
         let _ = lock;
         None
+    }
+    /// Appends an aggregate of `qualifier.column` (`COUNT(*)` when `column` is `None`) whose
+    /// column has type `input`, read back as the type the ORM promises: `COUNT` a 64-bit
+    /// integer; `SUM` a 64-bit integer over integers (a sum past the 64-bit range is an error
+    /// from the database, never a wrong number) and a 64-bit float over floats; `AVG` a 64-bit
+    /// float; `MIN`/`MAX` the column's type. The default casts `SUM` and `AVG` to `BIGINT` and
+    /// `DOUBLE PRECISION` (PostgreSQL's `SUM(bigint)` and `AVG(integer)` are `numeric`, and a
+    /// cast out of range fails).
+    fn push_aggregate(
+        &self,
+        b: &mut SqlBuilder,
+        function: AggregateFunction,
+        column: Option<(&str, &str)>,
+        input: SqlType,
+    ) {
+        let cast = match function {
+            AggregateFunction::Sum if input.is_integer() => Some("BIGINT"),
+            AggregateFunction::Sum | AggregateFunction::Avg => Some("DOUBLE PRECISION"),
+            AggregateFunction::Count | AggregateFunction::Min | AggregateFunction::Max => None,
+        };
+        if cast.is_some() {
+            b.push("CAST(");
+        }
+        push_aggregate_call(b, function, column);
+        if let Some(cast) = cast {
+            b.push(" AS ").push(cast).push(")");
+        }
+    }
+    /// Appends an `ORDER BY` term over an expression that `expression` writes (an aggregate),
+    /// with the NULL placement of [`push_order_term`](Self::push_order_term). The expression
+    /// may be written more than once, so it must bind nothing.
+    fn push_order_expression(
+        &self,
+        b: &mut SqlBuilder,
+        expression: &dyn Fn(&mut SqlBuilder),
+        descending: bool,
+        nullable: bool,
+    ) {
+        let _ = nullable;
+        expression(b);
+        b.push(if descending { " DESC" } else { " ASC" });
     }
     /// Why a float NaN cannot be stored on this backend, or `None` where it can; binding one
     /// is then an error before anything runs, never a silently different value.
@@ -219,6 +300,21 @@ pub trait Dialect: Send + Sync + 'static {
         self.push_identifier(&mut sql, table);
         sql
     }
+}
+
+/// Appends `FUNCTION(qualifier.column)`, or `COUNT(*)` without a column: an aggregate as the
+/// SQL standard spells it, which dialects wrap in their casts.
+pub fn push_aggregate_call(b: &mut SqlBuilder, function: AggregateFunction, column: Option<(&str, &str)>) {
+    b.push(function.sql()).push("(");
+    match column {
+        Some((qualifier, column)) => {
+            b.qualified(qualifier, column);
+        }
+        None => {
+            b.push("*");
+        }
+    }
+    b.push(")");
 }
 
 /// A row count as SQL's `LIMIT`/`OFFSET` accept it, bound: at most `i64::MAX`.

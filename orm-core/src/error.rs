@@ -247,6 +247,25 @@ pub enum Error {
         "the database has a single connection (in-memory SQLite) and this task's open transaction holds it: pass `&mut tx` instead of `&db` (inside a hook, the `tx` it receives), or finish the transaction first"
     )]
     ConnectionHeldByTransaction,
+    /// A query asked for row locks (`for_update()`, `for_share()`) on the pool, outside a
+    /// transaction: the locks would end with the statement, protecting nothing. Nothing ran.
+    #[error(
+        "`for_update()`/`for_share()` on a `{model}` query outside a transaction: the locks would be released as the statement ends; run it on `&mut tx` (from `db.begin()` or `db.transaction`)"
+    )]
+    LockOutsideTransaction {
+        /// The queried model.
+        model: &'static str,
+    },
+    /// A query with row locks (`for_update()`, `for_share()`) computes aggregates or groups
+    /// (`count`, `sum`, `group_by`, …): their rows are not the table's rows, so there is
+    /// nothing to lock (PostgreSQL refuses it; MariaDB would lock every row read). Nothing ran.
+    #[error(
+        "`for_update()`/`for_share()` on a `{model}` query that aggregates or groups: lock the rows with a query that returns them (`all`, or a projection of columns), then aggregate"
+    )]
+    LockOnAggregate {
+        /// The queried model.
+        model: &'static str,
+    },
     /// The caller asked for something that is not valid.
     #[error("{0}")]
     Invalid(String),

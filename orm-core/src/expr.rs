@@ -162,7 +162,7 @@ pub(crate) enum CompareOp {
 }
 
 impl CompareOp {
-    fn sql(self) -> &'static str {
+    pub(crate) fn sql(self) -> &'static str {
         match self {
             CompareOp::Eq => " = ",
             CompareOp::Ne => " <> ",
@@ -183,6 +183,7 @@ pub(crate) enum Node {
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
+    Aggregate(crate::query::aggregate::AggregateTest),
 }
 
 impl Node {
@@ -207,6 +208,7 @@ impl Node {
                 node.render(qualifier, b);
                 b.push(")");
             }
+            Node::Aggregate(test) => test.render(qualifier, b),
         }
     }
 }

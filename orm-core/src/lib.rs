@@ -31,12 +31,14 @@ pub mod write;
 
 pub use create::Builder;
 pub use db::{Atomic, Db, Executor, IntoExecutor, Tx};
-pub use dialect::{Dialect, ReferentialAction};
+pub use dialect::{AggregateFunction, Dialect, LockMode, ReferentialAction};
 pub use error::{Error, Result, Transient};
 pub use expr::{Column, Expr, Order};
 pub use hooks::{Hook, Hooks};
 pub use meta::{ColumnMeta, ModelMeta, ReferenceMeta};
 pub use model::{Model, ModelStatements};
+pub use query::aggregate::{Aggregate, AggregateOrder, Numeric, Ordered, count_all};
+pub use query::projection::{GroupKey, Projected, Selection, SortKey};
 pub use query::{Delete, Select, Update};
 pub use raw::{FromRow, Raw, raw};
 pub use row::Row;

@@ -1,9 +1,16 @@
-//! Query builders: `Model::find()`, `Model::update()`, `Model::delete()`.
+//! Query builders: `Model::find()`, `Model::update()`, `Model::delete()`, and what a query
+//! reads besides whole rows: projections ([`projection`]), aggregates ([`aggregate`]) and a
+//! page with its total ([`Select::find_and_count`]).
+
+pub mod aggregate;
+mod page;
+pub mod projection;
 
 use std::marker::PhantomData;
 
 use crate::db::{Executor, IntoExecutor};
-use crate::error::Result;
+use crate::dialect::LockMode;
+use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
@@ -17,6 +24,16 @@ fn and_filter<M>(current: Option<Expr<M>>, next: Expr<M>) -> Option<Expr<M>> {
     })
 }
 
+/// The lock clause of a query that asked for `lock`, or the error for a lock asked on the pool,
+/// where it would end with the statement.
+fn lock_clause<M: Model>(lock: Option<LockMode>, executor: &Executor<'_>) -> Result<Option<&'static str>> {
+    let Some(lock) = lock else { return Ok(None) };
+    if matches!(executor, Executor::Db(_)) {
+        return Err(Error::LockOutsideTransaction { model: M::meta().name });
+    }
+    Ok(executor.dialect().row_lock_clause(lock))
+}
+
 /// A `SELECT` over model `M`, narrowed by filters, order and paging before it runs. `L` is the
 /// type-level list of included associations (`()` for none): it decides the result row type.
 ///
@@ -26,11 +43,13 @@ fn and_filter<M>(current: Option<Expr<M>>, next: Expr<M>) -> Option<Expr<M>> {
 /// User::find().limit(10).offset(20)
 /// # }
 /// ```
+#[must_use = "a query does nothing until you run it: call `.all(&db).await`, `.one(&db).await` or `.count(&db).await`"]
 pub struct Select<M, L = ()> {
     filter: Option<Expr<M>>,
     order: Vec<Order<M>>,
     limit: Option<u64>,
     offset: Option<u64>,
+    lock: Option<LockMode>,
     includes: L,
 }
 
@@ -41,6 +60,7 @@ impl<M, L: std::fmt::Debug> std::fmt::Debug for Select<M, L> {
             .field("order", &self.order)
             .field("limit", &self.limit)
             .field("offset", &self.offset)
+            .field("lock", &self.lock)
             .field("includes", &self.includes)
             .finish()
     }
@@ -55,7 +75,7 @@ impl<M: Model> Default for Select<M> {
 impl<M: Model> Select<M> {
     /// A query over every row of `M`.
     pub fn new() -> Self {
-        Select { filter: None, order: Vec::new(), limit: None, offset: None, includes: () }
+        Select { filter: None, order: Vec::new(), limit: None, offset: None, lock: None, includes: () }
     }
 }
 
@@ -95,8 +115,43 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
             order: self.order,
             limit: self.limit,
             offset: self.offset,
+            lock: self.lock,
             includes: (include, self.includes),
         }
+    }
+
+    /// Locks the returned rows until the transaction ends: another transaction's
+    /// `for_update`, `for_share` or write of one of them waits for this one to commit or roll
+    /// back. PostgreSQL and MariaDB: `FOR UPDATE`.
+    ///
+    /// Only the rows of `M` are locked: includes load with statements of their own, unlocked.
+    /// On the pool (`&db`) the lock would end with the statement, so running the query there
+    /// fails with [`Error::LockOutsideTransaction`]; run it on `&mut tx`. SQLite has no row
+    /// locks and writes nothing: there, a transaction the ORM opens (`db.begin()`,
+    /// `db.transaction`) holds the whole database's write lock from its start (`BEGIN
+    /// IMMEDIATE`), so no other transaction writes meanwhile.
+    ///
+    /// ```
+    /// # use orm_core::{Column, Model, Db};
+    /// # async fn demo<Account: Model>(db: Db, id: Column<Account, i64>) -> orm_core::Result<()> {
+    /// let mut tx = db.begin().await?;
+    /// let account = Account::find().filter(id.eq(7)).for_update().one(&mut tx).await?;
+    /// // … compute and write while no one else can change the row …
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn for_update(mut self) -> Self {
+        self.lock = Some(LockMode::Update);
+        self
+    }
+
+    /// Share-locks the returned rows until the transaction ends: others may read and
+    /// share-lock them, and their writes (and `for_update`) wait. PostgreSQL: `FOR SHARE`;
+    /// MariaDB: `LOCK IN SHARE MODE`; SQLite: nothing, as for
+    /// [`for_update`](Self::for_update), whose rules it follows.
+    pub fn for_share(mut self) -> Self {
+        self.lock = Some(LockMode::Share);
+        self
     }
 
     fn write_where(filter: Option<Expr<M>>, includes: &L, b: &mut SqlBuilder) {
@@ -120,19 +175,28 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     }
 
     /// Runs the query and returns every matching row, with its includes.
-    pub async fn all<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Vec<L::Row>> {
+    pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<L::Row>> {
         let mut executor = db.into_executor();
+        let lock = lock_clause::<M>(self.lock, &executor)?;
         let prefix = M::statements().select.get(executor.dialect(), write_select::<M>);
         let mut b = SqlBuilder::with_prefix(executor.dialect(), &prefix);
-        let table = M::meta().table;
-        Self::write_where(self.filter.take(), &self.includes, &mut b);
-        for (i, order) in self.order.iter().enumerate() {
-            b.push(if i == 0 { " ORDER BY " } else { ", " });
-            order.render(table, &mut b);
+        self.write_page(&mut b);
+        if let Some(lock) = lock {
+            b.push(lock);
         }
-        b.limit_offset(self.limit, self.offset);
         let parents = fetch_models::<M>(&mut executor, b.finish()).await?;
         self.load_includes(&mut executor, parents).await
+    }
+
+    /// Writes what follows the select list: ` WHERE …`, ` ORDER BY …`, `LIMIT`/`OFFSET`.
+    fn write_page(&self, b: &mut SqlBuilder) {
+        let table = M::meta().table;
+        Self::write_where(self.filter.clone(), &self.includes, b);
+        for (i, order) in self.order.iter().enumerate() {
+            b.push(if i == 0 { " ORDER BY " } else { ", " });
+            order.render(table, b);
+        }
+        b.limit_offset(self.limit, self.offset);
     }
 
     /// Loads the includes for rows already fetched and builds the result rows.
@@ -155,16 +219,24 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
 
     /// Counts the matching rows (ignoring order, paging and non-required includes).
     pub async fn count<'e>(self, db: impl IntoExecutor<'e>) -> Result<i64> {
-        let mut executor = db.into_executor();
+        if self.lock.is_some() {
+            return Err(Error::LockOnAggregate { model: M::meta().name });
+        }
+        self.count_matching(&mut db.into_executor()).await
+    }
+
+    /// `SELECT COUNT(*)` of the rows matching the filters and required includes.
+    async fn count_matching(&self, executor: &mut Executor<'_>) -> Result<i64> {
         let mut b = SqlBuilder::new(executor.dialect());
         b.count_from(M::meta().table);
-        Self::write_where(self.filter, &self.includes, &mut b);
+        Self::write_where(self.filter.clone(), &self.includes, &mut b);
         executor.fetch_count(b.finish()).await
     }
 }
 
 /// A bulk `UPDATE` of the rows of `M` matching a filter. Refreshes `updated_at` when the model
 /// has one, and increments a `#[model(version)]` column (loaded copies are then stale).
+#[must_use = "an update does nothing until you run it: call `.exec(&db).await`"]
 pub struct Update<M> {
     assignments: Vec<(&'static str, Value)>,
     deltas: Vec<crate::write::Delta>,
@@ -232,6 +304,7 @@ impl<M: Model> Update<M> {
 }
 
 /// A bulk `DELETE` of the rows of `M` matching a filter.
+#[must_use = "a delete does nothing until you run it: call `.exec(&db).await`"]
 pub struct Delete<M> {
     filter: Option<Expr<M>>,
 }

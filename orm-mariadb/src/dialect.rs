@@ -1,4 +1,4 @@
-use orm_core::dialect::RowLock;
+use orm_core::dialect::{AggregateFunction, LockMode, push_aggregate_call};
 use orm_core::sql::SqlBuilder;
 use orm_core::{Dialect, SqlType, Value};
 
@@ -207,11 +207,72 @@ impl Dialect for MariaDbDialect {
         )
     }
 
-    fn row_lock_clause(&self, lock: RowLock) -> Option<&'static str> {
-        // InnoDB has no `FOR NO KEY UPDATE`; its foreign-key checks take shared locks that
-        // `FOR UPDATE` blocks, so both locks are `FOR UPDATE`.
-        let _ = lock;
-        Some(" FOR UPDATE")
+    fn row_lock_clause(&self, lock: LockMode) -> Option<&'static str> {
+        Some(match lock {
+            LockMode::Share => " LOCK IN SHARE MODE",
+            // InnoDB has no `FOR NO KEY UPDATE`; its foreign-key checks take shared locks that
+            // `FOR UPDATE` blocks, so both exclusive locks are `FOR UPDATE`.
+            _ => " FOR UPDATE",
+        })
+    }
+
+    fn push_aggregate(
+        &self,
+        b: &mut SqlBuilder,
+        function: AggregateFunction,
+        column: Option<(&str, &str)>,
+        input: SqlType,
+    ) {
+        match function {
+            AggregateFunction::Sum if input.is_integer() => {
+                // `SUM` of integers is a DECIMAL, and `CAST(… AS SIGNED)` clamps a sum past
+                // the BIGINT range to its end with a mere warning. Past the range, the clamped
+                // sum is moved one further, which fails with "BIGINT value is out of range":
+                // an error, never a wrong number.
+                b.push("CASE WHEN ");
+                push_aggregate_call(b, function, column);
+                b.push(" > 9223372036854775807 THEN CAST(");
+                push_aggregate_call(b, function, column);
+                b.push(" AS SIGNED) + 1 WHEN ");
+                push_aggregate_call(b, function, column);
+                b.push(" < -9223372036854775808 THEN CAST(");
+                push_aggregate_call(b, function, column);
+                b.push(" AS SIGNED) - 1 ELSE CAST(");
+                push_aggregate_call(b, function, column);
+                b.push(" AS SIGNED) END");
+            }
+            AggregateFunction::Sum => {
+                // `SUM` of FLOAT and DOUBLE columns is a DOUBLE already.
+                push_aggregate_call(b, function, column);
+            }
+            AggregateFunction::Avg => match column {
+                // `AVG` of integers is a DECIMAL with `div_precision_increment` (4) more
+                // digits, so 5/3 would read 1.6667: averaging DOUBLEs keeps a float's
+                // precision.
+                Some((qualifier, column)) => {
+                    b.push("AVG(CAST(").qualified(qualifier, column).push(" AS DOUBLE))");
+                }
+                None => push_aggregate_call(b, function, None),
+            },
+            _ => push_aggregate_call(b, function, column),
+        }
+    }
+
+    fn push_order_expression(
+        &self,
+        b: &mut SqlBuilder,
+        expression: &dyn Fn(&mut SqlBuilder),
+        descending: bool,
+        nullable: bool,
+    ) {
+        let direction = if descending { " DESC" } else { " ASC" };
+        if nullable {
+            // As `push_order_term`: NULL sorts as the largest value.
+            expression(b);
+            b.push(" IS NULL").push(direction).push(", ");
+        }
+        expression(b);
+        b.push(direction);
     }
 }
 

@@ -1,4 +1,4 @@
-use orm_core::dialect::RowLock;
+use orm_core::dialect::LockMode;
 use orm_core::sql::SqlBuilder;
 use orm_core::{Dialect, SqlType, Value};
 
@@ -95,14 +95,18 @@ impl Dialect for PostgresDialect {
         b.push(" ESCAPE '\\'");
     }
 
-    fn row_lock_clause(&self, lock: RowLock) -> Option<&'static str> {
+    fn row_lock_clause(&self, lock: LockMode) -> Option<&'static str> {
         Some(match lock {
+            // Includes load with statements of their own, so a lock never reaches a joined
+            // table; a join added here would need `FOR UPDATE OF "table"`.
+            LockMode::Update => " FOR UPDATE",
             // Not `FOR UPDATE`: a foreign-key check on the row (`FOR KEY SHARE`, taken by an
             // insert that references it) must not wait for it, or writes from the two sides
             // of a belongs_to_many would deadlock.
-            RowLock::Update => " FOR NO KEY UPDATE",
-            // A row about to go: an insert that would reference it waits, then fails.
-            RowLock::Delete => " FOR UPDATE",
+            LockMode::NoKeyUpdate => " FOR NO KEY UPDATE",
+            LockMode::Share => " FOR SHARE",
+            // `LockMode` may grow; the strongest lock is never too weak.
+            _ => " FOR UPDATE",
         })
     }
 

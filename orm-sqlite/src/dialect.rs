@@ -104,6 +104,21 @@ impl Dialect for SqliteDialect {
         }
     }
 
+    fn push_order_expression(
+        &self,
+        b: &mut SqlBuilder,
+        expression: &dyn Fn(&mut SqlBuilder),
+        descending: bool,
+        nullable: bool,
+    ) {
+        expression(b);
+        b.push(if descending { " DESC" } else { " ASC" });
+        if nullable {
+            // As `push_order_term`: NULL sorts as the largest value.
+            b.push(if descending { " NULLS FIRST" } else { " NULLS LAST" });
+        }
+    }
+
     fn nan_refusal(&self) -> Option<&'static str> {
         Some("SQLite stores a NaN float as NULL; store NULL (an `Option` field) or a sentinel value instead")
     }

@@ -42,6 +42,8 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use crate::support::{self, Backend, Backends};
 
+mod aggregates;
+
 /// One column of every scalar type the ORM stores, NOT NULL and nullable.
 #[derive(Model, Debug, Clone, PartialEq, Default)]
 pub struct Probe {
@@ -1635,6 +1637,7 @@ fn check_backend(backends: &Backends, backend: &Backend, case: &Case) -> Result<
                     explain(&reference, query, &rows, &expected, &ids)
                 )));
             }
+            aggregates::check(db, name, &reference, query, &rows).await?;
             // TLP over p, all the query's filters together.
             let Some(p) = query.predicate() else { continue };
             let (t, f, u) = reference.partition(&p, &rows);

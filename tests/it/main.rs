@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 // Clippy reads `#[belongs_to(B)]` and `#[belongs_to(B, as = "x")]` as one attribute repeated.
 #![allow(clippy::duplicated_attributes)]
+mod aggregates;
 mod association_edges;
 mod association_schema;
 mod associations;
@@ -13,14 +14,17 @@ mod crud;
 mod errors;
 mod faults;
 mod find_or_create;
+mod find_and_count;
 mod includes;
 mod key_naming;
 mod key_types;
 mod many_to_many;
 mod naming;
 mod nested_create;
+mod projections;
 mod query;
 mod row_helpers;
+mod row_locks;
 mod schema;
 mod scopes_hooks;
 mod support;

@@ -12,7 +12,7 @@ use super::many::source_key_value;
 use super::meta::AssociationMeta;
 use super::target::{IntoOptionalTarget, IntoTarget, NewRow, TargetRef, resolve_targets};
 use super::write::{Scope, lock_rows, lock_source_and_targets, update_foreign_key, verify_keys};
-use crate::dialect::RowLock;
+use crate::dialect::LockMode;
 use crate::value::{Value, now_value};
 
 /// `get_<singular>` of belongs_to: the target the source's foreign key points at.
@@ -80,7 +80,7 @@ async fn point_at<S: Model, T: Model>(
 ) -> Result<Changes> {
     let values = resolve_targets(executor, association, T::meta(), association.target_key, vec![target]).await?;
     let referenced = association.referenced_columns();
-    if lock_rows(executor, T::meta(), referenced, &values, None, RowLock::Update).await? != Some(values.len()) {
+    if lock_rows(executor, T::meta(), referenced, &values, None, LockMode::NoKeyUpdate).await? != Some(values.len()) {
         verify_keys(executor, association, T::meta(), referenced, &values).await?;
     }
     write_foreign_key::<S>(executor, association, source, values.into_iter().next()).await

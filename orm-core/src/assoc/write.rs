@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::db::Executor;
-use crate::dialect::{Dialect, RowLock};
+use crate::dialect::{Dialect, LockMode};
 use crate::error::{Error, Result};
 use crate::key::KeyCols;
 use crate::meta::ModelMeta;
@@ -50,7 +50,7 @@ pub(crate) async fn lock_rows(
     column: KeyCols,
     keys: &[Value],
     linked: Option<(KeyCols, &Value)>,
-    lock: RowLock,
+    lock: LockMode,
 ) -> Result<Option<usize>> {
     let Some(lock) = executor.dialect().row_lock_clause(lock) else { return Ok(None) };
     if keys.is_empty() && linked.is_none() {
@@ -96,10 +96,10 @@ pub(crate) async fn lock_source_and_targets(
     if association.is_self_association() && association.source_key_columns().same_as(&target_key) {
         let mut keys = targets.to_vec();
         keys.push(key.clone());
-        lock_rows(executor, target, target_key, &keys, linked, RowLock::Update).await?;
+        lock_rows(executor, target, target_key, &keys, linked, LockMode::NoKeyUpdate).await?;
     } else {
         lock_source(executor, association, key).await?;
-        lock_rows(executor, target, target_key, targets, linked, RowLock::Update).await?;
+        lock_rows(executor, target, target_key, targets, linked, LockMode::NoKeyUpdate).await?;
     }
     Ok(())
 }
@@ -109,7 +109,7 @@ pub(crate) async fn lock_source_and_targets(
 pub(crate) async fn lock_source(executor: &mut Executor<'_>, association: &AssociationMeta, key: &Value) -> Result<()> {
     let source = association.source_meta();
     let key = std::slice::from_ref(key);
-    lock_rows(executor, source, association.source_key_columns(), key, None, RowLock::Update).await.map(drop)
+    lock_rows(executor, source, association.source_key_columns(), key, None, LockMode::NoKeyUpdate).await.map(drop)
 }
 
 /// Removes duplicate keys, keeping the first occurrence.

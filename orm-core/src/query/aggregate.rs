@@ -1,0 +1,366 @@
+//! Typed aggregates: `User::age().sum()` is an [`Aggregate<User, Option<i64>>`], selected in a
+//! projection (`User::find().select(…)`), tested in `having`, ordered by, or run alone
+//! (`User::find().sum(User::age(), &db)`).
+//!
+//! Each aggregate reads back as one Rust type on every backend: the dialect casts what a
+//! database returns as `numeric`/`DECIMAL` (see
+//! [`Dialect::push_aggregate`](crate::dialect::Dialect::push_aggregate)).
+
+use std::marker::PhantomData;
+
+use crate::db::IntoExecutor;
+use crate::dialect::AggregateFunction;
+use crate::error::{Error, Result};
+use crate::expr::{Column, CompareOp, Expr, Node};
+use crate::include::IncludeList;
+use crate::model::Model;
+use crate::query::Select;
+use crate::sql::SqlBuilder;
+use crate::value::{Operand, Scalar, SqlType, SqlValue, Value};
+
+/// Column types `sum` and `avg` apply to: the integer and float types, and `Option` of each.
+#[diagnostic::on_unimplemented(
+    message = "`sum` and `avg` need a numeric column, and `{Self}` is not numeric",
+    label = "not a numeric column type",
+    note = "`sum`/`avg` apply to columns of i16, i32, i64, f32, f64 and Option of each; `count`, `min` and `max` apply to other columns"
+)]
+pub trait Numeric: SqlValue {
+    /// What `SUM` reads as: `i64` over integers, `f64` over floats (inside an `Option`: the
+    /// sum of no row is NULL).
+    type Sum: Scalar;
+}
+
+/// Column types `min` and `max` apply to: numbers, text and the chrono date and time types,
+/// and `Option` of each. (PostgreSQL has no `MIN` of a boolean or of bytes.)
+#[diagnostic::on_unimplemented(
+    message = "`min` and `max` need a column of ordered values, and `{Self}` is not one",
+    label = "no `MIN`/`MAX` of this column type",
+    note = "`min`/`max` apply to i16, i32, i64, f32, f64, String, chrono's date and time types, and Option of each"
+)]
+pub trait Ordered: SqlValue {
+    /// The column's type without its `Option`: `MIN` over no row (or only NULLs) is `None`,
+    /// so the aggregate is an `Option<Value>`, never an `Option<Option<…>>`.
+    type Value: Scalar;
+}
+
+macro_rules! numeric {
+    ($($ty:ty => $sum:ty),*) => {$(
+        impl Numeric for $ty {
+            type Sum = $sum;
+        }
+        impl Numeric for Option<$ty> {
+            type Sum = $sum;
+        }
+    )*};
+}
+
+numeric!(i16 => i64, i32 => i64, i64 => i64, f32 => f64, f64 => f64);
+
+macro_rules! ordered {
+    ($($ty:ty),*) => {$(
+        impl Ordered for $ty {
+            type Value = $ty;
+        }
+        impl Ordered for Option<$ty> {
+            type Value = $ty;
+        }
+    )*};
+}
+
+ordered!(i16, i32, i64, f32, f64, String);
+
+#[cfg(feature = "chrono")]
+ordered!(chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime, chrono::NaiveDate, chrono::NaiveTime);
+
+/// An aggregate without its types: what the SQL says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct AggregateTerm {
+    function: AggregateFunction,
+    /// `None` for `COUNT(*)`.
+    column: Option<&'static str>,
+    /// The column's SQL type, which decides the casts.
+    input: SqlType,
+}
+
+impl AggregateTerm {
+    /// Writes the aggregate over the column qualified by `qualifier`.
+    pub(crate) fn render(self, qualifier: &str, b: &mut SqlBuilder) {
+        let column = self.column.map(|column| (qualifier, column));
+        b.dialect().push_aggregate(b, self.function, column, self.input);
+    }
+}
+
+/// An aggregate over the rows of model `M` read as `R`: `COUNT` (`i64`), `SUM`
+/// (`Option<i64>` or `Option<f64>`), `AVG` (`Option<f64>`), `MIN`/`MAX` (`Option` of the
+/// column's type). Made by the column methods [`count`](Column::count),
+/// [`sum`](Column::sum), [`avg`](Column::avg), [`min`](Column::min), [`max`](Column::max) and
+/// by [`count_all`].
+///
+/// Select it in a projection, compare it in `having`, or order by it:
+///
+/// ```
+/// # use orm_core::{Column, Expr};
+/// # fn demo<User>(id: Column<User, i64>, age: Column<User, i32>) {
+/// let busy: Expr<User> = id.count().gt(2);
+/// let adult_average: Expr<User> = age.avg().ge(18.0);
+/// # }
+/// ```
+pub struct Aggregate<M, R> {
+    pub(crate) term: AggregateTerm,
+    _marker: PhantomData<fn() -> (M, R)>,
+}
+
+impl<M, R> Clone for Aggregate<M, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, R> Copy for Aggregate<M, R> {}
+
+impl<M, R> std::fmt::Debug for Aggregate<M, R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}({})", self.term.function.sql(), self.term.column.unwrap_or("*"))
+    }
+}
+
+impl<M, R> Aggregate<M, R> {
+    fn new(function: AggregateFunction, column: Option<&'static str>, input: SqlType) -> Self {
+        Aggregate { term: AggregateTerm { function, column, input }, _marker: PhantomData }
+    }
+}
+
+/// `COUNT(*)`: the number of rows (of each group, with `group_by`).
+///
+/// ```
+/// # use orm_core::Model;
+/// # fn demo<User: Model>() {
+/// let rows = orm_core::count_all::<User>();
+/// # }
+/// ```
+pub fn count_all<M: Model>() -> Aggregate<M, i64> {
+    Aggregate::new(AggregateFunction::Count, None, SqlType::BigInt)
+}
+
+impl<M, T: SqlValue> Column<M, T> {
+    /// `COUNT(column)`: the number of rows where the column is not NULL (0 over no row). See
+    /// [`count_all`] for `COUNT(*)`.
+    pub fn count(self) -> Aggregate<M, i64> {
+        Aggregate::new(AggregateFunction::Count, Some(self.name()), T::SQL_TYPE)
+    }
+
+    /// `SUM(column)` over the non-NULL values: `Option<i64>` over an integer column,
+    /// `Option<f64>` over a float column; `None` over no row (or only NULLs).
+    ///
+    /// A sum of integers past the `i64` range is an error from the database on every backend
+    /// (SQLite's "integer overflow", PostgreSQL's "bigint out of range", MariaDB's "BIGINT
+    /// value is out of range"), never a wrapped or clamped number.
+    pub fn sum(self) -> Aggregate<M, Option<T::Sum>>
+    where
+        T: Numeric,
+    {
+        Aggregate::new(AggregateFunction::Sum, Some(self.name()), T::SQL_TYPE)
+    }
+
+    /// `AVG(column)` over the non-NULL values, as a float on every backend (the average of 3
+    /// and 4 is 3.5, not 3); `None` over no row (or only NULLs).
+    pub fn avg(self) -> Aggregate<M, Option<f64>>
+    where
+        T: Numeric,
+    {
+        Aggregate::new(AggregateFunction::Avg, Some(self.name()), T::SQL_TYPE)
+    }
+
+    /// `MIN(column)`: the smallest non-NULL value (text in the database's collation); `None`
+    /// over no row (or only NULLs).
+    pub fn min(self) -> Aggregate<M, Option<T::Value>>
+    where
+        T: Ordered,
+    {
+        Aggregate::new(AggregateFunction::Min, Some(self.name()), T::SQL_TYPE)
+    }
+
+    /// `MAX(column)`: the largest non-NULL value (text in the database's collation); `None`
+    /// over no row (or only NULLs).
+    pub fn max(self) -> Aggregate<M, Option<T::Value>>
+    where
+        T: Ordered,
+    {
+        Aggregate::new(AggregateFunction::Max, Some(self.name()), T::SQL_TYPE)
+    }
+}
+
+/// A condition on an aggregate, as `HAVING` tests it.
+#[derive(Debug, Clone)]
+pub(crate) enum AggregateTest {
+    Compare { term: AggregateTerm, op: CompareOp, value: Value },
+    Null { term: AggregateTerm, negated: bool },
+}
+
+impl AggregateTest {
+    pub(crate) fn render(self, qualifier: &str, b: &mut SqlBuilder) {
+        match self {
+            AggregateTest::Compare { term, op, value } => {
+                term.render(qualifier, b);
+                b.push(op.sql()).bind(value);
+            }
+            AggregateTest::Null { term, negated } => {
+                term.render(qualifier, b);
+                b.push(if negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+        }
+    }
+}
+
+impl<M, R: SqlValue> Aggregate<M, R> {
+    fn compare(self, op: CompareOp, value: impl Operand<R>) -> Expr<M> {
+        let value = value.into_operand();
+        // As for columns: equality with NULL is a NULL test.
+        let test = match op {
+            CompareOp::Eq if value.is_null() => AggregateTest::Null { term: self.term, negated: false },
+            CompareOp::Ne if value.is_null() => AggregateTest::Null { term: self.term, negated: true },
+            op => AggregateTest::Compare { term: self.term, op, value },
+        };
+        Expr::from_node(Node::Aggregate(test))
+    }
+
+    /// `aggregate = value`; `eq(None)` is `aggregate IS NULL`. For `having`.
+    pub fn eq(self, value: impl Operand<R>) -> Expr<M> {
+        self.compare(CompareOp::Eq, value)
+    }
+
+    /// `aggregate <> value`; `ne(None)` is `aggregate IS NOT NULL`. For `having`.
+    pub fn ne(self, value: impl Operand<R>) -> Expr<M> {
+        self.compare(CompareOp::Ne, value)
+    }
+
+    /// `aggregate < value`, for `having`.
+    pub fn lt(self, value: impl Operand<R>) -> Expr<M> {
+        self.compare(CompareOp::Lt, value)
+    }
+
+    /// `aggregate <= value`, for `having`.
+    pub fn le(self, value: impl Operand<R>) -> Expr<M> {
+        self.compare(CompareOp::Le, value)
+    }
+
+    /// `aggregate > value`, for `having`.
+    pub fn gt(self, value: impl Operand<R>) -> Expr<M> {
+        self.compare(CompareOp::Gt, value)
+    }
+
+    /// `aggregate >= value`, for `having`.
+    pub fn ge(self, value: impl Operand<R>) -> Expr<M> {
+        self.compare(CompareOp::Ge, value)
+    }
+
+    /// `aggregate IS NULL` (a `SUM`, `AVG`, `MIN` or `MAX` over no non-NULL value).
+    pub fn is_null(self) -> Expr<M> {
+        Expr::from_node(Node::Aggregate(AggregateTest::Null { term: self.term, negated: false }))
+    }
+
+    /// `aggregate IS NOT NULL`.
+    pub fn is_not_null(self) -> Expr<M> {
+        Expr::from_node(Node::Aggregate(AggregateTest::Null { term: self.term, negated: true }))
+    }
+
+    /// Ascending order on the aggregate, in a grouped projection; NULLs come last.
+    pub fn asc(self) -> AggregateOrder<M> {
+        AggregateOrder { term: self.term, descending: false, nullable: R::NULLABLE, _marker: PhantomData }
+    }
+
+    /// Descending order on the aggregate, in a grouped projection; NULLs come first.
+    pub fn desc(self) -> AggregateOrder<M> {
+        AggregateOrder { term: self.term, descending: true, nullable: R::NULLABLE, _marker: PhantomData }
+    }
+}
+
+/// An `ORDER BY` term over an aggregate of model `M`: `User::id().count().desc()`. NULL sorts
+/// as the largest value, as for columns.
+pub struct AggregateOrder<M> {
+    term: AggregateTerm,
+    descending: bool,
+    nullable: bool,
+    _marker: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for AggregateOrder<M> {
+    fn clone(&self) -> Self {
+        AggregateOrder { term: self.term, descending: self.descending, nullable: self.nullable, _marker: PhantomData }
+    }
+}
+
+impl<M> std::fmt::Debug for AggregateOrder<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let column = self.term.column.unwrap_or("*");
+        let direction = if self.descending { "DESC" } else { "ASC" };
+        write!(f, "{}({column}) {direction}", self.term.function.sql())
+    }
+}
+
+impl<M> AggregateOrder<M> {
+    /// Writes the term, qualifying the column with `qualifier`.
+    pub(crate) fn render(&self, qualifier: &str, b: &mut SqlBuilder) {
+        let term = self.term;
+        let expression = |b: &mut SqlBuilder| term.render(qualifier, b);
+        b.dialect().push_order_expression(b, &expression, self.descending, self.nullable);
+    }
+}
+
+impl<M: Model, L: IncludeList<M>> Select<M, L> {
+    /// Runs one aggregate over every matching row (ignoring order, paging and non-required
+    /// includes, as [`count`](Select::count) does): `User::find().aggregate(User::age().max(), &db)`.
+    pub async fn aggregate<'e, R: SqlValue>(self, aggregate: Aggregate<M, R>, db: impl IntoExecutor<'e>) -> Result<R> {
+        let mut executor = db.into_executor();
+        if self.lock.is_some() {
+            return Err(Error::LockOnAggregate { model: M::meta().name });
+        }
+        let table = M::meta().table;
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("SELECT ");
+        aggregate.term.render(table, &mut b);
+        b.push(" FROM ").identifier(table);
+        Self::write_where(self.filter, &self.includes, &mut b);
+        let mut result = None;
+        executor
+            .fetch(b.finish(), &mut |row| {
+                result = Some(R::decode(row, 0)?);
+                Ok(())
+            })
+            .await?;
+        // An aggregate without GROUP BY returns exactly one row.
+        result.ok_or_else(|| Error::Invalid(format!("an aggregate over `{table}` returned no row")))
+    }
+
+    /// The sum of `column` over every matching row (see [`Column::sum`]; order and paging are
+    /// ignored, as by [`count`](Select::count)); `None` when no row has a value.
+    pub async fn sum<'e, T: Numeric>(self, column: Column<M, T>, db: impl IntoExecutor<'e>) -> Result<Option<T::Sum>> {
+        self.aggregate(column.sum(), db).await
+    }
+
+    /// The average of `column` over every matching row, as a float (see [`Column::avg`];
+    /// order and paging are ignored); `None` when no row has a value.
+    pub async fn avg<'e, T: Numeric>(self, column: Column<M, T>, db: impl IntoExecutor<'e>) -> Result<Option<f64>> {
+        self.aggregate(column.avg(), db).await
+    }
+
+    /// The smallest value of `column` over every matching row (order and paging are
+    /// ignored); `None` when no row has a value.
+    pub async fn min<'e, T: Ordered>(
+        self,
+        column: Column<M, T>,
+        db: impl IntoExecutor<'e>,
+    ) -> Result<Option<T::Value>> {
+        self.aggregate(column.min(), db).await
+    }
+
+    /// The largest value of `column` over every matching row (order and paging are
+    /// ignored); `None` when no row has a value.
+    pub async fn max<'e, T: Ordered>(
+        self,
+        column: Column<M, T>,
+        db: impl IntoExecutor<'e>,
+    ) -> Result<Option<T::Value>> {
+        self.aggregate(column.max(), db).await
+    }
+}

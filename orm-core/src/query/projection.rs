@@ -1,0 +1,331 @@
+//! Projections (Sequelize's `attributes`): `User::find().select((User::id(), User::name()))`
+//! reads chosen columns and aggregates as typed tuples, optionally grouped with `group_by` and
+//! filtered by `having`.
+
+use crate::db::IntoExecutor;
+use crate::dialect::LockMode;
+use crate::error::{Error, Result};
+use crate::expr::{Column, Expr, Order};
+use crate::model::Model;
+use crate::query::aggregate::{Aggregate, AggregateOrder};
+use crate::query::{Select, and_filter, lock_clause};
+use crate::row::Row;
+use crate::sql::SqlBuilder;
+use crate::value::SqlValue;
+
+/// What a projection reads from the rows of model `M`: a column (`User::name()`), an aggregate
+/// (`User::age().sum()`, [`count_all`](crate::count_all)), or a tuple of up to 8 of them
+/// (nested tuples too). Each row decodes into [`Output`](Self::Output), reading its values
+/// by position straight from the row.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be selected from `{M}`",
+    label = "not a column or aggregate of `{M}`",
+    note = "select a column (`User::name()`), an aggregate (`User::age().sum()`, `orm::count_all()`), or a tuple of up to 8 of them, all of the queried model"
+)]
+pub trait Selection<M>: Send + Sync {
+    /// The Rust value of one result row.
+    type Output: Send;
+    /// How many SQL expressions the selection writes (and columns it reads).
+    const WIDTH: usize;
+    /// Whether the selection holds an aggregate.
+    const AGGREGATE: bool;
+    /// Writes the expressions, separated by commas, qualifying columns with `qualifier`.
+    fn write(&self, qualifier: &str, b: &mut SqlBuilder);
+    /// Reads the values from `row`, starting at column `offset`.
+    fn decode(row: &dyn Row, offset: usize) -> Result<Self::Output>;
+}
+
+impl<M, T: SqlValue> Selection<M> for Column<M, T> {
+    type Output = T;
+    const WIDTH: usize = 1;
+    const AGGREGATE: bool = false;
+
+    fn write(&self, qualifier: &str, b: &mut SqlBuilder) {
+        b.qualified(qualifier, self.name());
+    }
+
+    fn decode(row: &dyn Row, offset: usize) -> Result<T> {
+        T::decode(row, offset)
+    }
+}
+
+impl<M, R: SqlValue> Selection<M> for Aggregate<M, R> {
+    type Output = R;
+    const WIDTH: usize = 1;
+    const AGGREGATE: bool = true;
+
+    fn write(&self, qualifier: &str, b: &mut SqlBuilder) {
+        self.term.render(qualifier, b);
+    }
+
+    fn decode(row: &dyn Row, offset: usize) -> Result<R> {
+        R::decode(row, offset)
+    }
+}
+
+macro_rules! tuple_selection {
+    ($first:ident $first_index:tt $(, $name:ident $index:tt)*) => {
+        impl<M, $first: Selection<M> $(, $name: Selection<M>)*> Selection<M> for ($first, $($name,)*) {
+            type Output = ($first::Output, $($name::Output,)*);
+            const WIDTH: usize = $first::WIDTH $(+ $name::WIDTH)*;
+            const AGGREGATE: bool = $first::AGGREGATE $(|| $name::AGGREGATE)*;
+
+            fn write(&self, qualifier: &str, b: &mut SqlBuilder) {
+                self.$first_index.write(qualifier, b);
+                $(
+                    b.push(", ");
+                    self.$index.write(qualifier, b);
+                )*
+            }
+
+            #[allow(unused_assignments, unused_mut, unused_variables)]
+            fn decode(row: &dyn Row, offset: usize) -> Result<Self::Output> {
+                let first = $first::decode(row, offset)?;
+                let mut offset = offset + $first::WIDTH;
+                Ok((first, $(
+                    {
+                        let value = $name::decode(row, offset)?;
+                        offset += $name::WIDTH;
+                        value
+                    },
+                )*))
+            }
+        }
+
+        impl<M, $first: GroupKey<M> $(, $name: GroupKey<M>)*> GroupKey<M> for ($first, $($name,)*) {
+            fn push_columns(&self, columns: &mut Vec<&'static str>) {
+                self.$first_index.push_columns(columns);
+                $(self.$index.push_columns(columns);)*
+            }
+        }
+    };
+}
+
+/// The columns a projection groups by: a column of `M` or a tuple of up to 8 of them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a column of `{M}` to group by",
+    label = "not a column of `{M}` or a tuple of them",
+    note = "group by a column (`User::team_id()`) or a tuple of up to 8 columns of the queried model"
+)]
+pub trait GroupKey<M> {
+    /// Appends the SQL names of the columns.
+    fn push_columns(&self, columns: &mut Vec<&'static str>);
+}
+
+impl<M, T> GroupKey<M> for Column<M, T> {
+    fn push_columns(&self, columns: &mut Vec<&'static str>) {
+        columns.push(self.name());
+    }
+}
+
+tuple_selection!(A 0);
+tuple_selection!(A 0, B 1);
+tuple_selection!(A 0, B 1, C 2);
+tuple_selection!(A 0, B 1, C 2, D 3);
+tuple_selection!(A 0, B 1, C 2, D 3, E 4);
+tuple_selection!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_selection!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_selection!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+
+/// An `ORDER BY` term of a projection: a column's [`Order`] or an aggregate's
+/// [`AggregateOrder`] (`User::id().count().desc()`).
+pub struct SortKey<M>(SortTerm<M>);
+
+enum SortTerm<M> {
+    Column(Order<M>),
+    Aggregate(AggregateOrder<M>),
+}
+
+impl<M> std::fmt::Debug for SortKey<M> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            SortTerm::Column(order) => order.fmt(f),
+            SortTerm::Aggregate(order) => order.fmt(f),
+        }
+    }
+}
+
+impl<M> From<Order<M>> for SortKey<M> {
+    fn from(order: Order<M>) -> Self {
+        SortKey(SortTerm::Column(order))
+    }
+}
+
+impl<M> From<AggregateOrder<M>> for SortKey<M> {
+    fn from(order: AggregateOrder<M>) -> Self {
+        SortKey(SortTerm::Aggregate(order))
+    }
+}
+
+impl<M> SortKey<M> {
+    fn render(&self, qualifier: &str, b: &mut SqlBuilder) {
+        match &self.0 {
+            SortTerm::Column(order) => order.render(qualifier, b),
+            SortTerm::Aggregate(order) => order.render(qualifier, b),
+        }
+    }
+}
+
+/// A query over model `M` that reads the [`Selection`] `S` instead of whole rows:
+/// `User::find().filter(…).select((User::id(), User::name())).all(&db)` returns
+/// `Vec<(i64, String)>`. Made by [`Select::select`], keeping the query's filters, order,
+/// paging and lock.
+///
+/// With [`group_by`](Self::group_by), each result row is a group and aggregates are computed
+/// per group; rows whose group key is NULL form one group (as SQL's `GROUP BY` does on every
+/// backend). [`having`](Self::having) filters the groups.
+#[must_use = "a projection does nothing until you run it: call `.all(&db).await` or `.one(&db).await`"]
+pub struct Projected<M, S> {
+    selection: S,
+    filter: Option<Expr<M>>,
+    order: Vec<SortKey<M>>,
+    group_by: Vec<&'static str>,
+    having: Option<Expr<M>>,
+    limit: Option<u64>,
+    offset: Option<u64>,
+    lock: Option<LockMode>,
+}
+
+impl<M, S: std::fmt::Debug> std::fmt::Debug for Projected<M, S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projected")
+            .field("selection", &self.selection)
+            .field("filter", &self.filter)
+            .field("order", &self.order)
+            .field("group_by", &self.group_by)
+            .field("having", &self.having)
+            .field("limit", &self.limit)
+            .field("offset", &self.offset)
+            .field("lock", &self.lock)
+            .finish()
+    }
+}
+
+impl<M: Model> Select<M> {
+    /// Reads `selection` (a column, an aggregate, or a tuple of up to 8 of them) instead of
+    /// whole rows, keeping the filters, order, paging and lock: Sequelize's `attributes`.
+    ///
+    /// Only a query without includes has it: includes load whole related rows, which a
+    /// projection does not return. To filter by related rows, filter before selecting.
+    ///
+    /// ```
+    /// # use orm_core::{Column, Model, Db};
+    /// # async fn demo<User: Model>(db: Db, id: Column<User, i64>, name: Column<User, String>) -> orm_core::Result<()> {
+    /// let pairs: Vec<(i64, String)> = User::find().order_by(id.asc()).select((id, name)).all(&db).await?;
+    /// let names: Vec<String> = User::find().select(name).all(&db).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn select<S: Selection<M>>(self, selection: S) -> Projected<M, S> {
+        Projected {
+            selection,
+            filter: self.filter,
+            order: self.order.into_iter().map(SortKey::from).collect(),
+            group_by: Vec::new(),
+            having: None,
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+        }
+    }
+}
+
+impl<M: Model, S: Selection<M>> Projected<M, S> {
+    /// Keeps the rows matching `condition` (repeated calls must all match); applied before
+    /// grouping (SQL's `WHERE`).
+    pub fn filter(mut self, condition: Expr<M>) -> Self {
+        self.filter = and_filter(self.filter, condition);
+        self
+    }
+
+    /// Orders by a column or an aggregate (repeated calls add later sort keys).
+    pub fn order_by(mut self, order: impl Into<SortKey<M>>) -> Self {
+        self.order.push(order.into());
+        self
+    }
+
+    /// Returns at most `count` result rows (groups, when grouped).
+    pub fn limit(mut self, count: u64) -> Self {
+        self.limit = Some(count);
+        self
+    }
+
+    /// Skips the first `count` result rows (groups, when grouped).
+    pub fn offset(mut self, count: u64) -> Self {
+        self.offset = Some(count);
+        self
+    }
+
+    /// Groups the rows by a column or a tuple of columns of `M` (repeated calls add columns).
+    /// A group key that is NULL forms one group.
+    pub fn group_by(mut self, columns: impl GroupKey<M>) -> Self {
+        columns.push_columns(&mut self.group_by);
+        self
+    }
+
+    /// Keeps the groups matching `condition`, built from aggregate comparisons
+    /// (`User::id().count().gt(2)`) and grouped columns (repeated calls must all match).
+    pub fn having(mut self, condition: Expr<M>) -> Self {
+        self.having = and_filter(self.having, condition);
+        self
+    }
+
+    /// Locks the selected rows until the transaction ends, as
+    /// [`Select::for_update`] does. Only a projection of columns has rows to lock: one with
+    /// an aggregate, `group_by` or `having` fails with [`Error::LockOnAggregate`].
+    pub fn for_update(mut self) -> Self {
+        self.lock = Some(LockMode::Update);
+        self
+    }
+
+    /// Share-locks the selected rows until the transaction ends, as [`Select::for_share`]
+    /// does (and with the restriction of [`for_update`](Self::for_update)).
+    pub fn for_share(mut self) -> Self {
+        self.lock = Some(LockMode::Share);
+        self
+    }
+
+    /// Runs the query and returns every result row.
+    pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<S::Output>> {
+        let mut executor = db.into_executor();
+        if self.lock.is_some() && (S::AGGREGATE || !self.group_by.is_empty() || self.having.is_some()) {
+            return Err(Error::LockOnAggregate { model: M::meta().name });
+        }
+        let lock = lock_clause::<M>(self.lock, &executor)?;
+        let table = M::meta().table;
+        let mut b = SqlBuilder::new(executor.dialect());
+        b.push("SELECT ");
+        self.selection.write(table, &mut b);
+        b.push(" FROM ").identifier(table);
+        Select::<M>::write_where(self.filter, &(), &mut b);
+        for (i, column) in self.group_by.iter().enumerate() {
+            b.push(if i == 0 { " GROUP BY " } else { ", " });
+            b.qualified(table, column);
+        }
+        if let Some(having) = self.having {
+            b.push(" HAVING ");
+            having.render(table, &mut b);
+        }
+        for (i, order) in self.order.iter().enumerate() {
+            b.push(if i == 0 { " ORDER BY " } else { ", " });
+            order.render(table, &mut b);
+        }
+        b.limit_offset(self.limit, self.offset);
+        if let Some(lock) = lock {
+            b.push(lock);
+        }
+        let mut rows = Vec::new();
+        executor
+            .fetch(b.finish(), &mut |row| {
+                rows.push(S::decode(row, 0)?);
+                Ok(())
+            })
+            .await?;
+        Ok(rows)
+    }
+
+    /// Runs the query for its first result row.
+    pub async fn one<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Option<S::Output>> {
+        self.limit = Some(1);
+        Ok(self.all(db).await?.pop())
+    }
+}
