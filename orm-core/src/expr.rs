@@ -176,13 +176,30 @@ impl CompareOp {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
-    Compare { column: &'static str, op: CompareOp, value: Value },
-    In { column: &'static str, values: Vec<Value>, negated: bool },
-    Null { column: &'static str, negated: bool },
-    Like { column: &'static str, pattern: String, case_insensitive: bool },
+    Compare {
+        column: &'static str,
+        op: CompareOp,
+        value: Value,
+    },
+    In {
+        column: &'static str,
+        values: Vec<Value>,
+        negated: bool,
+    },
+    Null {
+        column: &'static str,
+        negated: bool,
+    },
+    Like {
+        column: &'static str,
+        pattern: String,
+        case_insensitive: bool,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
+    /// A condition over the targets of an association (`User::tasks().any(…)`).
+    Related(Box<crate::include::AssociationFilter>),
 }
 
 impl Node {
@@ -207,6 +224,7 @@ impl Node {
                 node.render(qualifier, b);
                 b.push(")");
             }
+            Node::Related(filter) => filter.render(qualifier, b),
         }
     }
 }

@@ -3,6 +3,7 @@
 // Clippy reads `#[belongs_to(B)]` and `#[belongs_to(B, as = "x")]` as one attribute repeated.
 #![allow(clippy::duplicated_attributes)]
 mod association_edges;
+mod association_filters;
 mod association_schema;
 mod associations;
 mod composite_keys;
