@@ -17,6 +17,10 @@ pub(crate) const SKIP_CONFLICT: &str = " ON DUPLICATE KEY UPDATE ";
 const TEXT: &str = "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
 /// Text in a key: InnoDB indexes `VARCHAR`, not `LONGTEXT`; 191 characters of utf8mb4 keep a
 /// four-column key under its 3,072-byte limit.
+/// Placeholders kept free for what a statement binds after a list (later filters, `HAVING`,
+/// paging): a list that would leave fewer goes through `JSON_TABLE`.
+const AFTER_LIST: usize = 256;
+
 const KEY_TEXT: &str = "VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
 
 impl Dialect for MariaDbDialect {
@@ -97,7 +101,7 @@ impl Dialect for MariaDbDialect {
         // Past the bind limit (the protocol carries 65,535 parameters), one JSON array
         // parameter. Below it, placeholders: MariaDB searches a constant list as fast as the
         // JSON rows, and writes by key are chunked under the limit.
-        if b.placeholder_count() + values.len() > self.max_binds()
+        if b.placeholder_count() + values.len() + AFTER_LIST > self.max_binds()
             && let Some(column) = json_column(&values.iter().collect::<Vec<_>>())
             && let Some(json) = json_rows(values.iter().map(std::slice::from_ref), 0)
         {
@@ -110,7 +114,7 @@ impl Dialect for MariaDbDialect {
     fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
         let rows: Vec<Vec<Value>> = rows.into_iter().map(orm_core::key::key_parts).collect();
         let width = rows.first().map_or(0, Vec::len);
-        if b.placeholder_count() + rows.len() * width > self.max_binds() {
+        if b.placeholder_count() + rows.len() * width + AFTER_LIST > self.max_binds() {
             let columns: Option<Vec<JsonColumn>> =
                 (0..width).map(|i| json_column(&rows.iter().filter_map(|r| r.get(i)).collect::<Vec<_>>())).collect();
             if let Some(columns) = columns
