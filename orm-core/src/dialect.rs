@@ -359,6 +359,17 @@ pub fn push_json_string(json: &mut String, text: &str) {
     json.push('"');
 }
 
+/// Appends `bytes` as a JSON string of hex digits, for dialects that read a long list of bytes
+/// back with an `unhex` function.
+pub fn push_json_hex(json: &mut String, bytes: &[u8]) {
+    use std::fmt::Write;
+    json.push('"');
+    for byte in bytes {
+        let _ = write!(json, "{byte:02x}");
+    }
+    json.push('"');
+}
+
 /// Appends `identifier` between `quote`s, doubling each `quote` inside it (the SQL standard's
 /// `"…"`, MariaDB's `` `…` ``).
 pub fn push_quoted(sql: &mut String, identifier: &str, quote: char) {

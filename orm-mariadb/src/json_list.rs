@@ -67,9 +67,9 @@ pub(crate) fn push_json_value(json: &mut String, value: &Value) -> Option<()> {
         Value::Real(Some(v)) if v.is_finite() => drop(write!(json, "{:?}", f64::from(*v))),
         Value::Double(Some(v)) if v.is_finite() => drop(write!(json, "{v:?}")),
         Value::Text(Some(text)) => push_json_string(json, text),
-        Value::Bytes(Some(bytes)) => push_hex(json, bytes),
+        Value::Bytes(Some(bytes)) => orm_core::dialect::push_json_hex(json, bytes),
         #[cfg(feature = "uuid")]
-        Value::Uuid(Some(v)) => push_hex(json, v.as_bytes()),
+        Value::Uuid(Some(v)) => orm_core::dialect::push_json_hex(json, v.as_bytes()),
         #[cfg(feature = "decimal")]
         Value::Decimal(Some(v)) => push_json_string(json, &v.to_string()),
         #[cfg(feature = "chrono")]
@@ -83,15 +83,6 @@ pub(crate) fn push_json_value(json: &mut String, value: &Value) -> Option<()> {
         _ => return None,
     }
     Some(())
-}
-
-/// Bytes as a JSON string of hex digits, for `UNHEX`.
-fn push_hex(json: &mut String, bytes: &[u8]) {
-    json.push('"');
-    for byte in bytes {
-        let _ = write!(json, "{byte:02x}");
-    }
-    json.push('"');
 }
 
 /// A list as a JSON array of rows, each an array of `width` values (`width` 0: bare values).

@@ -31,12 +31,12 @@ pub(crate) fn json_list(values: &[Value]) -> Option<(String, &'static str)> {
             Value::Text(Some(text)) => push_string(&mut json, text),
             Value::Bytes(Some(bytes)) => {
                 element = "unhex(value)";
-                push_hex(&mut json, bytes);
+                orm_core::dialect::push_json_hex(&mut json, bytes);
             }
             #[cfg(feature = "uuid")]
             Value::Uuid(Some(v)) => {
                 element = "unhex(value)";
-                push_hex(&mut json, v.as_bytes());
+                orm_core::dialect::push_json_hex(&mut json, v.as_bytes());
             }
             #[cfg(feature = "decimal")]
             Value::Decimal(Some(v)) => push_string(&mut json, &crate::decimal::text(v)),
@@ -56,15 +56,6 @@ pub(crate) fn json_list(values: &[Value]) -> Option<(String, &'static str)> {
     }
     json.push(']');
     Some((json, element))
-}
-
-/// Bytes as a JSON string of hex digits, for `unhex`.
-fn push_hex(json: &mut String, bytes: &[u8]) {
-    json.push('"');
-    for byte in bytes {
-        let _ = write!(json, "{byte:02x}");
-    }
-    json.push('"');
 }
 
 /// A float as JSON: SQLite's JSON reader takes `9e999` as infinity.
