@@ -17,11 +17,14 @@ pub(crate) const SKIP_CONFLICT: &str = " ON DUPLICATE KEY UPDATE ";
 const TEXT: &str = "LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
 /// Text in a key: InnoDB indexes `VARCHAR`, not `LONGTEXT`; 191 characters of utf8mb4 keep a
 /// four-column key under its 3,072-byte limit.
-/// Placeholders kept free for what a statement binds after a list (later filters, `HAVING`,
-/// paging): a list that would leave fewer goes through `JSON_TABLE`.
-const AFTER_LIST: usize = 256;
-
 const KEY_TEXT: &str = "VARCHAR(191) CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin";
+/// The prepared-statement protocol counts parameters in a u16.
+const PROTOCOL_BINDS: usize = 65_535;
+/// Placeholders kept free for what a statement binds after a list (later filters, `HAVING`,
+/// paging): a list that would leave fewer goes through `JSON_TABLE`. Writers that chunk keys
+/// under [`Dialect::max_binds`] fill statements up to exactly this margin, so their lists stay
+/// placeholders.
+const AFTER_LIST: usize = 256;
 
 impl Dialect for MariaDbDialect {
     fn id(&self) -> usize {
@@ -83,8 +86,7 @@ impl Dialect for MariaDbDialect {
     }
 
     fn max_binds(&self) -> usize {
-        // The prepared-statement protocol counts parameters in a u16.
-        65_535
+        PROTOCOL_BINDS - AFTER_LIST
     }
 
     fn supports_array_binds(&self) -> bool {
@@ -98,10 +100,10 @@ impl Dialect for MariaDbDialect {
 
     fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
         let values = without_infinities(values);
-        // Past the bind limit (the protocol carries 65,535 parameters), one JSON array
-        // parameter. Below it, placeholders: MariaDB searches a constant list as fast as the
+        // Past the bind limit (the protocol's 65,535 parameters less `AFTER_LIST`), one JSON
+        // array parameter. Below it, placeholders: MariaDB searches a constant list as fast as the
         // JSON rows, and writes by key are chunked under the limit.
-        if b.placeholder_count() + values.len() + AFTER_LIST > self.max_binds()
+        if b.placeholder_count() + values.len() > self.max_binds()
             && let Some(column) = json_column(&values.iter().collect::<Vec<_>>())
             && let Some(json) = json_rows(values.iter().map(std::slice::from_ref), 0)
         {
@@ -114,7 +116,7 @@ impl Dialect for MariaDbDialect {
     fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
         let rows: Vec<Vec<Value>> = rows.into_iter().map(orm_core::key::key_parts).collect();
         let width = rows.first().map_or(0, Vec::len);
-        if b.placeholder_count() + rows.len() * width + AFTER_LIST > self.max_binds() {
+        if b.placeholder_count() + rows.len() * width > self.max_binds() {
             let columns: Option<Vec<JsonColumn>> =
                 (0..width).map(|i| json_column(&rows.iter().filter_map(|r| r.get(i)).collect::<Vec<_>>())).collect();
             if let Some(columns) = columns
