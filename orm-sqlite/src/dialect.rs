@@ -35,9 +35,9 @@ impl Dialect for SqliteDialect {
             SqlType::Uuid => "BLOB",
             SqlType::Json => "TEXT",
             // SQLite has no exact decimal, and NUMERIC affinity rounds to 15 digits: a decimal
-            // is kept exactly as its normalized text (see the README for what that means for
-            // ordering).
-            SqlType::Decimal => "TEXT",
+            // is kept exactly as its normalized text, compared as a number by a collation the
+            // backend registers on each connection.
+            SqlType::Decimal => "TEXT COLLATE orm_decimal",
         }
     }
 

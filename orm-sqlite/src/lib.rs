@@ -68,6 +68,8 @@ impl ConnectOptions {
             .foreign_keys(true)
             .create_if_missing(true)
             .busy_timeout(self.busy_timeout);
+        #[cfg(feature = "decimal")]
+        let options = options.collation(decimal::COLLATION, decimal::compare);
         let in_memory = self.url.contains(":memory:") || self.url.contains("mode=memory");
         if in_memory {
             let pool =

@@ -273,6 +273,53 @@ on_all! {
 }
 
 on_all! {
+    async fn decimals_order_and_compare_as_numbers(db: Db) -> TestResult {
+        Schema::new().model::<Price>().sync(&db).await?;
+        // As text, "10" < "9" and "-2" < "-10": each backend must compare numbers.
+        let texts = ["9", "10", "-2", "-10", "0.5", "-0.25", "100.001", "1e-28"];
+        let values: Vec<Decimal> =
+            texts.iter().map(|t| Decimal::from_str(t).or_else(|_| Decimal::from_scientific(t))).collect::<Result<_, _>>()?;
+        let discounts = [Some("3"), None, Some("20"), Some("-1.5"), None, Some("0"), Some("3.0"), Some("-100")];
+        let rows = values.iter().zip(discounts).map(|(amount, discount)| Price {
+            id: 0,
+            amount: *amount,
+            discount: discount.map(|d| Decimal::from_str(d).expect("a decimal")),
+        });
+        Price::create_many(&db, rows).await?;
+        let mut sorted = values.clone();
+        sorted.sort();
+        let ascending: Vec<Decimal> = Price::find().order_by(Price::amount().asc()).select(Price::amount()).all(&db).await?;
+        assert_eq!(ascending, sorted);
+        let above_nine: Vec<Decimal> = Price::find()
+            .filter(Price::amount().gt(Decimal::from(9)))
+            .order_by(Price::amount().desc())
+            .select(Price::amount())
+            .all(&db)
+            .await?;
+        assert_eq!(above_nine, [Decimal::from_str("100.001")?, Decimal::from(10)]);
+        let below_minus_one = Price::find().filter(Price::amount().le(Decimal::from(-2))).count(&db).await?;
+        assert_eq!(below_minus_one, 2);
+        assert_eq!(Price::find().max(Price::amount(), &db).await?, Some(Decimal::from_str("100.001")?));
+        assert_eq!(Price::find().min(Price::amount(), &db).await?, Some(Decimal::from(-10)));
+        // Equal values of another scale are one value: `3` and `3.0` tie, NULLs come last.
+        let discounts: Vec<Option<Decimal>> =
+            Price::find().order_by(Price::discount().asc()).select(Price::discount()).all(&db).await?;
+        let expected: Vec<Option<Decimal>> = ["-100", "-1.5", "0", "3", "3", "20"]
+            .iter()
+            .map(|d| Some(Decimal::from_str(d).expect("a decimal")))
+            .chain([None, None])
+            .collect();
+        assert_eq!(discounts, expected);
+        assert_eq!(Price::find().filter(Price::discount().eq(Decimal::from(3))).count(&db).await?, 2);
+        assert_eq!(Price::find().max(Price::discount(), &db).await?, Some(Decimal::from(20)));
+        // No rows: MIN and MAX are None.
+        let none = Price::find().filter(Price::amount().gt(Decimal::MAX)).max(Price::amount(), &db).await?;
+        assert_eq!(none, None);
+        Ok(())
+    }
+}
+
+on_all! {
     async fn enums_are_stored_as_text_or_integers_and_filter_by_variant(db: Db) -> TestResult {
         Schema::new().model::<Ticket>().sync(&db).await?;
         let rows = [

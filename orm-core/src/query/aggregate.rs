@@ -30,12 +30,12 @@ pub trait Numeric: SqlValue {
     type Sum: Scalar;
 }
 
-/// Column types `min` and `max` apply to: numbers, text and the chrono date and time types,
-/// and `Option` of each. (PostgreSQL has no `MIN` of a boolean or of bytes.)
+/// Column types `min` and `max` apply to: numbers (decimals too), text and the chrono date and
+/// time types, and `Option` of each. (PostgreSQL has no `MIN` of a boolean or of bytes.)
 #[diagnostic::on_unimplemented(
     message = "`min` and `max` need a column of ordered values, and `{Self}` is not one",
     label = "no `MIN`/`MAX` of this column type",
-    note = "`min`/`max` apply to i16, i32, i64, f32, f64, String, chrono's date and time types, and Option of each"
+    note = "`min`/`max` apply to i16, i32, i64, f32, f64, rust_decimal::Decimal, String, chrono's date and time types, and Option of each"
 )]
 pub trait Ordered: SqlValue {
     /// The column's type without its `Option`: `MIN` over no row (or only NULLs) is `None`,
@@ -71,6 +71,9 @@ ordered!(i16, i32, i64, f32, f64, String);
 
 #[cfg(feature = "chrono")]
 ordered!(chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime, chrono::NaiveDate, chrono::NaiveTime);
+
+#[cfg(feature = "decimal")]
+ordered!(rust_decimal::Decimal);
 
 /// An aggregate without its types: what the SQL says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
