@@ -32,8 +32,8 @@ pub use orm_core::{
     Aggregate, AggregateOrder, GroupKey, LockMode, Numeric, Ordered, Projected, Selection, SortKey, count_all,
 };
 pub use orm_core::{
-    Column, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw, ReferentialAction,
-    Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
+    Column, Comparable, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw,
+    ReferentialAction, Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
 };
 pub use orm_derive::{Enum, Model};
 
@@ -156,7 +156,8 @@ pub mod __private {
     };
     pub use orm_core::row::Row;
     pub use orm_core::value::{
-        ColumnType, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value, join_timestamps,
+        ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,
+        join_timestamps,
     };
     pub use orm_core::write::version::version_zero;
     pub use orm_core::{Error, ReferentialAction, Result};

@@ -4,7 +4,7 @@
 use std::marker::PhantomData;
 
 use crate::sql::SqlBuilder;
-use crate::value::{Operand, SqlValue, Value};
+use crate::value::{Comparable, Operand, SqlValue, Value};
 
 /// A column of model `M` holding values of type `T`. Generated as `Model::column_name()`.
 pub struct Column<M, T> {
@@ -61,26 +61,6 @@ impl<M, T: SqlValue> Column<M, T> {
         self.compare(CompareOp::Ne, value)
     }
 
-    /// `column < value`
-    pub fn lt(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(CompareOp::Lt, value)
-    }
-
-    /// `column <= value`
-    pub fn le(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(CompareOp::Le, value)
-    }
-
-    /// `column > value`
-    pub fn gt(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(CompareOp::Gt, value)
-    }
-
-    /// `column >= value`
-    pub fn ge(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(CompareOp::Ge, value)
-    }
-
     /// `column IN (values…)`; an empty list matches nothing. As in SQL, a NULL in the list
     /// never matches: a row that matches no other value is UNKNOWN, so `not` of it is too.
     pub fn is_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
@@ -105,13 +85,51 @@ impl<M, T: SqlValue> Column<M, T> {
         Expr::from_node(Node::Null { column: self.name, negated: true })
     }
 
+    /// `column < value`
+    pub fn lt(self, value: impl Operand<T>) -> Expr<M>
+    where
+        T: Comparable,
+    {
+        self.compare(CompareOp::Lt, value)
+    }
+
+    /// `column <= value`
+    pub fn le(self, value: impl Operand<T>) -> Expr<M>
+    where
+        T: Comparable,
+    {
+        self.compare(CompareOp::Le, value)
+    }
+
+    /// `column > value`
+    pub fn gt(self, value: impl Operand<T>) -> Expr<M>
+    where
+        T: Comparable,
+    {
+        self.compare(CompareOp::Gt, value)
+    }
+
+    /// `column >= value`
+    pub fn ge(self, value: impl Operand<T>) -> Expr<M>
+    where
+        T: Comparable,
+    {
+        self.compare(CompareOp::Ge, value)
+    }
+
     /// Ascending order on this column; NULLs come last, on every backend.
-    pub fn asc(self) -> Order<M> {
+    pub fn asc(self) -> Order<M>
+    where
+        T: Comparable,
+    {
         Order { column: self.name, descending: false, nullable: T::NULLABLE, _marker: PhantomData }
     }
 
     /// Descending order on this column; NULLs come first, on every backend.
-    pub fn desc(self) -> Order<M> {
+    pub fn desc(self) -> Order<M>
+    where
+        T: Comparable,
+    {
         Order { column: self.name, descending: true, nullable: T::NULLABLE, _marker: PhantomData }
     }
 }

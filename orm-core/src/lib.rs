@@ -43,7 +43,7 @@ pub use query::{Delete, Select, Update};
 pub use raw::{FromRow, Raw, raw};
 pub use row::Row;
 pub use schema::Schema;
-pub use value::{Operand, SqlType, SqlValue, Timestamp, Value};
+pub use value::{Comparable, Operand, SqlType, SqlValue, Timestamp, Value};
 pub use write::Upsert;
 
 #[doc(hidden)]

@@ -175,5 +175,9 @@ fn expand(input: &syn::DeriveInput) -> darling::Result<TokenStream> {
         impl ::orm::__private::ColumnType for #ident {
             #tokens
         }
+
+        // Variants compare and sort by what is stored: the text, or the discriminant.
+        #[automatically_derived]
+        impl ::orm::__private::Comparable for #ident {}
     })
 }

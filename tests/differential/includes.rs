@@ -18,7 +18,7 @@ use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
 
 use orm::prelude::*;
-use orm::{Column, Operand, Order, SqlValue};
+use orm::{Column, Comparable, Operand, Order, SqlValue};
 use proptest::prelude::*;
 use proptest::strategy::Union;
 use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
@@ -378,7 +378,7 @@ impl ColTy for bool {
     }
 }
 
-fn compare<M, T: ColTy>(column: Column<M, T>, op: Op, v: &Val) -> Expr<M> {
+fn compare<M, T: ColTy + Comparable>(column: Column<M, T>, op: Op, v: &Val) -> Expr<M> {
     let v = T::arg(v);
     match op {
         Op::Eq => column.eq(v),

@@ -33,7 +33,7 @@ use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
 
 use orm::prelude::*;
-use orm::{Column, Order, Select, SqlValue};
+use orm::{Column, Comparable, Order, Select, SqlValue};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::{Index, select};
@@ -1464,7 +1464,7 @@ macro_rules! with_column {
     };
 }
 
-fn compare<T: Lift>(column: Column<Probe, T>, op: Op, value: &Option<V>) -> Expr<Probe> {
+fn compare<T: Lift + Comparable>(column: Column<Probe, T>, op: Op, value: &Option<V>) -> Expr<Probe> {
     let value = T::lift(value);
     match op {
         Op::Eq => column.eq(value),
@@ -1485,7 +1485,7 @@ fn nullness<T: Lift>(column: Column<Probe, T>, negated: bool) -> Expr<Probe> {
     if negated { column.is_not_null() } else { column.is_null() }
 }
 
-fn order<T: Lift>(column: Column<Probe, T>, desc: bool) -> Order<Probe> {
+fn order<T: Lift + Comparable>(column: Column<Probe, T>, desc: bool) -> Order<Probe> {
     if desc { column.desc() } else { column.asc() }
 }
 

@@ -38,6 +38,10 @@ pub type ConversionError = Box<dyn std::error::Error + Send + Sync + 'static>;
 ///     }
 /// }
 /// ```
+///
+/// Filters take the type as they take any column's (`eq`, `is_in`, `is_null`); `lt`, `gt` and
+/// ordering also need an empty [`Comparable`](super::Comparable) impl, given when the stored
+/// values sort as the type should.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a column type the ORM can store",
     label = "unsupported field type",

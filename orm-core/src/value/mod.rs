@@ -376,6 +376,48 @@ pub trait Scalar: Sized + Send + Sync + 'static {
     fn unwrap(value: Value) -> Option<Option<Self>>;
 }
 
+/// Column types whose values compare and sort alike on every backend: the built-in types but
+/// JSON, enums from `#[derive(orm::Enum)]` (by their stored text or integer), and the
+/// [`ColumnType`]s that opt in. `lt`, `le`, `gt`, `ge`, `asc` and `desc` need it.
+///
+/// PostgreSQL orders `jsonb` by its own rules (objects after arrays, keys by length), while
+/// SQLite and MariaDB compare the text: a JSON column compares only for equality.
+///
+/// A [`ColumnType`] opts in with an empty impl when the database's order of its stored values
+/// is the order users expect of the type (a newtype over `i64` cents, say; not a number stored
+/// as text, which would sort `"10"` before `"9"`):
+///
+/// ```
+/// # use orm_core::value::{ColumnType, Comparable, ConversionError};
+/// struct Cents(i64);
+///
+/// impl ColumnType for Cents {
+///     type Stored = i64;
+///     fn to_stored(&self) -> Result<i64, ConversionError> {
+///         Ok(self.0)
+///     }
+///     fn from_stored(stored: i64) -> Result<Self, ConversionError> {
+///         Ok(Cents(stored))
+///     }
+/// }
+///
+/// impl Comparable for Cents {}
+/// ```
+///
+/// ```compile_fail
+/// # use orm_core::Comparable;
+/// fn comparable<T: Comparable>() {}
+/// comparable::<serde_json::Value>(); // JSON has no order the backends share
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no order the backends agree on, so it cannot be compared with `lt`/`gt` or sorted",
+    label = "not an ordered column type",
+    note = "a JSON column compares only for equality (`eq`, `ne`, `is_in`): PostgreSQL orders `jsonb` by rules of its own while SQLite and MariaDB compare text; a type of your own is ordered once it has an empty `impl orm::Comparable`"
+)]
+pub trait Comparable: SqlValue {}
+
+impl<T: Scalar + Comparable> Comparable for Option<T> {}
+
 impl<T: Scalar> SqlValue for Option<T> {
     const SQL_TYPE: SqlType = T::SQL_TYPE;
     const NULLABLE: bool = true;
@@ -418,6 +460,8 @@ macro_rules! scalar {
                 }
             }
         }
+
+        impl Comparable for $ty {}
 
         impl SqlValue for $ty {
             const SQL_TYPE: SqlType = SqlType::$sql;
