@@ -522,10 +522,37 @@ scalar! {
 /// A document with its object keys sorted, even where serde_json keeps insertion order
 /// (`preserve_order`): SQLite and MariaDB compare JSON as text, so equal documents must be
 /// written as equal text.
+///
+/// Numbers are canonical too: PostgreSQL's `jsonb` compares numbers by value (`1.0 = 1`), so a
+/// float with an integral value that an `i64` or `u64` holds is written as that integer
+/// (`1.0` as `1`, `-0.0` as `0`) and every backend finds `1.0` equal to `1`.
 #[cfg(feature = "json")]
 fn canonical_json(mut value: serde_json::Value) -> Box<serde_json::Value> {
+    canonical_numbers(&mut value);
     value.sort_all_objects();
     Box::new(value)
+}
+
+#[cfg(feature = "json")]
+fn canonical_numbers(value: &mut serde_json::Value) {
+    use serde_json::Value as J;
+    match value {
+        J::Number(number) => {
+            if let Some(float) = number.as_f64().filter(|_| number.is_f64())
+                && float.fract() == 0.0
+            {
+                // `as` saturates: a float past the range is kept as it is.
+                if float >= -(2f64.powi(63)) && float < 2f64.powi(63) {
+                    *number = (float as i64).into();
+                } else if float >= 0.0 && float < 2f64.powi(64) {
+                    *number = (float as u64).into();
+                }
+            }
+        }
+        J::Array(items) => items.iter_mut().for_each(canonical_numbers),
+        J::Object(map) => map.values_mut().for_each(canonical_numbers),
+        J::Null | J::Bool(_) | J::String(_) => {}
+    }
 }
 
 #[cfg(feature = "json")]
