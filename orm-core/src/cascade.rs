@@ -19,8 +19,8 @@ use crate::db::{Atomic, Executor, IntoExecutor, Tx};
 use crate::dialect::LockMode;
 use crate::driver::BoxFuture;
 use crate::error::Result;
-use crate::hooks::Hook;
 use crate::expr::Expr;
+use crate::hooks::Hook;
 use crate::key::KeyCols;
 use crate::meta::ModelMeta;
 use crate::model::Model;
@@ -214,7 +214,8 @@ pub(crate) async fn destroy_matching<'e, M: Model>(db: impl IntoExecutor<'e>, fi
         let tx = atomic.tx();
         let meta = M::meta();
         let dialect = tx.dialect();
-        let mut b = SqlBuilder::with_prefix(dialect, &M::statements().select.get(dialect, crate::model::write_select::<M>));
+        let mut b =
+            SqlBuilder::with_prefix(dialect, &M::statements().select.get(dialect, crate::model::write_select::<M>));
         if let Some(filter) = filter {
             b.push(" WHERE ");
             filter.render(meta.table, &mut b);

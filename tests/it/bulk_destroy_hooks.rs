@@ -12,7 +12,13 @@ use crate::on_all;
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(hooks)]
 #[has_many(Doc, on_delete = "cascade", hooks = true)]
-#[has_many(Folder, as(singular = "child", plural = "children"), foreign_key = "parent_id", on_delete = "cascade", hooks = true)]
+#[has_many(
+    Folder,
+    as(singular = "child", plural = "children"),
+    foreign_key = "parent_id",
+    on_delete = "cascade",
+    hooks = true
+)]
 pub struct Folder {
     pub id: i64,
     pub name: String,

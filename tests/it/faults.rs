@@ -814,9 +814,10 @@ async fn create_through_a_join_model(db: &Db, place: Place) -> TestResult {
     .await?;
     ensure!(ran >= 2, "{place:?}: creating a target and its link ran {ran} statements");
     if place == Place::Own {
-        let rows = raw("SELECT position, note FROM labellings l JOIN labels t ON t.id = l.label_id WHERE t.name = 'new'")
-            .fetch::<(i32, Option<String>)>(db)
-            .await?;
+        let rows =
+            raw("SELECT position, note FROM labellings l JOIN labels t ON t.id = l.label_id WHERE t.name = 'new'")
+                .fetch::<(i32, Option<String>)>(db)
+                .await?;
         ensure!(rows == [(5, Some("made".to_owned()))], "the join row carries the values given: {rows:?}");
     }
     Ok(())

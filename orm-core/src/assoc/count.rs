@@ -47,11 +47,7 @@ fn and(current: Option<Node>, next: Node) -> Node {
 }
 
 impl<'e, T: Model, J> Count<'e, T, J> {
-    pub(crate) fn new(
-        db: impl IntoExecutor<'e>,
-        association: &'static AssociationMeta,
-        key: Result<Value>,
-    ) -> Self {
+    pub(crate) fn new(db: impl IntoExecutor<'e>, association: &'static AssociationMeta, key: Result<Value>) -> Self {
         Count {
             executor: db.into_executor(),
             association,

@@ -12,8 +12,8 @@ mod write;
 #[doc(hidden)]
 pub use write::batches as write_batches;
 
-pub(crate) use many::source_key_value as source_key_of;
 pub use count::{Count, count, count_linked};
+pub(crate) use many::source_key_value as source_key_of;
 pub use many::{Related, add_many, create_for, get_many, has_all, remove_many, set_many};
 pub(crate) use many_to_many::insert_links_with;
 pub use many_to_many::{

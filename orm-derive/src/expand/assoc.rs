@@ -582,7 +582,8 @@ fn plural_accessors(
         doc(format!("Links these `{target_name}` rows, leaving the others, in one transaction{}.", api.write_doc));
     let remove_doc = doc(format!("Unlinks this `{target_name}`{}.", api.remove_doc));
     let remove_many_doc = doc(format!("Unlinks these `{target_name}` rows, in one transaction."));
-    let create_doc = doc(format!("Creates a `{target_name}` linked to this row, in one transaction{}.", api.create_doc));
+    let create_doc =
+        doc(format!("Creates a `{target_name}` linked to this row, in one transaction{}.", api.create_doc));
     let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
     let (unit, boolean) = (future(quote!(())), future(quote!(bool)));
     quote! {
