@@ -303,21 +303,35 @@ impl<M: Model> Update<M> {
     }
 }
 
-/// A bulk `DELETE` of the rows of `M` matching a filter.
+/// A bulk `DELETE` of the rows of `M` matching a filter: one statement, no hooks, the
+/// database's `ON DELETE` rules cascading; or, with [`with_hooks`](Self::with_hooks), every
+/// matching row destroyed through the ORM.
 #[must_use = "a delete does nothing until you run it: call `.exec(&db).await`"]
 pub struct Delete<M> {
     filter: Option<Expr<M>>,
+    hooks: bool,
 }
 
 impl<M> std::fmt::Debug for Delete<M> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Delete").field("filter", &self.filter).finish()
+        f.debug_struct("Delete").field("filter", &self.filter).field("hooks", &self.hooks).finish()
     }
 }
 
 impl<M: Model> Delete<M> {
     pub(crate) fn new() -> Self {
-        Delete { filter: None }
+        Delete { filter: None, hooks: false }
+    }
+
+    /// Destroys each matching row as `destroy` does (Sequelize's `individualHooks: true`):
+    /// `before_destroy` of every matching row, its `hooks = true` cascades (their hooks and
+    /// their own cascades), the deletes, then `after_destroy`, in one unit. The rows are loaded
+    /// and locked set-wise: one `SELECT` for the matching rows, and one per association and
+    /// level of the cascade (per batch of keys under the bind limit), never one per row.
+    /// A model without hooks or hooked cascades is deleted with the single `DELETE`.
+    pub fn with_hooks(mut self) -> Self {
+        self.hooks = true;
+        self
     }
 
     /// Restricts the delete to rows matching `condition` (repeated calls must all match).
@@ -328,7 +342,13 @@ impl<M: Model> Delete<M> {
 
     /// Runs the delete and returns the number of rows removed. Without a filter, every row of
     /// the table is removed.
+    ///
+    /// With [`with_hooks`](Self::with_hooks), the number is that of the matching rows, all of
+    /// which are gone (a database cascade from a dependent may have removed one first).
     pub async fn exec<'e>(self, db: impl IntoExecutor<'e>) -> Result<u64> {
+        if self.hooks && crate::cascade::destroys_through_orm::<M>() {
+            return crate::cascade::destroy_matching::<M>(db, self.filter).await;
+        }
         let mut executor = db.into_executor();
         let mut b = SqlBuilder::new(executor.dialect());
         b.delete_from(M::meta().table);

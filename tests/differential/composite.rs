@@ -347,7 +347,7 @@ macro_rules! child {
             }
 
             fn count<'e>(shop: &'e Shop, db: &'e Db) -> BoxFut<'e, orm::Result<i64>> {
-                Box::pin(shop.$count(db))
+                Box::pin(async move { shop.$count(db).await })
             }
 
             fn get<'e>(shop: &'e Shop, db: &'e Db) -> BoxFut<'e, orm::Result<Vec<Self>>> {

@@ -364,6 +364,8 @@ sweep_tests!(
     belongs_to_many_through_a_join_model,
     belongs_to_many_through_a_join_table,
     hooked_cascade_destroy,
+    bulk_destroy_with_hooks,
+    create_through_a_join_model,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -756,6 +758,82 @@ async fn hooked_cascade_destroy(db: &Db, place: Place) -> TestResult {
         ensure!(counts == [1, 1, 2, 10], "the kept account's rows stay, and every hook wrote its row: {left:#?}");
     }
     Ok(())
+}
+
+/// Two accounts with two profiles of two photos each, and one kept: the bulk destroy runs every
+/// hook (each writes an audit row in the unit) of 14 rows level by level.
+async fn some_accounts(db: &Db) -> TestResult {
+    schema().sync(db).await?;
+    let photos = |p: &str| [Photo::build().name(format!("{p}.1")), Photo::build().name(format!("{p}.2"))];
+    for (account, profiles) in [("doomed", ["p", "q"]), ("gone", ["r", "s"]), ("kept", ["k", "l"])] {
+        let profiles = profiles.map(|p| Profile::build().name(p).photos(photos(p)));
+        Account::build().name(account).profiles(profiles).create(db).await?;
+    }
+    Ok(())
+}
+
+async fn bulk_destroy_with_hooks(db: &Db, place: Place) -> TestResult {
+    some_accounts(db).await?;
+    let ran = sweep(db, place, accounts, |ex| {
+        Box::pin(async move {
+            let doomed = Account::name().is_in(["doomed", "gone"]);
+            let deleted = Account::delete().filter(doomed).with_hooks().exec(ex).await?;
+            if deleted != 2 {
+                return Err(orm::Error::Invalid(format!("{deleted} accounts deleted, not 2")));
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    // 3 SELECTs (accounts, profiles, photos), 3 DELETEs, and one audit row per hook that
+    // writes one: before and after of 2 accounts and 4 profiles, before of 8 photos; and the
+    // unit's own BEGIN/COMMIT or SAVEPOINT/RELEASE.
+    ensure!((26..=28).contains(&ran), "{place:?}: the bulk destroy ran {ran} statements");
+    if place == Place::Own {
+        let left = accounts(Executor::Db(db)).await?;
+        let count = |table: &str| left.iter().filter(|row| row.starts_with(&format!("{table} "))).count();
+        let counts = ["accounts", "profiles", "photos", "audits"].map(count);
+        ensure!(counts == [1, 2, 4, 20], "the kept account's rows stay, and every hook wrote its row: {left:#?}");
+    }
+    Ok(())
+}
+
+async fn create_through_a_join_model(db: &Db, place: Place) -> TestResult {
+    some_widgets(db).await?;
+    let widget = Widget::find().one(db).await?.ok_or("no widget")?;
+    let ran = sweep(db, place, widgets, move |ex| {
+        let widget = widget.clone();
+        Box::pin(async move {
+            widget
+                .create_label(ex, Label::build().name("new"))
+                .through(Labelling::build().position(5).note("made"))
+                .await
+                .map(drop)
+        })
+    })
+    .await?;
+    ensure!(ran >= 2, "{place:?}: creating a target and its link ran {ran} statements");
+    if place == Place::Own {
+        let rows =
+            raw("SELECT position, note FROM labellings l JOIN labels t ON t.id = l.label_id WHERE t.name = 'new'")
+                .fetch::<(i32, Option<String>)>(db)
+                .await?;
+        ensure!(rows == [(5, Some("made".to_owned()))], "the join row carries the values given: {rows:?}");
+    }
+    Ok(())
+}
+
+on_all! {
+    async fn a_cancelled_bulk_destroy_with_hooks_leaves_nothing(db: Db) -> TestResult {
+        some_accounts(&db).await?;
+        cancel_sweep(&db, accounts, |ex| {
+            Box::pin(async move {
+                let doomed = Account::name().is_in(["doomed", "gone"]);
+                Account::delete().filter(doomed).with_hooks().exec(ex).await.map(drop)
+            })
+        })
+        .await
+    }
 }
 
 on_all! {

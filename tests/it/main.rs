@@ -6,6 +6,7 @@ mod aggregates;
 mod association_edges;
 mod association_schema;
 mod associations;
+mod bulk_destroy_hooks;
 #[cfg(all(feature = "uuid", feature = "json", feature = "decimal"))]
 mod column_types;
 mod composite_keys;
@@ -20,6 +21,7 @@ mod key_naming;
 mod key_types;
 mod many_to_many;
 mod naming;
+mod narrowed_accessors;
 mod nested_create;
 mod projections;
 mod query;

@@ -167,35 +167,6 @@ pub fn get_many<'e, S: Model, T: Model>(
     }
 }
 
-/// `count_<plural>`: how many targets are linked to `source`.
-pub fn count<'e, S: Model, T: Model>(
-    db: impl IntoExecutor<'e>,
-    association: &'static AssociationMeta,
-    source: &S,
-) -> impl Future<Output = Result<i64>> + Send {
-    let key = source_key_value(association, source);
-    let mut executor = db.into_executor();
-    async move {
-        let key = key?;
-        if key.is_null() {
-            return Ok(0);
-        }
-        let target = T::meta();
-        let fk = association.foreign_key_columns();
-        let scope = association.scope_conditions();
-        let sql = association.statements.count.get(executor.dialect(), |b| {
-            b.count_from(target.table);
-            b.push(" WHERE ").key_eq_placeholders(target.table, &fk);
-            for (column, _) in &scope {
-                b.push(" AND ").qualified(target.table, column.name).push(" = ").placeholder();
-            }
-        });
-        let mut args = crate::key::key_parts(key);
-        args.extend(scope.into_iter().map(|(_, value)| value));
-        executor.fetch_count(Statement { sql, args }).await
-    }
-}
-
 /// `has_<singular>` / `has_<plural>`: whether every given target is linked to `source`
 /// (true for an empty list, as in Sequelize: every one of no targets is linked).
 pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(

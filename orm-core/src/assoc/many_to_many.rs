@@ -18,6 +18,7 @@ use crate::model::{Model, write_columns};
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value, now_value};
 
+use super::count::{Filters, links_statement_among};
 use super::many::source_key_value;
 use super::meta::{AssociationMeta, push_conditions};
 use super::target::{IntoTarget, NewRow, TargetRef, resolve_targets};
@@ -250,62 +251,21 @@ pub fn get_linked<'e, S: Model, T: Model, J>(
     }
 }
 
-/// `SELECT COUNT(*) FROM join WHERE source = ? [AND target IN (…)]`, summed over key batches.
+/// `SELECT COUNT(*) FROM join WHERE source = ? AND target IN (…)`, summed over key batches.
 async fn count_links(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
     key: &Value,
-    targets: Option<Vec<Value>>,
+    targets: Vec<Value>,
 ) -> Result<i64> {
-    let join = association.join_table();
-    let (join_source, _) = association.join_source_column();
-    let (join_target, _) = association.join_target_column();
-    let batches: Vec<Option<Vec<Value>>> = match targets {
-        None => vec![None],
-        Some(keys) => {
-            // The source key and both scopes bind beside the keys.
-            let reserved = 1 + association.scope.len() + association.through_scope.len();
-            batches(executor.dialect(), keys, reserved).into_iter().map(Some).collect()
-        }
-    };
+    // The source key and both scopes bind beside the keys.
+    let reserved = 1 + association.scope.len() + association.through_scope.len();
     let mut total = 0;
-    for batch in batches {
-        let mut b = SqlBuilder::new(executor.dialect());
-        b.count_from(join);
-        let scope = association.scope_conditions();
-        if !scope.is_empty() {
-            let target = association.target_meta();
-            b.push(" INNER JOIN ").identifier(target.table).push(" ON ").qualified(join, join_target).push(" = ");
-            b.qualified(target.table, association.target_key_column().name);
-        }
-        b.push(" WHERE ").qualified(join, join_source).push(" = ");
-        b.bind(key.clone());
-        push_conditions(&mut b, association.target_meta().table, scope);
-        push_conditions(&mut b, join, association.through_scope_conditions());
-        if let Some(batch) = batch {
-            b.push(" AND ");
-            b.in_list(join, join_target, batch, false);
-        }
-        total += executor.fetch_count(b.finish()).await?;
+    for batch in batches(executor.dialect(), targets, reserved) {
+        let statement = links_statement_among(executor, association, key.clone(), Some(batch), Filters::default());
+        total += executor.fetch_count(statement).await?;
     }
     Ok(total)
-}
-
-/// `count_<plural>` of belongs_to_many.
-pub fn count_linked<'e, S: Model>(
-    db: impl IntoExecutor<'e>,
-    association: &'static AssociationMeta,
-    source: &S,
-) -> impl Future<Output = Result<i64>> + Send {
-    let key = source_key_value(association, source);
-    let mut executor = db.into_executor();
-    async move {
-        let key = key?;
-        if key.is_null() {
-            return Ok(0);
-        }
-        count_links(&mut executor, association, &key, None).await
-    }
 }
 
 /// `has_<singular>` / `has_<plural>` of belongs_to_many: every given target is linked (true
@@ -334,7 +294,7 @@ pub fn has_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
             Err(error) => return Err(error),
         };
         let wanted = keys.len();
-        let linked = count_links(&mut executor, association, &key, Some(keys)).await?;
+        let linked = count_links(&mut executor, association, &key, keys).await?;
         Ok(usize::try_from(linked).is_ok_and(|n| n == wanted))
     }
 }
@@ -759,32 +719,59 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
     }
 }
 
-/// `create_<singular>` of belongs_to_many: inserts the target and links it (join attributes at
-/// their defaults), in one transaction.
-pub fn create_linked<'e, S: Model, T: Model>(
-    db: impl IntoExecutor<'e>,
+/// `create_<singular>` of belongs_to_many: inserts the target and links it, in one unit (if the
+/// link cannot be written, the target is not kept). `.through(…)` gives the join row's values
+/// (with a join model); unset join fields take their defaults.
+#[must_use = "a create does nothing until it is awaited"]
+pub struct CreateLinked<'e, T, J> {
+    executor: Executor<'e>,
     association: &'static AssociationMeta,
-    source: &S,
-    row: impl NewRow<T>,
-) -> impl Future<Output = Result<T>> + Send {
-    let key = source_key_value(association, source);
-    let builder = row.into_builder();
-    let executor = db.into_executor();
-    async move {
+    key: Result<Value>,
+    builder: crate::create::Builder<T>,
+    through: Vec<Option<Value>>,
+    _join: PhantomData<fn() -> J>,
+}
+
+impl<T, J> std::fmt::Debug for CreateLinked<'_, T, J> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateLinked").field("association", &self.association.display_name()).finish()
+    }
+}
+
+impl<'e, T: Model, J: Model> CreateLinked<'e, T, J> {
+    /// The join row's values, as [`LinkWrite::through`] takes them:
+    /// `user.create_project(&db, Project::build().title("x")).through(UserProject::build().role("lead"))`.
+    pub fn through(mut self, row: impl NewRow<J>) -> Self {
+        self.through = row.into_builder().into_values();
+        self
+    }
+}
+
+impl<'e, T: Model, J: Send + 'static> IntoFuture for CreateLinked<'e, T, J> {
+    type Output = Result<T>;
+    type IntoFuture = BoxFuture<'e, Result<T>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+impl<'e, T: Model, J: Send + 'static> CreateLinked<'e, T, J> {
+    async fn run(self) -> Result<T> {
+        let CreateLinked { executor, association, key, mut builder, through, .. } = self;
         let key = key?;
-        let mut builder = builder;
         super::many::set_scope_fields(&mut builder, association);
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let created = builder.create(atomic.executor()).await?;
                 let target = created.field_value(association.target_key_column().field).unwrap_or(created.key_value());
-                let write = LinkWrite::<T, ()> {
+                let write = LinkWrite::<T, J> {
                     executor: atomic.executor(),
                     association,
                     mode: Mode::Add,
                     key: Ok(key),
                     targets: Ok(vec![TargetRef::Field(target)]),
-                    for_all: Vec::new(),
+                    for_all: through,
                     per_item: Ok(Vec::new()),
                     _marker: PhantomData,
                 };
@@ -793,6 +780,23 @@ pub fn create_linked<'e, S: Model, T: Model>(
             })
         })
         .await
+    }
+}
+
+/// `create_<singular>` of belongs_to_many: see [`CreateLinked`].
+pub fn create_linked<'e, S: Model, T: Model, J>(
+    db: impl IntoExecutor<'e>,
+    association: &'static AssociationMeta,
+    source: &S,
+    row: impl NewRow<T>,
+) -> CreateLinked<'e, T, J> {
+    CreateLinked {
+        executor: db.into_executor(),
+        association,
+        key: source_key_value(association, source),
+        builder: row.into_builder(),
+        through: Vec::new(),
+        _join: PhantomData,
     }
 }
 

@@ -212,12 +212,13 @@ impl AssociationMeta {
     }
 }
 
-/// Loads, to destroy through the ORM, the targets whose key points at the given source key value.
+/// Loads, to destroy through the ORM, the targets whose key points at one of the given source
+/// key values.
 pub type DestroyTargets =
     for<'t> fn(
         &'t mut crate::db::Tx,
         &'static AssociationMeta,
-        crate::value::Value,
+        Vec<crate::value::Value>,
     ) -> crate::driver::BoxFuture<'t, crate::error::Result<Vec<Box<dyn crate::cascade::Doomed>>>>;
 
 /// A literal of a `scope` or `through_scope`.

@@ -1,6 +1,7 @@
 //! Associations: static metadata generated per association, the argument traits of the
 //! generated accessors, and the generic accessor implementations they forward to.
 
+mod count;
 mod many;
 mod many_to_many;
 mod meta;
@@ -11,11 +12,12 @@ mod write;
 #[doc(hidden)]
 pub use write::batches as write_batches;
 
+pub use count::{Count, count, count_linked};
 pub(crate) use many::source_key_value as source_key_of;
-pub use many::{Related, add_many, count, create_for, get_many, has_all, remove_many, set_many};
+pub use many::{Related, add_many, create_for, get_many, has_all, remove_many, set_many};
 pub(crate) use many_to_many::insert_links_with;
 pub use many_to_many::{
-    LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
+    CreateLinked, LinkWrite, Linked, add_linked, create_linked, get_linked, has_linked, remove_linked, set_linked,
 };
 pub(crate) use meta::push_conditions;
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
@@ -23,4 +25,4 @@ pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one,
 pub use target::{
     HasField, IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef, UniqueField, field_name_hash,
 };
-pub(crate) use write::lock_rows;
+pub(crate) use write::{dedupe, lock_rows};

@@ -470,15 +470,19 @@ struct PluralApi {
     get: TokenStream,
     get_returns: TokenStream,
     count: TokenStream,
+    count_returns: TokenStream,
     has: TokenStream,
     set: TokenStream,
     add: TokenStream,
     remove: TokenStream,
     create: TokenStream,
+    create_returns: TokenStream,
     writes_return: TokenStream,
     get_doc: String,
     write_doc: &'static str,
     remove_doc: &'static str,
+    count_doc: &'static str,
+    create_doc: &'static str,
 }
 
 impl PluralApi {
@@ -489,37 +493,49 @@ impl PluralApi {
             get: quote!(::orm::__private::get_many::<#ident, #target>),
             get_returns: quote!(::orm::__private::Related<'e, #target>),
             count: quote!(::orm::__private::count::<#ident, #target>),
+            count_returns: quote!(::orm::__private::Count<'e, #target>),
             has: quote!(::orm::__private::has_all::<#ident, #target, _>),
             set: quote!(::orm::__private::set_many::<#ident, #target, _>),
             add: quote!(::orm::__private::add_many::<#ident, #target, _>),
             remove: quote!(::orm::__private::remove_many::<#ident, #target, _>),
             create: quote!(::orm::__private::create_for::<#ident, #target>),
+            create_returns: quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + ::core::marker::Send),
             writes_return: unit,
             get_doc: "; narrow with `filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
             write_doc: "",
             remove_doc: " (its foreign key becomes NULL)",
+            count_doc: "; narrow with `filter` before `.await`",
+            create_doc: "",
         }
     }
 
     fn belongs_to_many(model: &Model, association: &Association) -> Self {
         let (ident, target) = (&model.ident, &association.target);
-        let join = match &association.through {
-            Some(Join::Model(path)) => quote!(#path),
-            _ => quote!(()),
+        let (join, count_doc, create_doc) = match &association.through {
+            Some(Join::Model(path)) => (
+                quote!(#path),
+                "; narrow with `filter` (on the targets) and `through_filter` (on the join rows) before `.await`",
+                "; join-row values with `.through(…)`",
+            ),
+            _ => (quote!(()), "; narrow with `filter` before `.await`", ""),
         };
         PluralApi {
             get: quote!(::orm::__private::get_linked::<#ident, #target, #join>),
             get_returns: quote!(::orm::__private::Linked<'e, #target, #join>),
-            count: quote!(::orm::__private::count_linked::<#ident>),
+            count: quote!(::orm::__private::count_linked::<#ident, #target, #join>),
+            count_returns: quote!(::orm::__private::Count<'e, #target, #join>),
             has: quote!(::orm::__private::has_linked::<#ident, #target, _>),
             set: quote!(::orm::__private::set_linked::<#ident, #target, #join, _>),
             add: quote!(::orm::__private::add_linked::<#ident, #target, #join, _>),
             remove: quote!(::orm::__private::remove_linked::<#ident, #target, _>),
-            create: quote!(::orm::__private::create_linked::<#ident, #target>),
+            create: quote!(::orm::__private::create_linked::<#ident, #target, #join>),
+            create_returns: quote!(::orm::__private::CreateLinked<'e, #target, #join>),
             writes_return: quote!(::orm::__private::LinkWrite<'e, #target, #join>),
             get_doc: " (with their join rows when there is a join model); narrow with `filter`, `through_filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
             write_doc: "; join-row values with `.through(…)` and `.through_for(…)`",
             remove_doc: " (deletes the join row)",
+            count_doc,
+            create_doc,
         }
     }
 }
@@ -543,16 +559,18 @@ fn plural_accessors(
         get: get_fn,
         get_returns,
         count: count_fn,
+        count_returns,
         has: has_fn,
         set: set_fn,
         add: add_fn,
         remove: remove_fn,
         create: create_fn,
+        create_returns,
         writes_return,
         ..
     } = api;
     let get_doc = doc(format!("The linked `{target_name}` rows{}.", api.get_doc));
-    let count_doc = doc(format!("Counts the linked `{target_name}` rows."));
+    let count_doc = doc(format!("Counts the linked `{target_name}` rows{}.", api.count_doc));
     let has_doc = doc(format!("Whether this `{target_name}` (an instance or a bare key) is linked."));
     let has_all_doc = doc(format!("Whether every one of these `{target_name}` rows is linked (false for none)."));
     let set_doc = doc(format!(
@@ -564,10 +582,10 @@ fn plural_accessors(
         doc(format!("Links these `{target_name}` rows, leaving the others, in one transaction{}.", api.write_doc));
     let remove_doc = doc(format!("Unlinks this `{target_name}`{}.", api.remove_doc));
     let remove_many_doc = doc(format!("Unlinks these `{target_name}` rows, in one transaction."));
-    let create_doc = doc(format!("Creates a `{target_name}` linked to this row, in one transaction."));
+    let create_doc =
+        doc(format!("Creates a `{target_name}` linked to this row, in one transaction{}.", api.create_doc));
     let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
-    let (unit, boolean, count_ty, created) =
-        (future(quote!(())), future(quote!(bool)), future(quote!(i64)), future(quote!(#target)));
+    let (unit, boolean) = (future(quote!(())), future(quote!(bool)));
     quote! {
         #get_doc
         #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #get_returns {
@@ -575,7 +593,7 @@ fn plural_accessors(
         }
 
         #count_doc
-        #vis fn #count<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #count_ty {
+        #vis fn #count<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #count_returns {
             #count_fn(db, #meta, self)
         }
 
@@ -647,7 +665,7 @@ fn plural_accessors(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
             row: impl ::orm::__private::NewRow<#target>,
-        ) -> #created {
+        ) -> #create_returns {
             #create_fn(db, #meta, self, row)
         }
     }
