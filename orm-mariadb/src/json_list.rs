@@ -51,6 +51,9 @@ pub(crate) fn json_column(values: &[&Value]) -> Option<JsonColumn> {
         Value::Uuid(_) => ("CHAR(32) CHARACTER SET ascii", "UNHEX({})"),
         #[cfg(feature = "decimal")]
         Value::Decimal(_) => ("DECIMAL(65, 28)", "{}"),
+        // A document's text, compared as the JSON (LONGTEXT, binary collation) column is.
+        #[cfg(feature = "json")]
+        Value::Json(_) => ("LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", "{}"),
         _ => return None,
     };
     Some(JsonColumn { column_type, element })
@@ -72,6 +75,8 @@ pub(crate) fn push_json_value(json: &mut String, value: &Value) -> Option<()> {
         Value::Uuid(Some(v)) => orm_core::dialect::push_json_hex(json, v.as_bytes()),
         #[cfg(feature = "decimal")]
         Value::Decimal(Some(v)) => push_json_string(json, &v.to_string()),
+        #[cfg(feature = "json")]
+        Value::Json(Some(v)) => push_json_string(json, &v.to_string()),
         #[cfg(feature = "chrono")]
         Value::TimestampTz(Some(v)) => push_json_string(json, &v.naive_utc().format("%F %T%.6f").to_string()),
         #[cfg(feature = "chrono")]

@@ -97,6 +97,9 @@ fn bind_list(query: Query<sqlx::Postgres>, list: ValueList) -> orm_core::Result<
         ValueList::Uuid(v) => query.bind(v),
         #[cfg(feature = "decimal")]
         ValueList::Decimal(v) => query.bind(v),
+        // `jsonb[]`: `= ANY` compares documents as `jsonb`, as `=` does.
+        #[cfg(feature = "json")]
+        ValueList::Json(v) => query.bind(v.into_iter().map(|d| d.map(|d| sqlx::types::Json(*d))).collect::<Vec<_>>()),
         #[allow(unreachable_patterns)]
         other => {
             return Err(orm_core::Error::Unsupported { what: format!("binding {other:?}"), backend: "postgres" });

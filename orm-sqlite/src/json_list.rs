@@ -40,6 +40,9 @@ pub(crate) fn json_list(values: &[Value]) -> Option<(String, &'static str)> {
             }
             #[cfg(feature = "decimal")]
             Value::Decimal(Some(v)) => push_string(&mut json, &crate::decimal::text(v)),
+            // The document's text, as sqlx binds it: the stored text compares equal.
+            #[cfg(feature = "json")]
+            Value::Json(Some(v)) => push_string(&mut json, &v.to_string()),
             // The text sqlx binds for each chrono type.
             #[cfg(feature = "chrono")]
             Value::TimestampTz(Some(v)) => {

@@ -141,6 +141,9 @@ pub enum ValueList {
     Uuid(Vec<Option<uuid::Uuid>>),
     #[cfg(feature = "decimal")]
     Decimal(Vec<Option<rust_decimal::Decimal>>),
+    /// Documents, in the canonical form they are written in.
+    #[cfg(feature = "json")]
+    Json(Vec<Option<Box<serde_json::Value>>>),
 }
 
 /// Collects the values of one variant into a list, or `None` when one has another type.
@@ -182,6 +185,8 @@ impl ValueList {
             Value::Uuid(_) => pack_list!(values, Uuid),
             #[cfg(feature = "decimal")]
             Value::Decimal(_) => pack_list!(values, Decimal),
+            #[cfg(feature = "json")]
+            Value::Json(_) => pack_list!(values, Json),
             _ => None,
         }
     }
@@ -237,19 +242,17 @@ impl Value {
         ValueList::pack(values).map(|list| Value::List(Box::new(list))).ok_or_else(Vec::new)
     }
 
-    /// Whether values of this variant pack into a [`ValueList`]: the scalars but JSON.
+    /// Whether values of this variant pack into a [`ValueList`]: every scalar.
     fn has_list_form(&self) -> bool {
-        match self {
+        !matches!(
+            self,
             Value::IntegerArray(_)
-            | Value::BigIntArray(_)
-            | Value::TextArray(_)
-            | Value::List(_)
-            | Value::Row(_)
-            | Value::Unencodable(_) => false,
-            #[cfg(feature = "json")]
-            Value::Json(_) => false,
-            _ => true,
-        }
+                | Value::BigIntArray(_)
+                | Value::TextArray(_)
+                | Value::List(_)
+                | Value::Row(_)
+                | Value::Unencodable(_)
+        )
     }
 
     /// Packs non-NULL integer or text keys into one compact array value. Returns `None` when
