@@ -12,20 +12,21 @@ pub struct SqlBuilder {
     sql: String,
     args: Vec<Value>,
     placeholders: usize,
+    aliases: usize,
     dialect: &'static dyn Dialect,
 }
 
 impl SqlBuilder {
     /// An empty statement for `dialect`.
     pub fn new(dialect: &'static dyn Dialect) -> Self {
-        SqlBuilder { sql: String::with_capacity(128), args: Vec::new(), placeholders: 0, dialect }
+        SqlBuilder { sql: String::with_capacity(128), args: Vec::new(), placeholders: 0, aliases: 0, dialect }
     }
 
     /// Starts from already built (cached) text, e.g. a `SELECT … FROM …` prefix.
     pub fn with_prefix(dialect: &'static dyn Dialect, prefix: &str) -> Self {
         let mut sql = String::with_capacity(prefix.len() + 64);
         sql.push_str(prefix);
-        SqlBuilder { sql, args: Vec::new(), placeholders: 0, dialect }
+        SqlBuilder { sql, args: Vec::new(), placeholders: 0, aliases: 0, dialect }
     }
 
     /// The dialect being written.
@@ -61,6 +62,14 @@ impl SqlBuilder {
         self.placeholders += 1;
         self.dialect.push_placeholder(&mut self.sql, self.placeholders);
         self
+    }
+
+    /// A number no other subquery of this statement has: nested `EXISTS` subqueries name
+    /// their tables with it, so that an inner alias never hides an outer one (a
+    /// self-association reads one table at every level).
+    pub(crate) fn next_alias(&mut self) -> usize {
+        self.aliases += 1;
+        self.aliases - 1
     }
 
     /// How many placeholders are written so far.
