@@ -6,7 +6,7 @@ use orm::prelude::*;
 use orm::raw;
 
 use crate::on_all;
-use crate::support::quoted;
+use crate::support::{is_mariadb, quoted};
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[has_many(Task)]
@@ -568,6 +568,51 @@ on_all! {
         let every = format!("{select}NOT {exists}NOT COALESCE(");
         assert!(statements[1].starts_with(&every), "{}", statements[1]);
         assert!(statements.iter().all(|s| !s.contains("JOIN")), "{statements:#?}");
+        Ok(())
+    }
+}
+
+on_all! {
+    async fn limited_quantifiers_nested_in_limited_quantifiers_keep_their_answer(db: Db) -> TestResult {
+        // MariaDB 10.11 "splits" a numbered derived table (materializes it per outer key) in
+        // the semi-join it makes of the inner EXISTS, and then kept tasks of users with a
+        // project; the MariaDB dialect turns that optimization off for such statements.
+        schema().sync(&db).await?;
+        let ann = user(&db, "ann").await?;
+        let bob = user(&db, "bob").await?;
+        let cid = user(&db, "cid").await?;
+        let alpha = Project::build().name("alpha").create(&db).await?;
+        bob.add_project(&db, &alpha).await?;
+        ann.add_project(&db, &alpha).await?;
+        cid.add_project(&db, &alpha).await?;
+        let owners = [Some(&bob), None, Some(&bob), None, Some(&ann), Some(&cid), Some(&bob), Some(&ann)];
+        for (i, owner) in owners.into_iter().enumerate() {
+            let builder = Task::build().title(format!("t{i}")).done(false);
+            match owner {
+                Some(owner) => owner.create_task(&db, builder).await?,
+                None => builder.create(&db).await?,
+            };
+        }
+        let first_project_is_alpha =
+            User::projects().order_by(Project::id().asc()).limit(1).any(Project::name().eq("alpha"));
+        let filter = Task::user().order_by(User::id().asc()).limit(2).none(first_project_is_alpha);
+        let tasks = Task::find().filter(filter.clone()).order_by(Task::id().asc()).all(&db).await?;
+        let titles: Vec<String> = tasks.into_iter().map(|t| t.title).collect();
+        assert_eq!(titles, ["t1", "t3"]);
+        assert_eq!(Task::find().filter(filter.clone()).count(&db).await?, 2);
+        // Run again: the prepared statement is executed a second time.
+        db.record_statements(true);
+        assert_eq!(Task::find().filter(filter).count(&db).await?, 2);
+        let statements = db.take_statements();
+        db.record_statements(false);
+        let guarded = statements[0].starts_with("SET STATEMENT optimizer_switch = 'split_materialized=off' FOR SELECT");
+        assert_eq!(guarded, is_mariadb(&db), "{}", statements[0]);
+        // Without a per-parent limit there is no numbered table, and no prefix.
+        db.record_statements(true);
+        Task::find().filter(Task::user().none(User::projects().exists())).count(&db).await?;
+        let statements = db.take_statements();
+        db.record_statements(false);
+        assert!(statements[0].starts_with("SELECT COUNT(*)"), "{}", statements[0]);
         Ok(())
     }
 }

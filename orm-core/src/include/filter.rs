@@ -160,6 +160,7 @@ impl Targets {
                 // cannot see the parent row (no LATERAL on MariaDB), so it numbers the targets
                 // of every parent and the link to this one is made outside.
                 let numbered = format!("__orm_w{n}");
+                b.note_correlated_numbering();
                 self.write_numbered(&target, &join, b);
                 b.push(" AS ").identifier(&numbered).push(" WHERE ");
                 self.write_link(LinkSide::Numbered(&numbered), parent, b);

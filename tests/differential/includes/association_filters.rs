@@ -131,7 +131,7 @@ fn quantified(assoc: Assoc, depth: u32) -> BoxedStrategy<Quantified> {
     (
         weighted(0.3, pred(target)),
         through,
-        weighted(0.2, (total_order(target), 0..3u64)),
+        weighted(0.4, (total_order(target), 0..3u64)),
         proptest::bool::weighted(0.2),
         quant,
         filter(target, depth.saturating_sub(1)),
