@@ -226,6 +226,12 @@ pub trait Dialect: Send + Sync + 'static {
     fn supports_update_returning(&self) -> bool {
         true
     }
+    /// Text put before a statement in which a numbered derived table (`ROW_NUMBER()` over the
+    /// targets of every parent, for a per-parent `limit` inside `EXISTS`) is correlated with
+    /// an outer row; `None` when the statement needs nothing before it.
+    fn correlated_numbering_prefix(&self) -> Option<&'static str> {
+        None
+    }
     /// Closes an `EXISTS (SELECT 1 …` subquery.
     fn push_exists_end(&self, b: &mut SqlBuilder) {
         b.push(")");

@@ -194,14 +194,31 @@ impl CompareOp {
 
 #[derive(Debug, Clone)]
 pub(crate) enum Node {
-    Compare { column: &'static str, op: CompareOp, value: Value },
-    In { column: &'static str, values: Vec<Value>, negated: bool },
-    Null { column: &'static str, negated: bool },
-    Like { column: &'static str, pattern: String, case_insensitive: bool },
+    Compare {
+        column: &'static str,
+        op: CompareOp,
+        value: Value,
+    },
+    In {
+        column: &'static str,
+        values: Vec<Value>,
+        negated: bool,
+    },
+    Null {
+        column: &'static str,
+        negated: bool,
+    },
+    Like {
+        column: &'static str,
+        pattern: String,
+        case_insensitive: bool,
+    },
     And(Vec<Node>),
     Or(Vec<Node>),
     Not(Box<Node>),
     Aggregate(crate::query::aggregate::AggregateTest),
+    /// A condition over the targets of an association (`User::tasks().any(…)`).
+    Related(Box<crate::include::AssociationFilter>),
 }
 
 impl Node {
@@ -227,6 +244,7 @@ impl Node {
                 b.push(")");
             }
             Node::Aggregate(test) => test.render(qualifier, b),
+            Node::Related(filter) => filter.render(qualifier, b),
         }
     }
 }

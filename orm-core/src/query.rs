@@ -155,22 +155,13 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     }
 
     fn write_where(filter: Option<Expr<M>>, includes: &L, b: &mut SqlBuilder) {
-        let table = M::meta().table;
-        let mut required = SqlBuilder::new(b.dialect());
-        includes.write_required(table, 0, &mut required);
-        if filter.is_none() && required.sql().is_empty() {
-            return;
-        }
-        b.push(" WHERE ");
-        match filter {
-            Some(filter) => filter.render(table, b),
-            None => {
-                b.push("1 = 1");
-            }
-        }
-        if !required.sql().is_empty() {
-            // Rendered again into `b` so that its placeholders are numbered in place.
-            includes.write_required(table, 0, b);
+        let condition = match (filter, includes.required()) {
+            (Some(filter), Some(required)) => Some(filter.and(required)),
+            (filter, required) => filter.or(required),
+        };
+        if let Some(condition) = condition {
+            b.push(" WHERE ");
+            condition.render(M::meta().table, b);
         }
     }
 

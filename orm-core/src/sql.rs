@@ -12,20 +12,30 @@ pub struct SqlBuilder {
     sql: String,
     args: Vec<Value>,
     placeholders: usize,
+    aliases: usize,
+    /// A numbered derived table is correlated with an outer row somewhere in the statement.
+    correlated_numbering: bool,
     dialect: &'static dyn Dialect,
 }
 
 impl SqlBuilder {
     /// An empty statement for `dialect`.
     pub fn new(dialect: &'static dyn Dialect) -> Self {
-        SqlBuilder { sql: String::with_capacity(128), args: Vec::new(), placeholders: 0, dialect }
+        SqlBuilder {
+            sql: String::with_capacity(128),
+            args: Vec::new(),
+            placeholders: 0,
+            aliases: 0,
+            correlated_numbering: false,
+            dialect,
+        }
     }
 
     /// Starts from already built (cached) text, e.g. a `SELECT … FROM …` prefix.
     pub fn with_prefix(dialect: &'static dyn Dialect, prefix: &str) -> Self {
         let mut sql = String::with_capacity(prefix.len() + 64);
         sql.push_str(prefix);
-        SqlBuilder { sql, args: Vec::new(), placeholders: 0, dialect }
+        SqlBuilder { sql, args: Vec::new(), placeholders: 0, aliases: 0, correlated_numbering: false, dialect }
     }
 
     /// The dialect being written.
@@ -61,6 +71,22 @@ impl SqlBuilder {
         self.placeholders += 1;
         self.dialect.push_placeholder(&mut self.sql, self.placeholders);
         self
+    }
+
+    /// A number no other subquery of this statement has: nested `EXISTS` subqueries name
+    /// their tables with it, so that an inner alias never hides an outer one (a
+    /// self-association reads one table at every level).
+    pub(crate) fn next_alias(&mut self) -> usize {
+        self.aliases += 1;
+        self.aliases - 1
+    }
+
+    /// Records that the statement correlates a numbered derived table (`ROW_NUMBER()` over
+    /// the targets of every parent) with an outer row, so that [`finish`](Self::finish) puts
+    /// the dialect's [`correlated_numbering_prefix`](Dialect::correlated_numbering_prefix)
+    /// before it.
+    pub(crate) fn note_correlated_numbering(&mut self) {
+        self.correlated_numbering = true;
     }
 
     /// How many placeholders are written so far.
@@ -184,8 +210,22 @@ impl SqlBuilder {
     }
 
     /// Finishes the statement.
-    pub fn finish(self) -> Statement {
-        Statement { sql: self.sql.into(), args: self.args }
+    pub fn finish(mut self) -> Statement {
+        let args = std::mem::take(&mut self.args);
+        Statement { sql: self.into_text().into(), args }
+    }
+
+    /// The statement's text, with what the dialect puts before it.
+    fn into_text(self) -> String {
+        match self.dialect.correlated_numbering_prefix().filter(|_| self.correlated_numbering) {
+            Some(prefix) => {
+                let mut sql = String::with_capacity(prefix.len() + self.sql.len());
+                sql.push_str(prefix);
+                sql.push_str(&self.sql);
+                sql
+            }
+            None => self.sql,
+        }
     }
 }
 
@@ -207,7 +247,7 @@ impl CachedSql {
         let build_text = || {
             let mut builder = SqlBuilder::new(dialect);
             build(&mut builder);
-            Arc::<str>::from(builder.sql)
+            Arc::<str>::from(builder.into_text())
         };
         match self.slots.get(dialect.id()) {
             Some(slot) => slot.get_or_init(build_text).clone(),

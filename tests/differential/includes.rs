@@ -25,6 +25,8 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 
 use crate::support::{self, Backend, Backends};
 
+mod association_filters;
+
 // ---------------------------------------------------------------------------------------------
 // The schema: Team 1:n Project 1:n Task n:1 User 1:1 Profile; User n:m Project through the join
 // model Membership (with `role`, `started`); Project n:m Tag through the table `project_tags`;

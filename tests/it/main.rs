@@ -4,6 +4,7 @@
 #![allow(clippy::duplicated_attributes)]
 mod aggregates;
 mod association_edges;
+mod association_filters;
 mod association_schema;
 mod associations;
 mod bulk_destroy_hooks;

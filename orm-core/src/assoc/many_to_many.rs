@@ -167,7 +167,10 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
             filter.render(join, &mut b);
         }
         // Paging counts only the targets that the required includes keep.
-        self.includes.write_required(target.table, 0, &mut b);
+        if let Some(required) = self.includes.required() {
+            b.push(" AND ");
+            required.render(target.table, &mut b);
+        }
         for (i, order) in self.order.iter().enumerate() {
             b.push(if i == 0 { " ORDER BY " } else { ", " });
             order.render(target.table, &mut b);

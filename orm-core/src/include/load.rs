@@ -5,12 +5,13 @@ use crate::assoc_batches;
 use crate::db::Executor;
 use crate::driver::BoxFuture;
 use crate::error::Result;
-use crate::expr::OrderTerm;
+use crate::expr::{Expr, Node, OrderTerm};
 use crate::key::KeyCols;
 use crate::model::Model;
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value};
 
+use super::filter::{AssociationFilter, Quantifier};
 use super::spec::{AssociationSpec, Include, LoadKind, Loaded};
 
 /// A type-level list of includes of model `M`: `()` or `(Include<A, N>, Rest)`. It loads its
@@ -27,10 +28,10 @@ pub trait IncludeList<M: Model>: Send + Sync + Sized {
     fn keep(&self, loaded: &Self::Loaded) -> bool;
     /// Builds the result row.
     fn assemble(row: M, loaded: Self::Loaded) -> Self::Row;
-    /// Writes ` AND EXISTS (…)` for each `required()` include (and, inside it, for its own
-    /// required includes), against the parent rows named `qualifier`, so that paging counts
-    /// only the parents that are kept. `depth` keeps the nested aliases apart.
-    fn write_required(&self, qualifier: &str, depth: usize, b: &mut SqlBuilder);
+    /// What the parents kept by the `required()` includes satisfy (each include's `exists()`,
+    /// `None` when no include is required): queries filter on it, so that paging counts only
+    /// the parents that are kept.
+    fn required(&self) -> Option<Expr<M>>;
 }
 
 impl<M: Model> IncludeList<M> for () {
@@ -50,7 +51,9 @@ impl<M: Model> IncludeList<M> for () {
         row
     }
 
-    fn write_required(&self, _qualifier: &str, _depth: usize, _b: &mut SqlBuilder) {}
+    fn required(&self) -> Option<Expr<M>> {
+        None
+    }
 }
 
 impl<M, A, N, R> IncludeList<M> for (Include<A, N>, R)
@@ -85,18 +88,18 @@ where
         M::with(row, loaded)
     }
 
-    fn write_required(&self, qualifier: &str, depth: usize, b: &mut SqlBuilder) {
-        if self.0.required {
-            b.push(" AND ");
-            write_exists::<A, N>(A::meta(), &self.0, qualifier, depth, b);
+    fn required(&self) -> Option<Expr<M>> {
+        let rest = self.1.required();
+        if !self.0.required {
+            return rest;
         }
-        self.1.write_required(qualifier, depth, b);
+        let exists = AssociationFilter::new(self.0.targets(), Quantifier::Any, None, false);
+        let own = Expr::from_node(Node::Related(Box::new(exists)));
+        Some(match rest {
+            Some(rest) => own.and(rest),
+            None => own,
+        })
     }
-}
-
-/// The alias of the target table in a `required()` include's `EXISTS`, by nesting depth.
-fn target_alias(depth: usize) -> String {
-    format!("__orm_target_{depth}")
 }
 const ROW_NUMBER: &str = "__orm_row";
 
@@ -151,49 +154,6 @@ impl GroupKey {
             GroupKey::Key(table, key) => b.key_in(table, key, keys, false),
         };
     }
-}
-
-/// `EXISTS (SELECT 1 FROM target … WHERE <link to the parent> AND <include filters> AND
-/// <nested required includes>)`.
-fn write_exists<A: AssociationSpec, N: IncludeList<A::Target>>(
-    meta: &AssociationMeta,
-    include: &Include<A, N>,
-    parent: &str,
-    depth: usize,
-    b: &mut SqlBuilder,
-) {
-    let target = A::Target::meta();
-    let alias = target_alias(depth);
-    let alias = alias.as_str();
-    b.push("EXISTS (SELECT 1 FROM ").identifier(target.table).push(" AS ").identifier(alias);
-    match meta.kind {
-        AssociationKind::BelongsToMany => {
-            let join = meta.join_table();
-            b.push(" INNER JOIN ").identifier(join).push(" ON ");
-            b.qualified(join, meta.join_target_column().0).push(" = ");
-            b.qualified(alias, meta.target_key_column().name);
-            b.push(" WHERE ").qualified(join, meta.join_source_column().0).push(" = ");
-            b.qualified(parent, meta.source_key_column().name);
-            if let Some(filter) = &include.join_filter {
-                b.push(" AND ");
-                filter.clone().render(join, b);
-            }
-            crate::assoc::push_conditions(b, join, meta.through_scope_conditions());
-        }
-        AssociationKind::BelongsTo => {
-            b.push(" WHERE ").key_join(alias, &meta.target_key_columns(), parent, &meta.foreign_key_columns());
-        }
-        AssociationKind::HasOne | AssociationKind::HasMany => {
-            b.push(" WHERE ").key_join(alias, &meta.foreign_key_columns(), parent, &meta.source_key_columns());
-        }
-    }
-    if let Some(filter) = &include.filter {
-        b.push(" AND ");
-        filter.clone().render(alias, b);
-    }
-    crate::assoc::push_conditions(b, alias, meta.scope_conditions());
-    include.nested.write_required(alias, depth + 1, b);
-    b.dialect().push_exists_end(b);
 }
 
 /// One loaded target with its join row.
@@ -371,7 +331,10 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
         filter.clone().render(meta.join_table(), &mut b);
     }
     // A per-parent limit counts only the targets that the nested required includes keep.
-    include.nested.write_required(target.table, 0, &mut b);
+    if let Some(required) = include.nested.required() {
+        b.push(" AND ");
+        required.render(target.table, &mut b);
+    }
     match include.limit {
         Some(limit) => {
             b.push(") AS ").identifier("__orm_numbered").push(" WHERE ").identifier(ROW_NUMBER).push(" <= ");

@@ -10,10 +10,13 @@
 //! PostgreSQL, `IN (…)` chunked under SQLite's bind limit), and groups children to parents
 //! through a hash map.
 
+mod filter;
 #[cfg(feature = "serde")]
 pub mod json;
 mod load;
 mod spec;
+
+pub(crate) use filter::AssociationFilter;
 
 pub use load::IncludeList;
 pub use spec::{

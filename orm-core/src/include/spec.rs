@@ -3,6 +3,8 @@ use std::marker::PhantomData;
 use crate::assoc::AssociationMeta;
 use crate::error::Result;
 use crate::expr::{Expr, Node, Order, OrderTerm};
+use crate::include::IncludeList;
+use crate::include::filter::{AssociationFilter, Quantifier, Targets};
 use crate::model::Model;
 use crate::row::Row;
 
@@ -227,6 +229,82 @@ impl<A: AssociationSpec, N> Include<A, N> {
             nested: (include, self.nested),
             _marker: PhantomData,
         }
+    }
+}
+
+/// Filters across an association: conditions on a parent row over its targets, as `EXISTS`
+/// subqueries. They are [`Expr`]s of the parent model, so they combine with `and`, `or` and
+/// `not`, and serve every filter of that model: queries (with paging and `count`), bulk
+/// `update`/`delete`, include filters and getter filters, at any depth.
+///
+/// Each ranges over exactly the targets that `.include(…)` of the same include would load for
+/// the parent: the linked targets passing the association's `scope` and `through_scope`, the
+/// include's [`filter`](Include::filter) and [`through_filter`](Include::through_filter) and
+/// the `required()` includes nested in it, and with a per-parent [`limit`](Include::limit), the
+/// first ones in the include's [`order_by`](Include::order_by) (then primary-key) order. Nested
+/// includes that are not `required()` load data only and change nothing here. A parent whose
+/// key (or, for belongs_to, whose foreign key) is NULL has no targets.
+///
+/// SQL's three-valued logic is made explicit: a target counts for [`any`](Include::any) when
+/// the condition is TRUE, and fails [`every`](Include::every) when it is FALSE or UNKNOWN
+/// (NULL). A parent without targets satisfies `none` and `every` (vacuous truth, as Prisma's
+/// `every`) and not `any`/`exists`; add [`required`](Include::required) to demand a target.
+///
+/// ```
+/// # use orm_core::{Expr, include::{AssociationSpec, Include}};
+/// # fn users<A: AssociationSpec>(tasks: fn() -> Include<A>, open: Expr<A::Target>) -> Expr<A::Source> {
+/// // `User::tasks().any(Task::done().eq(false))`: the users with an open task; with
+/// // `none`, those without one; with `every`, those whose tasks are all open.
+/// let with_open = tasks().any(open.clone());
+/// let all_open_and_some = tasks().required().every(open);
+/// with_open.or(all_open_and_some).and(tasks().exists())
+/// # }
+/// ```
+impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
+    /// The targets this include loads for a parent, as a quantifier ranges over them.
+    pub(crate) fn targets(&self) -> Targets {
+        let filter = match (self.filter.clone(), self.nested.required()) {
+            (Some(own), Some(nested)) => Some(Expr::<A::Target>::from_node(own).and(nested).node),
+            (own, nested) => own.or(nested.map(|e| e.node)),
+        };
+        Targets {
+            association: A::meta(),
+            filter,
+            join_filter: self.join_filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
+        }
+    }
+
+    fn quantified(self, quantifier: Quantifier, condition: Option<Expr<A::Target>>) -> Expr<A::Source> {
+        let filter = AssociationFilter::new(self.targets(), quantifier, condition.map(|c| c.node), self.required);
+        Expr::from_node(Node::Related(Box::new(filter)))
+    }
+
+    /// The parents with at least one target for which `condition` is TRUE:
+    /// `User::tasks().any(Task::done().eq(false))` (Sequelize has no such filter; Prisma's
+    /// `some`, Django's `filter(tasks__done=False)` without the duplicates).
+    pub fn any(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+        self.quantified(Quantifier::Any, Some(condition))
+    }
+
+    /// The parents with no target for which `condition` is TRUE: `any(condition).not()`. True
+    /// for a parent without targets.
+    pub fn none(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+        self.quantified(Quantifier::None, Some(condition))
+    }
+
+    /// The parents for whose every target `condition` is TRUE: a target for which it is FALSE
+    /// or UNKNOWN (NULL) makes it false. True for a parent without targets (vacuous truth;
+    /// `.required().every(…)` also demands one).
+    pub fn every(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+        self.quantified(Quantifier::Every, Some(condition))
+    }
+
+    /// The parents with at least one target: `User::tasks().exists()` (Rails'
+    /// `where.associated(:tasks)`); `.not()` gives those without (`where.missing`).
+    pub fn exists(self) -> Expr<A::Source> {
+        self.quantified(Quantifier::Any, None)
     }
 }
 
