@@ -2148,8 +2148,12 @@ fn lists_of_every_length_and_type_agree_with_the_reference() {
                 if with_null && (!col.nullable() || len == 0) {
                     continue;
                 }
-                // 65,535 placeholders take a third of a second on MariaDB: once per type.
+                // 65,535 placeholders take a third of a second on MariaDB: once per type. Past
+                // the limit, each type once, and with a NULL on an integer and a text column.
                 if len == 65_535 && (col.nullable() || with_null) {
+                    continue;
+                }
+                if len == 65_536 && col.nullable() && !matches!(col, Col::OBig | Col::OText) {
                     continue;
                 }
                 let mut head: Vec<Option<V>> = rows.iter().filter_map(|r| col.get(r)).take(3).map(Some).collect();
