@@ -779,6 +779,21 @@ impl Assoc {
         self.info().3
     }
 
+    const ALL: [Assoc; 12] = [
+        Assoc::TeamProjects,
+        Assoc::ProjectTeam,
+        Assoc::ProjectTasks,
+        Assoc::ProjectBugs,
+        Assoc::ProjectTags,
+        Assoc::ProjectMembers,
+        Assoc::TaskUser,
+        Assoc::TaskProject,
+        Assoc::UserTasks,
+        Assoc::UserProfile,
+        Assoc::UserProjects,
+        Assoc::TagProjects,
+    ];
+
     /// The plural associations reaching `table`: their getters return `table`'s rows.
     fn getters_of(table: Table) -> Vec<Assoc> {
         use Assoc::*;

@@ -99,24 +99,7 @@ impl fmt::Debug for Filter {
 
 /// The associations leaving `table`.
 fn associations_of(table: Table) -> Vec<Assoc> {
-    use Assoc::*;
-    [
-        TeamProjects,
-        ProjectTeam,
-        ProjectTasks,
-        ProjectBugs,
-        ProjectTags,
-        ProjectMembers,
-        TaskUser,
-        TaskProject,
-        UserTasks,
-        UserProfile,
-        UserProjects,
-        TagProjects,
-    ]
-    .into_iter()
-    .filter(|a| a.source() == table)
-    .collect()
+    Assoc::ALL.into_iter().filter(|a| a.source() == table).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
