@@ -338,16 +338,42 @@ struct Through {
 
 #[derive(Clone, Debug)]
 enum Call {
-    Set { targets: Vec<Pick>, bare: bool, through: Option<Through> },
-    Add { target: Target, through: Option<Through> },
-    AddMany { targets: Vec<Pick>, bare: bool, through: Option<Through> },
-    Remove { target: Target },
-    RemoveMany { targets: Vec<Pick>, bare: bool },
-    Has { target: Target },
-    HasMany { targets: Vec<Pick>, bare: bool },
-    Count,
+    Set {
+        targets: Vec<Pick>,
+        bare: bool,
+        through: Option<Through>,
+    },
+    Add {
+        target: Target,
+        through: Option<Through>,
+    },
+    AddMany {
+        targets: Vec<Pick>,
+        bare: bool,
+        through: Option<Through>,
+    },
+    Remove {
+        target: Target,
+    },
+    RemoveMany {
+        targets: Vec<Pick>,
+        bare: bool,
+    },
+    Has {
+        target: Target,
+    },
+    HasMany {
+        targets: Vec<Pick>,
+        bare: bool,
+    },
+    /// `count_*`, narrowed by `.filter(Target::id().le(below))` when `below` is set.
+    Count {
+        below: Option<i64>,
+    },
     Get,
-    Create { variant: u8 },
+    Create {
+        variant: u8,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -417,7 +443,7 @@ fn call(assoc: Plural) -> impl Strategy<Value = Call> {
         2 => (picks(), any::<bool>()).prop_map(|(targets, bare)| Call::RemoveMany { targets, bare }),
         2 => target().prop_map(|target| Call::Has { target }),
         2 => (picks(), any::<bool>()).prop_map(|(targets, bare)| Call::HasMany { targets, bare }),
-        1 => Just(Call::Count),
+        2 => proptest::option::of(0_i64..40).prop_map(|below| Call::Count { below }),
         2 => Just(Call::Get),
         1 => (0u8..2).prop_map(|variant| Call::Create { variant }),
     ]
@@ -521,6 +547,11 @@ struct ThroughStep {
     per_item: Vec<(Arg, &'static str)>,
 }
 
+/// How many of the linked ids are at most `below` (all of them without a bound).
+fn count_below(linked: &[i64], below: Option<i64>) -> i64 {
+    linked.iter().filter(|id| below.is_none_or(|below| **id <= below)).count() as i64
+}
+
 #[derive(Clone, Debug)]
 enum StepCall {
     Set { ids: Vec<i64>, bare: bool, through: Option<ThroughStep> },
@@ -530,7 +561,7 @@ enum StepCall {
     RemoveMany { ids: Vec<i64>, bare: bool },
     Has { arg: Arg },
     HasMany { ids: Vec<i64>, bare: bool },
-    Count,
+    Count { below: Option<i64> },
     Get,
     Create { id: i64, variant: u8 },
 }
@@ -618,7 +649,10 @@ impl fmt::Display for Step {
                     StepCall::RemoveMany { ids, bare } => write!(f, "remove_{many}(&db, {})", list(kind, ids, *bare)),
                     StepCall::Has { arg } => write!(f, "has_{one}(&db, {})", ArgDisplay(kind, *arg)),
                     StepCall::HasMany { ids, bare } => write!(f, "has_{many}(&db, {})", list(kind, ids, *bare)),
-                    StepCall::Count => write!(f, "count_{many}(&db)"),
+                    StepCall::Count { below: None } => write!(f, "count_{many}(&db)"),
+                    StepCall::Count { below: Some(below) } => {
+                        write!(f, "count_{many}(&db).filter({}::id().le({below}))", kind.model())
+                    }
                     StepCall::Get => write!(f, "get_{many}(&db)"),
                     StepCall::Create { id, variant } => {
                         let extra = match kind {
@@ -988,7 +1022,7 @@ impl Oracle {
                     Call::RemoveMany { targets, bare } => StepCall::RemoveMany { ids: ids(self, targets), bare: *bare },
                     Call::Has { target } => StepCall::Has { arg: self.arg(kind, target) },
                     Call::HasMany { targets, bare } => StepCall::HasMany { ids: ids(self, targets), bare: *bare },
-                    Call::Count => StepCall::Count,
+                    Call::Count { below } => StepCall::Count { below: *below },
                     Call::Get => StepCall::Get,
                     Call::Create { variant } => StepCall::Create { id: self.allocate(kind), variant: *variant },
                 };
@@ -1201,7 +1235,7 @@ impl Oracle {
     fn has_many(&mut self, user: i64, assoc: Plural, constrained: bool, call: &StepCall, at: usize) -> Expect {
         let linked = self.fk_linked(assoc, user);
         match call {
-            StepCall::Count => ok(Outcome::Count(linked.len() as i64)),
+            StepCall::Count { below } => ok(Outcome::Count(count_below(&linked, *below))),
             StepCall::Get => ok(Outcome::Ids(linked)),
             StepCall::Has { arg } => ok(Outcome::Bool(linked.contains(&arg.id))),
             StepCall::HasMany { ids, .. } => ok(Outcome::Bool(ids.iter().all(|id| linked.contains(id)))),
@@ -1306,7 +1340,7 @@ impl Oracle {
     fn belongs_to_many(&mut self, user: i64, assoc: Plural, call: &StepCall, at: usize) -> Expect {
         let linked = self.join_linked(assoc, user);
         match call {
-            StepCall::Count => ok(Outcome::Count(linked.len() as i64)),
+            StepCall::Count { below } => ok(Outcome::Count(count_below(&linked, *below))),
             StepCall::Get if assoc == Plural::Clubs => ok(Outcome::Joined(
                 linked
                     .iter()
@@ -1580,7 +1614,10 @@ macro_rules! plural_call {
         let (db, user): (&Db, &User) = ($db, $user);
         let done = |()| Outcome::Done;
         match $call {
-            StepCall::Count => user.$count(exec!($tx, db)).await.map(Outcome::Count),
+            StepCall::Count { below: None } => user.$count(exec!($tx, db)).await.map(Outcome::Count),
+            StepCall::Count { below: Some(below) } => {
+                user.$count(exec!($tx, db)).filter(<$target>::id().le(*below)).await.map(Outcome::Count)
+            }
             StepCall::Get => user.$get(exec!($tx, db)).await.map($got),
             StepCall::Has { arg } if arg.bare => user.$has(exec!($tx, db), arg.id).await.map(Outcome::Bool),
             StepCall::Has { arg } => {
@@ -2082,7 +2119,8 @@ fn record(step: &Step, result: &Result<Outcome, Failure>) {
                 StepCall::Has { .. } => "has",
                 StepCall::HasMany { ids, .. } if ids.is_empty() => "has_many([])",
                 StepCall::HasMany { .. } => "has_many",
-                StepCall::Count => "count",
+                StepCall::Count { below: None } => "count",
+                StepCall::Count { below: Some(_) } => "count.filter",
                 StepCall::Get => "get",
                 StepCall::Create { .. } => "create",
             };
