@@ -133,7 +133,7 @@ impl SqlBuilder {
     }
 
     /// Appends `INSERT INTO "table"` with no column list, for a row of default values (see
-    /// [`Dialect::push_default_values`](crate::dialect::Dialect::push_default_values)).
+    /// [`Dialect::push_default_values`]).
     pub fn insert_defaults(&mut self, table: &str) -> &mut Self {
         self.push("INSERT INTO ").identifier(table);
         self.dialect.push_default_values(self);
