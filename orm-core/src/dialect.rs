@@ -268,18 +268,7 @@ pub trait Dialect: Send + Sync + 'static {
         column: Option<(&str, &str)>,
         input: SqlType,
     ) {
-        let cast = match function {
-            AggregateFunction::Sum if input.is_integer() => Some("BIGINT"),
-            AggregateFunction::Sum | AggregateFunction::Avg => Some("DOUBLE PRECISION"),
-            AggregateFunction::Count | AggregateFunction::Min | AggregateFunction::Max => None,
-        };
-        if cast.is_some() {
-            b.push("CAST(");
-        }
-        push_aggregate_call(b, function, column);
-        if let Some(cast) = cast {
-            b.push(" AS ").push(cast).push(")");
-        }
+        push_standard_aggregate(b, function, column, input);
     }
     /// Appends an `ORDER BY` term over an expression that `expression` writes (an aggregate),
     /// with the NULL placement of [`push_order_term`](Self::push_order_term). The expression
@@ -305,6 +294,28 @@ pub trait Dialect: Send + Sync + 'static {
         let mut sql = String::from("DROP TABLE IF EXISTS ");
         self.push_identifier(&mut sql, table);
         sql
+    }
+}
+
+/// The default [`Dialect::push_aggregate`]: the call, with `SUM` cast to `BIGINT` over integers
+/// and `SUM`/`AVG` to `DOUBLE PRECISION` otherwise. For dialects that change one case only.
+pub fn push_standard_aggregate(
+    b: &mut SqlBuilder,
+    function: AggregateFunction,
+    column: Option<(&str, &str)>,
+    input: SqlType,
+) {
+    let cast = match function {
+        AggregateFunction::Sum if input.is_integer() => Some("BIGINT"),
+        AggregateFunction::Sum | AggregateFunction::Avg => Some("DOUBLE PRECISION"),
+        AggregateFunction::Count | AggregateFunction::Min | AggregateFunction::Max => None,
+    };
+    if cast.is_some() {
+        b.push("CAST(");
+    }
+    push_aggregate_call(b, function, column);
+    if let Some(cast) = cast {
+        b.push(" AS ").push(cast).push(")");
     }
 }
 

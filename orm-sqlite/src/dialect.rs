@@ -1,3 +1,4 @@
+use orm_core::dialect::{AggregateFunction, push_aggregate_call, push_standard_aggregate};
 use orm_core::sql::SqlBuilder;
 use orm_core::{Dialect, SqlType, Value};
 
@@ -38,6 +39,24 @@ impl Dialect for SqliteDialect {
             // is kept exactly as its normalized text, compared as a number by a collation the
             // backend registers on each connection.
             SqlType::Decimal => "TEXT COLLATE orm_decimal",
+        }
+    }
+
+    fn push_aggregate(
+        &self,
+        b: &mut SqlBuilder,
+        function: AggregateFunction,
+        column: Option<(&str, &str)>,
+        input: SqlType,
+    ) {
+        match (function, input) {
+            // `MIN`/`MAX` pick by the column's collation, but their result has none: `HAVING
+            // MAX(amount) > ?` and `ORDER BY MAX(amount)` would compare text ("10" < "9").
+            (AggregateFunction::Min | AggregateFunction::Max, SqlType::Decimal) => {
+                push_aggregate_call(b, function, column);
+                b.push(" COLLATE orm_decimal");
+            }
+            _ => push_standard_aggregate(b, function, column, input),
         }
     }
 

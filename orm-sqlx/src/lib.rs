@@ -422,7 +422,13 @@ fn with_table(mut error: Error, sql: &str) -> Error {
 
 /// The table a single-table write statement names first, unquoted.
 fn written_table(sql: &str) -> Option<String> {
-    let rest = ["INSERT INTO ", "UPDATE "].iter().find_map(|verb| sql.trim_start().strip_prefix(verb))?;
+    // A prefix setting the statement's options (MariaDB's `SET STATEMENT … FOR`) names no table.
+    let sql = sql.trim_start();
+    let sql = match sql.strip_prefix("SET STATEMENT ") {
+        Some(rest) => &rest[rest.find(" FOR ")? + " FOR ".len()..],
+        None => sql,
+    };
+    let rest = ["INSERT INTO ", "UPDATE "].iter().find_map(|verb| sql.strip_prefix(verb))?;
     let (quote, rest) = match rest.chars().next()? {
         quote @ ('"' | '`') => (Some(quote), &rest[1..]),
         _ => (None, rest),
@@ -534,5 +540,7 @@ mod tests {
         assert_eq!(written_table("UPDATE clubs SET title = ?").as_deref(), Some("clubs"));
         assert_eq!(written_table("INSERT INTO `a``b`(x) VALUES (1)").as_deref(), Some("a`b"));
         assert_eq!(written_table("SELECT 1"), None);
+        let prefixed = "SET STATEMENT optimizer_switch = 'split_materialized=off' FOR UPDATE `tasks` SET `done` = ?";
+        assert_eq!(written_table(prefixed).as_deref(), Some("tasks"));
     }
 }

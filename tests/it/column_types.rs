@@ -312,6 +312,33 @@ on_all! {
         assert_eq!(discounts, expected);
         assert_eq!(Price::find().filter(Price::discount().eq(Decimal::from(3))).count(&db).await?, 2);
         assert_eq!(Price::find().max(Price::discount(), &db).await?, Some(Decimal::from(20)));
+        // Aggregates compared and ordered by: groups by sign of the discount, maxima 10 and 9.
+        Price::update().set(Price::discount(), Decimal::from(1)).filter(Price::amount().ge(Decimal::from(10))).exec(&db).await?;
+        Price::update().set(Price::discount(), Decimal::from(2)).filter(Price::amount().lt(Decimal::from(10))).exec(&db).await?;
+        let maxima: Vec<(Option<Decimal>, Option<Decimal>)> = Price::find()
+            .select((Price::discount(), Price::amount().max()))
+            .group_by(Price::discount())
+            .order_by(Price::amount().max().asc())
+            .all(&db)
+            .await?;
+        assert_eq!(
+            maxima,
+            [(Some(Decimal::from(2)), Some(Decimal::from(9))), (Some(Decimal::from(1)), Some(Decimal::from_str("100.001")?))]
+        );
+        let above_nine: Vec<Option<Decimal>> = Price::find()
+            .select(Price::discount())
+            .group_by(Price::discount())
+            .having(Price::amount().max().gt(Decimal::from(9)))
+            .all(&db)
+            .await?;
+        assert_eq!(above_nine, [Some(Decimal::from(1))]);
+        let below_minus_nine: Vec<Option<Decimal>> = Price::find()
+            .select(Price::discount())
+            .group_by(Price::discount())
+            .having(Price::amount().min().lt(Decimal::from(-9)))
+            .all(&db)
+            .await?;
+        assert_eq!(below_minus_nine, [Some(Decimal::from(2))]);
         // No rows: MIN and MAX are None.
         let none = Price::find().filter(Price::amount().gt(Decimal::MAX)).max(Price::amount(), &db).await?;
         assert_eq!(none, None);

@@ -294,13 +294,13 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
             }
             term.render(target.table, b);
         }
-        if include.order.is_empty() {
-            for (i, column) in target.primary_key_columns().enumerate() {
-                if i > 0 {
-                    b.push(", ");
-                }
-                OrderTerm::key(column.name).render(target.table, b);
+        // Ties broken by the key, as the association filters number the same targets: a
+        // per-parent `limit` keeps exactly the rows `any`/`every` over that include judge.
+        for (i, column) in target.primary_key_columns().enumerate() {
+            if i > 0 || !include.order.is_empty() {
+                b.push(", ");
             }
+            OrderTerm::key(column.name).render(target.table, b);
         }
     };
     if include.limit.is_some() {

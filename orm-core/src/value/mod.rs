@@ -541,8 +541,12 @@ fn canonical_numbers(value: &mut serde_json::Value) {
     use serde_json::Value as J;
     match value {
         J::Number(number) => {
+            // Under serde_json's `arbitrary_precision` a number keeps its text, which may say
+            // more than its `f64` (`1.0000000000000000001`): only a float whose text is exactly
+            // that of its `f64` is rewritten.
             if let Some(float) = number.as_f64().filter(|_| number.is_f64())
                 && float.fract() == 0.0
+                && serde_json::Number::from_f64(float).is_some_and(|exact| exact.to_string() == number.to_string())
             {
                 // `as` saturates: a float past the range is kept as it is.
                 if float >= -(2f64.powi(63)) && float < 2f64.powi(63) {
