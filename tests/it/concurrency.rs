@@ -198,17 +198,26 @@ on_all! {
         let (user, projects, _) = setup(&db).await?;
         user.set_projects(&db, [projects[0].id]).await?;
         let keys: Vec<i64> = projects.iter().map(|p| p.id).collect();
+        // The cuts: fixed ones, and fractions of how long the unit takes here and now (a loaded
+        // machine can take longer than every fixed cut to reach the SAVEPOINT).
+        let started = std::time::Instant::now();
+        let mut tx = db.begin().await?;
+        user.set_projects(&mut tx, keys.clone()).await?;
+        let full = started.elapsed();
+        tx.rollback().await?;
+        let fixed = [0u64, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800].map(Duration::from_micros);
+        let fractions = (0..3).flat_map(|_| (1..=16).map(|k| full * k / 16));
         let mut cancelled = false;
-        for micros in [0u64, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800] {
+        for (attempt, cut) in fixed.into_iter().chain(fractions).enumerate() {
             let mut tx = db.begin().await?;
             db.record_statements(true);
             let op = user.set_projects(&mut tx, keys.clone());
-            let outcome = tokio::time::timeout(Duration::from_micros(micros), op).await;
+            let outcome = tokio::time::timeout(cut, op).await;
             let ran = db.take_statements();
             db.record_statements(false);
             // Cancelled after its RELEASE ran but before it was seen, the unit cannot be
             // rolled back alone: the whole transaction is then lost, and its commit fails.
-            let marker = format!("after {micros}");
+            let marker = format!("attempt {attempt}, cut after {cut:?}");
             let after = User::build().name(marker.as_str()).create(&mut tx).await;
             let committed = match after {
                 Ok(_) => tx.commit().await.is_ok(),
