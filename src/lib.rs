@@ -23,6 +23,13 @@
 //! ```
 #![warn(missing_docs)]
 
+// The guide's example models use the derive inside this crate, whose code names `::orm`.
+extern crate self as orm;
+
+/// The derive reference: every attribute and option, what it generates, with runnable examples.
+#[cfg(feature = "sqlite")]
+pub mod guide;
+
 pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
 #[cfg(feature = "json")]

@@ -55,7 +55,10 @@ impl Backend for Sqlite {
         match value {
             #[cfg(feature = "decimal")]
             orm_core::Value::Decimal(v) => Ok(query.bind(v.map(|v| crate::decimal::text(&v)))),
-            other => Err(orm_core::Error::Unsupported { what: format!("binding {other:?}"), backend: "sqlite" }),
+            other => {
+                let _ = query;
+                Err(orm_core::Error::Unsupported { what: format!("binding {other:?}"), backend: "sqlite" })
+            }
         }
     }
 
