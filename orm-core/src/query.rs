@@ -38,10 +38,13 @@ fn lock_clause<M: Model>(lock: Option<LockMode>, executor: &Executor<'_>) -> Res
 /// type-level list of included associations (`()` for none): it decides the result row type.
 ///
 /// ```
-/// # use orm_core::{Select, Model};
-/// # fn query<User: Model>() -> Select<User> {
-/// User::find().limit(10).offset(20)
-/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let page = Task::find().filter(Task::done().eq(false)).order_by(Task::title().asc()).limit(10).all(&db).await?;
+/// assert_eq!(page.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["review", "write"]);
+/// # Ok(()) }
 /// ```
 #[must_use = "a query does nothing until you run it: call `.all(&db).await`, `.one(&db).await` or `.count(&db).await`"]
 pub struct Select<M, L = ()> {
@@ -74,6 +77,15 @@ impl<M: Model> Default for Select<M> {
 
 impl<M: Model> Select<M> {
     /// A query over every row of `M`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(orm::Select::<Task>::new().count(&db).await?, 3); // what `Task::find()` returns
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> Self {
         Select { filter: None, order: Vec::new(), limit: None, offset: None, lock: None, includes: () }
     }
@@ -81,24 +93,65 @@ impl<M: Model> Select<M> {
 
 impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// Keeps the rows matching `condition` (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let open = Task::find().filter(Task::done().eq(false)).filter(Task::uid().eq(1)).all(&db).await?;
+    /// assert_eq!(open.len(), 1);
+    /// assert_eq!(open[0].title, "write");
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<M>) -> Self {
         self.filter = and_filter(self.filter, condition);
         self
     }
 
     /// Orders by a column (repeated calls add later sort keys).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let tasks = Task::find().order_by(Task::done().asc()).order_by(Task::title().desc()).all(&db).await?;
+    /// assert_eq!(tasks.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["write", "review", "ship"]);
+    /// # Ok(()) }
+    /// ```
     pub fn order_by(mut self, order: Order<M>) -> Self {
         self.order.push(order);
         self
     }
 
     /// Returns at most `count` rows.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let first_two = Task::find().order_by(Task::id().asc()).limit(2).all(&db).await?;
+    /// assert_eq!(first_two.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn limit(mut self, count: u64) -> Self {
         self.limit = Some(count);
         self
     }
 
     /// Skips the first `count` rows.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let rest = Task::find().order_by(Task::id().asc()).offset(2).all(&db).await?;
+    /// assert_eq!(rest[0].title, "review");
+    /// # Ok(()) }
+    /// ```
     pub fn offset(mut self, count: u64) -> Self {
         self.offset = Some(count);
         self
@@ -106,6 +159,17 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
 
     /// Loads an association of `M` with the rows: `User::find().include(User::pictures())`.
     /// The result rows then carry it, read with the generated accessor (`user.pictures()`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::workers()).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(users[0].workers().len(), 2);        // Ann's tasks, loaded with her
+    /// assert_eq!(users[1].workers()[0].title, "review");
+    /// # Ok(()) }
+    /// ```
     pub fn include<A, N>(self, include: Include<A, N>) -> Select<M, (Include<A, N>, L)>
     where
         A: SpecOf<M>,
@@ -132,12 +196,18 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// IMMEDIATE`), so no other transaction writes meanwhile.
     ///
     /// ```
-    /// # use orm_core::{Column, Model, Db};
-    /// # async fn demo<Account: Model>(db: Db, id: Column<Account, i64>) -> orm_core::Result<()> {
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
     /// let mut tx = db.begin().await?;
-    /// let account = Account::find().filter(id.eq(7)).for_update().one(&mut tx).await?;
-    /// // … compute and write while no one else can change the row …
+    /// let task = Task::find().filter(Task::id().eq(1)).for_update().one(&mut tx).await?;
+    /// if let Some(mut task) = task {
+    ///     task.hours += 1;                        // no one else changes the row meanwhile
+    ///     task.save(&mut tx).await?;
+    /// }
     /// tx.commit().await?;
+    /// assert_eq!(Task::find_by_pk(&db, 1).await?.map(|t| t.hours), Some(4));
     /// # Ok(()) }
     /// ```
     pub fn for_update(mut self) -> Self {
@@ -149,6 +219,18 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// share-lock them, and their writes (and `for_update`) wait. PostgreSQL: `FOR SHARE`;
     /// MariaDB: `LOCK IN SHARE MODE`; SQLite: nothing, as for
     /// [`for_update`](Self::for_update), whose rules it follows.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let mut tx = db.begin().await?;
+    /// let tasks = Task::find().filter(Task::uid().eq(1)).for_share().all(&mut tx).await?;
+    /// assert_eq!(tasks.len(), 2);
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn for_share(mut self) -> Self {
         self.lock = Some(LockMode::Share);
         self
@@ -166,6 +248,16 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     }
 
     /// Runs the query and returns every matching row, with its includes.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let tasks: Vec<Task> = Task::find().all(&db).await?;
+    /// assert_eq!(tasks.len(), 3);
+    /// # Ok(()) }
+    /// ```
     pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<L::Row>> {
         let mut executor = db.into_executor();
         let lock = lock_clause::<M>(self.lock, &executor)?;
@@ -203,12 +295,32 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     }
 
     /// Runs the query for its first row.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let last = Task::find().order_by(Task::id().desc()).one(&db).await?;
+    /// assert_eq!(last.map(|t| t.title), Some("review".to_owned()));
+    /// assert!(Task::find().filter(Task::title().eq("none")).one(&db).await?.is_none());
+    /// # Ok(()) }
+    /// ```
     pub async fn one<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Option<L::Row>> {
         self.limit = Some(1);
         Ok(self.all(db).await?.pop())
     }
 
     /// Counts the matching rows (ignoring order, paging and non-required includes).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().filter(Task::done().eq(false)).count(&db).await?, 2);
+    /// # Ok(()) }
+    /// ```
     pub async fn count<'e>(self, db: impl IntoExecutor<'e>) -> Result<i64> {
         if self.lock.is_some() {
             return Err(Error::LockOnAggregate { model: M::meta().name });
@@ -227,6 +339,16 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
 
 /// A bulk `UPDATE` of the rows of `M` matching a filter. Refreshes `updated_at` when the model
 /// has one, and increments a `#[model(version)]` column (loaded copies are then stale).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let changed = Task::update().set(Task::done(), true).filter(Task::uid().eq(2)).exec(&db).await?;
+/// assert_eq!(changed, 1);
+/// # Ok(()) }
+/// ```
 #[must_use = "an update does nothing until you run it: call `.exec(&db).await`"]
 pub struct Update<M> {
     assignments: Vec<(&'static str, Value)>,
@@ -251,6 +373,17 @@ impl<M: Model> Update<M> {
     }
 
     /// Sets `column` to `value` in every matching row.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::update().set(Task::title(), "renamed").set(Task::uid(), None).filter(Task::id().eq(3)).exec(&db).await?;
+    /// let task = Task::find_by_pk(&db, 3).await?;
+    /// assert_eq!(task.map(|t| (t.title, t.uid)), Some(("renamed".to_owned(), None)));
+    /// # Ok(()) }
+    /// ```
     pub fn set<T: SqlValue>(mut self, column: Column<M, T>, value: impl Operand<T>) -> Self {
         self.assignments.push((column.name(), value.into_operand()));
         self
@@ -259,6 +392,16 @@ impl<M: Model> Update<M> {
     /// Adds `by` to a numeric column in every matching row, atomically:
     /// `SET "age" = "age" + ?`. A NULL stays NULL, as in SQL; a result outside the column's
     /// type fails the statement, which changes no row.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::update().increment(Task::hours(), 10).filter(Task::uid().eq(1)).exec(&db).await?;
+    /// assert_eq!(Task::find().sum(Task::hours(), &db).await?, Some(30));
+    /// # Ok(()) }
+    /// ```
     pub fn increment<T: crate::write::Numeric>(mut self, column: Column<M, T>, by: T::Amount) -> Self {
         self.deltas.push(crate::write::Delta::new(column, by, false));
         self
@@ -266,18 +409,48 @@ impl<M: Model> Update<M> {
 
     /// Subtracts `by` from a numeric column in every matching row, as
     /// [`increment`](Self::increment) adds.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::update().decrement(Task::hours(), 1).exec(&db).await?;
+    /// assert_eq!(Task::find().sum(Task::hours(), &db).await?, Some(7));
+    /// # Ok(()) }
+    /// ```
     pub fn decrement<T: crate::write::Numeric>(mut self, column: Column<M, T>, by: T::Amount) -> Self {
         self.deltas.push(crate::write::Delta::new(column, by, true));
         self
     }
 
     /// Restricts the update to rows matching `condition` (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let changed = Task::update().set(Task::hours(), 0).filter(Task::done().eq(true)).exec(&db).await?;
+    /// assert_eq!(changed, 1);
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<M>) -> Self {
         self.filter = and_filter(self.filter, condition);
         self
     }
 
     /// Runs the update and returns the number of rows changed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let changed = Task::update().set(Task::done(), false).exec(&db).await?;
+    /// assert_eq!(changed, 3);                      // no filter: every row
+    /// # Ok(()) }
+    /// ```
     pub async fn exec<'e>(self, db: impl IntoExecutor<'e>) -> Result<u64> {
         let mut executor = db.into_executor();
         let meta = M::meta();
@@ -297,6 +470,16 @@ impl<M: Model> Update<M> {
 /// A bulk `DELETE` of the rows of `M` matching a filter: one statement, no hooks, the
 /// database's `ON DELETE` rules cascading; or, with [`with_hooks`](Self::with_hooks), every
 /// matching row destroyed through the ORM.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let removed = Task::delete().filter(Task::done().eq(true)).exec(&db).await?;
+/// assert_eq!(removed, 1);
+/// # Ok(()) }
+/// ```
 #[must_use = "a delete does nothing until you run it: call `.exec(&db).await`"]
 pub struct Delete<M> {
     filter: Option<Expr<M>>,
@@ -320,12 +503,32 @@ impl<M: Model> Delete<M> {
     /// and locked set-wise: one `SELECT` for the matching rows, and one per association and
     /// level of the cascade (per batch of keys under the bind limit), never one per row.
     /// A model without hooks or hooked cascades is deleted with the single `DELETE`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let removed = Task::delete().filter(Task::uid().eq(1)).with_hooks().exec(&db).await?;
+    /// assert_eq!(removed, 2);
+    /// # Ok(()) }
+    /// ```
     pub fn with_hooks(mut self) -> Self {
         self.hooks = true;
         self
     }
 
     /// Restricts the delete to rows matching `condition` (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::delete().filter(Task::title().eq("ship")).exec(&db).await?;
+    /// assert_eq!(Task::find().count(&db).await?, 2);
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<M>) -> Self {
         self.filter = and_filter(self.filter, condition);
         self
@@ -336,6 +539,16 @@ impl<M: Model> Delete<M> {
     ///
     /// With [`with_hooks`](Self::with_hooks), the number is that of the matching rows, all of
     /// which are gone (a database cascade from a dependent may have removed one first).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Tag::delete().exec(&db).await?, 2);   // no filter: every row
+    /// assert_eq!(Tag::find().count(&db).await?, 0);
+    /// # Ok(()) }
+    /// ```
     pub async fn exec<'e>(self, db: impl IntoExecutor<'e>) -> Result<u64> {
         if self.hooks && crate::cascade::destroys_through_orm::<M>() {
             return crate::cascade::destroy_matching::<M>(db, self.filter).await;

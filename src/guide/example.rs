@@ -7,7 +7,17 @@
 //! User ──belongs_to_many(through = Membership)──▶ Project ──belongs_to_many(through = "project_tags")──▶ Tag
 //! ```
 //!
-//! [`connect`] opens an in-memory SQLite database with their tables.
+//! [`connect`] opens an in-memory SQLite database with their tables; [`connect_seeded`] also
+//! fills them:
+//!
+//! | table | rows |
+//! |---|---|
+//! | users | 1 Ann (`ann@example.com`), 2 Bob (no e-mail) |
+//! | tasks | 1 "write" (Ann, open, 3 hours), 2 "ship" (Ann, done, 5 hours), 3 "review" (Bob, open, 2 hours) |
+//! | profiles | 1 "likes Rust" (Ann) |
+//! | projects | 1 "rust", 2 "sql" |
+//! | memberships | Ann in "rust" as `lead`, Ann and Bob in "sql" as `member` |
+//! | tags | 1 "fast", 2 "safe", both on "rust" |
 
 use crate::prelude::*;
 
@@ -35,6 +45,9 @@ pub struct Task {
     pub title: String,
     /// Whether it is done.
     pub done: bool,
+    /// Hours spent on it: 0 unless given.
+    #[model(default = 0)]
+    pub hours: i32,
     /// The worker's key: the foreign key of `User`'s `workers` and of `Task`'s `worker`.
     pub uid: Option<i64>,
 }
@@ -114,4 +127,44 @@ pub fn schema() -> Schema {
         .model::<Project>()
         .model::<Membership>()
         .model::<Tag>()
+}
+
+/// [`connect`], then the rows listed in the [module's documentation](self).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// use orm::guide::example::*;
+/// use orm::prelude::*;
+///
+/// let db = connect_seeded().await?;
+/// assert_eq!(Task::find().count(&db).await?, 3);
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+///
+/// As [`connect`], or when a row cannot be written.
+pub async fn connect_seeded() -> crate::Result<Db> {
+    let db = connect().await?;
+    let ann = User::build()
+        .name("Ann")
+        .email("ann@example.com")
+        .workers([
+            Task::build().title("write").done(false).hours(3),
+            Task::build().title("ship").done(true).hours(5),
+        ])
+        .profile(Profile::build().bio("likes Rust"))
+        .create(&db)
+        .await?;
+    let bob = User::build().name("Bob").workers([Task::build().title("review").done(false).hours(2)]).create(&db).await?;
+    let rust = Project::build()
+        .name("rust")
+        .tags([Tag::build().name("fast"), Tag::build().name("safe")])
+        .create(&db)
+        .await?;
+    let sql = Project::build().name("sql").create(&db).await?;
+    ann.add_project(&db, rust.id).through(Membership::build().role("lead")).await?;
+    ann.add_project(&db, &sql).await?;
+    bob.add_project(&db, &sql).await?;
+    Ok(db)
 }

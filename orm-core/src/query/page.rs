@@ -21,10 +21,12 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// locks no rows of a window query; the count is then not locked.
     ///
     /// ```
-    /// # use orm_core::{Model, Db};
-    /// # async fn demo<User: Model>(db: Db) -> orm_core::Result<()> {
-    /// let (page, total) = User::find().limit(10).offset(20).find_and_count(&db).await?;
-    /// assert!(page.len() <= 10 && total >= 0);
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let (page, total) = Task::find().order_by(Task::id().asc()).limit(2).find_and_count(&db).await?;
+    /// assert_eq!((page.len(), total), (2, 3));
     /// # Ok(()) }
     /// ```
     pub async fn find_and_count<'e>(self, db: impl IntoExecutor<'e>) -> Result<(Vec<L::Row>, i64)> {
