@@ -33,6 +33,15 @@ impl<M, T> Column<M, T> {
     }
 
     /// The column's SQL name.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::uid().name(), "uid");
+    /// # Ok(()) }
+    /// ```
     pub fn name(&self) -> &'static str {
         self.name
     }
@@ -52,17 +61,50 @@ impl<M, T: SqlValue> Column<M, T> {
     }
 
     /// `column = value`; `eq(None)` on an `Option` column is `column IS NULL`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::uid().eq(2)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["review"]);
+    /// Task::update().set(Task::uid(), None).filter(Task::id().eq(3)).exec(&db).await?;
+    /// assert_eq!(Task::find().filter(Task::uid().eq(None)).count(&db).await?, 1); // `eq(None)` is `IS NULL`
+    /// # Ok(()) }
+    /// ```
     pub fn eq(self, value: impl Operand<T>) -> Expr<M> {
         self.compare(CompareOp::Eq, value)
     }
 
     /// `column <> value`; `ne(None)` on an `Option` column is `column IS NOT NULL`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::title().ne("write")).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship", "review"]);
+    /// # Ok(()) }
+    /// ```
     pub fn ne(self, value: impl Operand<T>) -> Expr<M> {
         self.compare(CompareOp::Ne, value)
     }
 
     /// `column IN (values…)`; an empty list matches nothing. As in SQL, a NULL in the list
     /// never matches: a row that matches no other value is UNKNOWN, so `not` of it is too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::id().is_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "review"]);
+    /// assert_eq!(Task::find().filter(Task::id().is_in(Vec::<i64>::new())).count(&db).await?, 0);
+    /// # Ok(()) }
+    /// ```
     pub fn is_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
         let values = values.into_iter().map(Operand::into_operand).collect();
         Expr::from_node(Node::In { column: self.name, values, negated: false })
@@ -70,22 +112,60 @@ impl<M, T: SqlValue> Column<M, T> {
 
     /// `column NOT IN (values…)`; an empty list matches everything, NULL rows included. A NULL
     /// row, or a NULL in the list, makes SQL's answer UNKNOWN: the row does not match.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::id().not_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship"]);
+    /// # Ok(()) }
+    /// ```
     pub fn not_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
         let values = values.into_iter().map(Operand::into_operand).collect();
         Expr::from_node(Node::In { column: self.name, values, negated: true })
     }
 
     /// `column IS NULL`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(User::find().filter(User::email().is_null()).count(&db).await?, 1);
+    /// # Ok(()) }
+    /// ```
     pub fn is_null(self) -> Expr<M> {
         Expr::from_node(Node::Null { column: self.name, negated: false })
     }
 
     /// `column IS NOT NULL`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(User::find().filter(User::email().is_not_null()).count(&db).await?, 1);
+    /// # Ok(()) }
+    /// ```
     pub fn is_not_null(self) -> Expr<M> {
         Expr::from_node(Node::Null { column: self.name, negated: true })
     }
 
     /// `column < value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().lt(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["review"]);
+    /// # Ok(()) }
+    /// ```
     pub fn lt(self, value: impl Operand<T>) -> Expr<M>
     where
         T: Comparable,
@@ -94,6 +174,16 @@ impl<M, T: SqlValue> Column<M, T> {
     }
 
     /// `column <= value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().le(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "review"]);
+    /// # Ok(()) }
+    /// ```
     pub fn le(self, value: impl Operand<T>) -> Expr<M>
     where
         T: Comparable,
@@ -102,6 +192,16 @@ impl<M, T: SqlValue> Column<M, T> {
     }
 
     /// `column > value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().gt(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship"]);
+    /// # Ok(()) }
+    /// ```
     pub fn gt(self, value: impl Operand<T>) -> Expr<M>
     where
         T: Comparable,
@@ -110,6 +210,16 @@ impl<M, T: SqlValue> Column<M, T> {
     }
 
     /// `column >= value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().ge(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "ship"]);
+    /// # Ok(()) }
+    /// ```
     pub fn ge(self, value: impl Operand<T>) -> Expr<M>
     where
         T: Comparable,
@@ -118,6 +228,16 @@ impl<M, T: SqlValue> Column<M, T> {
     }
 
     /// Ascending order on this column; NULLs come last, on every backend.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles = Task::find().order_by(Task::hours().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["review", "write", "ship"]);
+    /// # Ok(()) }
+    /// ```
     pub fn asc(self) -> Order<M>
     where
         T: Comparable,
@@ -126,6 +246,16 @@ impl<M, T: SqlValue> Column<M, T> {
     }
 
     /// Descending order on this column; NULLs come first, on every backend.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles = Task::find().order_by(Task::title().desc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "ship", "review"]);
+    /// # Ok(()) }
+    /// ```
     pub fn desc(self) -> Order<M>
     where
         T: Comparable,
@@ -144,6 +274,17 @@ impl<M, T: SqlValue + TextColumn> Column<M, T> {
     /// `column LIKE pattern`, case-sensitive on every backend: `%` matches any run of
     /// characters, `_` one character, and `\` makes the next character literal (`\%`, `\_`,
     /// `\\`); a trailing lone `\` is a literal backslash. A NULL column does not match.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::title().like("%i%")).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "ship", "review"]);
+    /// assert_eq!(Task::find().filter(Task::title().like("W%")).count(&db).await?, 0); // case-sensitive
+    /// # Ok(()) }
+    /// ```
     pub fn like(self, pattern: impl Into<String>) -> Expr<M> {
         Expr::from_node(Node::Like {
             column: self.name,
@@ -154,6 +295,16 @@ impl<M, T: SqlValue + TextColumn> Column<M, T> {
 
     /// `column ILIKE pattern`: [`like`](Column::like), case-insensitive. SQLite folds ASCII
     /// letters only; PostgreSQL folds every letter.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::title().ilike("W%")).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write"]);
+    /// # Ok(()) }
+    /// ```
     pub fn ilike(self, pattern: impl Into<String>) -> Expr<M> {
         Expr::from_node(Node::Like { column: self.name, pattern: like_pattern(pattern.into()), case_insensitive: true })
     }
@@ -291,6 +442,16 @@ impl<M> Expr<M> {
     }
 
     /// Both conditions.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::done().eq(false).and(Task::hours().gt(2))).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write"]);
+    /// # Ok(()) }
+    /// ```
     pub fn and(self, other: Expr<M>) -> Expr<M> {
         Expr::from_node(match self.node {
             Node::And(mut nodes) => {
@@ -302,6 +463,16 @@ impl<M> Expr<M> {
     }
 
     /// Either condition.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::done().eq(true).or(Task::uid().eq(2))).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship", "review"]);
+    /// # Ok(()) }
+    /// ```
     pub fn or(self, other: Expr<M>) -> Expr<M> {
         Expr::from_node(match self.node {
             Node::Or(mut nodes) => {
@@ -313,17 +484,49 @@ impl<M> Expr<M> {
     }
 
     /// The negated condition.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::done().eq(true).not()).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "review"]);
+    /// # Ok(()) }
+    /// ```
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Expr<M> {
         Expr::from_node(Node::Not(Box::new(self.node)))
     }
 
     /// All of `conditions` (true when empty).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(orm::Expr::all([Task::done().eq(false), Task::uid().eq(1)])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write"]);
+    /// assert_eq!(Task::find().filter(orm::Expr::all([])).count(&db).await?, 3); // none: true
+    /// # Ok(()) }
+    /// ```
     pub fn all(conditions: impl IntoIterator<Item = Expr<M>>) -> Expr<M> {
         Expr::from_node(Node::And(conditions.into_iter().map(|e| e.node).collect()))
     }
 
     /// Any of `conditions` (false when empty).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(orm::Expr::any([Task::id().eq(1), Task::id().eq(2)])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "ship"]);
+    /// assert_eq!(Task::find().filter(orm::Expr::any([])).count(&db).await?, 0); // none: false
+    /// # Ok(()) }
+    /// ```
     pub fn any(conditions: impl IntoIterator<Item = Expr<M>>) -> Expr<M> {
         Expr::from_node(Node::Or(conditions.into_iter().map(|e| e.node).collect()))
     }

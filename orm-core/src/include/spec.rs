@@ -129,6 +129,16 @@ pub trait SpecOf<M>: AssociationSpec {}
 
 /// An association to load with the query, with its filters, order, per-parent limit and
 /// nested includes. Created by the association handles: `User::pictures()`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let users = User::find().include(User::workers().filter(Task::done().eq(false))).order_by(User::id().asc()).all(&db).await?;
+/// assert_eq!(users[0].workers().len(), 1);
+/// # Ok(()) }
+/// ```
 #[must_use]
 pub struct Include<A, N = ()> {
     pub(crate) filter: Option<Node>,
@@ -154,6 +164,16 @@ impl<A, N: std::fmt::Debug> std::fmt::Debug for Include<A, N> {
 
 impl<A: AssociationSpec> Include<A, ()> {
     /// The plain include of association `A`. Generated handles call this.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let handle = User::workers();               // what the generated handle returns
+    /// assert_eq!(handle.meta().plural, "workers");
+    /// # Ok(()) }
+    /// ```
     pub fn new() -> Self {
         Include {
             filter: None,
@@ -183,11 +203,32 @@ impl<A: AssociationSpec, N: Default> Default for Include<A, N> {
 
 impl<A: AssociationSpec, N> Include<A, N> {
     /// The association's metadata.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let meta = User::projects().meta();
+    /// assert_eq!(((meta.target)().name, meta.singular), ("Project", "project"));
+    /// # Ok(()) }
+    /// ```
     pub fn meta(&self) -> &'static AssociationMeta {
         A::meta()
     }
 
     /// Loads only the targets matching `condition`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::workers().filter(Task::hours().gt(2))).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(users[0].workers().len(), 2);
+    /// assert!(users[1].workers().is_empty());    // Bob stays, with no matching task
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<A::Target>) -> Self {
         self.filter = Some(match self.filter {
             Some(current) => Expr::<A::Target>::from_node(current).and(condition).node,
@@ -197,6 +238,16 @@ impl<A: AssociationSpec, N> Include<A, N> {
     }
 
     /// Orders each parent's targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::workers().order_by(Task::title().asc())).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(users[0].workers()[0].title, "ship");
+    /// # Ok(()) }
+    /// ```
     pub fn order_by(mut self, order: Order<A::Target>) -> Self {
         self.order.push(order.term());
         self
@@ -204,18 +255,52 @@ impl<A: AssociationSpec, N> Include<A, N> {
 
     /// Loads at most `count` targets per parent (a window function: each user's three newest
     /// tasks, say).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let newest = User::workers().order_by(Task::id().desc()).limit(1);
+    /// let users = User::find().include(newest).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(users[0].workers().iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["ship"]);
+    /// assert_eq!(users[1].workers()[0].title, "review");
+    /// # Ok(()) }
+    /// ```
     pub fn limit(mut self, count: u64) -> Self {
         self.limit = Some(count);
         self
     }
 
     /// Drops the parents that have no (matching) target: Sequelize's `required: true`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::workers().filter(Task::done().eq(true)).required()).all(&db).await?;
+    /// assert_eq!(users.len(), 1);                // Bob has no done task: dropped
+    /// assert_eq!(users[0].name, "Ann");
+    /// # Ok(()) }
+    /// ```
     pub fn required(mut self) -> Self {
         self.required = true;
         self
     }
 
     /// Loads an association of the targets too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::projects().include(Project::tags())).order_by(User::id().asc()).all(&db).await?;
+    /// let (rust, _membership) = &users[0].projects()[0];
+    /// assert_eq!(rust.tags().len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn include<B, M>(self, include: Include<B, M>) -> Include<A, (Include<B, M>, N)>
     where
         B: SpecOf<A::Target>,
@@ -251,14 +336,14 @@ impl<A: AssociationSpec, N> Include<A, N> {
 /// `every`) and not `any`/`exists`; add [`required`](Include::required) to demand a target.
 ///
 /// ```
-/// # use orm_core::{Expr, include::{AssociationSpec, Include}};
-/// # fn users<A: AssociationSpec>(tasks: fn() -> Include<A>, open: Expr<A::Target>) -> Expr<A::Source> {
-/// // `User::tasks().any(Task::done().eq(false))`: the users with an open task; with
-/// // `none`, those without one; with `every`, those whose tasks are all open.
-/// let with_open = tasks().any(open.clone());
-/// let all_open_and_some = tasks().required().every(open);
-/// with_open.or(all_open_and_some).and(tasks().exists())
-/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let with_open = User::find().filter(User::workers().any(Task::done().eq(false))).count(&db).await?;
+/// let all_open = User::find().filter(User::workers().required().every(Task::done().eq(false))).count(&db).await?;
+/// assert_eq!((with_open, all_open), (2, 1));
+/// # Ok(()) }
 /// ```
 impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     /// The targets this include loads for a parent, as a quantifier ranges over them.
@@ -284,12 +369,32 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     /// The parents with at least one target for which `condition` is TRUE:
     /// `User::tasks().any(Task::done().eq(false))` (Sequelize has no such filter; Prisma's
     /// `some`, Django's `filter(tasks__done=False)` without the duplicates).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().filter(User::workers().any(Task::done().eq(true))).all(&db).await?;
+    /// assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Ann"]);
+    /// # Ok(()) }
+    /// ```
     pub fn any(self, condition: Expr<A::Target>) -> Expr<A::Source> {
         self.quantified(Quantifier::Any, Some(condition))
     }
 
     /// The parents with no target for which `condition` is TRUE: `any(condition).not()`. True
     /// for a parent without targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().filter(User::workers().none(Task::done().eq(true))).all(&db).await?;
+    /// assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Bob"]);
+    /// # Ok(()) }
+    /// ```
     pub fn none(self, condition: Expr<A::Target>) -> Expr<A::Source> {
         self.quantified(Quantifier::None, Some(condition))
     }
@@ -297,12 +402,33 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     /// The parents for whose every target `condition` is TRUE: a target for which it is FALSE
     /// or UNKNOWN (NULL) makes it false. True for a parent without targets (vacuous truth;
     /// `.required().every(…)` also demands one).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().filter(User::workers().every(Task::done().eq(false))).all(&db).await?;
+    /// assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Bob"]);
+    /// # Ok(()) }
+    /// ```
     pub fn every(self, condition: Expr<A::Target>) -> Expr<A::Source> {
         self.quantified(Quantifier::Every, Some(condition))
     }
 
     /// The parents with at least one target: `User::tasks().exists()` (Rails'
     /// `where.associated(:tasks)`); `.not()` gives those without (`where.missing`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// User::build().name("Cy").create(&db).await?;
+    /// let idle = User::find().filter(User::workers().exists().not()).all(&db).await?;
+    /// assert_eq!(idle.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Cy"]);
+    /// # Ok(()) }
+    /// ```
     pub fn exists(self) -> Expr<A::Source> {
         self.quantified(Quantifier::Any, None)
     }
@@ -336,6 +462,17 @@ impl<T: ?Sized> SameAs<T> for T {
 impl<A: AssociationSpec, N> Include<A, N> {
     /// Loads only the targets whose join row matches `condition` (Sequelize's
     /// `through: { where }`, applied to the join table itself).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let leads = User::find().include(User::projects().through_filter(Membership::role().eq("lead"))).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(leads[0].projects().len(), 1);  // Ann leads "rust" only
+    /// assert!(leads[1].projects().is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn through_filter<J, K>(mut self, condition: Expr<J>) -> Self
     where
         A::Kind: SameAs<K>,

@@ -136,10 +136,13 @@ impl<M, R> Aggregate<M, R> {
 /// `COUNT(*)`: the number of rows (of each group, with `group_by`).
 ///
 /// ```
-/// # use orm_core::Model;
-/// # fn demo<User: Model>() {
-/// let rows = orm_core::count_all::<User>();
-/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let per_worker = Task::find().select((Task::uid(), orm::count_all::<Task>())).group_by(Task::uid()).order_by(Task::uid().asc()).all(&db).await?;
+/// assert_eq!(per_worker, [(Some(1), 2), (Some(2), 1)]);
+/// # Ok(()) }
 /// ```
 pub fn count_all<M: Model>() -> Aggregate<M, i64> {
     Aggregate::new(AggregateFunction::Count, None, SqlType::BigInt)
@@ -148,6 +151,16 @@ pub fn count_all<M: Model>() -> Aggregate<M, i64> {
 impl<M, T: SqlValue> Column<M, T> {
     /// `COUNT(column)`: the number of rows where the column is not NULL (0 over no row). See
     /// [`count_all`] for `COUNT(*)`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::update().set(Task::uid(), None).filter(Task::id().eq(3)).exec(&db).await?;
+    /// assert_eq!(Task::find().aggregate(Task::uid().count(), &db).await?, 2); // NULLs are not counted
+    /// # Ok(()) }
+    /// ```
     pub fn count(self) -> Aggregate<M, i64> {
         Aggregate::new(AggregateFunction::Count, Some(self.name()), T::SQL_TYPE)
     }
@@ -158,6 +171,15 @@ impl<M, T: SqlValue> Column<M, T> {
     /// A sum of integers past the `i64` range is an error from the database on every backend
     /// (SQLite's "integer overflow", PostgreSQL's "bigint out of range", MariaDB's "BIGINT
     /// value is out of range"), never a wrapped or clamped number.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().aggregate(Task::hours().sum(), &db).await?, Some(10));
+    /// # Ok(()) }
+    /// ```
     pub fn sum(self) -> Aggregate<M, Option<T::Sum>>
     where
         T: Numeric,
@@ -167,6 +189,15 @@ impl<M, T: SqlValue> Column<M, T> {
 
     /// `AVG(column)` over the non-NULL values, as a float on every backend (the average of 3
     /// and 4 is 3.5, not 3); `None` over no row (or only NULLs).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().filter(Task::uid().eq(1)).aggregate(Task::hours().avg(), &db).await?, Some(4.0));
+    /// # Ok(()) }
+    /// ```
     pub fn avg(self) -> Aggregate<M, Option<f64>>
     where
         T: Numeric,
@@ -176,6 +207,15 @@ impl<M, T: SqlValue> Column<M, T> {
 
     /// `MIN(column)`: the smallest non-NULL value (text in the database's collation); `None`
     /// over no row (or only NULLs).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().aggregate(Task::title().min(), &db).await?, Some("review".to_owned()));
+    /// # Ok(()) }
+    /// ```
     pub fn min(self) -> Aggregate<M, Option<T::Value>>
     where
         T: Ordered,
@@ -185,6 +225,15 @@ impl<M, T: SqlValue> Column<M, T> {
 
     /// `MAX(column)`: the largest non-NULL value (text in the database's collation); `None`
     /// over no row (or only NULLs).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().aggregate(Task::hours().max(), &db).await?, Some(5));
+    /// # Ok(()) }
+    /// ```
     pub fn max(self) -> Aggregate<M, Option<T::Value>>
     where
         T: Ordered,
@@ -228,51 +277,151 @@ impl<M, R: SqlValue> Aggregate<M, R> {
     }
 
     /// `aggregate = value`; `eq(None)` is `aggregate IS NULL`. For `having`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let busy = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::id().count().eq(2)).all(&db).await?;
+    /// assert_eq!(busy, [Some(1)]);
+    /// # Ok(()) }
+    /// ```
     pub fn eq(self, value: impl Operand<R>) -> Expr<M> {
         self.compare(CompareOp::Eq, value)
     }
 
     /// `aggregate <> value`; `ne(None)` is `aggregate IS NOT NULL`. For `having`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let others = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::id().count().ne(2)).all(&db).await?;
+    /// assert_eq!(others, [Some(2)]);
+    /// # Ok(()) }
+    /// ```
     pub fn ne(self, value: impl Operand<R>) -> Expr<M> {
         self.compare(CompareOp::Ne, value)
     }
 
     /// `aggregate < value`, for `having`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let light = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().sum().lt(5)).all(&db).await?;
+    /// assert_eq!(light, [Some(2)]);
+    /// # Ok(()) }
+    /// ```
     pub fn lt(self, value: impl Operand<R>) -> Expr<M> {
         self.compare(CompareOp::Lt, value)
     }
 
     /// `aggregate <= value`, for `having`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let light = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().sum().le(8)).order_by(Task::uid().asc()).all(&db).await?;
+    /// assert_eq!(light, [Some(1), Some(2)]);
+    /// # Ok(()) }
+    /// ```
     pub fn le(self, value: impl Operand<R>) -> Expr<M> {
         self.compare(CompareOp::Le, value)
     }
 
     /// `aggregate > value`, for `having`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let heavy = Task::find().select((Task::uid(), Task::hours().sum())).group_by(Task::uid()).having(Task::hours().sum().gt(4)).all(&db).await?;
+    /// assert_eq!(heavy, [(Some(1), Some(8))]);
+    /// # Ok(()) }
+    /// ```
     pub fn gt(self, value: impl Operand<R>) -> Expr<M> {
         self.compare(CompareOp::Gt, value)
     }
 
     /// `aggregate >= value`, for `having`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let heavy = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().max().ge(5)).all(&db).await?;
+    /// assert_eq!(heavy, [Some(1)]);
+    /// # Ok(()) }
+    /// ```
     pub fn ge(self, value: impl Operand<R>) -> Expr<M> {
         self.compare(CompareOp::Ge, value)
     }
 
     /// `aggregate IS NULL` (a `SUM`, `AVG`, `MIN` or `MAX` over no non-NULL value).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let no_hours = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().sum().is_null()).all(&db).await?;
+    /// assert!(no_hours.is_empty());
+    /// # Ok(()) }
+    /// ```
     pub fn is_null(self) -> Expr<M> {
         Expr::from_node(Node::Aggregate(AggregateTest::Null { term: self.term, negated: false }))
     }
 
     /// `aggregate IS NOT NULL`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let with_hours = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().sum().is_not_null()).all(&db).await?;
+    /// assert_eq!(with_hours.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn is_not_null(self) -> Expr<M> {
         Expr::from_node(Node::Aggregate(AggregateTest::Null { term: self.term, negated: true }))
     }
 
     /// Ascending order on the aggregate, in a grouped projection; NULLs come last.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let by_load = Task::find().select(Task::uid()).group_by(Task::uid()).order_by(Task::hours().sum().asc()).all(&db).await?;
+    /// assert_eq!(by_load, [Some(2), Some(1)]);
+    /// # Ok(()) }
+    /// ```
     pub fn asc(self) -> AggregateOrder<M> {
         AggregateOrder { term: self.term, descending: false, nullable: R::NULLABLE, _marker: PhantomData }
     }
 
     /// Descending order on the aggregate, in a grouped projection; NULLs come first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let by_load = Task::find().select(Task::uid()).group_by(Task::uid()).order_by(Task::hours().sum().desc()).all(&db).await?;
+    /// assert_eq!(by_load, [Some(1), Some(2)]);
+    /// # Ok(()) }
+    /// ```
     pub fn desc(self) -> AggregateOrder<M> {
         AggregateOrder { term: self.term, descending: true, nullable: R::NULLABLE, _marker: PhantomData }
     }
@@ -313,6 +462,16 @@ impl<M> AggregateOrder<M> {
 impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// Runs one aggregate over every matching row (ignoring order, paging and non-required
     /// includes, as [`count`](Select::count) does): `User::find().aggregate(User::age().max(), &db)`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let done = Task::find().filter(Task::done().eq(true)).aggregate(orm::count_all::<Task>(), &db).await?;
+    /// assert_eq!(done, 1);
+    /// # Ok(()) }
+    /// ```
     pub async fn aggregate<'e, R: SqlValue>(self, aggregate: Aggregate<M, R>, db: impl IntoExecutor<'e>) -> Result<R> {
         let mut executor = db.into_executor();
         if self.lock.is_some() {
@@ -337,18 +496,46 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
 
     /// The sum of `column` over every matching row (see [`Column::sum`]; order and paging are
     /// ignored, as by [`count`](Select::count)); `None` when no row has a value.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().filter(Task::uid().eq(1)).sum(Task::hours(), &db).await?, Some(8));
+    /// assert_eq!(Task::find().filter(Task::id().eq(99)).sum(Task::hours(), &db).await?, None);
+    /// # Ok(()) }
+    /// ```
     pub async fn sum<'e, T: Numeric>(self, column: Column<M, T>, db: impl IntoExecutor<'e>) -> Result<Option<T::Sum>> {
         self.aggregate(column.sum(), db).await
     }
 
     /// The average of `column` over every matching row, as a float (see [`Column::avg`];
     /// order and paging are ignored); `None` when no row has a value.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().filter(Task::uid().eq(1)).avg(Task::hours(), &db).await?, Some(4.0));
+    /// # Ok(()) }
+    /// ```
     pub async fn avg<'e, T: Numeric>(self, column: Column<M, T>, db: impl IntoExecutor<'e>) -> Result<Option<f64>> {
         self.aggregate(column.avg(), db).await
     }
 
     /// The smallest value of `column` over every matching row (order and paging are
     /// ignored); `None` when no row has a value.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().min(Task::hours(), &db).await?, Some(2));
+    /// # Ok(()) }
+    /// ```
     pub async fn min<'e, T: Ordered>(
         self,
         column: Column<M, T>,
@@ -359,6 +546,15 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
 
     /// The largest value of `column` over every matching row (order and paging are
     /// ignored); `None` when no row has a value.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// assert_eq!(Task::find().max(Task::title(), &db).await?, Some("write".to_owned()));
+    /// # Ok(()) }
+    /// ```
     pub async fn max<'e, T: Ordered>(
         self,
         column: Column<M, T>,

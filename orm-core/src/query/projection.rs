@@ -209,10 +209,14 @@ impl<M: Model> Select<M> {
     /// projection does not return. To filter by related rows, filter before selecting.
     ///
     /// ```
-    /// # use orm_core::{Column, Model, Db};
-    /// # async fn demo<User: Model>(db: Db, id: Column<User, i64>, name: Column<User, String>) -> orm_core::Result<()> {
-    /// let pairs: Vec<(i64, String)> = User::find().order_by(id.asc()).select((id, name)).all(&db).await?;
-    /// let names: Vec<String> = User::find().select(name).all(&db).await?;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let pairs: Vec<(i64, String)> = Task::find().order_by(Task::id().asc()).select((Task::id(), Task::title())).all(&db).await?;
+    /// assert_eq!(pairs[0], (1, "write".to_owned()));
+    /// let titles: Vec<String> = Task::find().filter(Task::done().eq(true)).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship"]);
     /// # Ok(()) }
     /// ```
     pub fn select<S: Selection<M>>(self, selection: S) -> Projected<M, S> {
@@ -232,24 +236,64 @@ impl<M: Model> Select<M> {
 impl<M: Model, S: Selection<M>> Projected<M, S> {
     /// Keeps the rows matching `condition` (repeated calls must all match); applied before
     /// grouping (SQL's `WHERE`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let open = Task::find().select(Task::title()).filter(Task::done().eq(false)).order_by(Task::title().asc()).all(&db).await?;
+    /// assert_eq!(open, ["review", "write"]);
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<M>) -> Self {
         self.filter = and_filter(self.filter, condition);
         self
     }
 
     /// Orders by a column or an aggregate (repeated calls add later sort keys).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles = Task::find().select(Task::title()).order_by(Task::hours().desc()).all(&db).await?;
+    /// assert_eq!(titles, ["ship", "write", "review"]);
+    /// # Ok(()) }
+    /// ```
     pub fn order_by(mut self, order: impl Into<SortKey<M>>) -> Self {
         self.order.push(order.into());
         self
     }
 
     /// Returns at most `count` result rows (groups, when grouped).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let first = Task::find().select(Task::title()).order_by(Task::id().asc()).limit(1).all(&db).await?;
+    /// assert_eq!(first, ["write"]);
+    /// # Ok(()) }
+    /// ```
     pub fn limit(mut self, count: u64) -> Self {
         self.limit = Some(count);
         self
     }
 
     /// Skips the first `count` result rows (groups, when grouped).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let last = Task::find().select(Task::title()).order_by(Task::id().asc()).offset(2).all(&db).await?;
+    /// assert_eq!(last, ["review"]);
+    /// # Ok(()) }
+    /// ```
     pub fn offset(mut self, count: u64) -> Self {
         self.offset = Some(count);
         self
@@ -257,6 +301,16 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
 
     /// Groups the rows by a column or a tuple of columns of `M` (repeated calls add columns).
     /// A group key that is NULL forms one group.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let rows = Task::find().select((Task::uid(), Task::done(), orm::count_all::<Task>())).group_by((Task::uid(), Task::done())).order_by(Task::uid().asc()).order_by(Task::done().asc()).all(&db).await?;
+    /// assert_eq!(rows, [(Some(1), false, 1), (Some(1), true, 1), (Some(2), false, 1)]);
+    /// # Ok(()) }
+    /// ```
     pub fn group_by(mut self, columns: impl GroupKey<M>) -> Self {
         columns.push_columns(&mut self.group_by);
         self
@@ -264,6 +318,16 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
 
     /// Keeps the groups matching `condition`, built from aggregate comparisons
     /// (`User::id().count().gt(2)`) and grouped columns (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let busy = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::id().count().gt(1)).all(&db).await?;
+    /// assert_eq!(busy, [Some(1)]);
+    /// # Ok(()) }
+    /// ```
     pub fn having(mut self, condition: Expr<M>) -> Self {
         self.having = and_filter(self.having, condition);
         self
@@ -272,6 +336,18 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
     /// Locks the selected rows until the transaction ends, as
     /// [`Select::for_update`] does. Only a projection of columns has rows to lock: one with
     /// an aggregate, `group_by` or `having` fails with [`Error::LockOnAggregate`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let mut tx = db.begin().await?;
+    /// let hours = Task::find().filter(Task::uid().eq(1)).select(Task::hours()).for_update().all(&mut tx).await?;
+    /// assert_eq!(hours.len(), 2);
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn for_update(mut self) -> Self {
         self.lock = Some(LockMode::Update);
         self
@@ -279,12 +355,34 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
 
     /// Share-locks the selected rows until the transaction ends, as [`Select::for_share`]
     /// does (and with the restriction of [`for_update`](Self::for_update)).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let mut tx = db.begin().await?;
+    /// let titles = Task::find().select(Task::title()).for_share().all(&mut tx).await?;
+    /// assert_eq!(titles.len(), 3);
+    /// tx.commit().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn for_share(mut self) -> Self {
         self.lock = Some(LockMode::Share);
         self
     }
 
     /// Runs the query and returns every result row.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ids: Vec<i64> = Task::find().select(Task::id()).order_by(Task::id().asc()).all(&db).await?;
+    /// assert_eq!(ids, [1, 2, 3]);
+    /// # Ok(()) }
+    /// ```
     pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<S::Output>> {
         let mut executor = db.into_executor();
         if self.lock.is_some() && (S::AGGREGATE || !self.group_by.is_empty() || self.having.is_some()) {
@@ -324,6 +422,16 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
     }
 
     /// Runs the query for its first result row.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let busiest = Task::find().select((Task::uid(), Task::hours().sum())).group_by(Task::uid()).order_by(Task::hours().sum().desc()).one(&db).await?;
+    /// assert_eq!(busiest, Some((Some(1), Some(8))));
+    /// # Ok(()) }
+    /// ```
     pub async fn one<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Option<S::Output>> {
         self.limit = Some(1);
         Ok(self.all(db).await?.pop())
