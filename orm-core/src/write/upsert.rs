@@ -63,6 +63,16 @@ impl<M: Model> Upsert<M> {
     /// The unique key whose conflict turns the insert into an update: a `#[model(unique)]`
     /// column (`User::email()`), or the primary key (the default; a tuple of its columns for a
     /// composite key).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let tag = Tag::upsert(Tag::build().id(2).name("sound")).on_conflict(Tag::id()).exec(&db).await?;
+    /// assert_eq!(tag.name, "sound");
+    /// # Ok(()) }
+    /// ```
     pub fn on_conflict(mut self, target: impl Columns<M>) -> Self {
         self.target = Some(target.names());
         self
@@ -70,12 +80,32 @@ impl<M: Model> Upsert<M> {
 
     /// The columns a conflict updates, from the row given: one column, a tuple of them, or `()`
     /// for none (the existing row is returned as it is, but for `updated_at` and the version).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let tag = Tag::upsert(Tag::build().id(2).name("ignored")).update(()).exec(&db).await?;
+    /// assert_eq!(tag.name, "safe");                                    // nothing updated on a conflict
+    /// # Ok(()) }
+    /// ```
     pub fn update(mut self, columns: impl Columns<M>) -> Self {
         self.update = Some(columns.names());
         self
     }
 
     /// Runs the upsert and returns the row as stored: inserted, or updated.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let tag = Tag::upsert(Tag { id: 0, name: "fresh".into() }).exec(&db).await?;
+    /// assert_eq!(tag.id, 3);                                           // key 0 is generated: inserted
+    /// # Ok(()) }
+    /// ```
     pub async fn exec<'e>(self, db: impl IntoExecutor<'e>) -> Result<M> {
         let meta = M::meta();
         let target = target_columns(meta, self.target)?;
