@@ -149,19 +149,14 @@ pub async fn connect_seeded() -> crate::Result<Db> {
     let ann = User::build()
         .name("Ann")
         .email("ann@example.com")
-        .workers([
-            Task::build().title("write").done(false).hours(3),
-            Task::build().title("ship").done(true).hours(5),
-        ])
+        .workers([Task::build().title("write").done(false).hours(3), Task::build().title("ship").done(true).hours(5)])
         .profile(Profile::build().bio("likes Rust"))
         .create(&db)
         .await?;
-    let bob = User::build().name("Bob").workers([Task::build().title("review").done(false).hours(2)]).create(&db).await?;
-    let rust = Project::build()
-        .name("rust")
-        .tags([Tag::build().name("fast"), Tag::build().name("safe")])
-        .create(&db)
-        .await?;
+    let bob =
+        User::build().name("Bob").workers([Task::build().title("review").done(false).hours(2)]).create(&db).await?;
+    let rust =
+        Project::build().name("rust").tags([Tag::build().name("fast"), Tag::build().name("safe")]).create(&db).await?;
     let sql = Project::build().name("sql").create(&db).await?;
     ann.add_project(&db, rust.id).through(Membership::build().role("lead")).await?;
     ann.add_project(&db, &sql).await?;

@@ -19,6 +19,16 @@ use super::meta::{AssociationKind, AssociationMeta, push_conditions};
 
 /// How many targets are linked to a source, narrowed by conditions on the targets (and, for
 /// belongs_to_many with a join model, on the join rows). Awaiting it runs one `COUNT(*)`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+/// assert_eq!(ann.count_workers(&db).await?, 2);
+/// # Ok(()) }
+/// ```
 #[must_use = "a count does nothing until it is awaited"]
 pub struct Count<'e, T, J = ()> {
     executor: Executor<'e>,
@@ -59,6 +69,17 @@ impl<'e, T: Model, J> Count<'e, T, J> {
     }
 
     /// Counts only the targets matching `condition` (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// assert_eq!(ann.count_workers(&db).filter(Task::done().eq(true)).await?, 1);
+    /// assert_eq!(ann.count_projects(&db).filter(Project::name().eq("sql")).await?, 1);
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<T>) -> Self {
         self.filter = Some(and(self.filter, condition.node));
         self
@@ -84,6 +105,16 @@ impl<'e, T: Model, J> Count<'e, T, J> {
 impl<'e, T: Model, J: Model> Count<'e, T, J> {
     /// Counts only the targets whose join row matches `condition` (Sequelize's
     /// `through.where`; repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// assert_eq!(ann.count_projects(&db).through_filter(Membership::role().eq("lead")).await?, 1);
+    /// # Ok(()) }
+    /// ```
     pub fn through_filter(mut self, condition: Expr<J>) -> Self {
         self.through_filter = Some(and(self.through_filter, condition.node));
         self

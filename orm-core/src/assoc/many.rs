@@ -52,6 +52,17 @@ fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>)
 
 /// The targets of a has_many (or has_one) association, narrowed before it runs:
 /// `user.get_tasks(&db).filter(…).order_by(…).limit(10).await`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+/// let open: Vec<Task> = ann.get_workers(&db).filter(Task::done().eq(false)).await?;
+/// assert_eq!(open.len(), 1);
+/// # Ok(()) }
+/// ```
 #[must_use = "a getter does nothing until it is awaited"]
 pub struct Related<'e, T, L = ()> {
     executor: Executor<'e>,
@@ -69,6 +80,17 @@ impl<T, L> std::fmt::Debug for Related<'_, T, L> {
 
 impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     /// Keeps the targets matching `condition`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let long = ann.get_workers(&db).filter(Task::hours().gt(4)).await?;
+    /// assert_eq!(long[0].title, "ship");
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<T>) -> Self {
         self.select = self.select.filter(condition);
         self.narrowed = true;
@@ -76,6 +98,17 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     }
 
     /// Orders the targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let tasks = ann.get_workers(&db).order_by(Task::title().asc()).await?;
+    /// assert_eq!(tasks.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["ship", "write"]);
+    /// # Ok(()) }
+    /// ```
     pub fn order_by(mut self, order: Order<T>) -> Self {
         self.select = self.select.order_by(order);
         self.narrowed = true;
@@ -83,6 +116,17 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     }
 
     /// Returns at most `count` targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let first = ann.get_workers(&db).order_by(Task::id().asc()).limit(1).await?;
+    /// assert_eq!(first[0].title, "write");
+    /// # Ok(()) }
+    /// ```
     pub fn limit(mut self, count: u64) -> Self {
         self.select = self.select.limit(count);
         self.narrowed = true;
@@ -90,6 +134,17 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     }
 
     /// Skips the first `count` targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let second = ann.get_workers(&db).order_by(Task::id().asc()).offset(1).await?;
+    /// assert_eq!(second[0].title, "ship");
+    /// # Ok(()) }
+    /// ```
     pub fn offset(mut self, count: u64) -> Self {
         self.select = self.select.offset(count);
         self.narrowed = true;
@@ -98,6 +153,17 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
 
     /// Loads an association of the targets with them:
     /// `user.get_tasks(&db).include(Task::tags())`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let tasks = ann.get_workers(&db).include(Task::worker()).await?;
+    /// assert_eq!(tasks[0].worker().map(|u| u.name.as_str()), Some("Ann"));
+    /// # Ok(()) }
+    /// ```
     pub fn include<A, N>(self, include: Include<A, N>) -> Related<'e, T, (Include<A, N>, L)>
     where
         A: SpecOf<T>,

@@ -46,6 +46,17 @@ async fn target_values<T: Model>(
 /// The targets linked through the join table, narrowed before it runs. With a join model each
 /// result carries its join row: `Vec<(Project, UserProject)>`; `targets_only()` drops it
 /// (Sequelize's `joinTableAttributes: []`).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+/// let memberships: Vec<(Project, Membership)> = ann.get_projects(&db).await?;
+/// assert_eq!(memberships.len(), 2);
+/// # Ok(()) }
+/// ```
 #[must_use = "a getter does nothing until it is awaited"]
 pub struct Linked<'e, T, J, L = ()> {
     includes: L,
@@ -68,6 +79,17 @@ impl<T, J, L> std::fmt::Debug for Linked<'_, T, J, L> {
 
 impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// Keeps the targets matching `condition`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let rust = ann.get_projects(&db).filter(Project::name().eq("rust")).await?;
+    /// assert_eq!(rust[0].1.role, "lead");
+    /// # Ok(()) }
+    /// ```
     pub fn filter(mut self, condition: Expr<T>) -> Self {
         self.filter = Some(match self.filter {
             Some(current) => current.and(condition),
@@ -77,18 +99,51 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     }
 
     /// Orders the targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let projects = ann.get_projects(&db).order_by(Project::name().desc()).targets_only().await?;
+    /// assert_eq!(projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["sql", "rust"]);
+    /// # Ok(()) }
+    /// ```
     pub fn order_by(mut self, order: Order<T>) -> Self {
         self.order.push(order);
         self
     }
 
     /// Returns at most `count` targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let first = ann.get_projects(&db).order_by(Project::id().asc()).limit(1).await?;
+    /// assert_eq!(first[0].0.name, "rust");
+    /// # Ok(()) }
+    /// ```
     pub fn limit(mut self, count: u64) -> Self {
         self.limit = Some(count);
         self
     }
 
     /// Skips the first `count` targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let second = ann.get_projects(&db).order_by(Project::id().asc()).offset(1).await?;
+    /// assert_eq!(second[0].0.name, "sql");
+    /// # Ok(()) }
+    /// ```
     pub fn offset(mut self, count: u64) -> Self {
         self.offset = Some(count);
         self
@@ -96,6 +151,17 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
 
     /// Loads an association of the targets with them:
     /// `user.get_projects(&db).include(Project::tags())`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let projects = ann.get_projects(&db).include(Project::tags()).targets_only().await?;
+    /// assert_eq!(projects[0].tags().len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn include<A, N>(self, include: Include<A, N>) -> Linked<'e, T, J, (Include<A, N>, L)>
     where
         A: SpecOf<T>,
@@ -199,6 +265,17 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
 
 impl<'e, T: Model, J: Model, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// Keeps the targets whose join row matches `condition` (Sequelize's `through.where`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let led = ann.get_projects(&db).through_filter(Membership::role().eq("lead")).await?;
+    /// assert_eq!(led.len(), 1);
+    /// # Ok(()) }
+    /// ```
     pub fn through_filter(mut self, condition: Expr<J>) -> Self {
         self.through_filter = Some(match self.through_filter {
             Some(current) => Expr::<J>::from_node(current).and(condition).node,
@@ -208,6 +285,17 @@ impl<'e, T: Model, J: Model, L: IncludeList<T>> Linked<'e, T, J, L> {
     }
 
     /// Loads the targets without their join rows.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let projects: Vec<Project> = ann.get_projects(&db).targets_only().await?;
+    /// assert_eq!(projects.len(), 2);
+    /// # Ok(()) }
+    /// ```
     pub fn targets_only(self) -> Linked<'e, T, (), L> {
         self.retype()
     }
@@ -312,6 +400,18 @@ enum Mode {
 /// A write of links with join-row attributes: `set_<plural>` and `add_<singular|plural>` return
 /// this; `.through(…)` gives values for every join row, `.through_for(target, …)` for one.
 /// Awaiting it runs the write in one transaction.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+/// let rust = Project::find_by_pk(&db, 1).await?.expect("seeded");
+/// ann.set_projects(&db, [&rust]).await?;
+/// assert_eq!(ann.count_projects(&db).await?, 1);
+/// # Ok(()) }
+/// ```
 #[must_use = "a write does nothing until it is awaited"]
 pub struct LinkWrite<'e, T, J> {
     executor: Executor<'e>,
@@ -333,12 +433,41 @@ impl<T, J> std::fmt::Debug for LinkWrite<'_, T, J> {
 impl<'e, T: Model, J: Model> LinkWrite<'e, T, J> {
     /// Join-row values for every linked target (unset fields keep their defaults; fields set
     /// with `through_for` win).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let web = Project::build().name("web").create(&db).await?;
+    /// ann.add_project(&db, &web).through(Membership::build().role("owner")).await?;
+    /// let role = ann.get_projects(&db).filter(Project::name().eq("web")).await?[0].1.role.clone();
+    /// assert_eq!(role, "owner");
+    /// # Ok(()) }
+    /// ```
     pub fn through(mut self, row: impl NewRow<J>) -> Self {
         self.for_all = row.into_builder().into_values();
         self
     }
 
     /// Join-row values for one target, over those given to [`LinkWrite::through`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let (rust, sql) = (1, 2);
+    /// ann.set_projects(&db, [rust, sql])
+    ///     .through(Membership::build().role("member"))
+    ///     .through_for(sql, Membership::build().role("lead"))
+    ///     .await?;
+    /// let roles: Vec<String> = ann.get_projects(&db).order_by(Project::id().asc()).await?.into_iter().map(|(_, m)| m.role).collect();
+    /// assert_eq!(roles, ["member", "lead"]);
+    /// # Ok(()) }
+    /// ```
     pub fn through_for(mut self, target: impl IntoTarget<T>, row: impl NewRow<J>) -> Self {
         let key = target.into_target(self.association.target_key);
         let values = row.into_builder().into_values();
@@ -725,6 +854,17 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
 /// `create_<singular>` of belongs_to_many: inserts the target and links it, in one unit (if the
 /// link cannot be written, the target is not kept). `.through(…)` gives the join row's values
 /// (with a join model); unset join fields take their defaults.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+/// let web = ann.create_project(&db, Project::build().name("web")).await?;
+/// assert!(ann.has_project(&db, &web).await?);
+/// # Ok(()) }
+/// ```
 #[must_use = "a create does nothing until it is awaited"]
 pub struct CreateLinked<'e, T, J> {
     executor: Executor<'e>,
@@ -744,6 +884,18 @@ impl<T, J> std::fmt::Debug for CreateLinked<'_, T, J> {
 impl<'e, T: Model, J: Model> CreateLinked<'e, T, J> {
     /// The join row's values, as [`LinkWrite::through`] takes them:
     /// `user.create_project(&db, Project::build().title("x")).through(UserProject::build().role("lead"))`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let web = ann.create_project(&db, Project::build().name("web")).through(Membership::build().role("owner")).await?;
+    /// let membership = Membership::find_by_pk(&db, (ann.id, web.id)).await?;
+    /// assert_eq!(membership.map(|m| m.role), Some("owner".to_owned()));
+    /// # Ok(()) }
+    /// ```
     pub fn through(mut self, row: impl NewRow<J>) -> Self {
         self.through = row.into_builder().into_values();
         self
