@@ -26,7 +26,6 @@
 // The guide's example models use the derive inside this crate, whose code names `::orm`.
 extern crate self as orm;
 
-/// The derive reference: every attribute and option, what it generates, with runnable examples.
 #[cfg(feature = "sqlite")]
 pub mod guide;
 
