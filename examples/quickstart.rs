@@ -1,4 +1,6 @@
-//! The quickstart: two models on an in-memory `SQLite` database, no set-up needed.
+//! The quickstart: a user with workers (tasks) on an in-memory `SQLite` database, no set-up
+//! needed. It declares the association once and uses what the derive generated from it:
+//! accessors, an include, a nested create.
 //!
 //! Run it with `cargo run --example quickstart`.
 
@@ -8,6 +10,7 @@
 use orm::prelude::*;
 
 #[derive(Model, Debug, Clone)]
+#[has_many(Task, as = "workers", foreign_key = "uid")] // Sequelize: User.hasMany(Task, { as: 'workers', foreignKey: 'uid' })
 pub struct User {
     pub id: i64,
     pub name: String,
@@ -19,8 +22,7 @@ pub struct Task {
     pub id: i64,
     pub title: String,
     pub done: bool,
-    #[model(references(model = User))]
-    pub user_id: i64,
+    pub uid: Option<i64>, // the foreign key the association names: NULL when nobody works on it
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -34,37 +36,62 @@ async fn main() -> orm::Result<()> {
     }
     schema.sync(&db).await?;
 
-    let ann = User::build().name("Ann").email("ann@example.com").create(&db).await?;
-    let bob = User::create(&db, User { id: 0, name: "Bob".into(), email: None }).await?;
-    println!("\nCreated {ann:?}\nCreated {bob:?}");
+    // Nested create: a user and her tasks, one transaction, one INSERT per table.
+    db.record_statements(true);
+    let ann = User::build()
+        .name("Ann")
+        .email("ann@example.com")
+        .workers([Task::build().title("Write the docs").done(false), Task::build().title("Ship it").done(false)])
+        .create(&db)
+        .await?;
+    println!("\nCreated {} with {} workers' tasks:", ann.name, ann.workers().len());
+    print_statements(&db);
 
-    for (title, user) in [("Write the docs", &ann), ("Ship it", &ann), ("Review", &bob)] {
-        Task::build().title(title).done(false).user_id(user.id).create(&db).await?;
+    // The accessors the association generated.
+    let bob = User::build().name("Bob").create(&db).await?;
+    let review = Task::build().title("Review").done(false).create(&db).await?;
+    bob.add_worker(&db, &review).await?;
+    println!("\nbob.add_worker(&review): Bob works on {:?}", titles(&bob.get_workers(&db).await?));
+    println!("bob.has_worker(&review): {}", bob.has_worker(&db, &review).await?);
+    let ann_tasks = ann.get_workers(&db).await?;
+    println!("ann.has_workers(&ann's tasks): {}", ann.has_workers(&db, &ann_tasks).await?);
+    println!("ann.has_workers(&[review]): {}", ann.has_workers(&db, [&review]).await?);
+
+    // Ann finishes her first task; count what is left.
+    let mut first = ann_tasks[0].clone();
+    first.done = true;
+    first.save(&db).await?;
+    println!("Ann's open tasks: {}", ann.count_workers(&db).filter(Task::done().eq(false)).await?);
+    print_statements(&db);
+
+    // Eager loading: every user with their open tasks, in two statements, whatever the number of users.
+    let users = User::find()
+        .include(User::workers().filter(Task::done().eq(false)).order_by(Task::title().asc()))
+        .order_by(User::name().asc())
+        .all(&db)
+        .await?;
+    println!("\nUsers with their open tasks:");
+    for user in &users {
+        println!("  {}: {:?}", user.name, titles(user.workers()));
     }
+    print_statements(&db);
 
-    let mut first = Task::find().filter(Task::user_id().eq(ann.id)).order_by(Task::id().asc()).one(&db).await?;
-    if let Some(task) = first.as_mut() {
-        task.done = true;
-        task.save(&db).await?;
-        println!("\nMarked done: {task:?}");
-    }
-
-    let open = Task::find().filter(Task::done().eq(false)).order_by(Task::title().asc()).all(&db).await?;
-    println!("\nOpen tasks:");
-    for task in &open {
-        println!("  #{} {} (user {})", task.id, task.title, task.user_id);
-    }
-
-    let renamed =
-        User::update().set(User::email(), "bob@example.com").filter(User::email().is_null()).exec(&db).await?;
-    println!("\nGave {renamed} user(s) without an email one");
-
-    // Deleting a user cascades to their tasks: the foreign key is NOT NULL.
+    // Delete Bob: his task stays, unassigned (ON DELETE SET NULL); Ann takes it by its key.
+    db.record_statements(false);
     bob.destroy(&db).await?;
-    println!(
-        "Deleted Bob: {} user(s) and {} task(s) remain",
-        User::find().count(&db).await?,
-        Task::find().count(&db).await?
-    );
+    let unassigned = Task::find().filter(Task::uid().is_null()).count(&db).await?;
+    println!("\nDeleted Bob: {} user(s) and {unassigned} unassigned task(s) remain", User::find().count(&db).await?);
+    ann.add_worker(&db, review.id).await?;
+    println!("ann.add_worker(review.id): Ann works on {:?}", titles(&ann.get_workers(&db).await?));
     Ok(())
+}
+
+fn titles(tasks: &[Task]) -> Vec<&str> {
+    tasks.iter().map(|task| task.title.as_str()).collect()
+}
+
+fn print_statements(db: &Db) {
+    for statement in db.take_statements() {
+        println!("    SQL: {statement}");
+    }
 }
