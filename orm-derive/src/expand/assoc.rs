@@ -231,20 +231,22 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                 }
 
                 #set_doc
-                #vis fn #set<'a, 'e>(
+                #[must_use = "an accessor does nothing until it is awaited"]
+                #vis fn #set<'a, 'e: 'a>(
                     #set_receiver,
                     db: impl ::orm::__private::IntoExecutor<'e>,
                     target: impl ::orm::__private::IntoOptionalTarget<#target>,
-                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<()>> + ::core::marker::Send {
+                ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
                     ::orm::__private::#set_fn::<#ident, #target>(db, #meta, self, target)
                 }
 
                 #create_doc
-                #vis fn #create<'a, 'e>(
+                #[must_use = "an accessor does nothing until it is awaited"]
+                #vis fn #create<'a, 'e: 'a>(
                     #set_receiver,
                     db: impl ::orm::__private::IntoExecutor<'e>,
                     row: impl ::orm::__private::NewRow<#target>,
-                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + ::core::marker::Send {
+                ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<#target>> {
                     ::orm::__private::#create_fn::<#ident, #target>(db, #meta, self, row)
                 }
             });
@@ -488,7 +490,7 @@ struct PluralApi {
 impl PluralApi {
     fn has_many(model: &Model, association: &Association) -> Self {
         let (ident, target) = (&model.ident, &association.target);
-        let unit = quote!(impl ::core::future::Future<Output = ::orm::__private::Result<()>> + ::core::marker::Send);
+        let unit = quote!(::orm::__private::BoxFuture<'e, ::orm::__private::Result<()>>);
         PluralApi {
             get: quote!(::orm::__private::get_many::<#ident, #target>),
             get_returns: quote!(::orm::__private::Related<'e, #target>),
@@ -499,7 +501,7 @@ impl PluralApi {
             add: quote!(::orm::__private::add_many::<#ident, #target, _>),
             remove: quote!(::orm::__private::remove_many::<#ident, #target, _>),
             create: quote!(::orm::__private::create_for::<#ident, #target>),
-            create_returns: quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + ::core::marker::Send),
+            create_returns: quote!(::orm::__private::BoxFuture<'e, ::orm::__private::Result<#target>>),
             writes_return: unit,
             get_doc: "; narrow with `filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
             write_doc: "",
@@ -584,8 +586,12 @@ fn plural_accessors(
     let remove_many_doc = doc(format!("Unlinks these `{target_name}` rows, in one transaction."));
     let create_doc =
         doc(format!("Creates a `{target_name}` linked to this row, in one transaction{}.", api.create_doc));
-    let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
+    // Accessors that take a row return a named future, not an `impl Future`: an opaque type
+    // carries the accessor's bounds, and a wrong argument was then reported again at the
+    // call and at its `.await`.
+    let future = |ty: TokenStream| quote!(::orm::__private::BoxFuture<'e, ::orm::__private::Result<#ty>>);
     let (unit, boolean) = (future(quote!(())), future(quote!(bool)));
+    let must_use = quote!(#[must_use = "an accessor does nothing until it is awaited"]);
     quote! {
         #get_doc
         #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #get_returns {
@@ -598,6 +604,7 @@ fn plural_accessors(
         }
 
         #has_doc
+        #must_use
         #vis fn #has<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -607,6 +614,7 @@ fn plural_accessors(
         }
 
         #has_all_doc
+        #must_use
         #vis fn #has_all<'e, I: ::orm::__private::IntoTarget<#target>>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -616,6 +624,7 @@ fn plural_accessors(
         }
 
         #set_doc
+        #must_use
         #vis fn #set<'e, I: ::orm::__private::IntoTarget<#target>>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -625,6 +634,7 @@ fn plural_accessors(
         }
 
         #add_doc
+        #must_use
         #vis fn #add<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -634,6 +644,7 @@ fn plural_accessors(
         }
 
         #add_many_doc
+        #must_use
         #vis fn #add_many<'e, I: ::orm::__private::IntoTarget<#target>>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -643,6 +654,7 @@ fn plural_accessors(
         }
 
         #remove_doc
+        #must_use
         #vis fn #remove<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -652,6 +664,7 @@ fn plural_accessors(
         }
 
         #remove_many_doc
+        #must_use
         #vis fn #remove_many<'e, I: ::orm::__private::IntoTarget<#target>>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -661,6 +674,7 @@ fn plural_accessors(
         }
 
         #create_doc
+        #must_use
         #vis fn #create<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
