@@ -615,22 +615,22 @@ fn plural_accessors(
 
         #has_all_doc
         #must_use
-        #vis fn #has_all<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #vis fn #has_all<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #boolean {
-            #has_fn(db, #meta, self, targets)
+            #has_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #set_doc
         #must_use
-        #vis fn #set<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #vis fn #set<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #writes_return {
-            #set_fn(db, #meta, self, targets)
+            #set_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #add_doc
@@ -645,12 +645,12 @@ fn plural_accessors(
 
         #add_many_doc
         #must_use
-        #vis fn #add_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #vis fn #add_many<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #writes_return {
-            #add_fn(db, #meta, self, targets)
+            #add_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #remove_doc
@@ -665,12 +665,12 @@ fn plural_accessors(
 
         #remove_many_doc
         #must_use
-        #vis fn #remove_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #vis fn #remove_many<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #unit {
-            #remove_fn(db, #meta, self, targets)
+            #remove_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #create_doc

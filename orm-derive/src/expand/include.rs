@@ -70,6 +70,7 @@ pub fn expand(model: &Model) -> TokenStream {
 
         // A loaded row is accepted wherever its model is given to an accessor.
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl<L: ::core::marker::Sync> ::orm::__private::IntoTarget<#ident> for &#with<L> {
             fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
                 ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
@@ -77,6 +78,7 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl<L: ::core::marker::Send> ::orm::__private::IntoTarget<#ident> for &mut #with<L> {
             fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
                 ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
@@ -84,6 +86,7 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl<L: ::core::marker::Send> ::orm::__private::IntoTarget<#ident> for #with<L> {
             fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
                 ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
@@ -91,6 +94,7 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl<L: ::core::marker::Sync> ::orm::__private::IntoOptionalTarget<#ident> for &#with<L> {
             fn into_optional_target(
                 self,
@@ -101,6 +105,7 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl<L: ::core::marker::Send> ::orm::__private::IntoOptionalTarget<#ident> for #with<L> {
             fn into_optional_target(
                 self,
