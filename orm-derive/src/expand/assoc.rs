@@ -503,7 +503,7 @@ impl PluralApi {
             create: quote!(::orm::__private::create_for::<#ident, #target>),
             create_returns: quote!(::orm::__private::BoxFuture<'e, ::orm::__private::Result<#target>>),
             writes_return: unit,
-            get_doc: "; narrow with `filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
+            get_doc: ", by primary key unless ordered; narrow with `filter`, `order_by` (the key breaks its ties), `limit`, `offset` before `.await`".to_owned(),
             write_doc: "",
             remove_doc: " (its foreign key becomes NULL)",
             count_doc: "; narrow with `filter` before `.await`",
@@ -513,6 +513,16 @@ impl PluralApi {
 
     fn belongs_to_many(model: &Model, association: &Association) -> Self {
         let (ident, target) = (&model.ident, &association.target);
+        let target_name = association.target_name();
+        let shape = match &association.through {
+            Some(Join::Model(path)) => {
+                let join = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                format!(
+                    ": resolves to `Vec<({target_name}, {join})>`, each target with its join row (`.targets_only()` for `Vec<{target_name}>`)"
+                )
+            }
+            _ => format!(": resolves to `Vec<{target_name}>` (through a join table: no join row)"),
+        };
         let (join, count_doc, create_doc) = match &association.through {
             Some(Join::Model(path)) => (
                 quote!(#path),
@@ -533,7 +543,9 @@ impl PluralApi {
             create: quote!(::orm::__private::create_linked::<#ident, #target, #join>),
             create_returns: quote!(::orm::__private::CreateLinked<'e, #target, #join>),
             writes_return: quote!(::orm::__private::LinkWrite<'e, #target, #join>),
-            get_doc: " (with their join rows when there is a join model); narrow with `filter`, `through_filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
+            get_doc: format!(
+                "{shape}, by primary key unless ordered; narrow with `filter`, `through_filter`, `order_by` (the key breaks its ties), `limit`, `offset` before `.await`"
+            ),
             write_doc: "; join-row values with `.through(…)` and `.through_for(…)`",
             remove_doc: " (deletes the join row)",
             count_doc,

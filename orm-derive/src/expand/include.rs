@@ -210,8 +210,18 @@ fn accessor(model: &Model, association: &Association) -> TokenStream {
     let marker = marker(model, association);
     let loaded = loaded_trait(model, association);
     let kind = kind(association);
+    let target = association.target_name();
+    let shape = match (&association.kind, &association.through) {
+        (Kind::BelongsTo | Kind::HasOne, _) => format!("`Option<&{target}>`"),
+        (Kind::BelongsToMany, Some(Join::Model(join))) => {
+            let join = join.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            format!("`&[({target}, {join})]`: each target with its join row")
+        }
+        (Kind::BelongsToMany, _) => format!("`&[{target}]` (through a join table: no join row)"),
+        (Kind::HasMany, _) => format!("`&[{target}]`"),
+    };
     let doc = format!(
-        "The loaded `{}` (included with `.include({}::{}())`).",
+        "The loaded `{}` (included with `.include({}::{}())`): {shape}, each target a `{target}With<…>` when the include nests others.",
         association.name(),
         model.ident,
         association.name()
