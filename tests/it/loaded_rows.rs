@@ -129,7 +129,7 @@ on_all! {
 
         // A loaded row compares with its plain row through `Deref`.
         let plain = Project::find_by_pk(&db, project.id).await?.expect("the project exists");
-        assert!(*loaded == plain && plain == *loaded);
+        assert_eq!(*loaded, plain);
         Ok(())
     }
 }
