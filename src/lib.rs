@@ -130,9 +130,9 @@ macro_rules! __serialize_with {
 pub mod __private {
     pub use orm_core::assoc::{
         Association, AssociationKind, AssociationMeta, AssociationStatements, Count, HasField, IntoOptionalTarget,
-        IntoTarget, NewRow, Related, TargetRef, add_many, count, create_belongs_to, create_for, create_has_one,
-        field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to, set_has_one,
-        set_many,
+        IntoTarget, IntoTargets, NewRow, Related, TargetRef, add_many, count, create_belongs_to, create_for,
+        create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to,
+        set_has_one, set_many,
     };
     pub use orm_core::assoc::{
         CreateLinked, LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked,

@@ -589,6 +589,11 @@ impl<M> Order<M> {
         self.term().render(qualifier, b);
     }
 
+    /// The key column `column`, ascending: the tie-break of every list.
+    pub(crate) fn key(column: &'static str) -> Self {
+        Order { column, descending: false, nullable: false, _marker: PhantomData }
+    }
+
     pub(crate) fn term(&self) -> OrderTerm {
         OrderTerm { column: self.column, descending: self.descending, nullable: self.nullable }
     }

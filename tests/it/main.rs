@@ -20,6 +20,7 @@ mod find_or_create;
 mod includes;
 mod key_naming;
 mod key_types;
+mod loaded_rows;
 mod many_to_many;
 mod naming;
 mod narrowed_accessors;

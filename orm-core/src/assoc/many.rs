@@ -2,7 +2,7 @@
 //! create. Targets are found by the foreign key on the target table.
 
 use std::collections::HashSet;
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
@@ -192,14 +192,24 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
             for (column, value) in conditions {
                 base = base.and(Expr::from_node(Node::Compare { column: column.name, op: CompareOp::Eq, value }));
             }
-            return self.select.filter(base).all(executor).await;
+            // The user's order first, the key breaking its ties, so that every backend
+            // returns the same rows in the same order.
+            let mut select = self.select.filter(base);
+            for column in T::meta().primary_key_columns() {
+                select = select.order_by(Order::key(column.name));
+            }
+            return select.all(executor).await;
         }
-        // The plain getter runs its cached statement; includes load on its rows.
+        // The plain getter runs its cached statement, in key order; includes load on its rows.
         let sql = self.association.statements.get.get(executor.dialect(), |b| {
             write_select::<T>(b);
             b.push(" WHERE ").key_eq_placeholders(T::meta().table, &fk);
             for (column, _) in &scope {
                 b.push(" AND ").qualified(T::meta().table, column.name).push(" = ").placeholder();
+            }
+            for (i, column) in T::meta().primary_key_columns().enumerate() {
+                b.push(if i == 0 { " ORDER BY " } else { ", " });
+                Order::<T>::key(column.name).render(T::meta().table, b);
             }
         });
         let mut args = crate::key::key_parts(key);
@@ -240,11 +250,11 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
     association: &'static AssociationMeta,
     source: &S,
     targets: impl IntoIterator<Item = I>,
-) -> impl Future<Output = Result<bool>> + Send {
+) -> BoxFuture<'e, Result<bool>> {
     let key = source_key_value(association, source);
     let keys = target_keys::<T, I>(targets);
     let mut executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let (key, keys) = (key?, keys?);
         if keys.is_empty() {
             return Ok(true);
@@ -267,7 +277,7 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
             linked += executor.fetch_count(b.finish()).await?;
         }
         Ok(usize::try_from(linked).is_ok_and(|n| n == wanted.len()))
-    }
+    })
 }
 
 /// `set_<plural>`: links exactly these targets, unlinking the others, in one transaction. The
@@ -277,11 +287,11 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     association: &'static AssociationMeta,
     source: &S,
     targets: impl IntoIterator<Item = I>,
-) -> impl Future<Output = Result<()>> + Send {
+) -> BoxFuture<'e, Result<()>> {
     let key = source_key_value(association, source);
     let keys = target_keys::<T, I>(targets);
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let (key, keys) = (key?, keys?);
         if key.is_null() {
             // Nothing can be linked to a NULL key, so nothing is linked now either.
@@ -321,7 +331,7 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
             })
         })
         .await
-    }
+    })
 }
 
 /// `add_<singular>` / `add_<plural>`: links these targets, leaving the others, atomically.
@@ -330,7 +340,7 @@ pub fn add_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     association: &'static AssociationMeta,
     source: &S,
     targets: impl IntoIterator<Item = I>,
-) -> impl Future<Output = Result<()>> + Send {
+) -> BoxFuture<'e, Result<()>> {
     change_links::<S, T, I>(db, association, source, targets, Change::Add)
 }
 
@@ -341,7 +351,7 @@ pub fn remove_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     association: &'static AssociationMeta,
     source: &S,
     targets: impl IntoIterator<Item = I>,
-) -> impl Future<Output = Result<()>> + Send {
+) -> BoxFuture<'e, Result<()>> {
     change_links::<S, T, I>(db, association, source, targets, Change::Remove)
 }
 
@@ -358,11 +368,11 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
     source: &S,
     targets: impl IntoIterator<Item = I>,
     change: Change,
-) -> impl Future<Output = Result<()>> + Send {
+) -> BoxFuture<'e, Result<()>> {
     let key = source_key_value(association, source);
     let keys = target_keys::<T, I>(targets);
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let (key, keys) = (key?, keys?);
         if keys.is_empty() {
             return Ok(());
@@ -398,7 +408,7 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
             })
         })
         .await
-    }
+    })
 }
 
 /// `create_<singular>` of has_many: inserts a target with its foreign key set to `source`.
@@ -407,17 +417,17 @@ pub fn create_for<'e, S: Model, T: Model>(
     association: &'static AssociationMeta,
     source: &S,
     row: impl NewRow<T>,
-) -> impl Future<Output = Result<T>> + Send {
+) -> BoxFuture<'e, Result<T>> {
     let key = source_key_value(association, source);
     let mut builder = row.into_builder();
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         for (column, part) in association.foreign_key_columns().assignments(key?) {
             builder.set_field(column.field, part);
         }
         set_scope_fields(&mut builder, association);
         builder.create(executor).await
-    }
+    })
 }
 
 /// Writes the association's scope into a new target (`image.create_comment(…)` gets

@@ -5,7 +5,7 @@
 //! `ON CONFLICT DO NOTHING`, so concurrent adds of one pair end with one row.
 
 use std::collections::{HashMap, HashSet};
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 use std::marker::PhantomData;
 
 use crate::db::{Atomic, Executor, IntoExecutor};
@@ -237,7 +237,10 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
             b.push(" AND ");
             required.render(target.table, &mut b);
         }
-        for (i, order) in self.order.iter().enumerate() {
+        // The user's order first, the target's key breaking its ties (the whole order without
+        // one), so that every backend returns the same rows in the same order.
+        let key = target.primary_key_columns().map(|column| Order::<T>::key(column.name));
+        for (i, order) in self.order.iter().cloned().chain(key).enumerate() {
             b.push(if i == 0 { " ORDER BY " } else { ", " });
             order.render(target.table, &mut b);
         }
@@ -366,11 +369,11 @@ pub fn has_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
     association: &'static AssociationMeta,
     source: &S,
     targets: impl IntoIterator<Item = I>,
-) -> impl Future<Output = Result<bool>> + Send {
+) -> BoxFuture<'e, Result<bool>> {
     let key = source_key_value(association, source);
     let refs = target_refs::<T, I>(association, targets);
     let mut executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let (key, refs) = (key?, refs?);
         // Every one of no targets is linked (Sequelize answers `true` too).
         if refs.is_empty() {
@@ -387,7 +390,7 @@ pub fn has_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
         let wanted = keys.len();
         let linked = count_links(&mut executor, association, &key, keys).await?;
         Ok(usize::try_from(linked).is_ok_and(|n| n == wanted))
-    }
+    })
 }
 
 /// Whether a write replaces the links or adds to them.
@@ -822,11 +825,11 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
     association: &'static AssociationMeta,
     source: &S,
     targets: impl IntoIterator<Item = I>,
-) -> impl Future<Output = Result<()>> + Send {
+) -> BoxFuture<'e, Result<()>> {
     let key = source_key_value(association, source);
     let refs = target_refs::<T, I>(association, targets);
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let (key, refs) = (key?, refs?);
         if refs.is_empty() {
             return Ok(());
@@ -848,7 +851,7 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
             })
         })
         .await
-    }
+    })
 }
 
 /// `create_<singular>` of belongs_to_many: inserts the target and links it, in one unit (if the

@@ -23,6 +23,7 @@ pub(crate) use meta::push_conditions;
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{
-    HasField, IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef, UniqueField, field_name_hash,
+    HasField, IntoOptionalTarget, IntoTarget, IntoTargets, NewRow, NullableForeignKey, TargetRef, UniqueField,
+    field_name_hash,
 };
 pub(crate) use write::{dedupe, lock_rows};

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use crate::db::{Atomic, IntoExecutor};
-use crate::driver::Statement;
+use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::model::{Model, fetch_models, write_select};
 use crate::sql::SqlBuilder;
@@ -39,15 +39,15 @@ pub fn get_belongs_to<'e, S: Model, T: Model>(
 /// writes that one column, and updates the in-memory field once the write is done, so the
 /// struct never disagrees with the row. A target is locked while it is checked and the key
 /// written, in one unit, so it cannot be deleted in between; unsetting is one `UPDATE`.
-pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
+pub fn set_belongs_to<'a, 'e: 'a, S: Model, T: Model>(
     db: impl IntoExecutor<'e>,
     association: &'static AssociationMeta,
     source: &'a mut S,
     target: impl IntoOptionalTarget<T>,
-) -> impl Future<Output = Result<()>> + Send {
+) -> BoxFuture<'a, Result<()>> {
     let target = target.into_optional_target(association.target_key);
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let changes = match target? {
             None => {
                 let mut executor = executor;
@@ -60,7 +60,7 @@ pub fn set_belongs_to<'a, 'e, S: Model, T: Model>(
             }
         };
         apply(source, changes)
-    }
+    })
 }
 
 /// Field values to assign to the in-memory row once its write is done.
@@ -125,15 +125,15 @@ async fn write_foreign_key<S: Model>(
 
 /// `create_<singular>` of belongs_to: inserts the target, then points the source at it, in one
 /// transaction.
-pub fn create_belongs_to<'a, 'e, S: Model, T: Model>(
+pub fn create_belongs_to<'a, 'e: 'a, S: Model, T: Model>(
     db: impl IntoExecutor<'e>,
     association: &'static AssociationMeta,
     source: &'a mut S,
     row: impl NewRow<T>,
-) -> impl Future<Output = Result<T>> + Send {
+) -> BoxFuture<'a, Result<T>> {
     let builder = row.into_builder();
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let mut atomic = Atomic::begin(executor).await?;
         let result = async {
             let created = builder.create(atomic.executor()).await?;
@@ -145,7 +145,7 @@ pub fn create_belongs_to<'a, 'e, S: Model, T: Model>(
         let (created, changes) = atomic.finish(result).await?;
         apply(source, changes)?;
         Ok(created)
-    }
+    })
 }
 
 /// `get_<singular>` of has_one: the target whose foreign key points at the source.
@@ -165,11 +165,11 @@ pub fn set_has_one<'e, S: Model, T: Model>(
     association: &'static AssociationMeta,
     source: &S,
     target: impl IntoOptionalTarget<T>,
-) -> impl Future<Output = Result<()>> + Send {
+) -> BoxFuture<'e, Result<()>> {
     let key = source_key_value(association, source);
     let value = target.into_optional_target(&[]).map(|t| t.map(TargetRef::into_value));
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let (key, value) = (key?, value?);
         if key.is_null() {
             // Nothing is linked to a NULL key; linking to it is refused.
@@ -201,7 +201,7 @@ pub fn set_has_one<'e, S: Model, T: Model>(
             })
         })
         .await
-    }
+    })
 }
 
 /// `create_<singular>` of has_one: unlinks the current target and inserts a new one linked to
@@ -211,11 +211,11 @@ pub fn create_has_one<'e, S: Model, T: Model>(
     association: &'static AssociationMeta,
     source: &S,
     row: impl NewRow<T>,
-) -> impl Future<Output = Result<T>> + Send {
+) -> BoxFuture<'e, Result<T>> {
     let key = source_key_value(association, source);
     let mut builder = row.into_builder();
     let executor = db.into_executor();
-    async move {
+    Box::pin(async move {
         let key = key?;
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
@@ -237,5 +237,5 @@ pub fn create_has_one<'e, S: Model, T: Model>(
             })
         })
         .await
-    }
+    })
 }

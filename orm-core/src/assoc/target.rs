@@ -6,9 +6,11 @@ use crate::value::Value;
 
 /// An associated row given to an accessor: an instance (`&task`, `task`) or a bare key
 /// (`42`). `#[derive(Model)]` implements it for the model's primary-key type.
+// The impls are `do_not_recommend`: the label says what to write, and a list of every model's
+// key type and loaded row would only bury it.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not identify a `{M}`",
-    label = "expected a `{M}`, a `&{M}` or its primary key",
+    label = "expected a `&{M}` (or a loaded one) or its primary key",
     note = "accessors take an instance (`&row`) or a bare primary key (`42`)"
 )]
 pub trait IntoTarget<M>: Send {
@@ -45,28 +47,62 @@ fn instance_value<M: Model>(row: &M, fields: &[&str]) -> Result<TargetRef> {
         .ok_or_else(|| Error::Invalid(format!("`{}` has no field `{}`", M::meta().name, fields.join("`, `"))))
 }
 
+#[diagnostic::do_not_recommend]
 impl<M: Model> IntoTarget<M> for &M {
     fn into_target(self, fields: &[&str]) -> Result<TargetRef> {
         instance_value(self, fields)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<M: Model> IntoTarget<M> for &mut M {
     fn into_target(self, fields: &[&str]) -> Result<TargetRef> {
         instance_value(self, fields)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<M: Model> IntoTarget<M> for M {
     fn into_target(self, fields: &[&str]) -> Result<TargetRef> {
         instance_value(&self, fields)
     }
 }
 
+/// Several associated rows given to a plural accessor (`add_tasks`, `set_tasks`, `has_tasks`,
+/// `remove_tasks`): anything iterable over what [`IntoTarget`] takes: `[&a, &b]`, `&rows`,
+/// `vec![1, 2]`, loaded rows.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not identify `{M}` rows",
+    label = "expected `{M}` rows (`[&a, &b]`, `&rows`) or their primary keys",
+    note = "plural accessors take a list of instances (`[&a, &b]`, `&rows`) or of bare primary keys (`[1, 2]`)"
+)]
+pub trait IntoTargets<M> {
+    /// One row.
+    type Target: IntoTarget<M>;
+    /// The rows.
+    type Iter: Iterator<Item = Self::Target>;
+    /// The rows, one by one.
+    fn into_targets(self) -> Self::Iter;
+}
+
+// Not named in errors: the trait's message says what a plural accessor takes, at the argument.
+#[diagnostic::do_not_recommend]
+impl<M, R> IntoTargets<M> for R
+where
+    R: IntoIterator,
+    R::Item: IntoTarget<M>,
+{
+    type Target = R::Item;
+    type Iter = R::IntoIter;
+    fn into_targets(self) -> R::IntoIter {
+        self.into_iter()
+    }
+}
+
 /// What a singular setter (`set_team`) takes: an instance, a bare key, or `None` to unlink.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` does not identify a `{M}`",
-    label = "expected a `&{M}`, its primary key, or `None`",
+    label = "expected a `&{M}` (or a loaded one), its primary key, or `None`",
     note = "singular setters take an instance (`&row`), a bare primary key (`42`), or `None` to unlink"
 )]
 pub trait IntoOptionalTarget<M>: Send {
@@ -74,12 +110,14 @@ pub trait IntoOptionalTarget<M>: Send {
     fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>>;
 }
 
+#[diagnostic::do_not_recommend]
 impl<M: Model> IntoOptionalTarget<M> for &M {
     fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>> {
         instance_value(self, fields).map(Some)
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl<M: Model> IntoOptionalTarget<M> for M {
     fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>> {
         instance_value(&self, fields).map(Some)
@@ -87,6 +125,7 @@ impl<M: Model> IntoOptionalTarget<M> for M {
 }
 
 // The only impl for an `Option`, so that a bare `None` infers as `Option<&M>`.
+#[diagnostic::do_not_recommend]
 impl<M: Model> IntoOptionalTarget<M> for Option<&M> {
     fn into_optional_target(self, fields: &[&str]) -> Result<Option<TargetRef>> {
         self.map(|row| instance_value(row, fields)).transpose()

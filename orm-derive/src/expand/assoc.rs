@@ -231,20 +231,22 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
                 }
 
                 #set_doc
-                #vis fn #set<'a, 'e>(
+                #[must_use = "an accessor does nothing until it is awaited"]
+                #vis fn #set<'a, 'e: 'a>(
                     #set_receiver,
                     db: impl ::orm::__private::IntoExecutor<'e>,
                     target: impl ::orm::__private::IntoOptionalTarget<#target>,
-                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<()>> + ::core::marker::Send {
+                ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
                     ::orm::__private::#set_fn::<#ident, #target>(db, #meta, self, target)
                 }
 
                 #create_doc
-                #vis fn #create<'a, 'e>(
+                #[must_use = "an accessor does nothing until it is awaited"]
+                #vis fn #create<'a, 'e: 'a>(
                     #set_receiver,
                     db: impl ::orm::__private::IntoExecutor<'e>,
                     row: impl ::orm::__private::NewRow<#target>,
-                ) -> impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + ::core::marker::Send {
+                ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<#target>> {
                     ::orm::__private::#create_fn::<#ident, #target>(db, #meta, self, row)
                 }
             });
@@ -488,7 +490,7 @@ struct PluralApi {
 impl PluralApi {
     fn has_many(model: &Model, association: &Association) -> Self {
         let (ident, target) = (&model.ident, &association.target);
-        let unit = quote!(impl ::core::future::Future<Output = ::orm::__private::Result<()>> + ::core::marker::Send);
+        let unit = quote!(::orm::__private::BoxFuture<'e, ::orm::__private::Result<()>>);
         PluralApi {
             get: quote!(::orm::__private::get_many::<#ident, #target>),
             get_returns: quote!(::orm::__private::Related<'e, #target>),
@@ -499,9 +501,9 @@ impl PluralApi {
             add: quote!(::orm::__private::add_many::<#ident, #target, _>),
             remove: quote!(::orm::__private::remove_many::<#ident, #target, _>),
             create: quote!(::orm::__private::create_for::<#ident, #target>),
-            create_returns: quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#target>> + ::core::marker::Send),
+            create_returns: quote!(::orm::__private::BoxFuture<'e, ::orm::__private::Result<#target>>),
             writes_return: unit,
-            get_doc: "; narrow with `filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
+            get_doc: ", by primary key unless ordered; narrow with `filter`, `order_by` (the key breaks its ties), `limit`, `offset` before `.await`".to_owned(),
             write_doc: "",
             remove_doc: " (its foreign key becomes NULL)",
             count_doc: "; narrow with `filter` before `.await`",
@@ -511,6 +513,16 @@ impl PluralApi {
 
     fn belongs_to_many(model: &Model, association: &Association) -> Self {
         let (ident, target) = (&model.ident, &association.target);
+        let target_name = association.target_name();
+        let shape = match &association.through {
+            Some(Join::Model(path)) => {
+                let join = path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                format!(
+                    ": resolves to `Vec<({target_name}, {join})>`, each target with its join row (`.targets_only()` for `Vec<{target_name}>`)"
+                )
+            }
+            _ => format!(": resolves to `Vec<{target_name}>` (through a join table: no join row)"),
+        };
         let (join, count_doc, create_doc) = match &association.through {
             Some(Join::Model(path)) => (
                 quote!(#path),
@@ -531,7 +543,9 @@ impl PluralApi {
             create: quote!(::orm::__private::create_linked::<#ident, #target, #join>),
             create_returns: quote!(::orm::__private::CreateLinked<'e, #target, #join>),
             writes_return: quote!(::orm::__private::LinkWrite<'e, #target, #join>),
-            get_doc: " (with their join rows when there is a join model); narrow with `filter`, `through_filter`, `order_by`, `limit`, `offset` before `.await`".to_owned(),
+            get_doc: format!(
+                "{shape}, by primary key unless ordered; narrow with `filter`, `through_filter`, `order_by` (the key breaks its ties), `limit`, `offset` before `.await`"
+            ),
             write_doc: "; join-row values with `.through(…)` and `.through_for(…)`",
             remove_doc: " (deletes the join row)",
             count_doc,
@@ -584,8 +598,12 @@ fn plural_accessors(
     let remove_many_doc = doc(format!("Unlinks these `{target_name}` rows, in one transaction."));
     let create_doc =
         doc(format!("Creates a `{target_name}` linked to this row, in one transaction{}.", api.create_doc));
-    let future = |ty: TokenStream| quote!(impl ::core::future::Future<Output = ::orm::__private::Result<#ty>> + ::core::marker::Send);
+    // Accessors that take a row return a named future, not an `impl Future`: an opaque type
+    // carries the accessor's bounds, and a wrong argument was then reported again at the
+    // call and at its `.await`.
+    let future = |ty: TokenStream| quote!(::orm::__private::BoxFuture<'e, ::orm::__private::Result<#ty>>);
     let (unit, boolean) = (future(quote!(())), future(quote!(bool)));
+    let must_use = quote!(#[must_use = "an accessor does nothing until it is awaited"]);
     quote! {
         #get_doc
         #vis fn #get<'e>(&self, db: impl ::orm::__private::IntoExecutor<'e>) -> #get_returns {
@@ -598,6 +616,7 @@ fn plural_accessors(
         }
 
         #has_doc
+        #must_use
         #vis fn #has<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -607,24 +626,27 @@ fn plural_accessors(
         }
 
         #has_all_doc
-        #vis fn #has_all<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #must_use
+        #vis fn #has_all<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #boolean {
-            #has_fn(db, #meta, self, targets)
+            #has_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #set_doc
-        #vis fn #set<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #must_use
+        #vis fn #set<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #writes_return {
-            #set_fn(db, #meta, self, targets)
+            #set_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #add_doc
+        #must_use
         #vis fn #add<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -634,15 +656,17 @@ fn plural_accessors(
         }
 
         #add_many_doc
-        #vis fn #add_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #must_use
+        #vis fn #add_many<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #writes_return {
-            #add_fn(db, #meta, self, targets)
+            #add_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #remove_doc
+        #must_use
         #vis fn #remove<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
@@ -652,15 +676,17 @@ fn plural_accessors(
         }
 
         #remove_many_doc
-        #vis fn #remove_many<'e, I: ::orm::__private::IntoTarget<#target>>(
+        #must_use
+        #vis fn #remove_many<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,
-            targets: impl ::core::iter::IntoIterator<Item = I>,
+            targets: impl ::orm::__private::IntoTargets<#target>,
         ) -> #unit {
-            #remove_fn(db, #meta, self, targets)
+            #remove_fn(db, #meta, self, ::orm::__private::IntoTargets::into_targets(targets))
         }
 
         #create_doc
+        #must_use
         #vis fn #create<'e>(
             &self,
             db: impl ::orm::__private::IntoExecutor<'e>,

@@ -51,8 +51,9 @@ pub fn expand(model: &Model) -> TokenStream {
         let with_join = match (&association.kind, &association.through) {
             (Kind::BelongsToMany, Some(crate::attr::Join::Model(join))) => {
                 let through_name = format_ident!("{}_through", association.name());
+                let join_name = join.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
                 let through_doc = format!(
-                    "Creates these `{target_name}` rows with this one, each linked with the given join-row values."
+                    "Creates these `{target_name}` rows with this one, each linked with the given join-row values (a `{join_name}` row; its unset fields take their defaults), all in one transaction:\n\n`{ident}::build()….{through_name}([({target_name}::build()…, {join_name}::build()…), …]).create(&db).await?`\n\nThe created row's `{name}()` then reads `&[({target_name}, {join_name})]`."
                 );
                 quote! {
                     #[doc = #through_doc]

@@ -36,7 +36,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let vis = &model.vis;
     let with = row_type(model);
     let with_doc = format!(
-        "A `{ident}` row with included associations, as returned by a query with `include`. Derefs to `{ident}`; each included association has an accessor of its name."
+        "A `{ident}` row with included associations, as returned by a query with `include`. Derefs (mutably) to `{ident}`, so `save`, `destroy` and the lazy accessors work on it, and it is accepted wherever an accessor takes a `{ident}` (`&loaded`, `loaded`); each included association has an accessor of its name; `into_row()` drops the includes."
     );
     let specs = model.associations.iter().enumerate().map(|(index, association)| spec(model, index, association));
     let accessors = model.associations.iter().map(|association| accessor(model, association));
@@ -56,6 +56,65 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         }
 
+        // Editing a loaded row edits its row: `loaded.title = …; loaded.save(&db)` (the
+        // loaded associations are left as they were read).
+        #[automatically_derived]
+        impl<L, M> ::core::ops::DerefMut for #with<L, M> {
+            fn deref_mut(&mut self) -> &mut M {
+                &mut self.row
+            }
+        }
+
+        // No `PartialEq<M>` between a loaded row and a plain one: a second impl would leave
+        // `rows == vec![]` without a type to infer. Compare `*loaded == row`.
+
+        // A loaded row is accepted wherever its model is given to an accessor.
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<L: ::core::marker::Sync> ::orm::__private::IntoTarget<#ident> for &#with<L> {
+            fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
+                ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<L: ::core::marker::Send> ::orm::__private::IntoTarget<#ident> for &mut #with<L> {
+            fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
+                ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<L: ::core::marker::Send> ::orm::__private::IntoTarget<#ident> for #with<L> {
+            fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
+                ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<L: ::core::marker::Sync> ::orm::__private::IntoOptionalTarget<#ident> for &#with<L> {
+            fn into_optional_target(
+                self,
+                fields: &[&str],
+            ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::TargetRef>> {
+                ::orm::__private::IntoOptionalTarget::<#ident>::into_optional_target(&self.row, fields)
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<L: ::core::marker::Send> ::orm::__private::IntoOptionalTarget<#ident> for #with<L> {
+            fn into_optional_target(
+                self,
+                fields: &[&str],
+            ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::TargetRef>> {
+                ::orm::__private::IntoOptionalTarget::<#ident>::into_optional_target(&self.row, fields)
+            }
+        }
+
         #[automatically_derived]
         #[allow(dead_code)]
         impl<L, M> #with<L, M> {
@@ -65,7 +124,8 @@ pub fn expand(model: &Model) -> TokenStream {
                 &self.row
             }
 
-            /// The row, dropping its includes.
+            /// The row, dropping its includes. Rarely needed: a loaded row derefs (mutably) to
+            /// its row and is accepted by every accessor, `save` and `destroy`.
             #[must_use]
             #vis fn into_row(self) -> M {
                 self.row
@@ -150,8 +210,18 @@ fn accessor(model: &Model, association: &Association) -> TokenStream {
     let marker = marker(model, association);
     let loaded = loaded_trait(model, association);
     let kind = kind(association);
+    let target = association.target_name();
+    let shape = match (&association.kind, &association.through) {
+        (Kind::BelongsTo | Kind::HasOne, _) => format!("`Option<&{target}>`"),
+        (Kind::BelongsToMany, Some(Join::Model(join))) => {
+            let join = join.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+            format!("`&[({target}, {join})]`: each target with its join row")
+        }
+        (Kind::BelongsToMany, _) => format!("`&[{target}]` (through a join table: no join row)"),
+        (Kind::HasMany, _) => format!("`&[{target}]`"),
+    };
     let doc = format!(
-        "The loaded `{}` (included with `.include({}::{}())`).",
+        "The loaded `{}` (included with `.include({}::{}())`): {shape}, each target a `{target}With<…>` when the include nests others.",
         association.name(),
         model.ident,
         association.name()

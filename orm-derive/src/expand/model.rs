@@ -231,6 +231,7 @@ fn key_targets(model: &Model) -> TokenStream {
             quote!(::orm::__private::TargetRef::Key(<#ty as ::orm::__private::Operand<#key_ty>>::into_operand(self)));
         quote! {
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl ::orm::__private::IntoTarget<#ident> for #ty {
                 fn into_target(self, _fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
                     ::orm::__private::StdResult::Ok(#key)
@@ -238,6 +239,7 @@ fn key_targets(model: &Model) -> TokenStream {
             }
 
             #[automatically_derived]
+            #[diagnostic::do_not_recommend]
             impl ::orm::__private::IntoOptionalTarget<#ident> for #ty {
                 fn into_optional_target(
                     self,
