@@ -158,7 +158,7 @@ pub async fn connect_seeded() -> crate::Result<Db> {
     let rust =
         Project::build().name("rust").tags([Tag::build().name("fast"), Tag::build().name("safe")]).create(&db).await?;
     let sql = Project::build().name("sql").create(&db).await?;
-    ann.add_project(&db, rust.id).through(Membership::build().role("lead")).await?;
+    ann.add_project(&db, &rust).through(Membership::build().role("lead")).await?;
     ann.add_project(&db, &sql).await?;
     bob.add_project(&db, &sql).await?;
     Ok(db)
