@@ -52,7 +52,6 @@ impl<T: Model + NotAnAssociation> AssociationSpec for ModelGiven<T> {
 impl<M, T: Model + IncludedModel<M>> SpecOf<M> for ModelGiven<T> {}
 
 /// The value of the hidden constant `#[derive(Model)]` names after the model.
-#[must_use]
 pub const fn model_given<T>() -> Include<ModelGiven<T>> {
     Include::unchecked()
 }
