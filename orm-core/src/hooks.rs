@@ -38,35 +38,62 @@ use crate::value::Value;
 )]
 pub trait Hooks: Sized + Send + Sync + HooksEnabled {
     /// Before `Model::create` inserts the row.
-    fn before_create(&mut self, tx: &mut Tx) -> impl Future<Output = Result<()>> + Send {
+    fn before_create(&mut self, tx: &mut Tx) -> impl BeforeCreateFuture + Send {
         let _ = tx;
         async { Ok(()) }
     }
     /// After a row is created.
-    fn after_create(&mut self, tx: &mut Tx) -> impl Future<Output = Result<()>> + Send {
+    fn after_create(&mut self, tx: &mut Tx) -> impl AfterCreateFuture + Send {
         let _ = tx;
         async { Ok(()) }
     }
     /// Before `save` writes the row.
-    fn before_update(&mut self, tx: &mut Tx) -> impl Future<Output = Result<()>> + Send {
+    fn before_update(&mut self, tx: &mut Tx) -> impl BeforeUpdateFuture + Send {
         let _ = tx;
         async { Ok(()) }
     }
     /// After `save` wrote the row.
-    fn after_update(&mut self, tx: &mut Tx) -> impl Future<Output = Result<()>> + Send {
+    fn after_update(&mut self, tx: &mut Tx) -> impl AfterUpdateFuture + Send {
         let _ = tx;
         async { Ok(()) }
     }
     /// Before the row is deleted (by `destroy`, or by a cascade with `hooks = true`).
-    fn before_destroy(&self, tx: &mut Tx) -> impl Future<Output = Result<()>> + Send {
+    fn before_destroy(&self, tx: &mut Tx) -> impl BeforeDestroyFuture + Send {
         let _ = tx;
         async { Ok(()) }
     }
     /// After the row was deleted.
-    fn after_destroy(&self, tx: &mut Tx) -> impl Future<Output = Result<()>> + Send {
+    fn after_destroy(&self, tx: &mut Tx) -> impl AfterDestroyFuture + Send {
         let _ = tx;
         async { Ok(()) }
     }
+}
+
+/// The futures the hooks return, one trait per hook so that a hook written without `async`
+/// (returning `orm::Result<()>` itself) is an error naming it. Implemented for every
+/// `Future<Output = Result<()>>`: an `async fn` hook is one.
+macro_rules! hook_futures {
+    ($($name:ident => $message:literal, $label:literal;)*) => {$(
+        /// The future a hook returns (see [`Hooks`]): implemented by every
+        /// `Future<Output = Result<()>>`, which an `async fn` hook returns.
+        #[diagnostic::on_unimplemented(
+            message = $message,
+            label = $label,
+            note = "every hook returns a future: `async fn` makes one of the body, and `.await` works inside it"
+        )]
+        pub trait $name: Future<Output = Result<()>> {}
+
+        impl<F: Future<Output = Result<()>>> $name for F {}
+    )*};
+}
+
+hook_futures! {
+    BeforeCreateFuture => "hooks are async: write `async fn before_create`", "`before_create` must be an `async fn`";
+    AfterCreateFuture => "hooks are async: write `async fn after_create`", "`after_create` must be an `async fn`";
+    BeforeUpdateFuture => "hooks are async: write `async fn before_update`", "`before_update` must be an `async fn`";
+    AfterUpdateFuture => "hooks are async: write `async fn after_update`", "`after_update` must be an `async fn`";
+    BeforeDestroyFuture => "hooks are async: write `async fn before_destroy`", "`before_destroy` must be an `async fn`";
+    AfterDestroyFuture => "hooks are async: write `async fn after_destroy`", "`after_destroy` must be an `async fn`";
 }
 
 /// Implemented by `#[derive(Model)]` with `#[model(hooks)]`, which makes the ORM run the hooks:

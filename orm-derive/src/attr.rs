@@ -77,6 +77,39 @@ pub struct ReferencesAttr {
     pub on_update: Option<SpannedValue<String>>,
     #[darling(default)]
     pub constraints: Option<bool>,
+    /// Sequelize 7's `foreignKeyConstraints`, accepted only to say that it is `constraints` here.
+    #[darling(default)]
+    pub foreign_key_constraints: Option<Misnamed>,
+}
+
+/// An option written under another ORM's name: where it was written and its value as written.
+#[derive(Debug, Clone)]
+pub struct Misnamed {
+    pub span: proc_macro2::Span,
+    pub value: String,
+}
+
+impl Misnamed {
+    /// The error saying what the option is called here: `constraints = <value>`.
+    pub fn error(&self, written: &str, here: &str) -> darling::Error {
+        let value = if self.value.is_empty() { "false" } else { self.value.as_str() };
+        darling::Error::custom(format!(
+            "`{written}` is Sequelize 7's name: this option is called `{here} = {value}` here"
+        ))
+        .with_span(&self.span)
+    }
+}
+
+impl FromMeta for Misnamed {
+    fn from_meta(item: &syn::Meta) -> darling::Result<Self> {
+        let value = match item {
+            syn::Meta::NameValue(syn::MetaNameValue { value, .. }) => {
+                quote::ToTokens::to_token_stream(value).to_string()
+            }
+            _ => String::new(),
+        };
+        Ok(Misnamed { span: syn::spanned::Spanned::span(item.path()), value })
+    }
 }
 
 /// The options of `#[has_one(T, …)]`, `#[has_many(T, …)]`, `#[belongs_to(T, …)]` and
@@ -100,6 +133,9 @@ pub struct AssocAttr {
     pub on_update: Option<SpannedValue<String>>,
     #[darling(default)]
     pub constraints: Option<SpannedValue<bool>>,
+    /// Sequelize 7's `foreignKeyConstraints`, accepted only to say that it is `constraints` here.
+    #[darling(default)]
+    pub foreign_key_constraints: Option<Misnamed>,
     /// `through = "user_projects"`, `through = UserProject`, or the list form
     /// `through(model = ItemTag, unique = false)` (belongs_to_many)
     #[darling(default)]

@@ -238,13 +238,8 @@ pub const RESERVED: &[&str] = &[
 impl Model {
     /// Resolves the parsed attributes, collecting every error into `errors`.
     pub fn from_attr(attr: ModelAttr, errors: &mut darling::error::Accumulator) -> Option<Model> {
-        if !attr.generics.params.is_empty() {
-            errors.push(
-                darling::Error::custom(
-                    "generic models are not supported: a model maps to one table; remove the type parameters",
-                )
-                .with_span(&attr.generics),
-            );
+        if let Some(error) = validate::generics(&attr.ident, &attr.generics) {
+            errors.push(error);
         }
         let rename = attr.rename_all.as_ref().and_then(|rule| {
             validate::one_of(rule, RENAME_RULES, "rename_all", errors).map(|_| rule.as_str().to_owned())
@@ -286,6 +281,7 @@ impl Model {
         };
         model.associations = parsed.into_iter().filter_map(|p| Association::resolve(&model, p, errors)).collect();
         validate::associations(&model, errors);
+        validate::field_types(&model, errors);
         Some(model)
     }
 
@@ -369,6 +365,9 @@ impl Reference {
     fn from_attr(attr: ReferencesAttr, span: Span, errors: &mut darling::error::Accumulator) -> Reference {
         let on_delete = attr.on_delete.as_ref().and_then(|a| parse_action(a, "on_delete", errors));
         let on_update = attr.on_update.as_ref().and_then(|a| parse_action(a, "on_update", errors));
+        if let Some(misnamed) = &attr.foreign_key_constraints {
+            errors.push(misnamed.error("foreign_key_constraints", "constraints"));
+        }
         Reference {
             model: attr.model,
             key: attr.key.map(|k| k.to_string()),

@@ -55,6 +55,30 @@ pub fn not_empty(value: &SpannedValue<String>, option: &str, errors: &mut Errors
     }
 }
 
+/// A model has no generic parameters: it is decoded from rows of one table, so it owns its
+/// data and its columns have fixed types. One error, on the first parameter.
+pub fn generics(model: &syn::Ident, generics: &syn::Generics) -> Option<darling::Error> {
+    let first = generics.params.first()?;
+    let lifetime = generics.params.iter().find_map(|p| match p {
+        syn::GenericParam::Lifetime(l) => Some(l.lifetime.to_string()),
+        _ => None,
+    });
+    let message = match lifetime {
+        Some(lifetime) => format!(
+            "models must own their data: `{model}` is decoded from database rows and cannot borrow; remove `{lifetime}` and use owned field types (`String` instead of `&{lifetime} str`, `Vec<u8>` instead of `&{lifetime} [u8]`)"
+        ),
+        None => format!(
+            "generic models are not supported: `{model}` maps to one table whose columns have fixed types; remove the parameters and give each field a concrete type"
+        ),
+    };
+    let span = match first {
+        syn::GenericParam::Lifetime(l) => l.lifetime.span(),
+        syn::GenericParam::Type(t) => t.ident.span(),
+        syn::GenericParam::Const(c) => c.ident.span(),
+    };
+    Some(darling::Error::custom(message).with_span(&span))
+}
+
 /// Finds the primary key, in key order: the fields named by `#[model(primary_key(a, b))]`, else
 /// the fields marked `#[model(primary_key)]` (several make a composite key, in field order),
 /// else the field `id`.
@@ -223,6 +247,9 @@ pub fn is_option(ty: &syn::Type) -> bool {
 pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAttr, errors: &mut Errors) {
     use crate::assoc::Kind;
     let name = kind.attribute();
+    if let Some(misnamed) = &options.foreign_key_constraints {
+        errors.push(misnamed.error("foreign_key_constraints", "constraints"));
+    }
     if let (Some(key), Kind::HasOne | Kind::HasMany) = (&options.target_key, kind) {
         errors.push(
             darling::Error::custom(format!(
@@ -373,6 +400,7 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
     let mut taken: Vec<(String, String)> = model
         .fields
         .iter()
+        .filter(|f| !model.associations.iter().any(|a| holds_target(&f.ty, &a.target_name())))
         .map(|f| (f.name(), format!("field `{}`", f.name())))
         .chain(RESERVED.iter().map(|r| ((*r).to_owned(), format!("the built-in `{r}`"))))
         .collect();
@@ -408,7 +436,12 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
             );
             continue;
         }
-        if let Some(field) = model.fields.iter().find(|f| f.name() == association.name()) {
+        // A field typed as the target (`company: Option<Company>`) is reported by `field_types`.
+        if let Some(field) = model
+            .fields
+            .iter()
+            .find(|f| f.name() == association.name() && !holds_target(&f.ty, &association.target_name()))
+        {
             errors.push(
                 darling::Error::custom(format!(
                     "alias `{}` is also a field of `{}`: `{}::{}()` would name both; choose another alias with `as = \"...\"`",
@@ -439,6 +472,24 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
             std::iter::once(association.name().to_owned()).chain(association.accessors().into_iter().map(|(_, n)| n))
         {
             taken.push((name, describe(association)));
+        }
+        if let Some(other) = earlier.iter().find(|o| same_rows(o, association)) {
+            let scope_fix = if association.scope.entries.is_empty() {
+                "give this one a `scope(...)` that selects its rows (`scope(kind = \"...\")`)".to_owned()
+            } else {
+                "give the two different `scope(...)`s".to_owned()
+            };
+            errors.push(
+                darling::Error::custom(format!(
+                    "`{}` and `{}` are both `{}({})` through the foreign key `{}`, so they hold the same rows: {scope_fix}, or point this one at another field with `foreign_key = \"...\"`",
+                    association.name(),
+                    other.name(),
+                    association.kind.attribute(),
+                    association.target_name(),
+                    association.foreign_keys.join(", "),
+                ))
+                .with_span(&association.alias_span),
+            );
         }
 
         match association.kind {
@@ -498,4 +549,141 @@ pub fn associations(model: &crate::model::Model, errors: &mut Errors) {
             }
         }
     }
+}
+
+/// Two has_one or two has_many of one target through the same foreign key and source key with
+/// the same scope: they would hold the same rows (different scopes make them distinct).
+fn same_rows(a: &crate::model::Association, b: &crate::model::Association) -> bool {
+    use crate::assoc::Kind;
+    let scope = |a: &crate::model::Association| {
+        let mut entries: Vec<(String, String)> = a
+            .scope
+            .entries
+            .iter()
+            .map(|(field, value)| (field.to_string(), quote::ToTokens::to_token_stream(value).to_string()))
+            .collect();
+        entries.sort();
+        entries
+    };
+    matches!(a.kind, Kind::HasOne | Kind::HasMany)
+        && a.kind == b.kind
+        && (a.is_self == b.is_self)
+        && (a.is_self || path_text(&a.target) == path_text(&b.target))
+        && a.foreign_keys == b.foreign_keys
+        && a.source_key == b.source_key
+        && a.source_keys == b.source_keys
+        && scope(a) == scope(b)
+}
+
+fn path_text(path: &syn::Path) -> String {
+    quote::ToTokens::to_token_stream(path).to_string()
+}
+
+/// The one generic argument of a path type whose last segment is `name` (`Vec<T>` → `T`).
+fn generic_arg<'a>(ty: &'a syn::Type, name: &str) -> Option<&'a syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last().filter(|s| s.ident == name)?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    match args.args.iter().collect::<Vec<_>>().as_slice() {
+        [syn::GenericArgument::Type(inner)] => Some(inner),
+        _ => None,
+    }
+}
+
+/// The last identifier of a path type (`Task` for `crate::models::Task`).
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(path) if path.qself.is_none() => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// Field types that cannot be columns and read like a related model: `Vec<T>` (but `Vec<u8>`),
+/// `Box<T>`, and a declared association's target (or the model itself), each possibly under an
+/// `Option`. A field is one column; related rows are an association.
+pub fn field_types(model: &crate::model::Model, errors: &mut Errors) {
+    use heck::ToSnakeCase;
+    let model_name = model.ident.to_string();
+    for field in &model.fields {
+        let ty = generic_arg(&field.ty, "Option").unwrap_or(&field.ty);
+        let written = quote::ToTokens::to_token_stream(&field.ty)
+            .to_string()
+            .replace(" :: ", "::")
+            .replace(" < ", "<")
+            .replace("< ", "<")
+            .replace(" >", ">");
+        let name = field.name();
+        let declared = |target: &str, plural: bool| {
+            let targets = |a: &&crate::model::Association| {
+                a.target_name() == target || (a.is_self && (target == model_name || target == "Self"))
+            };
+            let mut all = model.associations.iter().filter(targets);
+            all.clone().find(|a| a.kind.is_plural() == plural).or_else(|| all.next())
+        };
+        let read_with = |a: &crate::model::Association| {
+            let get = a.accessors().into_iter().next().map(|(_, n)| n).unwrap_or_default();
+            format!("`{get}` or an include (`.include({model_name}::{}())`)", a.name())
+        };
+        // `as = "<field>"` when the field's name is not the default one.
+        let alias = |default: &str| if name == default { String::new() } else { format!(", as = \"{name}\"") };
+        let message = if let Some(item) = generic_arg(ty, "Vec") {
+            let target = type_name(item).unwrap_or_else(|| quote::ToTokens::to_token_stream(item).to_string());
+            let scalar = ["bool", "i8", "i16", "i32", "i64", "u16", "u32", "u64", "f32", "f64", "String", "str"];
+            if target == "u8" {
+                continue;
+            } else if scalar.contains(&target.as_str()) {
+                format!(
+                    "`{name}: {written}` is not a column type: a list is stored in one JSON column as `orm::Json<Vec<{target}>>` (feature `json`)"
+                )
+            } else if let Some(a) = declared(&target, true) {
+                format!(
+                    "`{name}: {written}` is not a column: the `{target}` rows are the association `{}` already; remove this field and read them with {}",
+                    a.name(),
+                    read_with(a)
+                )
+            } else {
+                let default = cruet::to_plural(&target.to_snake_case());
+                format!(
+                    "`{name}: {written}` is not a column: declare `#[has_many({target}{})]` (or `belongs_to_many`) on the struct and read the rows with `get_{name}` or an include (`.include({model_name}::{name}())`); a list stored in one JSON column is `orm::Json<Vec<{target}>>`",
+                    alias(&default)
+                )
+            }
+        } else {
+            let boxed = generic_arg(ty, "Box");
+            let inner = boxed.map_or(ty, |inner| generic_arg(inner, "Option").unwrap_or(inner));
+            let Some(target) = type_name(inner) else { continue };
+            let is_model = target == model_name || target == "Self";
+            match declared(&target, false) {
+                Some(a) => format!(
+                    "`{name}: {written}` is not a column: the `{target}` is the association `{}` already; remove this field and read it with {}",
+                    a.name(),
+                    read_with(a)
+                ),
+                None if boxed.is_some() || is_model => {
+                    let default = if is_model { String::new() } else { target.to_snake_case() };
+                    let tail = if boxed.is_some() && !is_model {
+                        format!("; a column of a type of your own is `{target}` itself, without the `Box`")
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "`{name}: {written}` is not a column: declare `#[belongs_to({target}{})]` (with a field `{name}_id` holding the key) or `#[has_one({target}{})]` on the struct and read it with `get_{name}` or an include (`.include({model_name}::{name}())`){tail}",
+                        alias(&default),
+                        alias(&default)
+                    )
+                }
+                None => continue,
+            }
+        };
+        errors.push(darling::Error::custom(message).with_span(&field.ty));
+    }
+}
+
+/// Whether a field's type is the target itself, under `Option`, `Box` or `Vec`.
+fn holds_target(ty: &syn::Type, target: &str) -> bool {
+    let mut ty = ty;
+    while let Some(inner) = ["Option", "Box", "Vec"].iter().find_map(|w| generic_arg(ty, w)) {
+        ty = inner;
+    }
+    type_name(ty).as_deref() == Some(target)
 }

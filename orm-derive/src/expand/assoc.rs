@@ -163,9 +163,12 @@ pub fn expand(model: &Model) -> TokenStream {
         quote!(#keys #set_null #scope #through_scope)
     });
     let defaults = model.associations.iter().map(|a| default_checks(model, a));
+    let taken = taken_names(model);
+    let plural_mistakes = model.associations.iter().map(|a| plural_mistakes(model, a, &taken));
     quote! {
         #(#items)*
         #(#defaults)*
+        #(#plural_mistakes)*
 
         const _: () = {
             // Declared here, so that a failed bound is reported on the user's derive.
@@ -183,6 +186,90 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         };
     }
+}
+
+/// Every name the model's associated functions and methods use: fields, built-ins,
+/// association handles and accessors.
+fn taken_names(model: &Model) -> Vec<String> {
+    model
+        .fields
+        .iter()
+        .map(crate::model::Field::name)
+        .chain(crate::model::RESERVED.iter().map(|r| (*r).to_owned()))
+        .chain(
+            model
+                .associations
+                .iter()
+                .flat_map(|a| std::iter::once(a.name().to_owned()).chain(a.accessors().into_iter().map(|(_, n)| n))),
+        )
+        .collect()
+}
+
+/// For a belongs_to or has_one, the accessors of a plural kind a user may reach for
+/// (`add_profile`, `get_profiles`): hidden methods bounded on a trait nothing implements, whose
+/// diagnostic names the accessor to use. Skipped where the name is taken.
+fn plural_mistakes(model: &Model, association: &Association, taken: &[String]) -> TokenStream {
+    if association.kind.is_plural() {
+        return quote!();
+    }
+    let (vis, ident) = (&model.vis, &model.ident);
+    let (singular, plural) = (&association.singular, &association.plural);
+    let (kind, target) = (association.kind.attribute(), association.target_name());
+    let mistakes = [
+        (
+            format!("add_{singular}"),
+            "Add",
+            format!(
+                "`{singular}` is a {kind}, linking one `{target}`: use `set_{singular}` (`add_…` is for has_many and belongs_to_many)"
+            ),
+            quote!(target),
+        ),
+        (
+            format!("get_{plural}"),
+            "GetPlural",
+            format!("`{singular}` is a {kind}, with at most one `{target}`: read it with `get_{singular}`"),
+            quote!(db),
+        ),
+    ];
+    let items = mistakes.into_iter().filter(|(name, ..)| !taken.contains(name)).map(|(name, role, message, arg)| {
+        let method = format_ident!("{name}");
+        let bound = format_ident!("{}_{}_{}", ident, singular, role);
+        let label = format!("`{name}` does not exist: this is a {kind}");
+        let params = if role == "Add" {
+            quote!(db: impl ::orm::__private::IntoExecutor<'e>, target: T)
+        } else {
+            quote!(db: T)
+        };
+        let unused = if role == "Add" { quote!(let _ = db;) } else { quote!() };
+        quote! {
+            #[doc(hidden)]
+            #[allow(non_camel_case_types)]
+            #[diagnostic::on_unimplemented(message = #message, label = #label)]
+            #vis trait #bound {
+                /// Never called: only the uninhabited `Infallible` implements this trait.
+                fn never(self) -> ::orm::__private::BoxFuture<'static, ::orm::__private::Result<()>>;
+            }
+
+            // An impl, so that rustc does not suggest adding one.
+            #[automatically_derived]
+            impl #bound for ::core::convert::Infallible {
+                fn never(self) -> ::orm::__private::BoxFuture<'static, ::orm::__private::Result<()>> {
+                    match self {}
+                }
+            }
+
+            #[automatically_derived]
+            impl #ident {
+                #[doc(hidden)]
+                #[allow(clippy::unused_self, clippy::needless_pass_by_value)]
+                #vis fn #method<'e, T: #bound>(&self, #params) -> ::orm::__private::BoxFuture<'static, ::orm::__private::Result<()>> {
+                    #unused
+                    <T as #bound>::never(#arg)
+                }
+            }
+        }
+    });
+    quote!(#(#items)*)
 }
 
 fn accessors(model: &Model, index: usize, association: &Association) -> TokenStream {

@@ -1,0 +1,21 @@
+use orm::prelude::*;
+
+#[derive(Model)]
+#[model(hooks)]
+struct Profile {
+    id: i64,
+    bio: String,
+}
+
+impl orm::Hooks for Profile {
+    fn before_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
+        self.bio = self.bio.trim().to_owned();
+        Ok(())
+    }
+
+    fn after_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
+        Ok(())
+    }
+}
+
+fn main() {}
