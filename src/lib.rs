@@ -155,7 +155,6 @@ pub mod __private {
         AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf,
         There,
     };
-    pub use orm_core::include::{ModelGiven, model_given};
     pub use orm_core::key::KeyPart;
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
     pub use orm_core::model::{Model, ModelStatements};

@@ -14,13 +14,11 @@ mod filter;
 #[cfg(feature = "serde")]
 pub mod json;
 mod load;
-mod model_given;
 mod spec;
 
 pub(crate) use filter::AssociationFilter;
 
 pub use load::IncludeList;
-pub use model_given::{IncludedModel, ModelGiven, NotAnAssociation, model_given};
 pub use spec::{
     AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf, There,
 };

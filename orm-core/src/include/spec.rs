@@ -162,22 +162,6 @@ impl<A, N: std::fmt::Debug> std::fmt::Debug for Include<A, N> {
     }
 }
 
-impl<A> Include<A, ()> {
-    /// An include whose `A` is not required to be an association: the constants that make
-    /// `.include(Picture)` an error saying what to write (`model_given`).
-    pub(crate) const fn unchecked() -> Self {
-        Include {
-            filter: None,
-            join_filter: None,
-            order: Vec::new(),
-            limit: None,
-            required: false,
-            nested: (),
-            _marker: PhantomData,
-        }
-    }
-}
-
 impl<A: AssociationSpec> Include<A, ()> {
     /// The plain include of association `A`. Generated handles call this.
     ///

@@ -38,20 +38,7 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     let builder = builder::expand(&model);
     let associations = assoc::expand(&model);
     let includes = include::expand(&model);
-    let ident = &model.ident;
-    let vis = &model.vis;
-    let model_given = format!(
-        "`{ident}` as a value: `.include({ident})` is an error saying to include an association handle instead."
-    );
     quote! {
-        // A named struct occupies the type namespace only: this constant makes `.include(User)`
-        // reach `include`'s bound, whose error says what to write, instead of "expected value".
-        #[doc = #model_given]
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals, dead_code)]
-        #vis const #ident: ::orm::__private::Include<::orm::__private::ModelGiven<#ident>> =
-            ::orm::__private::model_given::<#ident>();
-
         #includes
         #model_impl
         #columns
