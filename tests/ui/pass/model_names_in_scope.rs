@@ -1,5 +1,4 @@
-//! The hidden items the derive adds (the constant named after each model, the hidden
-//! `add_x`/`get_xs` of singular associations) break neither glob imports, nor a `use` of the
+//! The hidden items the derive adds (the `add_x`/`get_xs` of singular associations) break neither glob imports, nor a `use` of the
 //! model, nor struct literals and patterns, and stay warning-free.
 #![deny(warnings, missing_docs)]
 
