@@ -1,5 +1,6 @@
-//! The hidden items the derive adds (the `add_x`/`get_xs` of singular associations) break neither glob imports, nor a `use` of the
-//! model, nor struct literals and patterns, and stay warning-free.
+//! The hidden items the derive adds (the `add_x`/`get_xs` of singular associations) break
+//! neither glob imports, nor a `use` of the model, nor struct literals and patterns, and stay
+//! warning-free.
 #![deny(warnings, missing_docs)]
 
 /// Models.
