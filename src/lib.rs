@@ -125,7 +125,7 @@ pub mod __private {
     pub use orm_core::assoc::{
         Association, AssociationKind, AssociationMeta, AssociationStatements, Count, HasField, IntoOptionalTarget,
         IntoTarget, NewRow, Related, TargetRef, add_many, count, create_belongs_to, create_for, create_has_one,
-        field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to, set_has_one,
+        get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to, set_has_one,
         set_many,
     };
     pub use orm_core::assoc::{
@@ -133,6 +133,10 @@ pub mod __private {
         remove_linked, set_linked,
     };
     pub use orm_core::assoc::{DestroyTargets, NullableForeignKey, ScopeValue, UniqueField};
+    pub use orm_core::assoc::{
+        AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, JoinKey, JoinKeyOfField, KeyNullability, IsUnique, ScopeField, ScopeOperand, SetNull,
+        TargetForeignKey, TargetKey, UniqueKey,
+    };
     pub use orm_core::cascade::destroy_targets;
     pub use orm_core::create::{Builder, NestedRow, Node, create_tree};
     pub use orm_core::db::IntoExecutor;

@@ -5,6 +5,8 @@
 //! some messages, and the chrono types are among them), so other feature sets skip with a
 //! notice.
 
+#![allow(clippy::expect_used)]
+
 #[test]
 fn ui() {
     if !cfg!(all(feature = "chrono", feature = "postgres", feature = "serde")) {
@@ -14,4 +16,36 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/fail/*.rs");
     cases.pass("tests/ui/pass/*.rs");
+    drop(cases);
+    snapshots_name_no_internals();
+}
+
+/// No snapshot shows a hash where a name belongs (`HasField<7696373693962291038>`) or points
+/// into orm-core's source (`--> orm-core/src/…`): every diagnostic is in the user's words, at
+/// the user's code.
+fn snapshots_name_no_internals() {
+    let mut offenders = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir("tests/ui/fail")
+        .expect("tests/ui/fail is readable")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "stderr"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).expect("a snapshot is readable");
+        if text.contains("orm-core/") {
+            offenders.push(format!("{}: points into orm-core's source", path.display()));
+        }
+        if has_hashed_name(&text) {
+            offenders.push(format!("{}: names a field by a hash (`HasField<digits>`)", path.display()));
+        }
+    }
+    assert!(offenders.is_empty(), "snapshots with internals:\n{}", offenders.join("\n"));
+}
+
+/// Whether `text` holds `HasField<` followed by a digit (a field named by its hash).
+fn has_hashed_name(text: &str) -> bool {
+    text.match_indices("HasField<").any(|(at, needle)| {
+        text[at + needle.len()..].chars().next().is_some_and(|c| c.is_ascii_digit())
+    })
 }

@@ -2,6 +2,7 @@
 //! generated accessors, and the generic accessor implementations they forward to.
 
 mod count;
+mod field;
 mod many;
 mod many_to_many;
 mod meta;
@@ -22,7 +23,9 @@ pub use many_to_many::{
 pub(crate) use meta::push_conditions;
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
-pub use target::{
-    HasField, IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef, UniqueField, field_name_hash,
+pub use field::{
+    AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, HasField, JoinKey, JoinKeyOfField, KeyNullability,
+    IsUnique, ScopeField, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueKey, UniqueField,
 };
+pub use target::{IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef};
 pub(crate) use write::{dedupe, lock_rows};

@@ -26,7 +26,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let checks = model.fields.iter().filter_map(reference_check).chain(model.fields.iter().filter_map(version_check));
     let set_null_checks = model.fields.iter().flat_map(|f| {
         let spans = f.references.as_ref().map(crate::model::Reference::set_null_spans).unwrap_or_default();
-        spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.name(), span))
+        spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.ty, span))
     });
     let hooks_enabled = model.hooks.then(|| {
         quote! {
@@ -251,29 +251,43 @@ fn key_targets(model: &Model) -> TokenStream {
     quote!(#(#impls)*)
 }
 
-/// One `HasField` impl per field, so that another model's derive can prove at compile time
-/// that a key field exists here and has the right type.
+/// One `HasField` impl per field, keyed by the field's name as characters, so that another
+/// model's derive can prove at compile time that a key field exists here and has the right
+/// type; and, for a one-column key, the name of the key a join model holds for this model.
 fn field_markers(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let impls = model.fields.iter().map(|f| {
         let ty = &f.ty;
-        let hash = crate::expand::field_hash(&f.name());
+        let chars = crate::expand::field_chars(&f.name());
         // One column of a composite key is not unique by itself.
         let unique = ((f.primary_key && !model.has_composite_key()) || f.unique).then(|| {
             quote! {
                 #[automatically_derived]
-                impl ::orm::__private::UniqueField<#hash> for #ident {}
+                impl ::orm::__private::UniqueField<#chars> for #ident {}
             }
         });
         quote! {
             #[automatically_derived]
-            impl ::orm::__private::HasField<#hash> for #ident {
+            impl ::orm::__private::HasField<#chars> for #ident {
                 type Type = #ty;
             }
             #unique
         }
     });
-    quote!(#(#impls)*)
+    let default_key = (!model.has_composite_key()).then(|| {
+        let name = crate::expand::default_join_key(&model.singular, &model.primary_key().name());
+        let (marker, declaration) = crate::expand::field_marker(&name, proc_macro2::Span::call_site());
+        quote! {
+            const _: () = {
+                #declaration
+                #[automatically_derived]
+                impl ::orm::__private::DefaultKeyName for #ident {
+                    type Name = #marker;
+                }
+            };
+        }
+    });
+    quote!(#(#impls)* #default_key)
 }
 
 fn column_meta(field: &Field, composite_key: bool) -> TokenStream {
