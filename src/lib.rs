@@ -123,20 +123,19 @@ macro_rules! __serialize_with {
 #[doc(hidden)]
 pub mod __private {
     pub use orm_core::assoc::{
+        AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, IsUnique, JoinKey, JoinKeyOfField,
+        KeyNullability, ScopeField, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueKey,
+    };
+    pub use orm_core::assoc::{
         Association, AssociationKind, AssociationMeta, AssociationStatements, Count, HasField, IntoOptionalTarget,
         IntoTarget, NewRow, Related, TargetRef, add_many, count, create_belongs_to, create_for, create_has_one,
-        get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to, set_has_one,
-        set_many,
+        get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to, set_has_one, set_many,
     };
     pub use orm_core::assoc::{
         CreateLinked, LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked,
         remove_linked, set_linked,
     };
     pub use orm_core::assoc::{DestroyTargets, NullableForeignKey, ScopeValue, UniqueField};
-    pub use orm_core::assoc::{
-        AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, JoinKey, JoinKeyOfField, KeyNullability, IsUnique, ScopeField, ScopeOperand, SetNull,
-        TargetForeignKey, TargetKey, UniqueKey,
-    };
     pub use orm_core::cascade::destroy_targets;
     pub use orm_core::create::{Builder, NestedRow, Node, create_tree};
     pub use orm_core::db::IntoExecutor;
@@ -165,7 +164,7 @@ pub mod __private {
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,
         join_timestamps,
     };
-    pub use orm_core::write::version::version_zero;
+    pub use orm_core::write::version::{VersionField, version_zero};
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;

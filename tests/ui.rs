@@ -45,7 +45,6 @@ fn snapshots_name_no_internals() {
 
 /// Whether `text` holds `HasField<` followed by a digit (a field named by its hash).
 fn has_hashed_name(text: &str) -> bool {
-    text.match_indices("HasField<").any(|(at, needle)| {
-        text[at + needle.len()..].chars().next().is_some_and(|c| c.is_ascii_digit())
-    })
+    text.match_indices("HasField<")
+        .any(|(at, needle)| text[at + needle.len()..].chars().next().is_some_and(|c| c.is_ascii_digit()))
 }

@@ -156,22 +156,45 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         }
     });
-    let checks = model.associations.iter().map(|a| {
-        let keys = checks(model, a);
-        let set_null = set_null_checks(model, a);
-        let scope = scope_checks(&a.target, &a.scope);
-        let through_scope = match &a.through {
-            Some(Join::Model(join)) => scope_checks(join, &a.through_scope),
-            _ => quote!(),
-        };
-        quote!(#keys #set_null #scope #through_scope)
+    MARKERS.with(|m| m.borrow_mut().clear());
+    // This model's default join-key name, which a join model of its belongs_to_many targets
+    // holds (see `DefaultKeyName`).
+    let default_key = (!model.has_composite_key()).then(|| {
+        let name = crate::expand::default_join_key(&model.singular, &model.primary_key().name());
+        with_markers(&[(&name, proc_macro2::Span::call_site())], |m| {
+            let marker = &m[0];
+            quote! {
+                #[automatically_derived]
+                impl ::orm::__private::DefaultKeyName for #ident {
+                    type Name = #marker;
+                }
+            }
+        })
     });
+    let checks: Vec<TokenStream> = model
+        .associations
+        .iter()
+        .map(|a| {
+            let keys = checks(model, a);
+            let set_null = set_null_checks(model, a);
+            let scope = scope_checks(&a.target, &a.scope);
+            let through_scope = match &a.through {
+                Some(Join::Model(join)) => scope_checks(join, &a.through_scope),
+                _ => quote!(),
+            };
+            quote!(#keys #set_null #scope #through_scope)
+        })
+        .collect();
+    let markers = MARKERS.with(|m| std::mem::take(&mut *m.borrow_mut()));
+    let markers = markers.iter().map(|name| crate::expand::field_marker(name, proc_macro2::Span::call_site()).1);
     let defaults = model.associations.iter().map(|a| default_checks(model, a));
     quote! {
         #(#items)*
         #(#defaults)*
 
         const _: () = {
+            #(#markers)*
+            #default_key
             // Declared here, so that a failed bound is reported on the user's derive.
             #[allow(dead_code)]
             fn assert_key_type<F: ::orm::__private::ForeignKeyOf<K>, K>() {}
@@ -361,9 +384,9 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
                 }
             };
             let other = match &association.target_key {
-                None => other(&|marker| {
-                    quote_spanned!(other_span=> assert_join_key::<#through_at_other, #marker, <#target as ::orm::__private::Model>::Key>();)
-                }),
+                None => other(
+                    &|marker| quote_spanned!(other_span=> assert_join_key::<#through_at_other, #marker, <#target as ::orm::__private::Model>::Key>();),
+                ),
                 Some(key) => {
                     let key_span = association.target_key_span;
                     let target_at_key = respan(quote!(#target), key_span);
@@ -389,9 +412,8 @@ fn target_foreign_key_check(model: &Model, association: &Association, fk: &str, 
     let span = association.foreign_key_span;
     let target = respan(quote_target(association), span);
     let wrong_side = !association.is_self() && model.field(fk).is_some();
-    let nullability = std::iter::once(quote_spanned!(span=> ::orm::__private::AnyNull)).chain(
-        association.set_null_spans().into_iter().map(|span| quote_spanned!(span=> ::orm::__private::SetNull)),
-    );
+    let nullability = std::iter::once(quote_spanned!(span=> ::orm::__private::AnyNull))
+        .chain(association.set_null_spans().into_iter().map(|span| quote_spanned!(span=> ::orm::__private::SetNull)));
     with_markers(&[(fk, span)], |m| {
         let marker = &m[0];
         let calls = nullability.map(|null| {
@@ -410,22 +432,29 @@ fn quote_target(association: &Association) -> TokenStream {
     quote!(#target)
 }
 
-/// A block that declares the markers of the field names `names` (see
-/// `crate::expand::field_marker`, each at its span) and runs `check` with them.
+thread_local! {
+    /// The field names the checks of the derive being expanded name, each declared once as a
+    /// marker type (see `crate::expand::field_marker`) by `expand`: one type per name, so that
+    /// rustc prints the bare name in an error.
+    static MARKERS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `check` with the markers of the field names `names`, recorded for `expand` to
+/// declare.
 fn with_markers(names: &[(&str, proc_macro2::Span)], check: impl FnOnce(&[syn::Ident]) -> TokenStream) -> TokenStream {
-    let mut declared: Vec<&str> = Vec::new();
-    let mut declarations = Vec::new();
-    let mut markers = Vec::new();
-    for &(name, span) in names {
-        let (marker, declaration) = crate::expand::field_marker(name, span);
-        if !declared.contains(&name) {
-            declared.push(name);
-            declarations.push(declaration);
-        }
-        markers.push(marker);
-    }
-    let check = check(&markers);
-    quote!({ #(#declarations)* #check })
+    let markers: Vec<syn::Ident> = names
+        .iter()
+        .map(|&(name, _)| {
+            MARKERS.with(|m| {
+                let mut m = m.borrow_mut();
+                if !m.iter().any(|n| n == name) {
+                    m.push(name.to_owned());
+                }
+            });
+            crate::expand::field_marker(name, proc_macro2::Span::call_site()).0
+        })
+        .collect();
+    check(&markers)
 }
 
 /// The checks of a composite foreign key (belongs_to, has_one, has_many): each foreign-key

@@ -253,7 +253,7 @@ fn key_targets(model: &Model) -> TokenStream {
 
 /// One `HasField` impl per field, keyed by the field's name as characters, so that another
 /// model's derive can prove at compile time that a key field exists here and has the right
-/// type; and, for a one-column key, the name of the key a join model holds for this model.
+/// type.
 fn field_markers(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let impls = model.fields.iter().map(|f| {
@@ -274,20 +274,7 @@ fn field_markers(model: &Model) -> TokenStream {
             #unique
         }
     });
-    let default_key = (!model.has_composite_key()).then(|| {
-        let name = crate::expand::default_join_key(&model.singular, &model.primary_key().name());
-        let (marker, declaration) = crate::expand::field_marker(&name, proc_macro2::Span::call_site());
-        quote! {
-            const _: () = {
-                #declaration
-                #[automatically_derived]
-                impl ::orm::__private::DefaultKeyName for #ident {
-                    type Name = #marker;
-                }
-            };
-        }
-    });
-    quote!(#(#impls)* #default_key)
+    quote!(#(#impls)*)
 }
 
 fn column_meta(field: &Field, composite_key: bool) -> TokenStream {
@@ -310,7 +297,7 @@ fn column_meta(field: &Field, composite_key: bool) -> TokenStream {
         (Some(literal), _) => {
             Some(quote_spanned!(literal.span()=> <_ as ::orm::__private::Operand<#ty>>::into_operand(#literal)))
         }
-        (None, Some(_)) => Some(quote_spanned!(ty.span()=> ::orm::__private::version_zero::<#ty>())),
+        (None, Some(_)) => Some(version_zero(ty)),
         (None, None) => None,
     };
     let default = match default_value {
@@ -375,13 +362,25 @@ fn reference_meta(field: &Field) -> Option<TokenStream> {
     })
 }
 
+/// The zero of the version field of type `ty`, through a function declared here, so that a
+/// type that cannot be a version is reported at the field with a note on the user's code.
+fn version_zero(ty: &syn::Type) -> TokenStream {
+    let call = quote_spanned!(ty.span()=> version_zero::<#ty>());
+    quote!({
+        fn version_zero<T: ::orm::__private::VersionField>() -> ::orm::__private::Value {
+            ::orm::__private::version_zero::<T>()
+        }
+        #call
+    })
+}
+
 /// A `#[model(version)]` field with its own default must still be an i32 or i64 (without one,
 /// its generated default checks that).
 fn version_check(field: &Field) -> Option<TokenStream> {
     field.version?;
     field.default.as_ref()?;
     let ty = &field.ty;
-    let call = quote_spanned!(ty.span()=> ::orm::__private::version_zero::<#ty>());
+    let call = version_zero(ty);
     Some(quote! {
         const _: () = {
             #[allow(dead_code)]
