@@ -124,7 +124,7 @@ macro_rules! __serialize_with {
 pub mod __private {
     pub use orm_core::assoc::{
         AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, IsUnique, JoinKey, JoinKeyOfField,
-        KeyNullability, ScopeField, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueKey,
+        KeyNullability, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueKey,
     };
     pub use orm_core::assoc::{
         Association, AssociationKind, AssociationMeta, AssociationStatements, Count, HasField, IntoOptionalTarget,

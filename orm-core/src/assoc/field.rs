@@ -86,6 +86,11 @@ pub trait DefaultKeyName {
 
 /// Whether the foreign key `F` of `M` must be nullable: implemented for [`AnyNull`], and for
 /// [`SetNull`] (`on_delete`/`on_update = "set null"`) when the field is an `Option`.
+#[diagnostic::on_unimplemented(
+    message = "`\"set null\"` needs a nullable foreign key, but `{F}` on `{M}` is NOT NULL",
+    label = "`{F}` on `{M}` cannot be set to NULL",
+    note = "make the field `{F}` on `{M}` an `Option`, or choose another action, e.g. `\"cascade\"` or `\"restrict\"`"
+)]
 pub trait KeyNullability<M, F> {}
 
 /// A foreign key that may be NOT NULL.
@@ -94,8 +99,12 @@ pub struct AnyNull;
 /// A foreign key that `"set null"` sets to NULL.
 pub struct SetNull;
 
+// `do_not_recommend`: a key that is NOT NULL is reported with this trait's message, naming the
+// field, without a list of these impls.
+#[diagnostic::do_not_recommend]
 impl<M, F> KeyNullability<M, F> for AnyNull {}
 
+#[diagnostic::do_not_recommend]
 impl<M, F> KeyNullability<M, F> for SetNull
 where
     M: Field<F>,
@@ -182,17 +191,13 @@ where
 {
 }
 
-/// The field `F` of `Self` (the target, or the join model of a `through_scope`) exists.
+/// A scope's value of type `Self` fits the field `F` of `M` (the target, or the join model of
+/// a `through_scope`).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` has no field `{F}`, named by this scope",
-    label = "no field `{F}` on `{Self}`",
-    note = "a `scope` names fields of the target, a `through_scope` fields of the join model: add the field `{F}` to `{Self}`, or name an existing one"
+    message = "`{M}` has no field `{F}` that takes a `{Self}`, as this scope says",
+    label = "no field `{F}` of `{M}` takes this value",
+    note = "a `scope` names fields of the target, a `through_scope` fields of the join model, each with a value of the field's type (`&str` for a `String`, `T` for an `Option<T>`): add the field `{F}` to `{M}`, or name an existing one"
 )]
-pub trait ScopeField<F> {}
-
-impl<M: Field<F>, F> ScopeField<F> for M {}
-
-/// A scope's value of type `Self` fits the field `F` of `M`.
 pub trait ScopeOperand<M, F> {}
 
 impl<V, M, F> ScopeOperand<M, F> for V

@@ -16,7 +16,7 @@ pub use write::batches as write_batches;
 pub use count::{Count, count, count_linked};
 pub use field::{
     AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, HasField, IsUnique, JoinKey, JoinKeyOfField,
-    KeyNullability, ScopeField, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueField, UniqueKey,
+    KeyNullability, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueField, UniqueKey,
 };
 pub(crate) use many::source_key_value as source_key_of;
 pub use many::{Related, add_many, create_for, get_many, has_all, remove_many, set_many};

@@ -236,7 +236,7 @@ pub fn expand(model: &Model) -> TokenStream {
             >() {
             }
             #[allow(dead_code)]
-            fn assert_scope_value<M: ::orm::__private::ScopeField<F>, F, V: ::orm::__private::ScopeOperand<M, F>>(_value: V) {}
+            fn assert_scope_value<M, F, V: ::orm::__private::ScopeOperand<M, F>>(_value: V) {}
             #[allow(dead_code, clippy::no_effect_underscore_binding)]
             fn check_association_keys() {
                 #(#checks)*
