@@ -129,10 +129,14 @@ macro_rules! __serialize_with {
 #[doc(hidden)]
 pub mod __private {
     pub use orm_core::assoc::{
+        AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, IsUnique, JoinKey, JoinKeyOfField,
+        KeyNullability, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueKey,
+    };
+    pub use orm_core::assoc::{
         Association, AssociationKind, AssociationMeta, AssociationStatements, Count, HasField, IntoOptionalTarget,
         IntoTarget, IntoTargets, NewRow, Related, TargetRef, add_many, count, create_belongs_to, create_for,
-        create_has_one, field_name_hash, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to,
-        set_has_one, set_many,
+        create_has_one, get_belongs_to, get_has_one, get_many, has_all, remove_many, set_belongs_to, set_has_one,
+        set_many,
     };
     pub use orm_core::assoc::{
         CreateLinked, LinkWrite, Linked, add_linked, count_linked, create_linked, get_linked, has_linked,
@@ -167,7 +171,7 @@ pub mod __private {
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,
         join_timestamps,
     };
-    pub use orm_core::write::version::version_zero;
+    pub use orm_core::write::version::{VersionField, version_zero};
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;

@@ -28,6 +28,8 @@ fn running_rustc() -> String {
     text.split_whitespace().nth(1).unwrap_or_default().to_owned()
 }
 
+#![allow(clippy::expect_used)]
+
 #[test]
 fn ui() {
     if !cfg!(all(feature = "chrono", feature = "postgres", feature = "serde")) {
@@ -43,4 +45,59 @@ fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/fail/*.rs");
     cases.pass("tests/ui/pass/*.rs");
+    drop(cases);
+    snapshots_name_no_internals();
+}
+
+/// No snapshot shows a hash where a name belongs (`HasField<7696373693962291038>`) or points
+/// into orm-core's source (`--> orm-core/src/…`): every diagnostic is in the user's words, at
+/// the user's code.
+fn snapshots_name_no_internals() {
+    let mut offenders = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir("tests/ui/fail")
+        .expect("tests/ui/fail is readable")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "stderr"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = std::fs::read_to_string(&path).expect("a snapshot is readable");
+        let pending =
+            path.file_name().and_then(|name| name.to_str()).is_some_and(|name| POINTS_INTO_ORM_CORE.contains(&name));
+        if text.contains("orm-core/") && !pending {
+            offenders.push(format!("{}: points into orm-core's source", path.display()));
+        }
+        if has_hashed_name(&text) {
+            offenders.push(format!("{}: names a field by a hash (`HasField<digits>`)", path.display()));
+        }
+    }
+    assert!(offenders.is_empty(), "snapshots with internals:\n{}", offenders.join("\n"));
+}
+
+/// The snapshots that still point into orm-core's source, to be emptied (no new one may join):
+/// mostly a bound on an inherent method of orm-core (`Column::eq`, `Select::filter`,
+/// `Select::include`, …), which rustc shows with "required by a bound in" and the bound's
+/// source. A trait method reports its unmet `Self: Trait` bound without that note, so these go
+/// once such methods are trait methods (or the bound moves into generated code).
+const POINTS_INTO_ORM_CORE: &[&str] = &[
+    "aggregate_wrong_column.stderr",
+    "assoc_target_not_a_model.stderr",
+    "column_compared_with_wrong_type.stderr",
+    "filter_on_another_model.stderr",
+    "hooks_not_implemented.stderr",
+    "hooks_without_model_hooks.stderr",
+    "include_nested_wrong_model.stderr",
+    "include_of_another_model.stderr",
+    "include_through_filter_not_many_to_many.stderr",
+    "increment_text_column.stderr",
+    "join_model_not_a_model.stderr",
+    "json_has_no_order.stderr",
+    "narrowed_accessor_mistakes.stderr",
+    "upsert_column_of_another_model.stderr",
+];
+
+/// Whether `text` holds `HasField<` followed by a digit (a field named by its hash).
+fn has_hashed_name(text: &str) -> bool {
+    text.match_indices("HasField<")
+        .any(|(at, needle)| text[at + needle.len()..].chars().next().is_some_and(|c| c.is_ascii_digit()))
 }

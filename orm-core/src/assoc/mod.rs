@@ -2,6 +2,7 @@
 //! generated accessors, and the generic accessor implementations they forward to.
 
 mod count;
+mod field;
 mod many;
 mod many_to_many;
 mod meta;
@@ -13,6 +14,10 @@ mod write;
 pub use write::batches as write_batches;
 
 pub use count::{Count, count, count_linked};
+pub use field::{
+    AnyNull, Ch, DefaultKeyName, Field, FieldName, ForeignKeyOnTarget, HasField, IsUnique, JoinKey, JoinKeyOfField,
+    KeyNullability, ScopeOperand, SetNull, TargetForeignKey, TargetKey, UniqueField, UniqueKey,
+};
 pub(crate) use many::source_key_value as source_key_of;
 pub use many::{Related, add_many, create_for, get_many, has_all, remove_many, set_many};
 pub(crate) use many_to_many::insert_links_with;
@@ -22,8 +27,5 @@ pub use many_to_many::{
 pub(crate) use meta::push_conditions;
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
-pub use target::{
-    HasField, IntoOptionalTarget, IntoTarget, IntoTargets, NewRow, NullableForeignKey, TargetRef, UniqueField,
-    field_name_hash,
-};
+pub use target::{IntoOptionalTarget, IntoTarget, IntoTargets, NewRow, NullableForeignKey, TargetRef};
 pub(crate) use write::{dedupe, lock_rows};

@@ -238,41 +238,6 @@ impl<M: Model> NewRow<M> for M {
     }
 }
 
-/// Implemented by `#[derive(Model)]` for each field, keyed by a hash of the field's name, so
-/// that another model's derive can prove at compile time that a key field exists here and has
-/// the right type.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` has no field with the name this association gives",
-    label = "no such field on `{Self}`",
-    note = "has_one and has_many keep the foreign key on the target model, a join model holds both keys of a belongs_to_many, and `target_key` names a field of the target: add the field to `{Self}`, or name an existing field with the association's option"
-)]
-pub trait HasField<const NAME_HASH: u64> {
-    /// The field's type.
-    type Type;
-}
-
-/// The hash `#[derive(Model)]` uses for [`HasField`] (64-bit FNV-1a of the field name).
-pub const fn field_name_hash(name: &str) -> u64 {
-    let bytes = name.as_bytes();
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash ^= bytes[i] as u64;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        i += 1;
-    }
-    hash
-}
-
-/// Implemented by `#[derive(Model)]` for its primary key and `#[model(unique)]` fields, keyed
-/// like [`HasField`]: a foreign key may only point at one of them.
-#[diagnostic::on_unimplemented(
-    message = "`target_key` must name a primary key or unique field of `{Self}`",
-    label = "not the primary key nor unique on `{Self}`",
-    note = "mark the field `#[model(unique)]` on `{Self}` (a foreign key must point at a unique column)"
-)]
-pub trait UniqueField<const NAME_HASH: u64> {}
-
 /// Implemented only for `Option<K>`: a foreign key that `on_delete`/`on_update = "set null"`
 /// can set to NULL. Generated code names `NULLABLE` for the key field of `M`, the model that
 /// holds it, at the user's `"set null"`.

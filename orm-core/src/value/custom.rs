@@ -155,7 +155,9 @@ impl<T> std::ops::DerefMut for Json<T> {
     }
 }
 
+// Not listed when a field's type is unsupported: the note names `orm::Json<T>`.
 #[cfg(feature = "json")]
+#[diagnostic::do_not_recommend]
 impl<T> ColumnType for Json<T>
 where
     T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,

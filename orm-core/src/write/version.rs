@@ -36,10 +36,13 @@ pub trait VersionField: SqlValue {
     const ZERO: Self;
 }
 
+// Not listed in the error: the note says what to write.
+#[diagnostic::do_not_recommend]
 impl VersionField for i32 {
     const ZERO: Self = 0;
 }
 
+#[diagnostic::do_not_recommend]
 impl VersionField for i64 {
     const ZERO: Self = 0;
 }

@@ -122,9 +122,13 @@ fn scope_entries(scope: &crate::attr::ScopeAttr) -> Vec<TokenStream> {
 /// its literal, at the user's tokens.
 fn scope_checks(model: &syn::Path, scope: &crate::attr::ScopeAttr) -> TokenStream {
     let checks = scope.entries.iter().map(|(field, literal)| {
-        let field_ty = field_type_of(model, &field.to_string(), field.span());
+        let name = field.to_string();
+        let model = respan(quote!(#model), field.span());
         let span = syn::spanned::Spanned::span(literal);
-        quote_spanned!(span=> assert_scope_value::<#field_ty, _>(#literal);)
+        with_markers(&[(&name, field.span())], |m| {
+            let marker = &m[0];
+            quote_spanned!(span=> assert_scope_value::<#model, #marker, _>(#literal);)
+        })
     });
     quote!(#(#checks)*)
 }
@@ -152,16 +156,37 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         }
     });
-    let checks = model.associations.iter().map(|a| {
-        let keys = checks(model, a);
-        let set_null = set_null_checks(model, a);
-        let scope = scope_checks(&a.target, &a.scope);
-        let through_scope = match &a.through {
-            Some(Join::Model(join)) => scope_checks(join, &a.through_scope),
-            _ => quote!(),
-        };
-        quote!(#keys #set_null #scope #through_scope)
+    MARKERS.with(|m| m.borrow_mut().clear());
+    // This model's default join-key name, which a join model of its belongs_to_many targets
+    // holds (see `DefaultKeyName`).
+    let default_key = (!model.has_composite_key()).then(|| {
+        let name = crate::expand::default_join_key(&model.singular, &model.primary_key().name());
+        with_markers(&[(&name, proc_macro2::Span::call_site())], |m| {
+            let marker = &m[0];
+            quote! {
+                #[automatically_derived]
+                impl ::orm::__private::DefaultKeyName for #ident {
+                    type Name = #marker;
+                }
+            }
+        })
     });
+    let checks: Vec<TokenStream> = model
+        .associations
+        .iter()
+        .map(|a| {
+            let keys = checks(model, a);
+            let set_null = set_null_checks(model, a);
+            let scope = scope_checks(&a.target, &a.scope);
+            let through_scope = match &a.through {
+                Some(Join::Model(join)) => scope_checks(join, &a.through_scope),
+                _ => quote!(),
+            };
+            quote!(#keys #set_null #scope #through_scope)
+        })
+        .collect();
+    let markers = MARKERS.with(|m| std::mem::take(&mut *m.borrow_mut()));
+    let markers = markers.iter().map(|name| crate::expand::field_marker(name, proc_macro2::Span::call_site()).1);
     let defaults = model.associations.iter().map(|a| default_checks(model, a));
     let taken = taken_names(model);
     let plural_mistakes = model.associations.iter().map(|a| plural_mistakes(model, a, &taken));
@@ -171,15 +196,50 @@ pub fn expand(model: &Model) -> TokenStream {
         #(#plural_mistakes)*
 
         const _: () = {
+            #(#markers)*
+            #default_key
             // Declared here, so that a failed bound is reported on the user's derive.
             #[allow(dead_code)]
             fn assert_key_type<F: ::orm::__private::ForeignKeyOf<K>, K>() {}
             #[allow(dead_code)]
             fn assert_foreign_key<T: ::orm::__private::Model, F: ::orm::__private::ForeignKeyOf<T::Key>>() {}
+            // The checks of another model's fields, each named by a marker type (see
+            // `orm::__private::Field`). A later bound on the same field is not reported again
+            // when the field is missing.
             #[allow(dead_code)]
-            fn assert_unique<T: ::orm::__private::UniqueField<NAME_HASH>, const NAME_HASH: u64>() {}
+            fn assert_target_foreign_key<
+                T: ::orm::__private::TargetForeignKey<F, K>,
+                F,
+                K,
+                N: ::orm::__private::KeyNullability<T, F>,
+            >() {
+            }
             #[allow(dead_code)]
-            fn assert_scope_value<F, V: ::orm::__private::Operand<F>>(_value: V) {}
+            fn assert_foreign_key_on_target<
+                T: ::orm::__private::ForeignKeyOnTarget<F, K, S>,
+                F,
+                K,
+                S,
+                N: ::orm::__private::KeyNullability<T, F>,
+            >() {
+            }
+            #[allow(dead_code)]
+            fn assert_target_key<T: ::orm::__private::TargetKey<F, K>, F, K, U: ::orm::__private::UniqueKey<T, F>>() {}
+            #[allow(dead_code)]
+            fn assert_target_key_type<T: ::orm::__private::TargetKey<F, K>, F, K>() {}
+            #[allow(dead_code)]
+            fn assert_join_key<J: ::orm::__private::JoinKey<F, K>, F, K>() {}
+            #[allow(dead_code)]
+            fn assert_join_key_of_field<
+                T: ::orm::__private::Field<G>,
+                G,
+                U: ::orm::__private::UniqueKey<T, G>,
+                J: ::orm::__private::JoinKeyOfField<F, T, G>,
+                F,
+            >() {
+            }
+            #[allow(dead_code)]
+            fn assert_scope_value<M, F, V: ::orm::__private::ScopeOperand<M, F>>(_value: V) {}
             #[allow(dead_code, clippy::no_effect_underscore_binding)]
             fn check_association_keys() {
                 #(#checks)*
@@ -357,7 +417,6 @@ fn accessors(model: &Model, index: usize, association: &Association) -> TokenStr
 fn checks(model: &Model, association: &Association) -> TokenStream {
     let target = &association.target;
     let span = association.foreign_key_span;
-    let field_type = |name: &str, span| field_type_of(target, name, span);
     if association.foreign_keys.len() > 1 {
         return composite_checks(model, association);
     }
@@ -371,61 +430,120 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
                     assert_foreign_key::<#target, #ty>();
                 },
                 Some(key) => {
-                    let key_ty = field_type(key, association.target_key_span);
-                    let unique = unique_check(target, key, association.target_key_span);
-                    quote_spanned! {span=>
-                        assert_key_type::<#ty, #key_ty>();
-                        #unique
-                    }
+                    let key_span = association.target_key_span;
+                    let target = respan(quote!(#target), key_span);
+                    with_markers(&[(key, key_span)], |m| {
+                        let marker = &m[0];
+                        quote_spanned!(key_span=> assert_target_key::<#target, #marker, #ty, ::orm::__private::IsUnique>();)
+                    })
                 }
             }
         }
         Kind::HasOne | Kind::HasMany => {
             let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
-            let key_ty = &key.ty;
-            let fk_ty = field_type(&association.foreign_key, span);
-            quote_spanned! {span=>
-                assert_key_type::<#fk_ty, #key_ty>();
-            }
+            target_foreign_key_check(model, association, &association.foreign_key, &key.ty)
         }
         Kind::BelongsToMany => {
             // Only a join model has fields to check; a join table is built from the keys.
             let Some(Join::Model(through)) = &association.through else { return quote!() };
             let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
             let key_ty = &key.ty;
-            let join_field = |name: &str, span| field_type_of(through, name, span);
-            let source_ty = join_field(&association.foreign_key, span);
+            let source = {
+                let through = respan(quote!(#through), span);
+                with_markers(&[(&association.foreign_key, span)], |m| {
+                    let marker = &m[0];
+                    quote_spanned!(span=> assert_join_key::<#through, #marker, #key_ty>();)
+                })
+            };
             let other_span = association.other_key_span;
-            let other_ty = if association.other_key_default {
-                let name = default_other_key(model, association);
-                let through = respan(quote!(#through), other_span);
-                quote_spanned!(other_span=> <#through as ::orm::__private::HasField<{ ::orm::__private::field_name_hash(#name) }>>::Type)
-            } else {
-                join_field(association.other_key.as_deref().unwrap_or_default(), other_span)
+            let through_at_other = respan(quote!(#through), other_span);
+            // The default other key is the target's `{singular}_{key}`, which only the
+            // target's derive knows: it names its marker.
+            let other = |check: &dyn Fn(&TokenStream) -> TokenStream| -> TokenStream {
+                if association.other_key_default {
+                    let marker = quote_spanned!(other_span=> <#target as ::orm::__private::DefaultKeyName>::Name);
+                    let check = check(&marker);
+                    quote!({ #check })
+                } else {
+                    let name = association.other_key.as_deref().unwrap_or_default();
+                    with_markers(&[(name, other_span)], |m| {
+                        let marker = &m[0];
+                        check(&quote!(#marker))
+                    })
+                }
             };
-            let (target_key_ty, unique) = match &association.target_key {
-                None => (quote_spanned!(other_span=> <#target as ::orm::__private::Model>::Key), quote!()),
-                Some(key) => (
-                    field_type(key, association.target_key_span),
-                    unique_check(target, key, association.target_key_span),
+            let other = match &association.target_key {
+                None => other(
+                    &|marker| quote_spanned!(other_span=> assert_join_key::<#through_at_other, #marker, <#target as ::orm::__private::Model>::Key>();),
                 ),
+                Some(key) => {
+                    let key_span = association.target_key_span;
+                    let target_at_key = respan(quote!(#target), key_span);
+                    let unique = quote_spanned!(key_span=> ::orm::__private::IsUnique);
+                    other(&|marker| {
+                        with_markers(&[(key, key_span)], |m| {
+                            let key_marker = &m[0];
+                            quote_spanned!(other_span=> assert_join_key_of_field::<#target_at_key, #key_marker, #unique, #through_at_other, #marker>();)
+                        })
+                    })
+                }
             };
-            quote_spanned! {span=>
-                assert_key_type::<#source_ty, #key_ty>();
-                assert_key_type::<#other_ty, #target_key_ty>();
-                #unique
-            }
+            quote!(#source #other)
         }
     }
 }
 
-/// The type of `model`'s field `name`, through its `HasField` impl. The model is re-spanned
-/// onto `span` (the option's value), so that a missing field is reported on the name the user
-/// wrote.
-fn field_type_of(model: &syn::Path, name: &str, span: proc_macro2::Span) -> TokenStream {
-    let hash = crate::expand::field_hash(name);
-    let model = respan(quote!(#model), span);
-    quote_spanned!(span=> <#model as ::orm::__private::HasField<#hash>>::Type)
+/// The check of a has_one's or has_many's foreign-key field `fk` on the target, holding the
+/// source's key of type `key_ty`, nullable at each `"set null"`. When this model has a field
+/// of that name, the error says the key was put on the wrong side.
+fn target_foreign_key_check(model: &Model, association: &Association, fk: &str, key_ty: &syn::Type) -> TokenStream {
+    let ident = &model.ident;
+    let span = association.foreign_key_span;
+    let target = respan(quote_target(association), span);
+    let wrong_side = !association.is_self() && model.field(fk).is_some();
+    let nullability = std::iter::once(quote_spanned!(span=> ::orm::__private::AnyNull))
+        .chain(association.set_null_spans().into_iter().map(|span| quote_spanned!(span=> ::orm::__private::SetNull)));
+    with_markers(&[(fk, span)], |m| {
+        let marker = &m[0];
+        let calls = nullability.map(|null| {
+            if wrong_side {
+                quote_spanned!(span=> assert_foreign_key_on_target::<#target, #marker, #key_ty, #ident, #null>();)
+            } else {
+                quote_spanned!(span=> assert_target_foreign_key::<#target, #marker, #key_ty, #null>();)
+            }
+        });
+        quote!(#(#calls)*)
+    })
+}
+
+fn quote_target(association: &Association) -> TokenStream {
+    let target = &association.target;
+    quote!(#target)
+}
+
+thread_local! {
+    /// The field names the checks of the derive being expanded name, each declared once as a
+    /// marker type (see `crate::expand::field_marker`) by `expand`: one type per name, so that
+    /// rustc prints the bare name in an error.
+    static MARKERS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Runs `check` with the markers of the field names `names`, recorded for `expand` to
+/// declare.
+fn with_markers(names: &[(&str, proc_macro2::Span)], check: impl FnOnce(&[syn::Ident]) -> TokenStream) -> TokenStream {
+    let markers: Vec<syn::Ident> = names
+        .iter()
+        .map(|&(name, _)| {
+            MARKERS.with(|m| {
+                let mut m = m.borrow_mut();
+                if !m.iter().any(|n| n == name) {
+                    m.push(name.to_owned());
+                }
+            });
+            crate::expand::field_marker(name, proc_macro2::Span::call_site()).0
+        })
+        .collect();
+    check(&markers)
 }
 
 /// The checks of a composite foreign key (belongs_to, has_one, has_many): each foreign-key
@@ -434,7 +552,6 @@ fn field_type_of(model: &syn::Path, name: &str, span: proc_macro2::Span) -> Toke
 fn composite_checks(model: &Model, association: &Association) -> TokenStream {
     let target = &association.target;
     let span = association.foreign_key_span;
-    let target_field = |name: &str, span| field_type_of(target, name, span);
     let target_name = association.target_name();
     match association.kind {
         Kind::BelongsTo => {
@@ -443,13 +560,20 @@ fn composite_checks(model: &Model, association: &Association) -> TokenStream {
                 let Some(field) = model.field(fk) else { continue };
                 let ty = &field.ty;
                 let ty = quote_spanned!(span=> #ty);
-                let key_ty = match association.target_keys.get(i) {
-                    Some(key) => target_field(key, association.target_key_span),
-                    None => {
-                        quote_spanned!(span=> <<#target as ::orm::__private::Model>::Key as ::orm::__private::KeyPart<#i>>::Type)
+                checks.push(match association.target_keys.get(i) {
+                    Some(key) => {
+                        let key_span = association.target_key_span;
+                        let target = respan(quote!(#target), key_span);
+                        with_markers(&[(key, key_span)], |m| {
+                            let marker = &m[0];
+                            quote_spanned!(key_span=> assert_target_key_type::<#target, #marker, #ty>();)
+                        })
                     }
-                };
-                checks.push(quote_spanned!(span=> assert_key_type::<#ty, #key_ty>();));
+                    None => {
+                        let key_ty = quote_spanned!(span=> <<#target as ::orm::__private::Model>::Key as ::orm::__private::KeyPart<#i>>::Type);
+                        quote_spanned!(span=> assert_key_type::<#ty, #key_ty>();)
+                    }
+                });
             }
             let count = association.foreign_keys.len();
             let keys = &association.target_keys;
@@ -484,56 +608,43 @@ fn composite_checks(model: &Model, association: &Association) -> TokenStream {
             } else {
                 association.source_keys.iter().filter_map(|k| model.field(k)).collect()
             };
-            let checks = association.foreign_keys.iter().zip(source).map(|(fk, key)| {
-                let key_ty = &key.ty;
-                let fk_ty = target_field(fk, span);
-                quote_spanned!(span=> assert_key_type::<#fk_ty, #key_ty>();)
-            });
+            let checks = association
+                .foreign_keys
+                .iter()
+                .zip(source)
+                .map(|(fk, key)| target_foreign_key_check(model, association, fk, &key.ty));
             quote!(#(#checks)*)
         }
         Kind::BelongsToMany => quote!(),
     }
 }
 
-/// Proves that the foreign key of an association with `on_delete`/`on_update = "set null"` is
-/// nullable, each failure on the `"set null"` the user wrote. belongs_to_many is rejected by
-/// `validate` (its join columns are never NULL).
+/// Proves that the foreign key of a belongs_to with `on_delete`/`on_update = "set null"` is
+/// nullable, each failure on the `"set null"` the user wrote (a has_one's or has_many's key,
+/// on the target, is checked with its foreign key: see `target_foreign_key_check`).
+/// belongs_to_many is rejected by `validate` (its join columns are never NULL).
 fn set_null_checks(model: &Model, association: &Association) -> TokenStream {
     let ident = &model.ident;
-    let target = &association.target;
-    // A missing default foreign key is reported by `default_checks`, with its name.
-    let spans = if association.foreign_key.is_empty() { Vec::new() } else { association.set_null_spans() };
-    let checks = spans.into_iter().filter_map(|span| match association.kind {
-        Kind::BelongsTo => {
-            let checks = association.foreign_keys.iter().map(|fk| nullable_check(&quote!(#ident), fk, span));
-            Some(quote!(#(#checks)*))
-        }
-        // The target keeps the foreign key's span, so that a missing field is the foreign-key
-        // check's error, reported once.
-        Kind::HasOne | Kind::HasMany => {
-            let owner = respan(quote!(#target), association.foreign_key_span);
-            let checks = association.foreign_keys.iter().map(|fk| nullable_check(&owner, fk, span));
-            Some(quote!(#(#checks)*))
-        }
-        Kind::BelongsToMany => None,
+    if association.kind != Kind::BelongsTo {
+        return quote!();
+    }
+    let checks = association.set_null_spans().into_iter().map(|span| {
+        let checks = association
+            .foreign_keys
+            .iter()
+            .filter_map(|fk| model.field(fk))
+            .map(|field| nullable_check(&quote!(#ident), &field.ty, span));
+        quote!(#(#checks)*)
     });
     quote!(#(#checks)*)
 }
 
-/// Proves that `owner`'s field `field` (a foreign key) can be set to NULL, at `span`.
-pub fn nullable_check(owner: &TokenStream, field: &str, span: proc_macro2::Span) -> TokenStream {
-    let hash = crate::expand::field_hash(field);
+/// Proves that the field type `ty` of `owner` (a foreign key) can be set to NULL, at `span`.
+pub fn nullable_check(owner: &TokenStream, ty: &syn::Type, span: proc_macro2::Span) -> TokenStream {
+    let ty = respan(quote!(#ty), span);
     quote_spanned! {span=>
-        const _: () = <<#owner as ::orm::__private::HasField<#hash>>::Type
-            as ::orm::__private::NullableForeignKey<#owner>>::NULLABLE;
+        const _: () = <#ty as ::orm::__private::NullableForeignKey<#owner>>::NULLABLE;
     }
-}
-
-/// Proves that `target`'s field `key` is its primary key or unique, at the user's token.
-fn unique_check(target: &syn::Path, key: &str, span: proc_macro2::Span) -> TokenStream {
-    let hash = crate::expand::field_hash(key);
-    let target = respan(quote!(#target), span);
-    quote_spanned!(span=> assert_unique::<#target, #hash>();)
 }
 
 /// Gives every token of `tokens` the span `span`.

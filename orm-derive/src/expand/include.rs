@@ -187,13 +187,17 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
         #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
         #vis trait #loaded<I>: ::orm::__private::Contains<#marker, I> {}
 
+        // `do_not_recommend`: the error is the trait's "not loaded" message, without a list of
+        // these impls.
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl<R: ::core::marker::Send + ::core::marker::Sync, Rest> #loaded<::orm::__private::Here>
             for ::orm::__private::Loaded<#marker, R, Rest>
         {
         }
 
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl<B, R, Rest, I> #loaded<::orm::__private::There<I>> for ::orm::__private::Loaded<B, R, Rest>
         where
             B: ::orm::__private::AssociationSpec,

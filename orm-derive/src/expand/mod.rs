@@ -47,13 +47,55 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     }
 }
 
-/// The hash under which a field is known to other models' checks; the same function as
-/// `orm_core::assoc::field_name_hash`.
-pub fn field_hash(name: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in name.bytes() {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// A field's name at the type level, the key of its `HasField` impl: `user_id` is
+/// `(Ch<'u'>, Ch<'s'>, …, Ch<'d'>)`.
+pub fn field_chars(name: &str) -> TokenStream {
+    let chars = name.chars().map(|c| quote!(::orm::__private::Ch<#c>));
+    quote!((#(#chars,)*))
+}
+
+/// The marker type of the field name `name`, named like the field so that a failed check names
+/// it ("`Task` has no field `user_id`"), and its declaration (an item, for a block).
+pub fn field_marker(name: &str, span: proc_macro2::Span) -> (syn::Ident, TokenStream) {
+    let ident = marker_ident(name, span);
+    let chars = field_chars(name);
+    let declaration = quote! {
+        #[allow(non_camel_case_types, dead_code)]
+        pub struct #ident {}
+        #[automatically_derived]
+        impl ::orm::__private::FieldName for #ident {
+            type Chars = #chars;
+        }
+    };
+    (ident, declaration)
+}
+
+/// The identifier of a field-name marker: the name itself, raw for a keyword, and with any
+/// character an identifier cannot hold replaced by `_`.
+fn marker_ident(name: &str, span: proc_macro2::Span) -> syn::Ident {
+    if let Ok(mut ident) = syn::parse_str::<syn::Ident>(name) {
+        ident.set_span(span);
+        return ident;
     }
-    hash
+    let cleaned: String = name.chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    let cleaned = if cleaned.is_empty() || cleaned.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("field_{cleaned}")
+    } else {
+        cleaned
+    };
+    if syn::parse_str::<syn::Ident>(&cleaned).is_ok() {
+        return syn::Ident::new(&cleaned, span);
+    }
+    if matches!(cleaned.as_str(), "self" | "Self" | "super" | "crate" | "_") {
+        return syn::Ident::new(&format!("{cleaned}_"), span);
+    }
+    syn::Ident::new_raw(&cleaned, span)
+}
+
+/// The default key column a join model holds for a model with a one-column key:
+/// `{singular}_{key}` in snake_case, as `orm_core::naming::key_column` writes it.
+pub fn default_join_key(singular: &str, key: &str) -> String {
+    let words: Vec<String> =
+        format!("{singular}_{key}").split(['_', '-']).filter(|w| !w.is_empty()).map(str::to_ascii_lowercase).collect();
+    words.join("_")
 }

@@ -26,7 +26,7 @@ pub fn expand(model: &Model) -> TokenStream {
     let checks = model.fields.iter().filter_map(reference_check).chain(model.fields.iter().filter_map(version_check));
     let set_null_checks = model.fields.iter().flat_map(|f| {
         let spans = f.references.as_ref().map(crate::model::Reference::set_null_spans).unwrap_or_default();
-        spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.name(), span))
+        spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.ty, span))
     });
     let hooks_enabled = model.hooks.then(|| {
         quote! {
@@ -253,23 +253,24 @@ fn key_targets(model: &Model) -> TokenStream {
     quote!(#(#impls)*)
 }
 
-/// One `HasField` impl per field, so that another model's derive can prove at compile time
-/// that a key field exists here and has the right type.
+/// One `HasField` impl per field, keyed by the field's name as characters, so that another
+/// model's derive can prove at compile time that a key field exists here and has the right
+/// type.
 fn field_markers(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let impls = model.fields.iter().map(|f| {
         let ty = &f.ty;
-        let hash = crate::expand::field_hash(&f.name());
+        let chars = crate::expand::field_chars(&f.name());
         // One column of a composite key is not unique by itself.
         let unique = ((f.primary_key && !model.has_composite_key()) || f.unique).then(|| {
             quote! {
                 #[automatically_derived]
-                impl ::orm::__private::UniqueField<#hash> for #ident {}
+                impl ::orm::__private::UniqueField<#chars> for #ident {}
             }
         });
         quote! {
             #[automatically_derived]
-            impl ::orm::__private::HasField<#hash> for #ident {
+            impl ::orm::__private::HasField<#chars> for #ident {
                 type Type = #ty;
             }
             #unique
@@ -298,7 +299,7 @@ fn column_meta(field: &Field, composite_key: bool) -> TokenStream {
         (Some(literal), _) => {
             Some(quote_spanned!(literal.span()=> <_ as ::orm::__private::Operand<#ty>>::into_operand(#literal)))
         }
-        (None, Some(_)) => Some(quote_spanned!(ty.span()=> ::orm::__private::version_zero::<#ty>())),
+        (None, Some(_)) => Some(version_zero(ty)),
         (None, None) => None,
     };
     let default = match default_value {
@@ -363,13 +364,25 @@ fn reference_meta(field: &Field) -> Option<TokenStream> {
     })
 }
 
+/// The zero of the version field of type `ty`, through a function declared here, so that a
+/// type that cannot be a version is reported at the field with a note on the user's code.
+fn version_zero(ty: &syn::Type) -> TokenStream {
+    let call = quote_spanned!(ty.span()=> version_zero::<#ty>());
+    quote!({
+        fn version_zero<T: ::orm::__private::VersionField>() -> ::orm::__private::Value {
+            ::orm::__private::version_zero::<T>()
+        }
+        #call
+    })
+}
+
 /// A `#[model(version)]` field with its own default must still be an i32 or i64 (without one,
 /// its generated default checks that).
 fn version_check(field: &Field) -> Option<TokenStream> {
     field.version?;
     field.default.as_ref()?;
     let ty = &field.ty;
-    let call = quote_spanned!(ty.span()=> ::orm::__private::version_zero::<#ty>());
+    let call = version_zero(ty);
     Some(quote! {
         const _: () = {
             #[allow(dead_code)]

@@ -1,0 +1,24 @@
+use orm::prelude::*;
+
+#[derive(Model)]
+#[has_many(Task)]
+struct User {
+    id: i64,
+}
+
+#[derive(Model)]
+struct Task {
+    id: i64,
+    user_id: Option<i64>,
+}
+
+// A getter is a future: iterating it, or `?` on it, without `.await`.
+async fn iterate(db: &Db, user: &User) -> orm::Result<()> {
+    for _task in user.get_tasks(db) {}
+    let _tasks = user.get_tasks(db)?;
+    Ok(())
+}
+
+fn main() {
+    let _ = iterate;
+}
