@@ -7,6 +7,7 @@
 //! `rust-toolchain.toml`: under another compiler the test fails and says so, rather than
 //! reporting a changed message as a regression (or, with `TRYBUILD=overwrite`, silently
 //! rewriting every snapshot).
+#![allow(clippy::expect_used)]
 
 use std::process::Command;
 
@@ -27,8 +28,6 @@ fn running_rustc() -> String {
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     text.split_whitespace().nth(1).unwrap_or_default().to_owned()
 }
-
-#![allow(clippy::expect_used)]
 
 #[test]
 fn ui() {
