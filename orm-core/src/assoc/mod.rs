@@ -5,6 +5,7 @@ mod count;
 mod many;
 mod many_to_many;
 mod meta;
+mod polymorphic;
 mod single;
 mod target;
 mod write;
@@ -21,6 +22,10 @@ pub use many_to_many::{
 };
 pub(crate) use meta::push_conditions;
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
+pub use polymorphic::{
+    PolymorphicKey, PolymorphicOf, PolymorphicParent, TypeValue, get_polymorphic, has_polymorphic, load_polymorphic,
+    load_variant, polymorphic_key,
+};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{
     HasField, IntoOptionalTarget, IntoTarget, NewRow, NullableForeignKey, TargetRef, UniqueField, field_name_hash,
