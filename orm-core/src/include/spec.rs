@@ -165,9 +165,11 @@ pub trait AssociationSpec: Send + Sync + 'static {
     /// Loads the include for `parents` (one container per parent, in order): one query per
     /// batch of parent keys. A polymorphic association loads its own way, one query per
     /// variant.
+    ///
+    /// `R` is `N::Row`, named apart: an impl restating a bound on `N::Row` itself is refused
+    /// by rustc as stricter than the trait's.
     #[doc(hidden)]
-    // `R` is `N::Row`, named apart: an impl restating a bound on `N::Row` itself is refused
-    // by rustc as stricter than the trait's.
+    #[allow(clippy::type_complexity)]
     fn load_include<'a, N, R>(
         include: &'a Include<Self, N>,
         executor: &'a mut Executor<'_>,
@@ -253,12 +255,12 @@ impl<A: AssociationSpec, N> Include<A, N> {
     }
 }
 
-impl<A: AssociationSpec, N> Include<A, N>
-where
-    A::Kind: TargetFilters,
-{
+impl<A: AssociationSpec, N> Include<A, N> {
     /// Loads only the targets matching `condition`.
-    pub fn filter(mut self, condition: Expr<A::Target>) -> Self {
+    pub fn filter(mut self, condition: Expr<A::Target>) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.filter = Some(match self.filter {
             Some(current) => Expr::<A::Target>::from_node(current).and(condition).node,
             None => condition.node,
@@ -267,20 +269,29 @@ where
     }
 
     /// Orders each parent's targets.
-    pub fn order_by(mut self, order: Order<A::Target>) -> Self {
+    pub fn order_by(mut self, order: Order<A::Target>) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.order.push(order.term());
         self
     }
 
     /// Loads at most `count` targets per parent (a window function: each user's three newest
     /// tasks, say).
-    pub fn limit(mut self, count: u64) -> Self {
+    pub fn limit(mut self, count: u64) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.limit = Some(count);
         self
     }
 
     /// Drops the parents that have no (matching) target: Sequelize's `required: true`.
-    pub fn required(mut self) -> Self {
+    pub fn required(mut self) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.required = true;
         self
     }
@@ -289,6 +300,7 @@ where
     pub fn include<B, M>(self, include: Include<B, M>) -> Include<A, (Include<B, M>, N)>
     where
         B: SpecOf<A::Target>,
+        A::Kind: TargetFilters,
     {
         Include {
             filter: self.filter,
@@ -348,10 +360,7 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
 /// with_open.or(all_open_and_some).and(tasks().exists())
 /// # }
 /// ```
-impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N>
-where
-    A::Kind: TargetFilters,
-{
+impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     fn quantified(self, quantifier: Quantifier, condition: Option<Expr<A::Target>>) -> Expr<A::Source> {
         let filter = AssociationFilter::new(self.targets(), quantifier, condition.map(|c| c.node), self.required);
         Expr::from_node(Node::Related(Box::new(filter)))
@@ -360,26 +369,38 @@ where
     /// The parents with at least one target for which `condition` is TRUE:
     /// `User::tasks().any(Task::done().eq(false))` (Sequelize has no such filter; Prisma's
     /// `some`, Django's `filter(tasks__done=False)` without the duplicates).
-    pub fn any(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+    pub fn any(self, condition: Expr<A::Target>) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::Any, Some(condition))
     }
 
     /// The parents with no target for which `condition` is TRUE: `any(condition).not()`. True
     /// for a parent without targets.
-    pub fn none(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+    pub fn none(self, condition: Expr<A::Target>) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::None, Some(condition))
     }
 
     /// The parents for whose every target `condition` is TRUE: a target for which it is FALSE
     /// or UNKNOWN (NULL) makes it false. True for a parent without targets (vacuous truth;
     /// `.required().every(…)` also demands one).
-    pub fn every(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+    pub fn every(self, condition: Expr<A::Target>) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::Every, Some(condition))
     }
 
     /// The parents with at least one target: `User::tasks().exists()` (Rails'
     /// `where.associated(:tasks)`); `.not()` gives those without (`where.missing`).
-    pub fn exists(self) -> Expr<A::Source> {
+    pub fn exists(self) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::Any, None)
     }
 }

@@ -117,8 +117,11 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
 /// as a constant expression.
 fn polymorphic_key(model: &Model, association: &Association, alias: &SpannedValue<String>) -> TokenStream {
     let (ident, target) = (&model.ident, &association.target);
+    // Spanned like `polymorphic_check`, so that a target without this variant is one error.
+    let span = alias.span();
+    let target = respan(quote!(#target), span);
     let alias = alias.as_str();
-    quote!(::orm::__private::polymorphic_key(<#target as ::orm::__private::PolymorphicOf<#ident>>::POLYMORPHIC, #alias))
+    quote_spanned!(span=> ::orm::__private::polymorphic_key(<#target as ::orm::__private::PolymorphicOf<#ident>>::POLYMORPHIC, #alias))
 }
 
 /// Proves that the target declares the polymorphic association this one names, with this

@@ -137,6 +137,8 @@ fn association(model: &Model, poly: &PolymorphicAssoc) -> TokenStream {
     let accessor_doc = format!("The loaded `{alias}` (included with `.include({ident}::{alias}())`).");
     quote! {
         #[doc = #enum_doc]
+        // The variants are named after the models, whatever their prefixes and sizes.
+        #[allow(clippy::enum_variant_names, clippy::large_enum_variant)]
         #vis enum #enum_ident {
             #(
                 #[doc = #variant_docs]
