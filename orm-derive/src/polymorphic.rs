@@ -234,16 +234,14 @@ pub fn check(model: &Model, errors: &mut darling::error::Accumulator) {
                     .with_span(&poly.type_field.span()),
             );
         }
-        if let Some(field) = model.field(&poly.type_field) {
-            if !is_text(&field.ty) {
-                errors.push(
-                    darling::Error::custom(format!(
-                        "the type field of {} holds the parent's type value, text: write `Option<String>` (or `String` for a NOT NULL column)",
-                        describe(poly)
-                    ))
-                    .with_span(&field.ty),
-                );
-            }
+        if let Some(field) = model.field(&poly.type_field).filter(|f| !is_text(&f.ty)) {
+            errors.push(
+                darling::Error::custom(format!(
+                    "the type field of {} holds the parent's type value, text: write `Option<String>` (or `String` for a NOT NULL column)",
+                    describe(poly)
+                ))
+                .with_span(&field.ty),
+            );
         }
         for name in poly.generated_names() {
             let owner = if let Some(field) = model.fields.iter().find(|f| f.name() == name) {
