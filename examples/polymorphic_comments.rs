@@ -1,68 +1,57 @@
 //! The seed's polymorphic comments: images and videos have comments, told apart by a
 //! `commentable` column that the association's scope filters on and writes.
 //!
+//! `#[belongs_to_one_of(…)]` on `Comment` declares the association once: it generates the
+//! closed enum `Commentable`, `comment.get_commentable(&db)` (the seed's `getItem`, typed) and
+//! the include `Comment::commentable()`, which loads the parents with one query per parent
+//! model present. Each parent's `#[has_many(Comment, polymorphic = "commentable")]` takes the
+//! foreign key, the type scope and `constraints = false` from it.
+//!
 //! Run it with `cargo run --example polymorphic_comments`.
 
 // Generated code must stay clean under pedantic lints in user crates: CI checks it here.
 #![warn(clippy::pedantic)]
-// Clippy reads the two `#[belongs_to(…)]` on `Comment` as one attribute repeated.
-#![allow(clippy::duplicated_attributes)]
 
 use orm::prelude::*;
 
-#[derive(Model, Debug, Clone)]
-#[has_many(Comment, foreign_key = "commentable_id", constraints = false, scope(commentable = "image"))]
+#[derive(Model, Debug, Clone, PartialEq)]
+#[has_many(Comment, polymorphic = "commentable")]
 struct Image {
     id: i64,
     title: String,
 }
 
-#[derive(Model, Debug, Clone)]
-#[has_many(Comment, foreign_key = "commentable_id", constraints = false, scope(commentable = "video"))]
+#[derive(Model, Debug, Clone, PartialEq)]
+#[has_many(Comment, polymorphic = "commentable")]
 struct Video {
     id: i64,
     title: String,
 }
 
 #[derive(Model, Debug, Clone)]
-#[belongs_to(Image, foreign_key = "commentable_id", constraints = false)]
-#[belongs_to(Video, foreign_key = "commentable_id", constraints = false)]
+#[belongs_to_one_of(commentable, Image = "image", Video = "video")]
 struct Comment {
     id: i64,
     title: String,
-    commentable: Option<String>,
+    /// The seed's `commentable` column: the field is named apart from the association, whose
+    /// include handle is `Comment::commentable()`.
+    #[model(column = "commentable")]
+    commentable_type: Option<String>,
     commentable_id: Option<i64>,
 }
 
-/// What a comment is about: the seed's `getItem`, typed.
-enum Commentable {
-    Image(Image),
-    Video(Video),
-}
-
-impl Commentable {
-    fn describe(&self) -> String {
-        match self {
-            Commentable::Image(image) => format!("the image '{}'", image.title),
-            Commentable::Video(video) => format!("the video '{}'", video.title),
-        }
-    }
-}
-
-impl Comment {
-    async fn get_item(&self, db: &Db) -> orm::Result<Option<Commentable>> {
-        Ok(match self.commentable.as_deref() {
-            Some("image") => self.get_image(db).await?.map(Commentable::Image),
-            Some("video") => self.get_video(db).await?.map(Commentable::Video),
-            _ => None,
-        })
+fn describe(item: Option<&Commentable>) -> String {
+    match item {
+        Some(Commentable::Image(image)) => format!("the image '{}'", image.title),
+        Some(Commentable::Video(video)) => format!("the video '{}'", video.title),
+        None => "nothing".to_owned(),
     }
 }
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> orm::Result<()> {
     let db = orm::sqlite::connect("sqlite::memory:").await?;
-    Schema::new().model::<Image>().model::<Video>().sync(&db).await?;
+    Schema::new().model::<Image>().model::<Video>().model::<Comment>().sync(&db).await?;
     let image = Image::build().title("sunset").create(&db).await?;
     let video = Video::build().title("trailer").create(&db).await?;
 
@@ -77,12 +66,25 @@ async fn main() -> orm::Result<()> {
     }
     println!("\nimage comments: {comments:?}");
     println!("video comments: {:?}", video.get_comments(&db).await?);
+
+    // One comment at a time: the seed's `getItem`.
     for comment in [&awesome, &loose] {
-        let comment = Comment::find_by_pk(&db, comment.id).await?;
-        if let Some(comment) = comment {
-            let item = comment.get_item(&db).await?;
-            println!("'{}' is about {}", comment.title, item.map_or_else(|| "nothing".to_owned(), |i| i.describe()));
+        if let Some(comment) = Comment::find_by_pk(&db, comment.id).await? {
+            let item = comment.get_commentable(&db).await?;
+            println!("'{}' is about {}", comment.title, describe(item.as_ref()));
         }
+    }
+
+    // Every comment with its parent: one query for the comments, one per parent model.
+    Comment::build().title("Orphan").create(&db).await?;
+    db.take_statements();
+    let all = Comment::find().include(Comment::commentable()).order_by(Comment::id().asc()).all(&db).await?;
+    println!("\nSQL of the include:");
+    for statement in db.take_statements() {
+        println!("  {statement}");
+    }
+    for comment in &all {
+        println!("'{}' is about {}", comment.title, describe(comment.commentable()));
     }
     Ok(())
 }

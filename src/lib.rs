@@ -143,8 +143,13 @@ pub mod __private {
         remove_linked, set_linked,
     };
     pub use orm_core::assoc::{DestroyTargets, NullableForeignKey, ScopeValue, UniqueField};
+    pub use orm_core::assoc::{
+        PolymorphicKey, PolymorphicOf, PolymorphicParent, TypeValue, get_polymorphic, has_polymorphic,
+        load_polymorphic, load_variant, polymorphic_key,
+    };
     pub use orm_core::cascade::destroy_targets;
     pub use orm_core::create::{Builder, NestedRow, Node, create_tree};
+    pub use orm_core::db::Executor;
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
@@ -156,8 +161,8 @@ pub mod __private {
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};
     pub use orm_core::include::{
-        AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf,
-        There,
+        AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, Polymorphic, SameAs,
+        SpecOf, There,
     };
     pub use orm_core::key::KeyPart;
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};

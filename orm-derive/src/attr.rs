@@ -6,7 +6,11 @@ use darling::{FromDeriveInput, FromField, FromMeta};
 
 /// `#[model(...)]` on the struct.
 #[derive(Debug, FromDeriveInput)]
-#[darling(attributes(model), supports(struct_named), forward_attrs(has_one, has_many, belongs_to, belongs_to_many))]
+#[darling(
+    attributes(model),
+    supports(struct_named),
+    forward_attrs(has_one, has_many, belongs_to, belongs_to_many, belongs_to_one_of)
+)]
 pub struct ModelAttr {
     pub ident: syn::Ident,
     pub vis: syn::Visibility,
@@ -153,6 +157,10 @@ pub struct AssocAttr {
     /// `hooks = true`
     #[darling(default)]
     pub hooks: Option<SpannedValue<bool>>,
+    /// `polymorphic = "commentable"`: the target's `#[belongs_to_one_of(commentable, …)]`
+    /// gives the foreign key, the scope and `constraints = false` (has_one, has_many)
+    #[darling(default)]
+    pub polymorphic: Option<SpannedValue<String>>,
     /// `timestamps`: a join table named by a string gets `created_at`/`updated_at`, filled by
     /// the ORM (belongs_to_many).
     #[darling(default)]

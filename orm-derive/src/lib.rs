@@ -8,12 +8,13 @@ mod attr;
 mod enum_type;
 mod expand;
 mod model;
+mod polymorphic;
 mod validate;
 
 use proc_macro::TokenStream;
 
 /// Derives `orm::Model` for a struct with named fields. See the `orm` crate's documentation.
-#[proc_macro_derive(Model, attributes(model, has_one, has_many, belongs_to, belongs_to_many))]
+#[proc_macro_derive(Model, attributes(model, has_one, has_many, belongs_to, belongs_to_many, belongs_to_one_of))]
 pub fn derive_model(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive(&input).into()

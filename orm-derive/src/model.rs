@@ -21,6 +21,8 @@ pub struct Model {
     pub associations: Vec<Association>,
     pub rename_all: Option<String>,
     pub hooks: bool,
+    /// `#[belongs_to_one_of(…)]`: polymorphic parents.
+    pub polymorphics: Vec<crate::polymorphic::PolymorphicAssoc>,
 }
 
 /// One association with every default resolved.
@@ -80,6 +82,9 @@ pub struct Association {
     /// belongs_to_many through a join table: its `created_at` and `updated_at` columns
     /// (`timestamps`), renamed like this model's columns, and where `timestamps` was written.
     pub through_timestamps: Option<(String, String, Span)>,
+    /// `polymorphic = "commentable"` (has_one, has_many): the target's polymorphic association
+    /// this one is the parent side of; the foreign key and the scope come from its declaration.
+    pub polymorphic: Option<SpannedValue<String>>,
 }
 
 impl Association {
@@ -267,6 +272,7 @@ impl Model {
         }
         validate::fields(&fields, errors);
         let parsed = crate::assoc::parse(&attr.attrs, errors);
+        let polymorphics = crate::polymorphic::parse(&attr.attrs, errors);
         let mut model = Model {
             ident: attr.ident,
             vis: attr.vis,
@@ -278,10 +284,12 @@ impl Model {
             associations: Vec::new(),
             rename_all: rename,
             hooks: attr.hooks.is_present(),
+            polymorphics,
         };
         model.associations = parsed.into_iter().filter_map(|p| Association::resolve(&model, p, errors)).collect();
         validate::associations(&model, errors);
         validate::field_types(&model, errors);
+        crate::polymorphic::check(&model, errors);
         Some(model)
     }
 
@@ -488,6 +496,8 @@ impl Association {
         let through_join = options.through.as_ref().map(|t| &t.join);
         let mut foreign_key_default = None;
         let foreign_keys: Vec<String> = match (&options.foreign_key, kind) {
+            // Known from the target's declaration only, at compile time.
+            _ if options.polymorphic.is_some() => Vec::new(),
             (Some(fk), _) => fk.names(),
             (None, Kind::BelongsTo) if is_self => {
                 model.primary_key_fields().map(|k| format!("{singular}_{}", k.name())).collect()
@@ -530,7 +540,7 @@ impl Association {
                 ))
                 .with_span(&span),
             );
-        } else if kind != Kind::BelongsTo && foreign_keys.len() != source_keys.len() {
+        } else if kind != Kind::BelongsTo && options.polymorphic.is_none() && foreign_keys.len() != source_keys.len() {
             let span = options.foreign_key.as_ref().map_or(target_span, KeyAttr::span);
             let prefix = if is_aliased && kind == Kind::HasOne { &singular } else { &model.singular };
             let suggestion: Vec<String> = source_keys.iter().map(|k| format!("{prefix}_{k}")).collect();
@@ -592,7 +602,7 @@ impl Association {
             on_update,
             on_delete_span: options.on_delete.as_ref().map_or(target_span, SpannedValue::span),
             on_update_span: options.on_update.as_ref().map_or(target_span, SpannedValue::span),
-            constraints: options.constraints.as_ref().is_none_or(|c| **c),
+            constraints: options.constraints.as_ref().is_none_or(|c| **c) && options.polymorphic.is_none(),
             through: options.through.as_ref().map(|t| t.join.clone()),
             through_unique: options.through.as_ref().is_none_or(crate::attr::ThroughAttr::unique),
             other_key,
@@ -612,6 +622,7 @@ impl Association {
                     options.timestamps.span(),
                 )
             }),
+            polymorphic: options.polymorphic.clone(),
         })
     }
 }

@@ -319,6 +319,9 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
     if kind == Kind::BelongsToMany {
         many_to_many_options(options, errors);
     }
+    if let Some(polymorphic) = &options.polymorphic {
+        polymorphic_options(kind, polymorphic, options, errors);
+    }
     if options.timestamps.is_present() {
         let through_table = matches!(options.through.as_ref().map(|t| &t.join), Some(crate::attr::Join::Table(_)));
         let message = if kind != Kind::BelongsToMany {
@@ -338,6 +341,51 @@ pub fn options_for_kind(kind: crate::assoc::Kind, options: &crate::attr::AssocAt
                 "`source_key` does not apply to `belongs_to`: the foreign key is on this model and points at the target; name the target's field with `target_key`",
             )
             .with_span(&key.span()),
+        );
+    }
+}
+
+/// `polymorphic = "alias"`: the parent side of a child's `#[belongs_to_one_of(alias, …)]`,
+/// which gives the foreign key, the scope and `constraints = false`.
+fn polymorphic_options(
+    kind: crate::assoc::Kind,
+    polymorphic: &SpannedValue<String>,
+    options: &crate::attr::AssocAttr,
+    errors: &mut Errors,
+) {
+    use crate::assoc::Kind;
+    let name = kind.attribute();
+    if !matches!(kind, Kind::HasOne | Kind::HasMany) {
+        errors.push(
+            darling::Error::custom(format!(
+                "`polymorphic` applies to `has_one` and `has_many`, the parent side of a `#[belongs_to_one_of(…)]`; `{name}` cannot be polymorphic (declare the child side with `#[belongs_to_one_of(…)]`)"
+            ))
+            .with_span(&polymorphic.span()),
+        );
+        return;
+    }
+    if syn::parse_str::<syn::Ident>(polymorphic).is_err() {
+        errors.push(
+            darling::Error::custom(
+                "`polymorphic` names the child's `#[belongs_to_one_of(name, …)]` by its name, an identifier: `polymorphic = \"commentable\"`",
+            )
+            .with_span(&polymorphic.span()),
+        );
+    }
+    let given = [
+        options.foreign_key.as_ref().map(|k| ("foreign_key", k.span())),
+        options.source_key.as_ref().map(|k| ("source_key", k.span())),
+        options.scope.as_ref().map(|s| ("scope", s.span)),
+        options.constraints.as_ref().map(|c| ("constraints", c.span())),
+        options.on_update.as_ref().map(|a| ("on_update", a.span())),
+    ];
+    for (option, span) in given.into_iter().flatten() {
+        errors.push(
+            darling::Error::custom(format!(
+                "`{option}` does not apply with `polymorphic`: the foreign key, the type scope and `constraints = false` come from the child's `#[belongs_to_one_of({}, …)]`; remove `{option}`",
+                polymorphic.as_str()
+            ))
+            .with_span(&span),
         );
     }
 }

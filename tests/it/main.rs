@@ -25,6 +25,7 @@ mod many_to_many;
 mod naming;
 mod narrowed_accessors;
 mod nested_create;
+mod polymorphic;
 mod projections;
 mod query;
 mod row_helpers;

@@ -6,6 +6,7 @@ mod field;
 mod many;
 mod many_to_many;
 mod meta;
+mod polymorphic;
 mod single;
 mod target;
 mod write;
@@ -26,6 +27,10 @@ pub use many_to_many::{
 };
 pub(crate) use meta::push_conditions;
 pub use meta::{Association, AssociationKind, AssociationMeta, AssociationStatements, DestroyTargets, ScopeValue};
+pub use polymorphic::{
+    PolymorphicKey, PolymorphicOf, PolymorphicParent, TypeValue, get_polymorphic, has_polymorphic, load_polymorphic,
+    load_variant, polymorphic_key,
+};
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{IntoOptionalTarget, IntoTarget, IntoTargets, NewRow, NullableForeignKey, TargetRef};
 pub(crate) use write::{dedupe, lock_rows};

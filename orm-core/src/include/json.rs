@@ -8,7 +8,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use crate::model::Model;
 
-use super::spec::{AssociationSpec, LoadKind, Loaded, Many, ManyToMany, One};
+use super::spec::{AssociationSpec, LoadKind, Loaded, Many, ManyToMany, One, Polymorphic};
 
 /// A loaded list that writes its associations as entries of a map.
 pub trait LoadedEntries {
@@ -61,6 +61,16 @@ impl<J: Model + Serialize> SerializeKind for ManyToMany<J> {
         let joined: Vec<Joined<'_, R, J>> =
             container.iter().map(|(row, join)| Joined { row, join: JoinEntry(join) }).collect();
         map.serialize_entry(meta.plural, &joined)
+    }
+}
+
+impl<P: crate::assoc::PolymorphicParent + Serialize> SerializeKind for Polymorphic<P> {
+    fn entry<S: SerializeMap, R: Serialize + Send + Sync>(
+        map: &mut S,
+        meta: &crate::assoc::AssociationMeta,
+        container: &Option<P>,
+    ) -> Result<(), S::Error> {
+        map.serialize_entry(meta.singular, container)
     }
 }
 

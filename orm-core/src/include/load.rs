@@ -74,7 +74,7 @@ where
         parents: &'a [M],
     ) -> BoxFuture<'a, Result<Vec<Self::Loaded>>> {
         Box::pin(async move {
-            let data = load_one::<M, A, N>(&self.0, executor, parents).await?;
+            let data = A::load_include(&self.0, executor, parents).await?;
             let rest = self.1.load(executor, parents).await?;
             Ok(data.into_iter().zip(rest).map(|(data, rest)| Loaded { data, rest }).collect())
         })
@@ -162,7 +162,7 @@ type Child<A, N> =
 
 /// Loads one association for all parents: one query per batch of parent keys, children
 /// matched to parents through a hash map.
-async fn load_one<M, A, N>(
+pub(crate) async fn load_one<M, A, N>(
     include: &Include<A, N>,
     executor: &mut Executor<'_>,
     parents: &[M],

@@ -20,5 +20,6 @@ pub(crate) use filter::AssociationFilter;
 
 pub use load::IncludeList;
 pub use spec::{
-    AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, SameAs, SpecOf, There,
+    AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, Polymorphic, SameAs,
+    SpecOf, TargetFilters, There,
 };

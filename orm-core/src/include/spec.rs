@@ -1,6 +1,8 @@
 use std::marker::PhantomData;
 
-use crate::assoc::AssociationMeta;
+use crate::assoc::{AssociationMeta, PolymorphicParent};
+use crate::db::Executor;
+use crate::driver::BoxFuture;
 use crate::error::Result;
 use crate::expr::{Expr, Node, Order, OrderTerm};
 use crate::include::IncludeList;
@@ -41,6 +43,26 @@ pub struct One;
 /// belongs_to_many through a join model: each target with its join row.
 #[derive(Debug)]
 pub struct ManyToMany<J>(PhantomData<fn() -> J>);
+
+/// A polymorphic parent (`#[belongs_to_one_of(…)]`): at most one parent, as the closed enum
+/// `P` of the parent models.
+#[derive(Debug)]
+pub struct Polymorphic<P>(PhantomData<fn() -> P>);
+
+/// The kinds whose include targets one model, so that the include can filter, order, limit
+/// and nest on it, and `required()` and the association filters (`any`, `every`, …) range
+/// over its targets. A polymorphic include loads whole parents of several models and has none
+/// of these.
+#[diagnostic::on_unimplemented(
+    message = "a polymorphic include loads whole parents: it has no `filter`, `order_by`, `limit`, `required`, nested `include` or association filters",
+    label = "this include loads the parents of several models",
+    note = "load the parents with the include, then narrow them in Rust; or query one parent model with its own `has_many(…, polymorphic = \"…\")`"
+)]
+pub trait TargetFilters {}
+
+impl TargetFilters for Many {}
+impl TargetFilters for One {}
+impl<J> TargetFilters for ManyToMany<J> {}
 
 impl LoadKind for Many {
     type Join = ();
@@ -84,6 +106,29 @@ impl LoadKind for One {
     }
 }
 
+impl<P: PolymorphicParent> LoadKind for Polymorphic<P> {
+    type Join = ();
+    type Container<R: Send + Sync> = Option<P>;
+    type View<'a, R: Send + Sync + 'a> = Option<&'a P>;
+    fn decode_join(_row: &dyn Row, _offset: usize) -> Result<()> {
+        Ok(())
+    }
+    fn join_columns() -> usize {
+        0
+    }
+    /// Never called: a polymorphic include loads its parents through
+    /// [`AssociationSpec::load_include`], one query per variant.
+    fn collect<R: Send + Sync>(_children: Vec<(R, ())>) -> Option<P> {
+        None
+    }
+    fn is_present<R: Send + Sync>(container: &Option<P>) -> bool {
+        container.is_some()
+    }
+    fn view<R: Send + Sync>(container: &Option<P>) -> Option<&P> {
+        container.as_ref()
+    }
+}
+
 impl<J: Model> LoadKind for ManyToMany<J> {
     type Join = J;
     type Container<R: Send + Sync> = Vec<(R, J)>;
@@ -116,6 +161,28 @@ pub trait AssociationSpec: Send + Sync + 'static {
     type Kind: LoadKind;
     /// The association's metadata.
     fn meta() -> &'static AssociationMeta;
+
+    /// Loads the include for `parents` (one container per parent, in order): one query per
+    /// batch of parent keys. A polymorphic association loads its own way, one query per
+    /// variant.
+    ///
+    /// `R` is `N::Row`, named apart: an impl restating a bound on `N::Row` itself is refused
+    /// by rustc as stricter than the trait's.
+    #[doc(hidden)]
+    #[allow(clippy::type_complexity)]
+    fn load_include<'a, N, R>(
+        include: &'a Include<Self, N>,
+        executor: &'a mut Executor<'_>,
+        parents: &'a [Self::Source],
+    ) -> BoxFuture<'a, Result<Vec<<Self::Kind as LoadKind>::Container<R>>>>
+    where
+        Self: Sized,
+        N: IncludeList<Self::Target, Row = R>,
+        R: Clone + Send + Sync,
+        <Self::Kind as LoadKind>::Join: Clone,
+    {
+        Box::pin(super::load::load_one::<Self::Source, Self, N>(include, executor, parents))
+    }
 }
 
 /// Implemented by an association's marker for its own model only, so that `include` accepts
@@ -216,7 +283,9 @@ impl<A: AssociationSpec, N> Include<A, N> {
     pub fn meta(&self) -> &'static AssociationMeta {
         A::meta()
     }
+}
 
+impl<A: AssociationSpec, N> Include<A, N> {
     /// Loads only the targets matching `condition`.
     ///
     /// ```
@@ -229,7 +298,10 @@ impl<A: AssociationSpec, N> Include<A, N> {
     /// assert!(users[1].workers().is_empty());    // Bob stays, with no matching task
     /// # Ok(()) }
     /// ```
-    pub fn filter(mut self, condition: Expr<A::Target>) -> Self {
+    pub fn filter(mut self, condition: Expr<A::Target>) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.filter = Some(match self.filter {
             Some(current) => Expr::<A::Target>::from_node(current).and(condition).node,
             None => condition.node,
@@ -248,7 +320,10 @@ impl<A: AssociationSpec, N> Include<A, N> {
     /// assert_eq!(users[0].workers()[0].title, "ship");
     /// # Ok(()) }
     /// ```
-    pub fn order_by(mut self, order: Order<A::Target>) -> Self {
+    pub fn order_by(mut self, order: Order<A::Target>) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.order.push(order.term());
         self
     }
@@ -267,7 +342,10 @@ impl<A: AssociationSpec, N> Include<A, N> {
     /// assert_eq!(users[1].workers()[0].title, "review");
     /// # Ok(()) }
     /// ```
-    pub fn limit(mut self, count: u64) -> Self {
+    pub fn limit(mut self, count: u64) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.limit = Some(count);
         self
     }
@@ -284,7 +362,10 @@ impl<A: AssociationSpec, N> Include<A, N> {
     /// assert_eq!(users[0].name, "Ann");
     /// # Ok(()) }
     /// ```
-    pub fn required(mut self) -> Self {
+    pub fn required(mut self) -> Self
+    where
+        A::Kind: TargetFilters,
+    {
         self.required = true;
         self
     }
@@ -304,6 +385,7 @@ impl<A: AssociationSpec, N> Include<A, N> {
     pub fn include<B, M>(self, include: Include<B, M>) -> Include<A, (Include<B, M>, N)>
     where
         B: SpecOf<A::Target>,
+        A::Kind: TargetFilters,
     {
         Include {
             filter: self.filter,
@@ -313,6 +395,23 @@ impl<A: AssociationSpec, N> Include<A, N> {
             required: self.required,
             nested: (include, self.nested),
             _marker: PhantomData,
+        }
+    }
+}
+
+impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
+    /// The targets this include loads for a parent, as a quantifier ranges over them.
+    pub(crate) fn targets(&self) -> Targets {
+        let filter = match (self.filter.clone(), self.nested.required()) {
+            (Some(own), Some(nested)) => Some(Expr::<A::Target>::from_node(own).and(nested).node),
+            (own, nested) => own.or(nested.map(|e| e.node)),
+        };
+        Targets {
+            association: A::meta(),
+            filter,
+            join_filter: self.join_filter.clone(),
+            order: self.order.clone(),
+            limit: self.limit,
         }
     }
 }
@@ -346,21 +445,6 @@ impl<A: AssociationSpec, N> Include<A, N> {
 /// # Ok(()) }
 /// ```
 impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
-    /// The targets this include loads for a parent, as a quantifier ranges over them.
-    pub(crate) fn targets(&self) -> Targets {
-        let filter = match (self.filter.clone(), self.nested.required()) {
-            (Some(own), Some(nested)) => Some(Expr::<A::Target>::from_node(own).and(nested).node),
-            (own, nested) => own.or(nested.map(|e| e.node)),
-        };
-        Targets {
-            association: A::meta(),
-            filter,
-            join_filter: self.join_filter.clone(),
-            order: self.order.clone(),
-            limit: self.limit,
-        }
-    }
-
     fn quantified(self, quantifier: Quantifier, condition: Option<Expr<A::Target>>) -> Expr<A::Source> {
         let filter = AssociationFilter::new(self.targets(), quantifier, condition.map(|c| c.node), self.required);
         Expr::from_node(Node::Related(Box::new(filter)))
@@ -379,7 +463,10 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     /// assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Ann"]);
     /// # Ok(()) }
     /// ```
-    pub fn any(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+    pub fn any(self, condition: Expr<A::Target>) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::Any, Some(condition))
     }
 
@@ -395,7 +482,10 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     /// assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Bob"]);
     /// # Ok(()) }
     /// ```
-    pub fn none(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+    pub fn none(self, condition: Expr<A::Target>) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::None, Some(condition))
     }
 
@@ -412,7 +502,10 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     /// assert_eq!(users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Bob"]);
     /// # Ok(()) }
     /// ```
-    pub fn every(self, condition: Expr<A::Target>) -> Expr<A::Source> {
+    pub fn every(self, condition: Expr<A::Target>) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::Every, Some(condition))
     }
 
@@ -429,7 +522,10 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
     /// assert_eq!(idle.iter().map(|u| u.name.as_str()).collect::<Vec<_>>(), ["Cy"]);
     /// # Ok(()) }
     /// ```
-    pub fn exists(self) -> Expr<A::Source> {
+    pub fn exists(self) -> Expr<A::Source>
+    where
+        A::Kind: TargetFilters,
+    {
         self.quantified(Quantifier::Any, None)
     }
 }

@@ -9,6 +9,7 @@ use crate::assoc::Kind;
 use crate::attr::Join;
 use crate::expand::model::action;
 use crate::model::{Association, Model};
+use darling::util::SpannedValue;
 
 /// The entries of the model's `static ASSOCIATIONS` array.
 pub fn metas(model: &Model) -> Vec<TokenStream> {
@@ -38,12 +39,22 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
     let (singular, plural) = (&association.singular, &association.plural);
     let is_aliased = association.is_aliased;
     let foreign_key = &association.foreign_keys;
+    let mut foreign_key = quote!(&[#(#foreign_key),*]);
+    let mut scope = scope_entries(&association.scope);
+    if let Some(alias) = &association.polymorphic {
+        // The child's declaration gives the key field, the type field and this parent's value.
+        let key = polymorphic_key(model, association, alias);
+        foreign_key = quote!({
+            const FOREIGN_KEY: &[&str] = &[#key.foreign_key];
+            FOREIGN_KEY
+        });
+        scope = vec![quote!((#key.type_field, ::orm::__private::ScopeValue::Text(#key.value)))];
+    }
     let option = |value: &Option<String>| match value {
         Some(v) => quote!(::orm::__private::Option::Some(#v)),
         None => quote!(::orm::__private::Option::None),
     };
     let source_key = &association.source_keys;
-    let scope = scope_entries(&association.scope);
     let through_scope = scope_entries(&association.through_scope);
     let hooks = association.hooks;
     let destroy_targets = if association.hooks {
@@ -80,7 +91,7 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             is_aliased: #is_aliased,
             source: <#ident as ::orm::__private::Model>::meta,
             target: #target_meta,
-            foreign_key: &[#(#foreign_key),*],
+            foreign_key: #foreign_key,
             source_key: &[#(#source_key),*],
             target_key: &[#(#target_key),*],
             on_delete: #on_delete,
@@ -99,6 +110,38 @@ fn meta(model: &Model, association: &Association) -> TokenStream {
             accessors: &[#(#accessors),*],
             statements: ::orm::__private::AssociationStatements::new(),
         }
+    }
+}
+
+/// The child's `PolymorphicKey` that a `polymorphic = "alias"` association of `model` reads,
+/// as a constant expression.
+fn polymorphic_key(model: &Model, association: &Association, alias: &SpannedValue<String>) -> TokenStream {
+    let (ident, target) = (&model.ident, &association.target);
+    // Spanned like `polymorphic_check`, so that a target without this variant is one error.
+    let span = alias.span();
+    let target = respan(quote!(#target), span);
+    let alias = alias.as_str();
+    quote_spanned!(span=> ::orm::__private::polymorphic_key(<#target as ::orm::__private::PolymorphicOf<#ident>>::POLYMORPHIC, #alias))
+}
+
+/// Proves that the target declares the polymorphic association this one names, with this
+/// model among its variants, at the name the user wrote.
+fn polymorphic_check(model: &Model, association: &Association) -> TokenStream {
+    let Some(alias) = &association.polymorphic else { return quote!() };
+    let span = alias.span();
+    let (ident, target) = (&model.ident, &association.target);
+    let target_ident = respan(quote!(#target), span);
+    let name = alias.as_str();
+    let target_name = association.target_name();
+    let message = format!(
+        "`{target_name}` declares no `#[belongs_to_one_of({name}, …)]` with `{ident}` among its parents: name the association `{target_name}` declares with `{ident}` in `polymorphic = \"…\"`, or add `{ident}` to `#[belongs_to_one_of({name}, …)]` on `{target_name}`"
+    );
+    quote_spanned! {span=>
+        const _: () = {
+            if !::orm::__private::has_polymorphic(<#target_ident as ::orm::__private::PolymorphicOf<#ident>>::POLYMORPHIC, #name) {
+                ::core::panic!(#message);
+            }
+        };
     }
 }
 
@@ -190,10 +233,12 @@ pub fn expand(model: &Model) -> TokenStream {
     let defaults = model.associations.iter().map(|a| default_checks(model, a));
     let taken = taken_names(model);
     let plural_mistakes = model.associations.iter().map(|a| plural_mistakes(model, a, &taken));
+    let polymorphic = model.associations.iter().map(|a| polymorphic_check(model, a));
     quote! {
         #(#items)*
         #(#defaults)*
         #(#plural_mistakes)*
+        #(#polymorphic)*
 
         const _: () = {
             #(#markers)*
@@ -439,6 +484,8 @@ fn checks(model: &Model, association: &Association) -> TokenStream {
                 }
             }
         }
+        // The child checks its key field against each parent's key.
+        Kind::HasOne | Kind::HasMany if association.polymorphic.is_some() => quote!(),
         Kind::HasOne | Kind::HasMany => {
             let Some(key) = association.source_key.as_deref().and_then(|k| model.field(k)) else { return quote!() };
             target_foreign_key_check(model, association, &association.foreign_key, &key.ty)

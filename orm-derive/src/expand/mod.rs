@@ -6,6 +6,7 @@ mod builder;
 mod columns;
 pub mod include;
 pub mod model;
+mod polymorphic;
 
 use darling::FromDeriveInput;
 use proc_macro2::TokenStream;
@@ -38,12 +39,14 @@ pub fn derive(input: &syn::DeriveInput) -> TokenStream {
     let builder = builder::expand(&model);
     let associations = assoc::expand(&model);
     let includes = include::expand(&model);
+    let polymorphic = polymorphic::expand(&model);
     quote! {
         #includes
         #model_impl
         #columns
         #builder
         #associations
+        #polymorphic
     }
 }
 
