@@ -83,6 +83,7 @@ const POINTS_INTO_ORM_CORE: &[&str] = &[
     "assoc_target_not_a_model.stderr",
     "column_compared_with_wrong_type.stderr",
     "filter_on_another_model.stderr",
+    "hooks_not_async.stderr",
     "hooks_not_implemented.stderr",
     "hooks_without_model_hooks.stderr",
     "include_nested_wrong_model.stderr",
@@ -92,6 +93,8 @@ const POINTS_INTO_ORM_CORE: &[&str] = &[
     "join_model_not_a_model.stderr",
     "json_has_no_order.stderr",
     "narrowed_accessor_mistakes.stderr",
+    "poly_include_filter.stderr",
+    "poly_variant_not_a_model.stderr",
     "upsert_column_of_another_model.stderr",
 ];
 

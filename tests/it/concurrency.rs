@@ -198,48 +198,71 @@ on_all! {
         let (user, projects, _) = setup(&db).await?;
         user.set_projects(&db, [projects[0].id]).await?;
         let keys: Vec<i64> = projects.iter().map(|p| p.id).collect();
-        // The cuts: fixed ones, and fractions of how long the unit takes here and now (a loaded
-        // machine can take longer than every fixed cut to reach the SAVEPOINT).
-        let started = std::time::Instant::now();
-        let mut tx = db.begin().await?;
-        user.set_projects(&mut tx, keys.clone()).await?;
-        let full = started.elapsed();
-        tx.rollback().await?;
+        // Each attempt runs the unit under a timeout, then the caller's own write and commit.
+        let attempt = |number: usize, cut: Duration| {
+            let (db, user, keys, first) = (db.clone(), user.clone(), keys.clone(), projects[0].id);
+            async move {
+                let mut tx = db.begin().await?;
+                db.record_statements(true);
+                let op = user.set_projects(&mut tx, keys.clone());
+                let outcome = tokio::time::timeout(cut, op).await;
+                let ran = db.take_statements();
+                db.record_statements(false);
+                // Cancelled after its RELEASE ran but before it was seen, the unit cannot be
+                // rolled back alone: the whole transaction is then lost, and its commit fails.
+                let marker = format!("attempt {number}, cut after {cut:?}");
+                let after = User::build().name(marker.as_str()).create(&mut tx).await;
+                let committed = match after {
+                    Ok(_) => tx.commit().await.is_ok(),
+                    Err(_) => false,
+                };
+                let linked = user.count_projects(&db).await?;
+                assert_eq!(User::find().filter(User::name().eq(marker)).count(&db).await? > 0, committed);
+                let cut_inside = match outcome {
+                    Ok(result) => {
+                        result?;
+                        assert!(committed);
+                        assert_eq!(linked, i64::try_from(keys.len())?, "the finished unit was committed");
+                        user.set_projects(&db, [first]).await?;
+                        Cut::After
+                    }
+                    Err(_) if ran.iter().any(|s| s.starts_with("SAVEPOINT")) => {
+                        assert_eq!(linked, 1, "nothing of the cancelled unit was committed");
+                        Cut::Inside { committed }
+                    }
+                    Err(_) => {
+                        assert_eq!(linked, 1);
+                        Cut::Before
+                    }
+                };
+                Ok::<_, Box<dyn std::error::Error + Send + Sync>>(cut_inside)
+            }
+        };
+        // Fixed cuts first, then a bisection between a cut that came before the SAVEPOINT and
+        // one after the unit finished, so that however slow the machine is at the moment, the
+        // cuts close in on the unit's running time.
         let fixed = [0u64, 50, 100, 200, 400, 800, 1_600, 3_200, 6_400, 12_800].map(Duration::from_micros);
-        let fractions = (0..3).flat_map(|_| (1..=16).map(|k| full * k / 16));
         let mut cancelled = false;
-        for (attempt, cut) in fixed.into_iter().chain(fractions).enumerate() {
-            let mut tx = db.begin().await?;
-            db.record_statements(true);
-            let op = user.set_projects(&mut tx, keys.clone());
-            let outcome = tokio::time::timeout(cut, op).await;
-            let ran = db.take_statements();
-            db.record_statements(false);
-            // Cancelled after its RELEASE ran but before it was seen, the unit cannot be
-            // rolled back alone: the whole transaction is then lost, and its commit fails.
-            let marker = format!("attempt {attempt}, cut after {cut:?}");
-            let after = User::build().name(marker.as_str()).create(&mut tx).await;
-            let committed = match after {
-                Ok(_) => tx.commit().await.is_ok(),
-                Err(_) => false,
+        let (mut before, mut after) = (Duration::ZERO, None::<Duration>);
+        for number in 0..64 {
+            let cut = match (fixed.get(number), after) {
+                (Some(&cut), _) => cut,
+                (None, None) => (before * 2).max(Duration::from_millis(1)),
+                (None, Some(after)) => (before + after) / 2,
             };
-            let linked = user.count_projects(&db).await?;
-            assert_eq!(User::find().filter(User::name().eq(marker)).count(&db).await? > 0, committed);
-            match outcome {
-                Ok(result) => {
-                    result?;
-                    assert!(committed);
-                    assert_eq!(linked, i64::try_from(keys.len())?, "the finished unit was committed");
-                    user.set_projects(&db, [projects[0].id]).await?;
-                }
-                Err(_) if ran.iter().any(|s| s.starts_with("SAVEPOINT")) => {
-                    assert_eq!(linked, 1, "nothing of the cancelled unit was committed");
+            match attempt(number, cut).await? {
+                Cut::Before => before = before.max(cut),
+                Cut::After => after = Some(after.map_or(cut, |a| a.min(cut))),
+                Cut::Inside { committed } => {
                     cancelled = true;
                     if committed {
                         break;
                     }
                 }
-                Err(_) => assert_eq!(linked, 1),
+            }
+            if after.is_some_and(|a| a <= before) {
+                // The machine's pace changed under the search: start the bisection over.
+                (before, after) = (Duration::ZERO, None);
             }
         }
         assert!(cancelled || is_sqlite(&db), "some timeout cancelled the unit part way on PostgreSQL and MariaDB");
@@ -458,4 +481,13 @@ async fn sqlite_file_writers_wait_for_each_other() {
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
+}
+
+/// Where a timeout cut a unit of work: before its SAVEPOINT, inside it (and whether the caller's
+/// transaction then committed), or after it finished.
+#[derive(Debug, Clone, Copy)]
+enum Cut {
+    Before,
+    Inside { committed: bool },
+    After,
 }

@@ -104,7 +104,10 @@ pub fn expand(model: &Model) -> TokenStream {
         if f.created_at { quote!(if creating { self.#field = #now; }) } else { quote!(self.#field = #now;) }
     });
     quote! {
+        // `do_not_recommend`: "`Team` is not a model" says the fix; a list of the models that
+        // are (the user's, and the guide's examples) would only bury it.
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl ::orm::__private::Model for #ident {
             type Key = #key_ty;
 
