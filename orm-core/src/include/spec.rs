@@ -129,8 +129,6 @@ impl<P: PolymorphicParent> LoadKind for Polymorphic<P> {
     }
 }
 
-// `do_not_recommend`: a join model that is not a model is reported as such, not as this impl.
-#[diagnostic::do_not_recommend]
 impl<J: Model> LoadKind for ManyToMany<J> {
     type Join = J;
     type Container<R: Send + Sync> = Vec<(R, J)>;
