@@ -18,6 +18,46 @@ fn loaded_trait(model: &Model, association: &Association) -> proc_macro2::Ident 
     format_ident!("{}_{}_loaded", model.ident, association.name())
 }
 
+/// The trait a loaded row's accessor of association `name` is bounded on (`loaded`), whose
+/// message says to include the association when the query did not (shared by every kind of
+/// association, polymorphic ones included).
+pub fn not_loaded_check(
+    model: &Model,
+    name: &str,
+    marker: &proc_macro2::Ident,
+    loaded: &proc_macro2::Ident,
+) -> proc_macro2::TokenStream {
+    let (ident, vis) = (&model.ident, &model.vis);
+    let message = format!("`{ident}.{name}` was not loaded by this query");
+    let label = format!("`{name}` was not included");
+    let note = format!("add `.include({ident}::{name}())` to the query that produced this row");
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types)]
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #vis trait #loaded<I>: ::orm::__private::Contains<#marker, I> {}
+
+        // `do_not_recommend`: the error is the trait's "not loaded" message, without a list of
+        // these impls.
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<R: ::core::marker::Send + ::core::marker::Sync, Rest> #loaded<::orm::__private::Here>
+            for ::orm::__private::Loaded<#marker, R, Rest>
+        {
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<B, R, Rest, I> #loaded<::orm::__private::There<I>> for ::orm::__private::Loaded<B, R, Rest>
+        where
+            B: ::orm::__private::AssociationSpec,
+            R: ::core::marker::Send + ::core::marker::Sync,
+            Rest: #loaded<I>,
+        {
+        }
+    }
+}
+
 fn row_type(model: &Model) -> proc_macro2::Ident {
     format_ident!("{}With", model.ident)
 }
@@ -155,12 +195,9 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
     let vis = &model.vis;
     let target = &association.target;
     let marker = marker(model, association);
-    let loaded = loaded_trait(model, association);
-    let kind = kind(association);
     let name = association.name();
-    let message = format!("`{ident}.{name}` was not loaded by this query");
-    let label = format!("`{name}` was not included");
-    let note = format!("add `.include({ident}::{name}())` to the query that produced this row");
+    let not_loaded = not_loaded_check(model, name, &marker, &loaded_trait(model, association));
+    let kind = kind(association);
     let marker_doc = format!("The `{name}` association of `{ident}`, as a type (for includes).");
     quote! {
         #[doc = #marker_doc]
@@ -182,29 +219,7 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
         #[automatically_derived]
         impl ::orm::__private::SpecOf<#ident> for #marker {}
 
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        #vis trait #loaded<I>: ::orm::__private::Contains<#marker, I> {}
-
-        // `do_not_recommend`: the error is the trait's "not loaded" message, without a list of
-        // these impls.
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<R: ::core::marker::Send + ::core::marker::Sync, Rest> #loaded<::orm::__private::Here>
-            for ::orm::__private::Loaded<#marker, R, Rest>
-        {
-        }
-
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<B, R, Rest, I> #loaded<::orm::__private::There<I>> for ::orm::__private::Loaded<B, R, Rest>
-        where
-            B: ::orm::__private::AssociationSpec,
-            R: ::core::marker::Send + ::core::marker::Sync,
-            Rest: #loaded<I>,
-        {
-        }
+        #not_loaded
     }
 }
 

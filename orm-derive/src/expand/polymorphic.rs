@@ -124,9 +124,7 @@ fn association(model: &Model, poly: &PolymorphicAssoc) -> TokenStream {
         let path = &v.path;
         quote_spanned!(v.span()=> assert_foreign_key::<#path, #key_ty>();)
     });
-    let message = format!("`{ident}.{alias}` was not loaded by this query");
-    let label = format!("`{alias}` was not included");
-    let note = format!("add `.include({ident}::{alias}())` to the query that produced this row");
+    let not_loaded = crate::expand::include::not_loaded_check(model, alias, &marker, &loaded);
     let handle_doc = format!(
         "The polymorphic `{alias}` association of `{ident}` (`belongs_to_one_of`), for includes: loads each row's parent with one query per parent model present."
     );
@@ -238,25 +236,7 @@ fn association(model: &Model, poly: &PolymorphicAssoc) -> TokenStream {
         #[automatically_derived]
         impl ::orm::__private::SpecOf<#ident> for #marker {}
 
-        #[doc(hidden)]
-        #[allow(non_camel_case_types)]
-        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
-        #vis trait #loaded<I>: ::orm::__private::Contains<#marker, I> {}
-
-        #[automatically_derived]
-        impl<R: ::core::marker::Send + ::core::marker::Sync, Rest> #loaded<::orm::__private::Here>
-            for ::orm::__private::Loaded<#marker, R, Rest>
-        {
-        }
-
-        #[automatically_derived]
-        impl<B, R, Rest, I> #loaded<::orm::__private::There<I>> for ::orm::__private::Loaded<B, R, Rest>
-        where
-            B: ::orm::__private::AssociationSpec,
-            R: ::core::marker::Send + ::core::marker::Sync,
-            Rest: #loaded<I>,
-        {
-        }
+        #not_loaded
 
         #[automatically_derived]
         #[allow(dead_code)]
