@@ -63,7 +63,7 @@ async fn main() -> orm::Result<()> {
             ]))
             .creator(User::build().first_name("Matt").last_name("Hansen"))
             .categories([Tag::build().name("Alpha"), Tag::build().name("Beta")])
-            .create(&db)
+            .create_nested(&db)
             .await?;
 
     println!("Statements:");

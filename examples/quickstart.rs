@@ -42,7 +42,7 @@ async fn main() -> orm::Result<()> {
         .name("Ann")
         .email("ann@example.com")
         .workers([Task::build().title("Write the docs").done(false), Task::build().title("Ship it").done(false)])
-        .create(&db)
+        .create_nested(&db)
         .await?;
     println!("\nCreated {} with {} workers' tasks:", ann.name, ann.workers().len());
     print_statements(&db);

@@ -38,7 +38,7 @@ pub use orm_core::{
     Aggregate, AggregateOrder, GroupKey, LockMode, Numeric, Ordered, Projected, Selection, SortKey, count_all,
 };
 pub use orm_core::{
-    Column, Comparable, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw,
+    Column, Comparable, Created, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw,
     ReferentialAction, Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
 };
 pub use orm_derive::{Enum, Model};
@@ -148,7 +148,7 @@ pub mod __private {
         load_polymorphic, load_variant, polymorphic_key,
     };
     pub use orm_core::cascade::destroy_targets;
-    pub use orm_core::create::{Builder, NestedRow, Node, create_tree};
+    pub use orm_core::create::{Buildable, Builder, Created, Nested, NestedRow, Node, create_tree};
     pub use orm_core::db::Executor;
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::BoxFuture;

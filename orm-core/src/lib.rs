@@ -29,7 +29,7 @@ pub mod sql;
 pub mod value;
 pub mod write;
 
-pub use create::Builder;
+pub use create::{Builder, Created};
 pub use db::{Atomic, Db, Executor, IntoExecutor, Tx};
 pub use dialect::{AggregateFunction, Dialect, LockMode, ReferentialAction};
 pub use error::{Error, Result, Transient};

@@ -398,9 +398,9 @@ macro_rules! child {
                         .id(id)
                         .label(label)
                         .shop(Shop::build().tenant(shop.0).number(shop.1).name(name))
-                        .create(ex)
+                        .create_nested(ex)
                         .await?;
-                    let owner = made.shop().map(key_of);
+                    let owner = made.shop().map(|shop| key_of(shop));
                     let row =
                         $T { id: made.id, $tenant: made.$tenant.clone(), $number: made.$number, label: made.label };
                     Ok((row, owner))
@@ -1627,7 +1627,7 @@ async fn exec<T: Child>(ex: Executor<'_>, step: &Step, prepared: &mut Prepared<T
                 let made = Shop::create_all(ex, shops.iter().map(builder)).await.map_err(failure)?;
                 return Ok(Outcome::ShopKeys(made.iter().map(key_of).collect()));
             }
-            let made = [builder(&shops[0]).create(ex).await.map_err(failure)?];
+            let made = [builder(&shops[0]).create_nested(ex).await.map_err(failure)?];
             let made = made
                 .iter()
                 .map(|shop| {

@@ -140,7 +140,7 @@ on_all! {
                     User::build()
                         .name(format!("u{i}"))
                         .tasks((0..3).map(|j| Task::build().title(format!("u{i}-t{j}"))))
-                        .create(&db)
+                        .create_nested(&db)
                         .await
                 })
             })

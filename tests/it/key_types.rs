@@ -614,7 +614,7 @@ mod nullable_target_key {
             assert_eq!(nemo.count_posts(&db).await?, 0);
             assert_eq!(nobody.count_posts(&db).await?, 0);
             // Nested creation under a new author without a slug, and a new post with one.
-            let tree = Author::build().name("Anon").posts([Post::build().title("p6")]).create(&db).await?;
+            let tree = Author::build().name("Anon").posts([Post::build().title("p6")]).create_nested(&db).await?;
             // p6 is stored without an author, and the tree says so, as `get_posts` would.
             assert_eq!((tree.slug.as_deref(), tree.posts().len()), (None, 0));
             let post = Post::build().title("p7").author(Author::build().name("Ghost")).create(&db).await?;

@@ -100,7 +100,7 @@ on_all! {
                 .city("Austin")
                 .state("TX")
                 .zip("78704")]))
-            .create(&db)
+            .create_nested(&db)
             .await?;
         let user = chair.user().expect("the user is loaded");
         assert_eq!((user.first_name.as_str(), user.last_name.as_deref()), ("Mick", Some("Broadstone")));
@@ -121,7 +121,7 @@ on_all! {
 on_all! {
     async fn belongs_to_with_an_alias(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
-        let chair = Product::build().title("Chair").creator(User::build().first_name("Matt").last_name("Hansen")).create(&db).await?;
+        let chair = Product::build().title("Chair").creator(User::build().first_name("Matt").last_name("Hansen")).create_nested(&db).await?;
         let creator = chair.creator().expect("loaded");
         assert_eq!((creator.first_name.as_str(), chair.creator_id, chair.user_id), ("Matt", Some(creator.id), None));
         assert_eq!(raw("SELECT creator_id FROM products").fetch::<(Option<i64>,)>(&db).await?, vec![(Some(creator.id),)]);
@@ -137,10 +137,10 @@ on_all! {
             .title("Chair")
             .tags([Tag::build().name("Alpha"), Tag::build().name("Beta")])
             .categories([Tag::build().id(11).name("Gamma"), Tag::build().id(12).name("Delta")])
-            .create(&db)
+            .create_nested(&db)
             .await?;
         assert_eq!(chair.id, 1);
-        let names = |tags: &[Tag]| tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
+        let names = |tags: &[TagWith<orm::Created>]| tags.iter().map(|t| t.name.clone()).collect::<Vec<_>>();
         assert_eq!(names(chair.tags()), ["Alpha", "Beta"]);
         assert_eq!(names(chair.categories()), ["Gamma", "Delta"]);
         let rows = raw("SELECT name, item_id, category_item_id FROM tags ORDER BY name")
@@ -158,7 +158,7 @@ on_all! {
 on_all! {
     async fn belongs_to_many_and_has_one_nested(db: Db) -> TestResult {
         Schema::new().model::<Shelf>().model::<User>().sync(&db).await?;
-        let shelf = Shelf::build().title("Top").labels([Label::build().name("fragile"), Label::build().name("heavy")]).create(&db).await?;
+        let shelf = Shelf::build().title("Top").labels([Label::build().name("fragile"), Label::build().name("heavy")]).create_nested(&db).await?;
         let labels: Vec<(&str, i32)> = shelf.labels().iter().map(|(l, join)| (l.name.as_str(), join.position)).collect();
         assert_eq!(labels.len(), 2);
         assert!(labels.contains(&("fragile", 1)) && labels.contains(&("heavy", 1)));
@@ -167,12 +167,12 @@ on_all! {
         let low = Shelf::build()
             .title("Low")
             .labels_through([(Label::build().name("wide"), Shelving::build().position(3)), (Label::build().name("deep"), Shelving::build())])
-            .create(&db)
+            .create_nested(&db)
             .await?;
         let mut positions: Vec<(&str, i32)> = low.labels().iter().map(|(l, join)| (l.name.as_str(), join.position)).collect();
         positions.sort_unstable();
         assert_eq!(positions, [("deep", 1), ("wide", 3)]);
-        let user = User::build().first_name("Ann").profile(Profile::build().bio("hello")).create(&db).await?;
+        let user = User::build().first_name("Ann").profile(Profile::build().bio("hello")).create_nested(&db).await?;
         assert_eq!(user.profile().map(|p| (p.bio.as_str(), p.user_id)), Some(("hello", Some(user.id))));
         Ok(())
     }
@@ -201,13 +201,13 @@ on_all! {
     async fn a_hundred_children_take_a_constant_number_of_inserts(db: Db) -> TestResult {
         Schema::new().model::<Product>().sync(&db).await?;
         db.record_statements(true);
-        let one = User::build().first_name("One").addresses((0..1).map(|i| Address::build().line1(format!("{i} Main St.")))).create(&db).await?;
+        let one = User::build().first_name("One").addresses((0..1).map(|i| Address::build().line1(format!("{i} Main St.")))).create_nested(&db).await?;
         assert_eq!(inserts(&db).await, 2);
-        let many = User::build().first_name("Many").addresses((0..100).map(|i| Address::build().line1(format!("{i} Main St.")))).create(&db).await?;
+        let many = User::build().first_name("Many").addresses((0..100).map(|i| Address::build().line1(format!("{i} Main St.")))).create_nested(&db).await?;
         assert_eq!(inserts(&db).await, 2, "one INSERT for the user, one for its 100 addresses");
         assert_eq!((one.addresses().len(), many.addresses().len()), (1, 100));
         assert!(many.addresses().iter().enumerate().all(|(i, a)| a.line1 == format!("{i} Main St.") && a.user_id == Some(many.id)));
-        let products = Product::build().title("P").user(User::build().first_name("U").addresses((0..100).map(|i| Address::build().line1(i.to_string())))).create(&db).await?;
+        let products = Product::build().title("P").user(User::build().first_name("U").addresses((0..100).map(|i| Address::build().line1(i.to_string())))).create_nested(&db).await?;
         assert_eq!(inserts(&db).await, 3);
         assert_eq!(products.user().map(|u| u.addresses().len()), Some(100));
         Ok(())

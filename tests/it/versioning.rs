@@ -200,7 +200,7 @@ on_all! {
     async fn hooks_run_and_a_stale_row_rolls_them_back(db: Db) -> TestResult {
         setup(&db).await?;
         let book = Book::build().title("b").pages([Page::build().text("p1"), Page::build().text("p2")]).create(&db).await?;
-        let book = Book::find_by_pk(&db, book.row().id).await?.expect("created");
+        let book = Book::find_by_pk(&db, book.id).await?.expect("created");
         let (mut mine, mut theirs) = (book.clone(), book.clone());
         theirs.title = "theirs".into();
         theirs.save(&db).await?;

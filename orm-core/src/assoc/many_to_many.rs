@@ -961,22 +961,27 @@ pub fn create_linked<'e, S: Model, T: Model, J>(
 /// A link to write: source key, target key, and the join row's values if given.
 pub(crate) type NewLink = (Value, Value, Option<Vec<Option<Value>>>);
 
-/// Inserts join rows (given values over the join model's defaults), for nested creation.
+/// Inserts join rows (given values over the join model's defaults), for nested creation;
+/// returns each join row as stored when the join is a model (its accessor reads the join rows),
+/// `None` per link through a plain table.
 pub(crate) async fn insert_links_with(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
     links: Vec<NewLink>,
-) -> Result<()> {
+) -> Result<Vec<Option<Vec<Value>>>> {
+    let count = links.len();
     let rows = links
         .into_iter()
         .map(|(source, target, join)| join_row(association, &[], &source, target, join.as_ref()).map(|row| row.insert))
         .collect::<Result<Vec<_>>>()?;
-    // A join model with hooks gets its rows created as rows of its own (Sequelize creates each
-    // with `through.model.create`), so that its `before_create`/`after_create` run.
-    if let Some(model) = association.through_model.filter(|m| m().before_create.is_some() || m().after_create.is_some())
-    {
+    // A join model's rows are created as rows of their own (Sequelize creates each with
+    // `through.model.create`): its hooks run, and `RETURNING` gives the rows the created
+    // targets carry.
+    if let Some(model) = association.through_model {
         let nodes = rows.into_iter().map(|row| crate::create::Node::from_columns(model, row)).collect();
-        return crate::create::insert_nodes(executor, model(), nodes).await.map(drop);
+        let stored = crate::create::insert_nodes(executor, model(), nodes).await?;
+        return Ok(stored.into_iter().map(Some).collect());
     }
-    insert_links(executor, association, rows).await
+    insert_links(executor, association, rows).await?;
+    Ok(vec![None; count])
 }

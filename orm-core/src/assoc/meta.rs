@@ -197,13 +197,18 @@ impl AssociationMeta {
         }
     }
 
-    /// `Source.alias`, for messages.
-    pub fn display_name(&self) -> String {
-        let alias = match self.kind {
+    /// The name the association is read by: the singular alias for belongs_to and has_one,
+    /// the plural one otherwise.
+    pub fn alias(&self) -> &'static str {
+        match self.kind {
             AssociationKind::BelongsTo | AssociationKind::HasOne => self.singular,
             _ => self.plural,
-        };
-        format!("{}.{}", self.source_meta().name, alias)
+        }
+    }
+
+    /// `Source.alias`, for messages.
+    pub fn display_name(&self) -> String {
+        format!("{}.{}", self.source_meta().name, self.alias())
     }
 
     /// The method name generated for `role` (`"get"`, `"add_many"`, …), if any.

@@ -14,10 +14,15 @@ use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value};
 
 use super::Node;
+use super::created::{Collect, CreatedRow};
 use crate::key::KeyCols;
 
 /// The rows of one association, with the index of the row each belongs to.
-type Group = (&'static AssociationMeta, Vec<(usize, Node)>);
+struct Group {
+    association: &'static AssociationMeta,
+    collect: Collect,
+    items: Vec<(usize, Node)>,
+}
 
 /// Where each column of a key is read and written: pairs of (position among `from`'s values,
 /// position among `to`'s values), computed once per association, so that copying a key into
@@ -32,28 +37,33 @@ fn index_of(meta: &ModelMeta, column: &ColumnMeta) -> usize {
 }
 
 /// Creates `nodes` (rows of `meta`) with their trees; returns each row as stored, every column,
-/// in input order.
+/// in input order, with the rows created through its associations.
 pub(crate) fn create<'a>(
     executor: &'a mut Executor<'_>,
     meta: &'static ModelMeta,
     mut nodes: Vec<Node>,
-) -> BoxFuture<'a, Result<Vec<Vec<Value>>>> {
+) -> BoxFuture<'a, Result<Vec<CreatedRow>>> {
     Box::pin(async move {
         let mut groups: Vec<Group> = Vec::new();
         for (owner, node) in nodes.iter_mut().enumerate() {
-            for (association, children) in std::mem::take(&mut node.children) {
-                let items = children.into_iter().map(|child| (owner, child));
-                match groups.iter_mut().find(|(a, _)| std::ptr::eq(*a, association)) {
-                    Some((_, group)) => group.extend(items),
-                    None => groups.push((association, items.collect())),
+            for children in std::mem::take(&mut node.children) {
+                let items = children.nodes.into_iter().map(|child| (owner, child));
+                match groups.iter_mut().find(|g| std::ptr::eq(g.association, children.association)) {
+                    Some(group) => group.items.extend(items),
+                    None => groups.push(Group {
+                        association: children.association,
+                        collect: children.collect,
+                        items: items.collect(),
+                    }),
                 }
             }
         }
         let (before, after): (Vec<Group>, Vec<Group>) =
-            groups.into_iter().partition(|(a, _)| a.kind == AssociationKind::BelongsTo);
+            groups.into_iter().partition(|g| g.association.kind == AssociationKind::BelongsTo);
 
         // Parents first: each row's foreign key takes the created parent's key.
-        for (association, items) in before {
+        let mut parents: Vec<(usize, &'static AssociationMeta, Collect, CreatedRow)> = Vec::new();
+        for Group { association, collect, items } in before {
             let target = association.target_meta();
             let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
             let created = create(executor, target, children).await?;
@@ -61,37 +71,53 @@ pub(crate) fn create<'a>(
             for (owner, row) in owners.into_iter().zip(created) {
                 if let Some(node) = nodes.get_mut(owner) {
                     for &(from, to) in &copy {
-                        node.values[to] = row.get(from).cloned();
+                        node.values[to] = row.values.get(from).cloned();
                     }
+                }
+                // A parent whose key is NULL is created but not pointed at.
+                if linked(&row.values, copy.iter().map(|&(from, _)| from)) {
+                    parents.push((owner, association, collect, row));
                 }
             }
         }
 
-        let rows = insert(executor, meta, &nodes).await?;
+        let mut rows: Vec<CreatedRow> =
+            insert(executor, meta, &nodes).await?.into_iter().map(CreatedRow::new).collect();
         // Trees with hooked models always run in a transaction (see `has_hooks`).
         if let (Some(after_create), Executor::Tx(tx)) = (meta.after_create, &mut *executor) {
             for row in &rows {
-                after_create(tx, row).await?;
+                after_create(tx, &row.values).await?;
+            }
+        }
+        for (owner, association, collect, parent) in parents {
+            if let Some(row) = rows.get_mut(owner) {
+                row.push(association, collect, parent, None);
             }
         }
 
-        for (association, items) in after {
+        for Group { association, collect, items } in after {
             let target = association.target_meta();
             match association.kind {
                 AssociationKind::HasOne | AssociationKind::HasMany => {
                     let copy =
                         key_copy(meta, &association.source_key_columns(), target, &association.foreign_key_columns());
-                    let children = items
+                    let (owners, children): (Vec<usize>, Vec<Node>) = items
                         .into_iter()
                         .map(|(owner, mut child)| {
                             for &(from, to) in &copy {
-                                child.values[to] = rows.get(owner).and_then(|r| r.get(from)).cloned();
+                                child.values[to] = rows.get(owner).and_then(|r| r.values.get(from)).cloned();
                             }
                             set_scope(&mut child, target, association);
-                            child
+                            (owner, child)
                         })
-                        .collect();
-                    create(executor, target, children).await?;
+                        .unzip();
+                    let created = create(executor, target, children).await?;
+                    for (owner, child) in owners.into_iter().zip(created) {
+                        // A child of a row whose key is NULL is created but not linked.
+                        if let Some(row) = rows.get_mut(owner).filter(|_| linked(&child.values, copy.iter().map(|&(_, to)| to))) {
+                            row.push(association, collect, child, None);
+                        }
+                    }
                 }
                 AssociationKind::BelongsToMany => {
                     let source_key = index_of(meta, association.source_key_column());
@@ -104,20 +130,40 @@ pub(crate) fn create<'a>(
                     let created = create(executor, target, children).await?;
                     let target_key = index_of(target, association.target_key_column());
                     let links = owners
-                        .into_iter()
-                        .zip(created)
+                        .iter()
+                        .zip(&created)
                         .zip(joins)
-                        .filter_map(|((owner, row), join)| {
-                            Some((rows.get(owner)?.get(source_key)?.clone(), row.get(target_key)?.clone(), join))
+                        .map(|((&owner, row), join)| {
+                            Some((
+                                rows.get(owner)?.values.get(source_key)?.clone(),
+                                row.values.get(target_key)?.clone(),
+                                join,
+                            ))
                         })
-                        .collect();
-                    crate::assoc::insert_links_with(executor, association, links).await?;
+                        .collect::<Option<Vec<_>>>()
+                        .ok_or_else(|| {
+                            Error::Invalid(format!("a key of `{}` was not returned", association.display_name()))
+                        })?;
+                    let stored = crate::assoc::insert_links_with(executor, association, links).await?;
+                    let mut stored = stored.into_iter();
+                    for (owner, child) in owners.into_iter().zip(created) {
+                        let join = stored.next().flatten();
+                        if let Some(row) = rows.get_mut(owner) {
+                            row.push(association, collect, child, join);
+                        }
+                    }
                 }
                 AssociationKind::BelongsTo => {}
             }
         }
         Ok(rows)
     })
+}
+
+/// Whether the key columns at `positions` of a created row are all set: a row is linked
+/// through a key only when no part of it is NULL.
+fn linked(values: &[Value], mut positions: impl Iterator<Item = usize>) -> bool {
+    positions.all(|i| values.get(i).is_some_and(|v| !v.is_null()))
 }
 
 /// Writes the association's scope into a new target.

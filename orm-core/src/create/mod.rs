@@ -4,6 +4,7 @@
 //! is one multi-row `INSERT … RETURNING` (chunked under the bind limit), all in one
 //! transaction.
 
+mod created;
 mod forest;
 mod value_row;
 
@@ -12,9 +13,12 @@ use std::marker::PhantomData;
 use crate::assoc::AssociationMeta;
 use crate::db::{Atomic, IntoExecutor};
 use crate::error::{Error, Result};
+use crate::include::AssociationSpec;
 use crate::meta::ModelMeta;
 use crate::model::Model;
 use crate::value::{Value, now_value};
+
+pub use created::{Created, Nested};
 
 pub(crate) use forest::run_before_create;
 pub(crate) use value_row::ValueRow;
@@ -25,7 +29,7 @@ fn has_hooks(node: &Node) -> bool {
     let meta = (node.model)();
     meta.before_create.is_some()
         || meta.after_create.is_some()
-        || node.children.iter().any(|(_, children)| children.iter().any(has_hooks))
+        || node.children.iter().any(|children| children.nodes.iter().any(has_hooks))
 }
 
 /// One row to create, with the associated rows to create with it. Typed builders wrap this.
@@ -33,9 +37,18 @@ fn has_hooks(node: &Node) -> bool {
 pub struct Node {
     pub(crate) model: fn() -> &'static ModelMeta,
     pub(crate) values: Vec<Option<Value>>,
-    pub(crate) children: Vec<(&'static AssociationMeta, Vec<Node>)>,
+    pub(crate) children: Vec<Children>,
     /// belongs_to_many: the join row's values, by join-model field position.
     pub(crate) join: Option<Vec<Option<Value>>>,
+}
+
+/// The rows to create through one association of a row.
+#[derive(Debug, Clone)]
+pub(crate) struct Children {
+    pub(crate) association: &'static AssociationMeta,
+    /// Builds the association's container from the created rows, for the returned row.
+    pub(crate) collect: created::Collect,
+    pub(crate) nodes: Vec<Node>,
 }
 
 impl Node {
@@ -87,8 +100,8 @@ impl Node {
         filled.extend(
             self.children
                 .iter()
-                .filter(|(a, _)| a.kind == crate::assoc::AssociationKind::BelongsTo)
-                .flat_map(|(a, _)| a.foreign_key.iter().copied()),
+                .filter(|c| c.association.kind == crate::assoc::AssociationKind::BelongsTo)
+                .flat_map(|c| c.association.foreign_key.iter().copied()),
         );
         for (column, value) in meta.columns.iter().zip(&self.values) {
             let defaulted = column.created_at
@@ -101,14 +114,14 @@ impl Node {
                 return Err(Error::MissingField { model: meta.name, field: column.field });
             }
         }
-        for (association, children) in &self.children {
+        for Children { association, nodes, .. } in &self.children {
             let filled: Vec<&str> = match association.kind {
                 crate::assoc::AssociationKind::HasOne | crate::assoc::AssociationKind::HasMany => {
                     association.foreign_key.to_vec()
                 }
                 _ => Vec::new(),
             };
-            for child in children {
+            for child in nodes {
                 child.check(&filled)?;
             }
         }
@@ -186,11 +199,16 @@ impl<M: Model> Builder<M> {
         }
     }
 
-    /// Adds associated rows to create with this one (generated association setters call this).
-    pub fn add_children(&mut self, association: &'static AssociationMeta, children: Vec<Node>) {
-        match self.node.children.iter_mut().find(|(a, _)| std::ptr::eq(*a, association)) {
-            Some((_, existing)) => existing.extend(children),
-            None => self.node.children.push((association, children)),
+    /// Adds rows to create with this one through association `A` (generated association
+    /// setters call this).
+    pub fn add_nested<A: AssociationSpec>(&mut self, nodes: Vec<Node>)
+    where
+        <A::Target as Model>::With<Created>: 'static,
+    {
+        let association = A::meta();
+        match self.node.children.iter_mut().find(|c| std::ptr::eq(c.association, association)) {
+            Some(existing) => existing.nodes.extend(nodes),
+            None => self.node.children.push(Children { association, collect: created::collect::<A>, nodes }),
         }
     }
 
@@ -213,12 +231,24 @@ pub(crate) async fn insert_nodes(
     meta: &'static ModelMeta,
     nodes: Vec<Node>,
 ) -> Result<Vec<Vec<Value>>> {
-    forest::create(executor, meta, nodes).await
+    Ok(forest::create(executor, meta, nodes).await?.into_iter().map(|row| row.values).collect())
 }
 
 /// Creates rows and their trees, and returns the top-level rows as stored. A lone row is one
 /// statement; anything more runs in one transaction (or savepoint).
 pub(crate) async fn create_many_nodes<M: Model>(executor: crate::db::Executor<'_>, nodes: Vec<Node>) -> Result<Vec<M>> {
+    let rows = create_rows(executor, M::meta(), nodes).await?;
+    rows.iter().map(|row| M::decode(&ValueRow::new(M::meta(), &row.values), 0)).collect()
+}
+
+/// Creates rows of `meta` and their trees (checked first, so that a required field left unset
+/// anywhere is an error before any statement runs); returns each row as stored with the rows
+/// created through its associations.
+async fn create_rows(
+    executor: crate::db::Executor<'_>,
+    meta: &'static ModelMeta,
+    nodes: Vec<Node>,
+) -> Result<Vec<created::CreatedRow>> {
     for node in &nodes {
         node.check(&[])?;
     }
@@ -226,78 +256,44 @@ pub(crate) async fn create_many_nodes<M: Model>(executor: crate::db::Executor<'_
         return Ok(Vec::new());
     }
     let lone = nodes.len() == 1 && nodes[0].children.is_empty() && !has_hooks(&nodes[0]);
-    let rows = if lone {
+    if lone {
         let mut executor = executor;
-        forest::create(&mut executor, M::meta(), nodes).await?
-    } else {
-        Atomic::run(executor, move |atomic| {
-            Box::pin(async move { forest::create(&mut atomic.executor(), M::meta(), nodes).await })
-        })
-        .await?
-    };
-    rows.iter().map(|values| M::decode(&ValueRow::new(M::meta(), values), 0)).collect()
+        return forest::create(&mut executor, meta, nodes).await;
+    }
+    Atomic::run(executor, move |atomic| Box::pin(async move { forest::create(&mut atomic.executor(), meta, nodes).await }))
+        .await
 }
 
-/// A new row of `M` given to a nested builder setter: `M::build()…` (with its own nested rows)
-/// or an `M` value. `Includes` is the type-level list of what it creates with it.
+/// A new row of `M`: `M::build()…` (with its own nested rows) or an `M` value, for
+/// `create_all`, `find_or_create` and the singular nested setters.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a new `{M}` row",
     label = "expected `{M}::build()…` or a `{M}` value",
     note = "a nested builder takes rows of the association's target: build them with `{M}::build()`"
 )]
 pub trait NestedRow<M> {
-    /// The associations this row creates with it, as an include list.
-    type Includes;
     /// The row and its associated rows.
     fn into_node(self) -> Node;
 }
 
 impl<M: Model> NestedRow<M> for M {
-    type Includes = ();
     fn into_node(self) -> Node {
         Builder::from_row(self).into_node()
     }
 }
 
+/// A model's generated builder (`User::build()` returns a `UserBuilder`): plural nested setters
+/// take these, so that `.tags([])` and arrays of builders nesting different associations have
+/// one type.
+pub trait Buildable: Model {
+    /// The generated `…Builder`.
+    type Builder: NestedRow<Self> + From<Self>;
+}
+
 /// Creates a builder's row with every associated row given to it, in one transaction, and
-/// returns it with those associations loaded. Generated `create` methods call this.
-pub async fn create_tree<'e, M, L>(db: impl IntoExecutor<'e>, builder: Builder<M>) -> Result<L::Row>
-where
-    M: Model,
-    L: crate::include::IncludeList<M> + Default,
-{
-    let node = builder.into_node();
-    node.check(&[])?;
-    let executor = db.into_executor();
-    if node.children.is_empty() && !has_hooks(&node) {
-        let mut executor = executor;
-        let row = create_one::<M>(&mut executor, node).await?;
-        return assemble::<M, L>(&mut executor, row).await;
-    }
-    Atomic::run(executor, move |atomic| {
-        Box::pin(async move {
-            let row = create_one::<M>(&mut atomic.executor(), node).await?;
-            assemble::<M, L>(&mut atomic.executor(), row).await
-        })
-    })
-    .await
-}
-
-async fn create_one<M: Model>(executor: &mut crate::db::Executor<'_>, node: Node) -> Result<M> {
-    let rows = forest::create(executor, M::meta(), vec![node]).await?;
-    let values = rows.first().ok_or(Error::NotFound { model: M::meta().name })?;
-    M::decode(&ValueRow::new(M::meta(), values), 0)
-}
-
-/// Loads what the tree created (one query per level) and builds the result row.
-async fn assemble<M: Model, L: crate::include::IncludeList<M> + Default>(
-    executor: &mut crate::db::Executor<'_>,
-    row: M,
-) -> Result<L::Row> {
-    let includes = L::default();
-    let row = [row];
-    let loaded = includes.load(executor, &row).await?;
-    let [row] = row;
-    let loaded = loaded.into_iter().next().ok_or(Error::NotFound { model: M::meta().name })?;
-    Ok(L::assemble(row, loaded))
+/// returns it with the rows created through each association (built from what the inserts
+/// returned: nothing is read again). Generated `create_nested` methods call this.
+pub async fn create_tree<'e, M: Model>(db: impl IntoExecutor<'e>, builder: Builder<M>) -> Result<M::With<Created>> {
+    let mut rows = create_rows(db.into_executor(), M::meta(), vec![builder.into_node()]).await?;
+    rows.pop().ok_or(Error::NotFound { model: M::meta().name })?.assemble::<M>()
 }

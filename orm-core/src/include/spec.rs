@@ -30,6 +30,8 @@ pub trait LoadKind: Send + Sync + 'static {
     fn is_present<R: Send + Sync>(container: &Self::Container<R>) -> bool;
     /// The accessor's view of a container.
     fn view<R: Send + Sync>(container: &Self::Container<R>) -> Self::View<'_, R>;
+    /// The view of no target (an association a nested create created nothing through).
+    fn empty_view<'a, R: Send + Sync + 'a>() -> Self::View<'a, R>;
 }
 
 /// has_many, and belongs_to_many through a table: a slice of targets.
@@ -83,6 +85,9 @@ impl LoadKind for Many {
     fn view<R: Send + Sync>(container: &Vec<R>) -> &[R] {
         container
     }
+    fn empty_view<'a, R: Send + Sync + 'a>() -> &'a [R] {
+        &[]
+    }
 }
 
 impl LoadKind for One {
@@ -103,6 +108,9 @@ impl LoadKind for One {
     }
     fn view<R: Send + Sync>(container: &Option<R>) -> Option<&R> {
         container.as_ref()
+    }
+    fn empty_view<'a, R: Send + Sync + 'a>() -> Option<&'a R> {
+        None
     }
 }
 
@@ -127,6 +135,9 @@ impl<P: PolymorphicParent> LoadKind for Polymorphic<P> {
     fn view<R: Send + Sync>(container: &Option<P>) -> Option<&P> {
         container.as_ref()
     }
+    fn empty_view<'a, R: Send + Sync + 'a>() -> Option<&'a P> {
+        None
+    }
 }
 
 impl<J: Model> LoadKind for ManyToMany<J> {
@@ -147,6 +158,9 @@ impl<J: Model> LoadKind for ManyToMany<J> {
     }
     fn view<R: Send + Sync>(container: &Vec<(R, J)>) -> &[(R, J)] {
         container
+    }
+    fn empty_view<'a, R: Send + Sync + 'a>() -> &'a [(R, J)] {
+        &[]
     }
 }
 

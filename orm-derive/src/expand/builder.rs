@@ -1,6 +1,8 @@
 //! `User::build()`: a builder where every field is optional until `create`, with one setter
-//! per association to create associated rows in the same call. Its type parameter records the
-//! associations given, so `create` returns the row with them loaded.
+//! per association to create associated rows in the same call. Its type does not depend on
+//! what is nested (builders nesting different associations fit in one array); `create` returns
+//! the row; `create_nested` returns it with what was created through each association
+//! (`UserWith<Created>`).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -27,24 +29,36 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         }
     });
-    let nested = model.associations.iter().enumerate().map(|(index, association)| {
+    let nested = model.associations.iter().map(|association| {
         let name = format_ident!("{}", association.name());
         let target = &association.target;
         let marker = crate::expand::include::marker(model, association);
         let target_name = association.target_name();
+        let builder_of = |model: &syn::Path| quote!(<#model as ::orm::__private::Buildable>::Builder);
+        let target_builder = builder_of(target);
         let (parameter, nodes, doc) = if association.kind.is_plural() {
             (
-                quote!(rows: impl ::core::iter::IntoIterator<Item = B>),
+                quote!(rows: impl ::core::iter::IntoIterator<Item = #target_builder>),
                 quote!(rows.into_iter().map(::orm::__private::NestedRow::into_node).collect()),
-                format!("Creates these `{target_name}` rows with this one, linked through `{}`.", association.name()),
+                format!(
+                    "Creates these `{target_name}` rows with this one, linked through `{}` (`{target_name}::build()…` each; a `{target_name}` value with `.into()`). `create_nested` returns them under `{}()`.",
+                    association.name(),
+                    association.name()
+                ),
             )
         } else {
             (
-                quote!(row: B),
+                quote!(row: impl ::orm::__private::NestedRow<#target>),
                 quote!(::std::vec![::orm::__private::NestedRow::into_node(row)]),
                 match association.kind {
-                    Kind::BelongsTo => format!("Creates this `{target_name}` first and points this row at it."),
-                    _ => format!("Creates this `{target_name}` with this one, linked to it."),
+                    Kind::BelongsTo => format!(
+                        "Creates this `{target_name}` first and points this row at it (`{target_name}::build()…` or a `{target_name}` value). `create_nested` returns it under `{}()`.",
+                        association.name()
+                    ),
+                    _ => format!(
+                        "Creates this `{target_name}` with this one, linked to it (`{target_name}::build()…` or a `{target_name}` value). `create_nested` returns it under `{}()`.",
+                        association.name()
+                    ),
                 },
             )
         };
@@ -52,15 +66,16 @@ pub fn expand(model: &Model) -> TokenStream {
             (Kind::BelongsToMany, Some(crate::attr::Join::Model(join))) => {
                 let through_name = format_ident!("{}_through", association.name());
                 let join_name = join.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
+                let join_builder = builder_of(join);
                 let through_doc = format!(
-                    "Creates these `{target_name}` rows with this one, each linked with the given join-row values (a `{join_name}` row; its unset fields take their defaults), all in one transaction:\n\n`{ident}::build()….{through_name}([({target_name}::build()…, {join_name}::build()…), …]).create(&db).await?`\n\nThe created row's `{name}()` then reads `&[({target_name}, {join_name})]`."
+                    "Creates these `{target_name}` rows with this one, each linked with the given join-row values (a `{join_name}` row; its unset fields take their defaults), all in one transaction:\n\n`{ident}::build()….{through_name}([({target_name}::build()…, {join_name}::build()…), …]).create(&db).await?`\n\nWith `create_nested`, `{name}()` reads `&[({target_name}, {join_name})]`."
                 );
                 quote! {
                     #[doc = #through_doc]
-                    #vis fn #through_name<B: ::orm::__private::NestedRow<#target>, J: ::orm::__private::NewRow<#join>>(
+                    #vis fn #through_name(
                         mut self,
-                        rows: impl ::core::iter::IntoIterator<Item = (B, J)>,
-                    ) -> #builder<(::orm::__private::Include<#marker, B::Includes>, L)> {
+                        rows: impl ::core::iter::IntoIterator<Item = (#target_builder, #join_builder)>,
+                    ) -> Self {
                         let nodes = rows
                             .into_iter()
                             .map(|(row, join)| {
@@ -68,8 +83,8 @@ pub fn expand(model: &Model) -> TokenStream {
                                     .with_join(::orm::__private::NewRow::into_builder(join).into_values())
                             })
                             .collect();
-                        self.inner.add_children(&<#ident as ::orm::__private::Model>::associations()[#index], nodes);
-                        #builder { inner: self.inner, _includes: ::core::marker::PhantomData }
+                        self.inner.add_nested::<#marker>(nodes);
+                        self
                     }
                 }
             }
@@ -77,12 +92,9 @@ pub fn expand(model: &Model) -> TokenStream {
         };
         quote! {
             #[doc = #doc]
-            #vis fn #name<B: ::orm::__private::NestedRow<#target>>(
-                mut self,
-                #parameter,
-            ) -> #builder<(::orm::__private::Include<#marker, B::Includes>, L)> {
-                self.inner.add_children(&<#ident as ::orm::__private::Model>::associations()[#index], #nodes);
-                #builder { inner: self.inner, _includes: ::core::marker::PhantomData }
+            #vis fn #name(mut self, #parameter) -> Self {
+                self.inner.add_nested::<#marker>(#nodes);
+                self
             }
 
             #with_join
@@ -91,13 +103,12 @@ pub fn expand(model: &Model) -> TokenStream {
     quote! {
         #[doc = #struct_doc]
         #[must_use]
-        #vis struct #builder<L = ()> {
+        #vis struct #builder {
             inner: ::orm::__private::Builder<#ident>,
-            _includes: ::core::marker::PhantomData<fn() -> L>,
         }
 
         #[automatically_derived]
-        impl<L> ::core::fmt::Debug for #builder<L> {
+        impl ::core::fmt::Debug for #builder {
             fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                 ::core::fmt::Debug::fmt(&self.inner, f)
             }
@@ -105,37 +116,59 @@ pub fn expand(model: &Model) -> TokenStream {
 
         #[automatically_derived]
         #[allow(dead_code)]
-        impl<L> #builder<L> {
+        impl #builder {
             #(#setters)*
 
             #(#nested)*
 
-            /// Inserts the row and every associated row given to the builder, in one
-            /// transaction, and returns it with those associations loaded. A required field
-            /// left unset anywhere in the tree is an error before any statement runs.
+            /// Inserts the row and every associated row given to the builder (one
+            /// transaction when there are several) and returns the row as stored. A required
+            /// field left unset anywhere in the tree is an error before any statement runs.
+            /// `create_nested` returns the rows created through the associations too.
             #vis async fn create<'e>(
                 self,
                 db: impl ::orm::__private::IntoExecutor<'e>,
-            ) -> ::orm::__private::Result<<L as ::orm::__private::IncludeList<#ident>>::Row>
-            where
-                L: ::orm::__private::IncludeList<#ident> + ::core::default::Default,
-            {
-                ::orm::__private::create_tree::<#ident, L>(db, self.inner).await
+            ) -> ::orm::__private::Result<#ident> {
+                self.inner.create(db).await
+            }
+
+            /// Like `create`, and returns the row with the rows created through each
+            /// association, as the inserts returned them (nothing is read again): its
+            /// accessors (`created.tasks()`, `created.user()`) read them, `&[]` or `None` for
+            /// an association nothing was created through. Sequelize's
+            /// `create(values, { include })`.
+            #vis async fn create_nested<'e>(
+                self,
+                db: impl ::orm::__private::IntoExecutor<'e>,
+            ) -> ::orm::__private::Result<<#ident as ::orm::__private::Model>::With<::orm::__private::Created>> {
+                ::orm::__private::create_tree::<#ident>(db, self.inner).await
             }
         }
 
         #[automatically_derived]
-        impl<L> ::orm::__private::NewRow<#ident> for #builder<L> {
+        impl ::orm::__private::NewRow<#ident> for #builder {
             fn into_builder(self) -> ::orm::__private::Builder<#ident> {
                 self.inner
             }
         }
 
         #[automatically_derived]
-        impl<L> ::orm::__private::NestedRow<#ident> for #builder<L> {
-            type Includes = L;
+        impl ::orm::__private::NestedRow<#ident> for #builder {
             fn into_node(self) -> ::orm::__private::Node {
                 self.inner.into_node()
+            }
+        }
+
+        #[automatically_derived]
+        impl ::orm::__private::Buildable for #ident {
+            type Builder = #builder;
+        }
+
+        // A row value where a builder is taken: `.tags([existing.into(), Tag::build()…])`.
+        #[automatically_derived]
+        impl ::core::convert::From<#ident> for #builder {
+            fn from(row: #ident) -> Self {
+                #builder { inner: ::orm::__private::Builder::from_row(row) }
             }
         }
 
@@ -144,7 +177,7 @@ pub fn expand(model: &Model) -> TokenStream {
         impl #ident {
             /// Starts building a new row.
             #vis fn build() -> #builder {
-                #builder { inner: ::orm::__private::Builder::new(), _includes: ::core::marker::PhantomData }
+                #builder { inner: ::orm::__private::Builder::new() }
             }
         }
     }

@@ -196,7 +196,8 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
     let target = &association.target;
     let marker = marker(model, association);
     let name = association.name();
-    let not_loaded = not_loaded_check(model, name, &marker, &loaded_trait(model, association));
+    let loaded = loaded_trait(model, association);
+    let not_loaded = not_loaded_check(model, name, &marker, &loaded);
     let kind = kind(association);
     let marker_doc = format!("The `{name}` association of `{ident}`, as a type (for includes).");
     quote! {
@@ -220,6 +221,11 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
         impl ::orm::__private::SpecOf<#ident> for #marker {}
 
         #not_loaded
+
+        // A row returned by a nested create holds what was created through any association.
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl #loaded<::orm::__private::Nested> for ::orm::__private::Created {}
     }
 }
 

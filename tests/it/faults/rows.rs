@@ -93,7 +93,7 @@ async fn setup(db: &Db) -> Result<Ledger, BoxError> {
         .await?;
     Ledger::build().code("L2").title("kept").create(db).await?;
     Citizen::build().email("ann@x").name("Ann").create(db).await?;
-    Ok(Ledger::find_by_pk(db, ledger.row().id).await?.ok_or("no ledger")?)
+    Ok(Ledger::find_by_pk(db, ledger.id).await?.ok_or("no ledger")?)
 }
 
 fn rows(mut ex: Executor<'_>) -> BoxFut<'_, orm::Result<Snapshot>> {
