@@ -148,7 +148,7 @@ pub mod __private {
         load_polymorphic, load_variant, polymorphic_key,
     };
     pub use orm_core::cascade::destroy_targets;
-    pub use orm_core::create::{Buildable, Builder, Created, Nested, NestedRow, Node, create_tree};
+    pub use orm_core::create::{Buildable, Builder, Created, Nested, NestedIndex, NestedRow, Node, create_tree};
     pub use orm_core::db::Executor;
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::BoxFuture;

@@ -272,3 +272,100 @@ on_all! {
         Ok(())
     }
 }
+
+// Builders of one array nesting different associations (issue 18).
+#[derive(Model, Debug, Clone, PartialEq)]
+#[has_many(Lane)]
+pub struct Board {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+#[has_many(Card)]
+#[belongs_to_many(Label, through = "lane_labels")]
+pub struct Lane {
+    pub id: i64,
+    pub name: String,
+    pub board_id: Option<i64>,
+}
+
+#[derive(Model, Debug, Clone, PartialEq)]
+pub struct Card {
+    pub id: i64,
+    pub title: String,
+    pub lane_id: Option<i64>,
+}
+
+on_all! {
+    async fn builders_of_one_array_may_nest_different_associations(db: Db) -> TestResult {
+        Schema::new().model::<Board>().sync(&db).await?;
+        db.record_statements(true);
+        let existing = Card { id: 0, title: "from a value".into(), lane_id: None };
+        let board = Board::build()
+            .name("b")
+            .lanes([
+                Lane::build().name("todo").cards([Card::build().title("a"), existing.into()]),
+                Lane::build().name("empty"),
+                Lane::build().name("tagged").labels([Label::build().name("x"), Label::build().name("y")]).cards([]),
+            ])
+            .create_nested(&db)
+            .await?;
+        let statements = db.take_statements();
+        assert!(statements.iter().all(|s| !s.starts_with("SELECT")), "nothing is read back: {statements:#?}");
+        assert_eq!(statements.iter().filter(|s| s.starts_with("INSERT")).count(), 5, "boards, lanes, cards, labels, lane_labels: {statements:#?}");
+
+        let lanes: Vec<(&str, Vec<&str>, Vec<&str>)> = board
+            .lanes()
+            .iter()
+            .map(|lane| {
+                let cards = lane.cards().iter().map(|c| c.title.as_str()).collect();
+                let labels = lane.labels().iter().map(|l| l.name.as_str()).collect();
+                (lane.name.as_str(), cards, labels)
+            })
+            .collect();
+        assert_eq!(lanes, [("todo", vec!["a", "from a value"], vec![]), ("empty", vec![], vec![]), ("tagged", vec![], vec!["x", "y"])]);
+        // What the tree says is what is stored.
+        let todo = &board.lanes()[0];
+        assert!(todo.cards().iter().all(|c| c.lane_id == Some(todo.id) && c.id > 0));
+        assert!(board.lanes().iter().all(|l| l.board_id == Some(board.id)));
+        let stored = Board::find()
+            .include(Board::lanes().order_by(Lane::id().asc()).include(Lane::cards()).include(Lane::labels()))
+            .all(&db)
+            .await?;
+        let stored: Vec<(&str, Vec<&str>, Vec<&str>)> = stored[0]
+            .lanes()
+            .iter()
+            .map(|lane| {
+                let cards = lane.cards().iter().map(|c| c.title.as_str()).collect();
+                let labels = lane.labels().iter().map(|l| l.name.as_str()).collect();
+                (lane.name.as_str(), cards, labels)
+            })
+            .collect();
+        assert_eq!(stored, lanes);
+        // `create` returns the row itself.
+        let plain: Board = Board::build().name("plain").lanes([Lane::build().name("l")]).create(&db).await?;
+        assert_eq!(plain.get_lanes(&db).await?.len(), 1);
+        Ok(())
+    }
+}
+
+on_all! {
+    async fn a_failed_nested_create_returns_nothing_and_leaves_nothing(db: Db) -> TestResult {
+        Schema::new().model::<Board>().model::<Item>().sync(&db).await?;
+        // The second lane's card misses its title: checked before any statement.
+        let before = db.statement_count();
+        let error = Board::build()
+            .name("b")
+            .lanes([Lane::build().name("ok").cards([Card::build().title("a")]), Lane::build().name("bad").cards([Card::build()])])
+            .create_nested(&db)
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::MissingField { model: "Card", field: "title" }), "{error:?}");
+        assert_eq!(db.statement_count(), before);
+        for table in ["boards", "lanes", "cards"] {
+            assert_eq!(raw(format!("SELECT COUNT(*) FROM {table}")).fetch::<(i64,)>(&db).await?, vec![(0,)], "{table}");
+        }
+        Ok(())
+    }
+}

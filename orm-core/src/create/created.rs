@@ -61,6 +61,12 @@ impl Created {
 #[derive(Debug)]
 pub struct Nested;
 
+/// [`Nested`], as a bound (generated impls are generic over it, so that they are checked where
+/// they are used).
+pub trait NestedIndex {}
+
+impl NestedIndex for Nested {}
+
 impl<A: AssociationSpec> Contains<A, Nested> for Created
 where
     <A::Target as Model>::With<Created>: 'static,

@@ -114,7 +114,9 @@ pub(crate) fn create<'a>(
                     let created = create(executor, target, children).await?;
                     for (owner, child) in owners.into_iter().zip(created) {
                         // A child of a row whose key is NULL is created but not linked.
-                        if let Some(row) = rows.get_mut(owner).filter(|_| linked(&child.values, copy.iter().map(|&(_, to)| to))) {
+                        if let Some(row) =
+                            rows.get_mut(owner).filter(|_| linked(&child.values, copy.iter().map(|&(_, to)| to)))
+                        {
                             row.push(association, collect, child, None);
                         }
                     }

@@ -18,7 +18,7 @@ use crate::meta::ModelMeta;
 use crate::model::Model;
 use crate::value::{Value, now_value};
 
-pub use created::{Created, Nested};
+pub use created::{Created, Nested, NestedIndex};
 
 pub(crate) use forest::run_before_create;
 pub(crate) use value_row::ValueRow;
@@ -260,8 +260,10 @@ async fn create_rows(
         let mut executor = executor;
         return forest::create(&mut executor, meta, nodes).await;
     }
-    Atomic::run(executor, move |atomic| Box::pin(async move { forest::create(&mut atomic.executor(), meta, nodes).await }))
-        .await
+    Atomic::run(executor, move |atomic| {
+        Box::pin(async move { forest::create(&mut atomic.executor(), meta, nodes).await })
+    })
+    .await
 }
 
 /// A new row of `M`: `M::build()…` (with its own nested rows) or an `M` value, for
@@ -285,6 +287,11 @@ impl<M: Model> NestedRow<M> for M {
 /// A model's generated builder (`User::build()` returns a `UserBuilder`): plural nested setters
 /// take these, so that `.tags([])` and arrays of builders nesting different associations have
 /// one type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "not a model",
+    note = "add `#[derive(orm::Model)]` to `{Self}`"
+)]
 pub trait Buildable: Model {
     /// The generated `…Builder`.
     type Builder: NestedRow<Self> + From<Self>;

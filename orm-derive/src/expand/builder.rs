@@ -34,7 +34,10 @@ pub fn expand(model: &Model) -> TokenStream {
         let target = &association.target;
         let marker = crate::expand::include::marker(model, association);
         let target_name = association.target_name();
-        let builder_of = |model: &syn::Path| quote!(<#model as ::orm::__private::Buildable>::Builder);
+        // Spanned at the model's name: one that is not a model is reported there.
+        let builder_of = |model: &syn::Path| {
+            quote::quote_spanned!(syn::spanned::Spanned::span(model)=> <#model as ::orm::__private::Buildable>::Builder)
+        };
         let target_builder = builder_of(target);
         let (parameter, nodes, doc) = if association.kind.is_plural() {
             (
@@ -48,7 +51,7 @@ pub fn expand(model: &Model) -> TokenStream {
             )
         } else {
             (
-                quote!(row: impl ::orm::__private::NestedRow<#target>),
+                quote::quote_spanned!(syn::spanned::Spanned::span(target)=> row: impl ::orm::__private::NestedRow<#target>),
                 quote!(::std::vec![::orm::__private::NestedRow::into_node(row)]),
                 match association.kind {
                     Kind::BelongsTo => format!(
@@ -62,11 +65,25 @@ pub fn expand(model: &Model) -> TokenStream {
                 },
             )
         };
+        // Spanned at the target's name: one that is not a model is reported there.
+        let add_nested = quote::quote_spanned! {syn::spanned::Spanned::span(target)=>
+            let nodes = #nodes;
+            self.inner.add_nested::<#marker>(nodes);
+        };
         let with_join = match (&association.kind, &association.through) {
             (Kind::BelongsToMany, Some(crate::attr::Join::Model(join))) => {
                 let through_name = format_ident!("{}_through", association.name());
                 let join_name = join.segments.last().map(|s| s.ident.to_string()).unwrap_or_default();
                 let join_builder = builder_of(join);
+                let push_join = quote::quote_spanned! {syn::spanned::Spanned::span(join)=>
+                    nodes.push(
+                        ::orm::__private::NestedRow::into_node(row)
+                            .with_join(::orm::__private::NewRow::into_builder(join).into_values()),
+                    );
+                };
+                let add_nested = quote::quote_spanned! {syn::spanned::Spanned::span(target)=>
+                    self.inner.add_nested::<#marker>(nodes);
+                };
                 let through_doc = format!(
                     "Creates these `{target_name}` rows with this one, each linked with the given join-row values (a `{join_name}` row; its unset fields take their defaults), all in one transaction:\n\n`{ident}::build()….{through_name}([({target_name}::build()…, {join_name}::build()…), …]).create(&db).await?`\n\nWith `create_nested`, `{name}()` reads `&[({target_name}, {join_name})]`."
                 );
@@ -76,14 +93,11 @@ pub fn expand(model: &Model) -> TokenStream {
                         mut self,
                         rows: impl ::core::iter::IntoIterator<Item = (#target_builder, #join_builder)>,
                     ) -> Self {
-                        let nodes = rows
-                            .into_iter()
-                            .map(|(row, join)| {
-                                ::orm::__private::NestedRow::into_node(row)
-                                    .with_join(::orm::__private::NewRow::into_builder(join).into_values())
-                            })
-                            .collect();
-                        self.inner.add_nested::<#marker>(nodes);
+                        let mut nodes = ::std::vec::Vec::new();
+                        for (row, join) in rows {
+                            #push_join
+                        }
+                        #add_nested
                         self
                     }
                 }
@@ -93,7 +107,7 @@ pub fn expand(model: &Model) -> TokenStream {
         quote! {
             #[doc = #doc]
             #vis fn #name(mut self, #parameter) -> Self {
-                self.inner.add_nested::<#marker>(#nodes);
+                #add_nested
                 self
             }
 
@@ -160,6 +174,7 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
+        #[diagnostic::do_not_recommend]
         impl ::orm::__private::Buildable for #ident {
             type Builder = #builder;
         }

@@ -223,9 +223,16 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
         #not_loaded
 
         // A row returned by a nested create holds what was created through any association.
+        // Generic, so that it is checked where it is used: a target that is not a model is
+        // reported once, by the association.
         #[automatically_derived]
         #[diagnostic::do_not_recommend]
-        impl #loaded<::orm::__private::Nested> for ::orm::__private::Created {}
+        impl<N> #loaded<N> for ::orm::__private::Created
+        where
+            N: ::orm::__private::NestedIndex,
+            ::orm::__private::Created: ::orm::__private::Contains<#marker, N>,
+        {
+        }
     }
 }
 
