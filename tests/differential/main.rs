@@ -7,6 +7,7 @@ mod support;
 
 mod composite;
 mod includes;
+mod nested;
 // The query harness generates a column of every type, the UUID, JSON and decimal ones too.
 #[cfg(all(feature = "uuid", feature = "json", feature = "decimal"))]
 mod query;
