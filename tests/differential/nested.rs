@@ -194,10 +194,8 @@ fn returned(board: &BoardWith<Created>) -> Result<Shape, String> {
         let labels = lane.labels().iter().map(|(l, pin)| (l.name.clone(), pin.weight)).collect();
         lanes.push((lane.name.clone(), cards, labels));
     }
-    if let Some(owner) = board.owner() {
-        if board.owner_id != Some(owner.id) {
-            return Err(format!("board {} does not point at its new owner {}", board.id, owner.id));
-        }
+    if let Some(owner) = board.owner().filter(|o| board.owner_id != Some(o.id)) {
+        return Err(format!("board {} does not point at its new owner {}", board.id, owner.id));
     }
     if let Some(cover) = board.cover().filter(|c| c.board_id != Some(board.id)) {
         return Err(format!("cover {cover:?} is not linked to board {}", board.id));
