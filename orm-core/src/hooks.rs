@@ -67,6 +67,21 @@ pub trait Hooks: Sized + Send + Sync + HooksEnabled {
         let _ = tx;
         async { Ok(()) }
     }
+
+    /// Runs a create or update hook: what the derive's dispatcher calls. A trait method, so
+    /// that a model marked `#[model(hooks)]` without an `impl orm::Hooks` gets this trait's
+    /// message at its derive, with no note pointing into the ORM's source. Not to be
+    /// overridden.
+    #[doc(hidden)]
+    fn __run_mut<'a>(&'a mut self, hook: Hook, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
+        run_mut(self, hook, tx)
+    }
+
+    /// Runs a destroy hook (see `__run_mut`). Not to be overridden.
+    #[doc(hidden)]
+    fn __run_ref<'a>(&'a self, hook: Hook, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
+        run_ref(self, hook, tx)
+    }
 }
 
 /// The futures the hooks return, one trait per hook so that a hook written without `async`

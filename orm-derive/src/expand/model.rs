@@ -53,7 +53,7 @@ pub fn expand(model: &Model) -> TokenStream {
                 hook: ::orm::__private::Hook,
                 tx: &'a mut ::orm::Tx,
             ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
-                ::orm::__private::run_hook_mut::<Self>(self, hook, tx)
+                <Self as ::orm::Hooks>::__run_mut(self, hook, tx)
             }
 
             fn hook_ref<'a>(
@@ -61,7 +61,7 @@ pub fn expand(model: &Model) -> TokenStream {
                 hook: ::orm::__private::Hook,
                 tx: &'a mut ::orm::Tx,
             ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
-                ::orm::__private::run_hook_ref::<Self>(self, hook, tx)
+                <Self as ::orm::Hooks>::__run_ref(self, hook, tx)
             }
         }
     });
