@@ -154,7 +154,7 @@ pub mod __private {
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
-    pub use orm_core::hooks::{Hook, HooksEnabled, after_create_hook, before_create_hook};
+    pub use orm_core::hooks::{Hook, after_create_hook, before_create_hook};
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};

@@ -83,7 +83,6 @@ const POINTS_INTO_ORM_CORE: &[&str] = &[
     "column_compared_with_wrong_type.stderr",
     "filter_on_another_model.stderr",
     "hooks_not_async.stderr",
-    "hooks_without_model_hooks.stderr",
     "include_nested_wrong_model.stderr",
     "include_of_another_model.stderr",
     "include_through_filter_not_many_to_many.stderr",

@@ -28,12 +28,7 @@ pub fn expand(model: &Model) -> TokenStream {
         let spans = f.references.as_ref().map(crate::model::Reference::set_null_spans).unwrap_or_default();
         spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.ty, span))
     });
-    let hooks_enabled = model.hooks.then(|| {
-        quote! {
-            #[automatically_derived]
-            impl ::orm::__private::HooksEnabled for #ident {}
-        }
-    });
+    let hooks_enabled = if model.hooks { quote!() } else { hooks_without_attribute_check(model) };
     let key_targets = key_targets(model);
     let with_ident = quote::format_ident!("{}With", ident);
     let (before_create, after_create) = if model.hooks {
@@ -416,4 +411,47 @@ fn reference_check(field: &Field) -> Option<TokenStream> {
             }
         };
     })
+}
+
+/// For a model without `#[model(hooks)]`: an `impl orm::Hooks` for it would never run, so it
+/// does not compile. Autoref specialization (the candidate needing `Hooks` wins when it
+/// applies) picks the probe's type, and only the "no hooks" one is accepted. Generated here
+/// rather than as a supertrait of `Hooks`, whose unmet bound rustc reports with a note
+/// pointing into the ORM's source.
+fn hooks_without_attribute_check(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let message = format!("`{ident}` implements `orm::Hooks` but its derive is not marked `#[model(hooks)]`");
+    let note = format!("add `#[model(hooks)]` next to `#[derive(Model)]` on `{ident}`, or the hooks never run");
+    let check = quote_spanned!(ident.span()=> MarkedWithModelHooks::check(probe));
+    quote! {
+        #[automatically_derived]
+        const _: () = {
+            struct Probe<T>(::core::marker::PhantomData<T>);
+            struct HooksImplemented;
+            struct NoHooks;
+            trait WithHooks {
+                fn probe(&self) -> HooksImplemented {
+                    HooksImplemented
+                }
+            }
+            impl<T: ::orm::Hooks> WithHooks for Probe<T> {}
+            trait WithoutHooks {
+                fn probe(&self) -> NoHooks {
+                    NoHooks
+                }
+            }
+            impl<T> WithoutHooks for &Probe<T> {}
+            #[diagnostic::on_unimplemented(message = #message, label = "these hooks would never run", note = #note)]
+            trait MarkedWithModelHooks: ::core::marker::Sized {
+                fn check(self) {}
+            }
+            #[diagnostic::do_not_recommend]
+            impl MarkedWithModelHooks for NoHooks {}
+            #[allow(dead_code)]
+            fn check() {
+                let probe = (&Probe::<#ident>(::core::marker::PhantomData)).probe();
+                #check;
+            }
+        };
+    }
 }
