@@ -238,7 +238,7 @@ impl<'e, T: Model> Future for Related<'e, T, ()> {
                 executor: None,
                 association: this.association,
                 key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
-                select: std::mem::replace(&mut this.select, Select::new()),
+                select: std::mem::take(&mut this.select),
                 narrowed: this.narrowed,
                 running: None,
             };

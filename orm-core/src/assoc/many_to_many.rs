@@ -73,7 +73,7 @@ pub struct Linked<'e, T, J, L = ()> {
     offset: Option<u64>,
     _join: PhantomData<fn() -> J>,
     /// The query of a getter without includes, once polled (see its `Future` impls).
-    running: Option<BoxFuture<'e, Result<Vec<(T, J)>>>>,
+    running: Option<Running<'e, T, J>>,
 }
 
 impl<T, J, L> std::fmt::Debug for Linked<'_, T, J, L> {
@@ -395,6 +395,9 @@ where
         Box::pin(self.fetch(executor, Some(J::meta()), |row, offset| J::decode(row, offset)))
     }
 }
+
+/// The query a polled belongs_to_many getter runs: each target with its join row.
+type Running<'e, T, J> = BoxFuture<'e, Result<Vec<(T, J)>>>;
 
 /// `get_<plural>` of belongs_to_many.
 pub fn get_linked<'e, S: Model, T: Model, J>(

@@ -1,7 +1,7 @@
 //! `impl Model`: metadata, decoding, values, timestamps, statement cache.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::model::{Action, Field, Model};
@@ -422,34 +422,40 @@ fn hooks_without_attribute_check(model: &Model) -> TokenStream {
     let ident = &model.ident;
     let message = format!("`{ident}` implements `orm::Hooks` but its derive is not marked `#[model(hooks)]`");
     let note = format!("add `#[model(hooks)]` next to `#[derive(Model)]` on `{ident}`, or the hooks never run");
-    let check = quote_spanned!(ident.span()=> MarkedWithModelHooks::check(probe));
+    // The two names the error shows read as words; a model of one of those names (however
+    // unlikely) gets prefixed ones instead, as the helpers always have.
+    let name = |word: &str| {
+        if ident == word { format_ident!("__Orm{}", word) } else { format_ident!("{}", word) }
+    };
+    let (implemented, marked) = (name("HooksImplemented"), name("MarkedWithModelHooks"));
+    let check = quote_spanned!(ident.span()=> #marked::check(probe));
     quote! {
         #[automatically_derived]
         const _: () = {
-            struct Probe<T>(::core::marker::PhantomData<T>);
-            struct HooksImplemented;
-            struct NoHooks;
-            trait WithHooks {
-                fn probe(&self) -> HooksImplemented {
-                    HooksImplemented
+            struct __OrmProbe<T>(::core::marker::PhantomData<T>);
+            struct #implemented;
+            struct __OrmNoHooks;
+            trait __OrmWithHooks {
+                fn probe(&self) -> #implemented {
+                    #implemented
                 }
             }
-            impl<T: ::orm::Hooks> WithHooks for Probe<T> {}
-            trait WithoutHooks {
-                fn probe(&self) -> NoHooks {
-                    NoHooks
+            impl<T: ::orm::Hooks> __OrmWithHooks for __OrmProbe<T> {}
+            trait __OrmWithoutHooks {
+                fn probe(&self) -> __OrmNoHooks {
+                    __OrmNoHooks
                 }
             }
-            impl<T> WithoutHooks for &Probe<T> {}
+            impl<T> __OrmWithoutHooks for &__OrmProbe<T> {}
             #[diagnostic::on_unimplemented(message = #message, label = "these hooks would never run", note = #note)]
-            trait MarkedWithModelHooks: ::core::marker::Sized {
+            trait #marked: ::core::marker::Sized {
                 fn check(self) {}
             }
             #[diagnostic::do_not_recommend]
-            impl MarkedWithModelHooks for NoHooks {}
+            impl #marked for __OrmNoHooks {}
             #[allow(dead_code)]
             fn check() {
-                let probe = (&Probe::<#ident>(::core::marker::PhantomData)).probe();
+                let probe = (&__OrmProbe::<#ident>(::core::marker::PhantomData)).probe();
                 #check;
             }
         };
