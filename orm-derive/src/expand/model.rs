@@ -428,7 +428,8 @@ fn hooks_without_attribute_check(model: &Model) -> TokenStream {
         if ident == word { format_ident!("__Orm{}", word) } else { format_ident!("{}", word) }
     };
     let (implemented, marked) = (name("HooksImplemented"), name("MarkedWithModelHooks"));
-    let check = quote_spanned!(ident.span()=> #marked::check(probe));
+    let marked_here = syn::Ident::new(&marked.to_string(), ident.span());
+    let check = quote_spanned!(ident.span()=> #marked_here::check(probe));
     quote! {
         #[automatically_derived]
         const _: () = {
@@ -453,11 +454,12 @@ fn hooks_without_attribute_check(model: &Model) -> TokenStream {
             }
             #[diagnostic::do_not_recommend]
             impl #marked for __OrmNoHooks {}
-            #[allow(dead_code)]
-            fn check() {
+            // A closure, never called: a named function here would change how rustc names
+            // the derive's other checks in their notes.
+            let _ = || {
                 let probe = (&__OrmProbe::<#ident>(::core::marker::PhantomData)).probe();
                 #check;
-            }
+            };
         };
     }
 }
