@@ -18,11 +18,12 @@ struct Project {
     id: i64,
 }
 
-// A getter is a future: iterating it, or `?` on it, without `.await`.
+// A getter (or a count) is a future: iterating it, or `?` on it, without `.await`.
 async fn iterate(db: &Db, user: &User) -> orm::Result<()> {
     for _task in user.get_tasks(db) {}
     let _tasks = user.get_tasks(db)?;
     let _projects = user.get_projects(db).filter(Project::id().gt(1))?;
+    let _count = user.count_tasks(db)? + 1;
     Ok(())
 }
 
