@@ -492,7 +492,8 @@ enum Mode {
 /// ```
 #[must_use = "a write does nothing until it is awaited"]
 pub struct LinkWrite<'e, T, J> {
-    executor: Executor<'e>,
+    /// `None` once the write started.
+    executor: Option<Executor<'e>>,
     association: &'static AssociationMeta,
     mode: Mode,
     key: Result<Value>,
@@ -500,6 +501,8 @@ pub struct LinkWrite<'e, T, J> {
     for_all: Vec<Option<Value>>,
     per_item: Result<Vec<(TargetRef, Vec<Option<Value>>)>>,
     _marker: PhantomData<fn() -> (T, J)>,
+    /// The write, once polled (see the `Future` impl).
+    running: Option<BoxFuture<'e, Result<()>>>,
 }
 
 impl<T, J> std::fmt::Debug for LinkWrite<'_, T, J> {
@@ -557,12 +560,34 @@ impl<'e, T: Model, J: Model> LinkWrite<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: Send + 'static> IntoFuture for LinkWrite<'e, T, J> {
+/// A `Future` (rather than only `IntoFuture`), as the getters are: rustc then answers
+/// `user.add_project(&db, p)?` with "consider `await`ing on the `Future`". The write runs on
+/// the first poll.
+impl<'e, T: Model, J: Send + 'static> Future for LinkWrite<'e, T, J> {
     type Output = Result<()>;
-    type IntoFuture = BoxFuture<'e, Result<()>>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(executor) = this.executor.take() {
+            let write: LinkWrite<'e, T, J> = LinkWrite {
+                executor: None,
+                association: this.association,
+                mode: this.mode,
+                key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
+                targets: std::mem::replace(&mut this.targets, Ok(Vec::new())),
+                for_all: std::mem::take(&mut this.for_all),
+                per_item: std::mem::replace(&mut this.per_item, Ok(Vec::new())),
+                _marker: PhantomData,
+                running: None,
+            };
+            this.running = Some(Box::pin(write.run(executor)));
+        }
+        let Some(running) = this.running.as_mut() else {
+            return Poll::Ready(Err(Error::Invalid("a link write was polled after it completed".to_owned())));
+        };
+        let done = std::task::ready!(running.as_mut().poll(cx));
+        this.running = None;
+        Poll::Ready(done)
     }
 }
 
@@ -626,8 +651,8 @@ fn join_row(
 }
 
 impl<'e, T: Model, J> LinkWrite<'e, T, J> {
-    async fn run(self) -> Result<()> {
-        let LinkWrite { executor, association, mode, key, targets, for_all, per_item, .. } = self;
+    async fn run(self, executor: Executor<'e>) -> Result<()> {
+        let LinkWrite { association, mode, key, targets, for_all, per_item, .. } = self;
         let (key, refs, per_item) = (key?, targets?, per_item?);
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
@@ -862,7 +887,7 @@ fn link_write<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
     mode: Mode,
 ) -> LinkWrite<'e, T, J> {
     LinkWrite {
-        executor: db.into_executor(),
+        executor: Some(db.into_executor()),
         association,
         mode,
         key: source_key_value(association, source),
@@ -870,6 +895,7 @@ fn link_write<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
         for_all: Vec::new(),
         per_item: Ok(Vec::new()),
         _marker: PhantomData,
+        running: None,
     }
 }
 
@@ -945,12 +971,15 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
 /// ```
 #[must_use = "a create does nothing until it is awaited"]
 pub struct CreateLinked<'e, T, J> {
-    executor: Executor<'e>,
+    /// `None` once the creation started.
+    executor: Option<Executor<'e>>,
     association: &'static AssociationMeta,
     key: Result<Value>,
     builder: crate::create::Builder<T>,
     through: Vec<Option<Value>>,
     _join: PhantomData<fn() -> J>,
+    /// The creation, once polled (see the `Future` impl).
+    running: Option<BoxFuture<'e, Result<T>>>,
 }
 
 impl<T, J> std::fmt::Debug for CreateLinked<'_, T, J> {
@@ -980,18 +1009,38 @@ impl<'e, T: Model, J: Model> CreateLinked<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: Send + 'static> IntoFuture for CreateLinked<'e, T, J> {
+/// A `Future` (rather than only `IntoFuture`), as the getters are: rustc then answers `?`
+/// without `.await` with "consider `await`ing on the `Future`". The creation runs on the first
+/// poll.
+impl<'e, T: Model, J: Send + 'static> Future for CreateLinked<'e, T, J> {
     type Output = Result<T>;
-    type IntoFuture = BoxFuture<'e, Result<T>>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(executor) = this.executor.take() {
+            let create: CreateLinked<'e, T, J> = CreateLinked {
+                executor: None,
+                association: this.association,
+                key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
+                builder: std::mem::replace(&mut this.builder, crate::create::Builder::new()),
+                through: std::mem::take(&mut this.through),
+                _join: PhantomData,
+                running: None,
+            };
+            this.running = Some(Box::pin(create.run(executor)));
+        }
+        let Some(running) = this.running.as_mut() else {
+            return Poll::Ready(Err(Error::Invalid("a create was polled after it completed".to_owned())));
+        };
+        let created = std::task::ready!(running.as_mut().poll(cx));
+        this.running = None;
+        Poll::Ready(created)
     }
 }
 
 impl<'e, T: Model, J: Send + 'static> CreateLinked<'e, T, J> {
-    async fn run(self) -> Result<T> {
-        let CreateLinked { executor, association, key, mut builder, through, .. } = self;
+    async fn run(self, executor: Executor<'e>) -> Result<T> {
+        let CreateLinked { association, key, mut builder, through, .. } = self;
         let key = key?;
         super::many::set_scope_fields(&mut builder, association);
         Atomic::run(executor, move |atomic| {
@@ -999,7 +1048,7 @@ impl<'e, T: Model, J: Send + 'static> CreateLinked<'e, T, J> {
                 let created = builder.create(atomic.executor()).await?;
                 let target = created.field_value(association.target_key_column().field).unwrap_or(created.key_value());
                 let write = LinkWrite::<T, J> {
-                    executor: atomic.executor(),
+                    executor: None,
                     association,
                     mode: Mode::Add,
                     key: Ok(key),
@@ -1007,8 +1056,9 @@ impl<'e, T: Model, J: Send + 'static> CreateLinked<'e, T, J> {
                     for_all: through,
                     per_item: Ok(Vec::new()),
                     _marker: PhantomData,
+                    running: None,
                 };
-                write.run().await?;
+                write.run(atomic.executor()).await?;
                 Ok(created)
             })
         })
@@ -1024,12 +1074,13 @@ pub fn create_linked<'e, S: Model, T: Model, J>(
     row: impl NewRow<T>,
 ) -> CreateLinked<'e, T, J> {
     CreateLinked {
-        executor: db.into_executor(),
+        executor: Some(db.into_executor()),
         association,
         key: source_key_value(association, source),
         builder: row.into_builder(),
         through: Vec::new(),
         _join: PhantomData,
+        running: None,
     }
 }
 
