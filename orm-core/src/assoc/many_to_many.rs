@@ -1022,7 +1022,7 @@ impl<'e, T: Model, J: Send + 'static> Future for CreateLinked<'e, T, J> {
                 executor: None,
                 association: this.association,
                 key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
-                builder: std::mem::replace(&mut this.builder, crate::create::Builder::new()),
+                builder: std::mem::take(&mut this.builder),
                 through: std::mem::take(&mut this.through),
                 _join: PhantomData,
                 running: None,
