@@ -154,9 +154,7 @@ pub mod __private {
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
     pub use orm_core::expr::Column;
-    pub use orm_core::hooks::{
-        Hook, HooksEnabled, after_create_hook, before_create_hook, run_mut as run_hook_mut, run_ref as run_hook_ref,
-    };
+    pub use orm_core::hooks::{Hook, after_create_hook, before_create_hook};
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};
@@ -166,7 +164,7 @@ pub mod __private {
     };
     pub use orm_core::key::KeyPart;
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
-    pub use orm_core::model::{Model, ModelStatements};
+    pub use orm_core::model::{AsModel, Model, ModelStatements};
     pub use orm_core::naming::{
         ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, same_fields, str_eq,
         utf8,

@@ -20,7 +20,6 @@ use crate::value::Value;
 ///     bio: String,
 /// }
 ///
-/// # impl orm_core::hooks::HooksEnabled for Profile {} // what `#[model(hooks)]` generates
 /// impl orm_core::Hooks for Profile {
 ///     async fn before_create(&mut self, _tx: &mut orm_core::Tx) -> orm_core::Result<()> {
 ///         self.bio = self.bio.trim().to_owned();
@@ -29,14 +28,14 @@ use crate::value::Value;
 /// }
 /// ```
 ///
-/// Implementing it for a model whose derive lacks `#[model(hooks)]` does not compile: the
-/// hooks would never run.
+/// Implementing it for a model whose derive lacks `#[model(hooks)]` does not compile (the
+/// derive checks it): the hooks would never run.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is marked `#[model(hooks)]` but does not implement `orm::Hooks`",
     label = "missing `impl orm::Hooks for {Self}`",
     note = "add `impl orm::Hooks for {Self} {{}}` and override the hooks you need, or remove `#[model(hooks)]`"
 )]
-pub trait Hooks: Sized + Send + Sync + HooksEnabled {
+pub trait Hooks: Sized + Send + Sync {
     /// Before `Model::create` inserts the row.
     fn before_create(&mut self, tx: &mut Tx) -> impl BeforeCreateFuture + Send {
         let _ = tx;
@@ -67,6 +66,21 @@ pub trait Hooks: Sized + Send + Sync + HooksEnabled {
         let _ = tx;
         async { Ok(()) }
     }
+
+    /// Runs a create or update hook: what the derive's dispatcher calls. A trait method, so
+    /// that a model marked `#[model(hooks)]` without an `impl orm::Hooks` gets this trait's
+    /// message at its derive, with no note pointing into the ORM's source. Not to be
+    /// overridden.
+    #[doc(hidden)]
+    fn __run_mut<'a>(&'a mut self, hook: Hook, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
+        run_mut(self, hook, tx)
+    }
+
+    /// Runs a destroy hook (see `__run_mut`). Not to be overridden.
+    #[doc(hidden)]
+    fn __run_ref<'a>(&'a self, hook: Hook, tx: &'a mut Tx) -> BoxFuture<'a, Result<()>> {
+        run_ref(self, hook, tx)
+    }
 }
 
 /// The futures the hooks return, one trait per hook so that a hook written without `async`
@@ -95,17 +109,6 @@ hook_futures! {
     BeforeDestroyFuture => "hooks are async: write `async fn before_destroy`", "`before_destroy` must be an `async fn`";
     AfterDestroyFuture => "hooks are async: write `async fn after_destroy`", "`after_destroy` must be an `async fn`";
 }
-
-/// Implemented by `#[derive(Model)]` with `#[model(hooks)]`, which makes the ORM run the hooks:
-/// a supertrait of [`Hooks`], so that hooks on a model without it are a compile error instead of
-/// code that never runs.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` implements `orm::Hooks` but its derive is not marked `#[model(hooks)]`",
-    label = "these hooks would never run",
-    note = "add `#[model(hooks)]` next to `#[derive(Model)]` on `{Self}`, or the hooks never run"
-)]
-pub trait HooksEnabled {}
 
 /// Which hook to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -440,6 +440,26 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static {
     }
 }
 
+/// `<T as AsModel>::Model` is `T` when `T` is a model: what generated code names a model it
+/// was given (an association's target, a join model) through, so that a type that is not a
+/// model is one error at the user's token saying so, instead of failing the bounds of the
+/// ORM's traits (whose notes point into its source).
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "not a model",
+    note = "add `#[derive(orm::Model)]` to `{Self}`"
+)]
+pub trait AsModel {
+    /// `Self`.
+    type Model: Model;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T: Model> AsModel for T {
+    type Model = T;
+}
+
 /// The statement texts of one model, cached per backend. Generated code declares one `static`
 /// of this per model.
 pub struct ModelStatements {

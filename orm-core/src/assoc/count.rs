@@ -3,12 +3,14 @@
 //! A belongs_to_many count also takes a condition on the join row (`through_filter`). The
 //! association's scopes always apply.
 
-use std::future::IntoFuture;
+use std::future::Future;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::db::{Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::expr::{Expr, Node};
 use crate::model::Model;
 use crate::sql::SqlBuilder;
@@ -31,12 +33,15 @@ use super::meta::{AssociationKind, AssociationMeta, push_conditions};
 /// ```
 #[must_use = "a count does nothing until it is awaited"]
 pub struct Count<'e, T, J = ()> {
-    executor: Executor<'e>,
+    /// `None` once the count started.
+    executor: Option<Executor<'e>>,
     association: &'static AssociationMeta,
     key: Result<Value>,
     filter: Option<Node>,
     through_filter: Option<Node>,
     _marker: PhantomData<fn() -> (T, J)>,
+    /// The count, once polled (see the `Future` impl).
+    running: Option<BoxFuture<'e, Result<i64>>>,
 }
 
 impl<T, J> std::fmt::Debug for Count<'_, T, J> {
@@ -59,12 +64,13 @@ fn and(current: Option<Node>, next: Node) -> Node {
 impl<'e, T: Model, J> Count<'e, T, J> {
     pub(crate) fn new(db: impl IntoExecutor<'e>, association: &'static AssociationMeta, key: Result<Value>) -> Self {
         Count {
-            executor: db.into_executor(),
+            executor: Some(db.into_executor()),
             association,
             key,
             filter: None,
             through_filter: None,
             _marker: PhantomData,
+            running: None,
         }
     }
 
@@ -85,12 +91,11 @@ impl<'e, T: Model, J> Count<'e, T, J> {
         self
     }
 
-    async fn run(self) -> Result<i64> {
+    async fn run(self, mut executor: Executor<'e>) -> Result<i64> {
         let key = self.key?;
         if key.is_null() {
             return Ok(0);
         }
-        let mut executor = self.executor;
         let statement = match self.association.kind {
             AssociationKind::BelongsToMany => {
                 let filters = Filters { target: self.filter, join: self.through_filter };
@@ -121,12 +126,32 @@ impl<'e, T: Model, J: Model> Count<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: 'e> IntoFuture for Count<'e, T, J> {
+/// A `Future` (rather than only `IntoFuture`), as the getters are: rustc then answers
+/// `user.count_tasks(&db)?` with "consider `await`ing on the `Future`". The count runs on the
+/// first poll.
+impl<'e, T: Model, J: 'e> Future for Count<'e, T, J> {
     type Output = Result<i64>;
-    type IntoFuture = BoxFuture<'e, Result<i64>>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(executor) = this.executor.take() {
+            let count: Count<'e, T, J> = Count {
+                executor: None,
+                association: this.association,
+                key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
+                filter: this.filter.take(),
+                through_filter: this.through_filter.take(),
+                _marker: PhantomData,
+                running: None,
+            };
+            this.running = Some(Box::pin(count.run(executor)));
+        }
+        let Some(running) = this.running.as_mut() else {
+            return Poll::Ready(Err(Error::Invalid("a count was polled after it completed".to_owned())));
+        };
+        let count = std::task::ready!(running.as_mut().poll(cx));
+        this.running = None;
+        Poll::Ready(count)
     }
 }
 

@@ -2,7 +2,9 @@
 //! create. Targets are found by the foreign key on the target table.
 
 use std::collections::HashSet;
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
@@ -65,11 +67,14 @@ fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>)
 /// ```
 #[must_use = "a getter does nothing until it is awaited"]
 pub struct Related<'e, T, L = ()> {
-    executor: Executor<'e>,
+    /// `None` once the query started.
+    executor: Option<Executor<'e>>,
     association: &'static AssociationMeta,
     key: Result<Value>,
     select: Select<T, L>,
     narrowed: bool,
+    /// The query of a getter without includes, once polled (see its `Future` impl).
+    running: Option<BoxFuture<'e, Result<Vec<T>>>>,
 }
 
 impl<T, L> std::fmt::Debug for Related<'_, T, L> {
@@ -174,15 +179,15 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
             key: self.key,
             select: self.select.include(include),
             narrowed: self.narrowed,
+            running: None,
         }
     }
 
-    async fn run(self) -> Result<Vec<L::Row>> {
+    async fn run(self, mut executor: Executor<'e>) -> Result<Vec<L::Row>> {
         let key = self.key?;
         if key.is_null() {
             return Ok(Vec::new());
         }
-        let mut executor = self.executor;
         let fk = self.association.foreign_key_columns();
         let scope = self.association.scope_conditions();
         if self.narrowed {
@@ -219,12 +224,47 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     }
 }
 
-impl<'e, T: Model, L: IncludeList<T> + 'e> IntoFuture for Related<'e, T, L> {
-    type Output = Result<Vec<L::Row>>;
-    type IntoFuture = BoxFuture<'e, Result<Vec<L::Row>>>;
+/// A getter without includes is a `Future` (rather than only `IntoFuture`): rustc then
+/// answers `user.get_tasks(&db)?` with "consider `await`ing on the `Future`", where for an
+/// `IntoFuture` it only says that `?` does not apply. The query runs on the first poll, as it
+/// did when awaited through `IntoFuture`.
+impl<'e, T: Model> Future for Related<'e, T, ()> {
+    type Output = Result<Vec<T>>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(executor) = this.executor.take() {
+            let query = Related {
+                executor: None,
+                association: this.association,
+                key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
+                select: std::mem::take(&mut this.select),
+                narrowed: this.narrowed,
+                running: None,
+            };
+            this.running = Some(Box::pin(query.run(executor)));
+        }
+        let Some(running) = this.running.as_mut() else {
+            return Poll::Ready(Err(Error::Invalid("a getter was polled after it completed".to_owned())));
+        };
+        let rows = std::task::ready!(running.as_mut().poll(cx));
+        this.running = None;
+        Poll::Ready(rows)
+    }
+}
+
+impl<'e, T: Model, A, N, L> IntoFuture for Related<'e, T, (Include<A, N>, L)>
+where
+    (Include<A, N>, L): IncludeList<T> + 'e,
+{
+    type Output = Result<Vec<<(Include<A, N>, L) as IncludeList<T>>::Row>>;
+    type IntoFuture = BoxFuture<'e, Self::Output>;
+
+    fn into_future(mut self) -> Self::IntoFuture {
+        match self.executor.take() {
+            Some(executor) => Box::pin(self.run(executor)),
+            None => Box::pin(async { Err(Error::Invalid("a getter was awaited twice".to_owned())) }),
+        }
     }
 }
 
@@ -235,11 +275,12 @@ pub fn get_many<'e, S: Model, T: Model>(
     source: &S,
 ) -> Related<'e, T> {
     Related {
-        executor: db.into_executor(),
+        executor: Some(db.into_executor()),
         association,
         key: source_key_value(association, source),
         select: Select::new(),
         narrowed: false,
+        running: None,
     }
 }
 

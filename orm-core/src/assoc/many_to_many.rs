@@ -5,8 +5,10 @@
 //! `ON CONFLICT DO NOTHING`, so concurrent adds of one pair end with one row.
 
 use std::collections::{HashMap, HashSet};
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::BoxFuture;
@@ -60,7 +62,8 @@ async fn target_values<T: Model>(
 #[must_use = "a getter does nothing until it is awaited"]
 pub struct Linked<'e, T, J, L = ()> {
     includes: L,
-    executor: Executor<'e>,
+    /// `None` once the query started.
+    executor: Option<Executor<'e>>,
     association: &'static AssociationMeta,
     key: Result<Value>,
     filter: Option<Expr<T>>,
@@ -69,6 +72,8 @@ pub struct Linked<'e, T, J, L = ()> {
     limit: Option<u64>,
     offset: Option<u64>,
     _join: PhantomData<fn() -> J>,
+    /// The query of a getter without includes, once polled (see its `Future` impls).
+    running: Option<Running<'e, T, J>>,
 }
 
 impl<T, J, L> std::fmt::Debug for Linked<'_, T, J, L> {
@@ -177,6 +182,7 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
             limit: self.limit,
             offset: self.offset,
             _join: PhantomData,
+            running: None,
         }
     }
 
@@ -192,6 +198,7 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
             limit: self.limit,
             offset: self.offset,
             _join: PhantomData,
+            running: None,
         }
     }
 
@@ -199,6 +206,7 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// (with its includes) and what `decode_join` read after the target's columns.
     async fn fetch<X: Send>(
         self,
+        mut executor: Executor<'e>,
         join_model: Option<&'static ModelMeta>,
         decode_join: impl Fn(&dyn crate::row::Row, usize) -> Result<X> + Send + Sync,
     ) -> Result<Vec<(L::Row, X)>> {
@@ -211,7 +219,6 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
         let join = association.join_table();
         let (join_source, _) = association.join_source_column();
         let (join_target, _) = association.join_target_column();
-        let mut executor = self.executor;
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("SELECT ");
         write_columns(&mut b, target, target.table);
@@ -304,26 +311,93 @@ impl<'e, T: Model, J: Model, L: IncludeList<T>> Linked<'e, T, J, L> {
     }
 }
 
-impl<'e, T: Model, L: IncludeList<T> + 'e> IntoFuture for Linked<'e, T, (), L> {
-    type Output = Result<Vec<L::Row>>;
-    type IntoFuture = BoxFuture<'e, Result<Vec<L::Row>>>;
+// A getter without includes is a `Future` (rather than only `IntoFuture`), as the has_many
+// getter (`Related`) is: rustc then answers `?` without `.await` with "consider `await`ing
+// on the `Future`". The query runs on the first poll.
+impl<'e, T: Model, J: Send + 'e> Linked<'e, T, J, ()> {
+    fn poll_rows(
+        &mut self,
+        cx: &mut Context<'_>,
+        join_model: Option<&'static ModelMeta>,
+        decode_join: impl Fn(&dyn crate::row::Row, usize) -> Result<J> + Send + Sync + 'e,
+    ) -> Poll<Result<Vec<(T, J)>>> {
+        if let Some(executor) = self.executor.take() {
+            let query: Linked<'e, T, J> = Linked {
+                includes: (),
+                executor: None,
+                association: self.association,
+                key: std::mem::replace(&mut self.key, Ok(Value::BigInt(None))),
+                filter: self.filter.take(),
+                through_filter: self.through_filter.take(),
+                order: std::mem::take(&mut self.order),
+                limit: self.limit,
+                offset: self.offset,
+                _join: PhantomData,
+                running: None,
+            };
+            self.running = Some(Box::pin(query.fetch(executor, join_model, decode_join)));
+        }
+        let Some(running) = self.running.as_mut() else {
+            return Poll::Ready(Err(Error::Invalid("a getter was polled after it completed".to_owned())));
+        };
+        let rows = std::task::ready!(running.as_mut().poll(cx));
+        self.running = None;
+        Poll::Ready(rows)
+    }
+}
 
-    fn into_future(self) -> Self::IntoFuture {
+impl<'e, T: Model> Future for Linked<'e, T, (), ()> {
+    type Output = Result<Vec<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let rows = std::task::ready!(self.poll_rows(cx, None, |_, _| Ok(())));
+        Poll::Ready(rows.map(|rows| rows.into_iter().map(|(row, ())| row).collect()))
+    }
+}
+
+impl<'e, T: Model, J: Model> Future for Linked<'e, T, J, ()> {
+    type Output = Result<Vec<(T, J)>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.poll_rows(cx, Some(J::meta()), |row, offset| J::decode(row, offset))
+    }
+}
+
+impl<'e, T: Model, A, N, L> IntoFuture for Linked<'e, T, (), (Include<A, N>, L)>
+where
+    (Include<A, N>, L): IncludeList<T> + 'e,
+{
+    type Output = Result<Vec<<(Include<A, N>, L) as IncludeList<T>>::Row>>;
+    type IntoFuture = BoxFuture<'e, Self::Output>;
+
+    fn into_future(mut self) -> Self::IntoFuture {
+        let Some(executor) = self.executor.take() else {
+            return Box::pin(async { Err(Error::Invalid("a getter was awaited twice".to_owned())) });
+        };
         Box::pin(async move {
-            let rows = self.fetch(None, |_, _| Ok(())).await?;
+            let rows = self.fetch(executor, None, |_, _| Ok(())).await?;
             Ok(rows.into_iter().map(|(row, ())| row).collect())
         })
     }
 }
 
-impl<'e, T: Model, J: Model, L: IncludeList<T> + 'e> IntoFuture for Linked<'e, T, J, L> {
-    type Output = Result<Vec<(L::Row, J)>>;
-    type IntoFuture = BoxFuture<'e, Result<Vec<(L::Row, J)>>>;
+impl<'e, T: Model, J: Model, A, N, L> IntoFuture for Linked<'e, T, J, (Include<A, N>, L)>
+where
+    (Include<A, N>, L): IncludeList<T> + 'e,
+{
+    type Output = Result<Vec<(<(Include<A, N>, L) as IncludeList<T>>::Row, J)>>;
+    type IntoFuture = BoxFuture<'e, Self::Output>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.fetch(Some(J::meta()), |row, offset| J::decode(row, offset)))
+    fn into_future(mut self) -> Self::IntoFuture {
+        let Some(executor) = self.executor.take() else {
+            return Box::pin(async { Err(Error::Invalid("a getter was awaited twice".to_owned())) });
+        };
+        Box::pin(self.fetch(executor, Some(J::meta()), |row, offset| J::decode(row, offset)))
     }
 }
+
+/// The query a polled belongs_to_many getter runs: each target with its join row.
+type Running<'e, T, J> = BoxFuture<'e, Result<Vec<(T, J)>>>;
 
 /// `get_<plural>` of belongs_to_many.
 pub fn get_linked<'e, S: Model, T: Model, J>(
@@ -333,7 +407,7 @@ pub fn get_linked<'e, S: Model, T: Model, J>(
 ) -> Linked<'e, T, J> {
     Linked {
         includes: (),
-        executor: db.into_executor(),
+        executor: Some(db.into_executor()),
         association,
         key: source_key_value(association, source),
         filter: None,
@@ -342,6 +416,7 @@ pub fn get_linked<'e, S: Model, T: Model, J>(
         limit: None,
         offset: None,
         _join: PhantomData,
+        running: None,
     }
 }
 
@@ -417,7 +492,8 @@ enum Mode {
 /// ```
 #[must_use = "a write does nothing until it is awaited"]
 pub struct LinkWrite<'e, T, J> {
-    executor: Executor<'e>,
+    /// `None` once the write started.
+    executor: Option<Executor<'e>>,
     association: &'static AssociationMeta,
     mode: Mode,
     key: Result<Value>,
@@ -425,6 +501,8 @@ pub struct LinkWrite<'e, T, J> {
     for_all: Vec<Option<Value>>,
     per_item: Result<Vec<(TargetRef, Vec<Option<Value>>)>>,
     _marker: PhantomData<fn() -> (T, J)>,
+    /// The write, once polled (see the `Future` impl).
+    running: Option<BoxFuture<'e, Result<()>>>,
 }
 
 impl<T, J> std::fmt::Debug for LinkWrite<'_, T, J> {
@@ -482,12 +560,34 @@ impl<'e, T: Model, J: Model> LinkWrite<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: Send + 'static> IntoFuture for LinkWrite<'e, T, J> {
+/// A `Future` (rather than only `IntoFuture`), as the getters are: rustc then answers
+/// `user.add_project(&db, p)?` with "consider `await`ing on the `Future`". The write runs on
+/// the first poll.
+impl<'e, T: Model, J: Send + 'static> Future for LinkWrite<'e, T, J> {
     type Output = Result<()>;
-    type IntoFuture = BoxFuture<'e, Result<()>>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(executor) = this.executor.take() {
+            let write: LinkWrite<'e, T, J> = LinkWrite {
+                executor: None,
+                association: this.association,
+                mode: this.mode,
+                key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
+                targets: std::mem::replace(&mut this.targets, Ok(Vec::new())),
+                for_all: std::mem::take(&mut this.for_all),
+                per_item: std::mem::replace(&mut this.per_item, Ok(Vec::new())),
+                _marker: PhantomData,
+                running: None,
+            };
+            this.running = Some(Box::pin(write.run(executor)));
+        }
+        let Some(running) = this.running.as_mut() else {
+            return Poll::Ready(Err(Error::Invalid("a link write was polled after it completed".to_owned())));
+        };
+        let done = std::task::ready!(running.as_mut().poll(cx));
+        this.running = None;
+        Poll::Ready(done)
     }
 }
 
@@ -551,8 +651,8 @@ fn join_row(
 }
 
 impl<'e, T: Model, J> LinkWrite<'e, T, J> {
-    async fn run(self) -> Result<()> {
-        let LinkWrite { executor, association, mode, key, targets, for_all, per_item, .. } = self;
+    async fn run(self, executor: Executor<'e>) -> Result<()> {
+        let LinkWrite { association, mode, key, targets, for_all, per_item, .. } = self;
         let (key, refs, per_item) = (key?, targets?, per_item?);
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
@@ -787,7 +887,7 @@ fn link_write<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
     mode: Mode,
 ) -> LinkWrite<'e, T, J> {
     LinkWrite {
-        executor: db.into_executor(),
+        executor: Some(db.into_executor()),
         association,
         mode,
         key: source_key_value(association, source),
@@ -795,6 +895,7 @@ fn link_write<'e, S: Model, T: Model, J, I: IntoTarget<T>>(
         for_all: Vec::new(),
         per_item: Ok(Vec::new()),
         _marker: PhantomData,
+        running: None,
     }
 }
 
@@ -870,12 +971,15 @@ pub fn remove_linked<'e, S: Model, T: Model, I: IntoTarget<T>>(
 /// ```
 #[must_use = "a create does nothing until it is awaited"]
 pub struct CreateLinked<'e, T, J> {
-    executor: Executor<'e>,
+    /// `None` once the creation started.
+    executor: Option<Executor<'e>>,
     association: &'static AssociationMeta,
     key: Result<Value>,
     builder: crate::create::Builder<T>,
     through: Vec<Option<Value>>,
     _join: PhantomData<fn() -> J>,
+    /// The creation, once polled (see the `Future` impl).
+    running: Option<BoxFuture<'e, Result<T>>>,
 }
 
 impl<T, J> std::fmt::Debug for CreateLinked<'_, T, J> {
@@ -905,18 +1009,38 @@ impl<'e, T: Model, J: Model> CreateLinked<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: Send + 'static> IntoFuture for CreateLinked<'e, T, J> {
+/// A `Future` (rather than only `IntoFuture`), as the getters are: rustc then answers `?`
+/// without `.await` with "consider `await`ing on the `Future`". The creation runs on the first
+/// poll.
+impl<'e, T: Model, J: Send + 'static> Future for CreateLinked<'e, T, J> {
     type Output = Result<T>;
-    type IntoFuture = BoxFuture<'e, Result<T>>;
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.run())
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        if let Some(executor) = this.executor.take() {
+            let create: CreateLinked<'e, T, J> = CreateLinked {
+                executor: None,
+                association: this.association,
+                key: std::mem::replace(&mut this.key, Ok(Value::BigInt(None))),
+                builder: std::mem::take(&mut this.builder),
+                through: std::mem::take(&mut this.through),
+                _join: PhantomData,
+                running: None,
+            };
+            this.running = Some(Box::pin(create.run(executor)));
+        }
+        let Some(running) = this.running.as_mut() else {
+            return Poll::Ready(Err(Error::Invalid("a create was polled after it completed".to_owned())));
+        };
+        let created = std::task::ready!(running.as_mut().poll(cx));
+        this.running = None;
+        Poll::Ready(created)
     }
 }
 
 impl<'e, T: Model, J: Send + 'static> CreateLinked<'e, T, J> {
-    async fn run(self) -> Result<T> {
-        let CreateLinked { executor, association, key, mut builder, through, .. } = self;
+    async fn run(self, executor: Executor<'e>) -> Result<T> {
+        let CreateLinked { association, key, mut builder, through, .. } = self;
         let key = key?;
         super::many::set_scope_fields(&mut builder, association);
         Atomic::run(executor, move |atomic| {
@@ -924,7 +1048,7 @@ impl<'e, T: Model, J: Send + 'static> CreateLinked<'e, T, J> {
                 let created = builder.create(atomic.executor()).await?;
                 let target = created.field_value(association.target_key_column().field).unwrap_or(created.key_value());
                 let write = LinkWrite::<T, J> {
-                    executor: atomic.executor(),
+                    executor: None,
                     association,
                     mode: Mode::Add,
                     key: Ok(key),
@@ -932,8 +1056,9 @@ impl<'e, T: Model, J: Send + 'static> CreateLinked<'e, T, J> {
                     for_all: through,
                     per_item: Ok(Vec::new()),
                     _marker: PhantomData,
+                    running: None,
                 };
-                write.run().await?;
+                write.run(atomic.executor()).await?;
                 Ok(created)
             })
         })
@@ -949,12 +1074,13 @@ pub fn create_linked<'e, S: Model, T: Model, J>(
     row: impl NewRow<T>,
 ) -> CreateLinked<'e, T, J> {
     CreateLinked {
-        executor: db.into_executor(),
+        executor: Some(db.into_executor()),
         association,
         key: source_key_value(association, source),
         builder: row.into_builder(),
         through: Vec::new(),
         _join: PhantomData,
+        running: None,
     }
 }
 

@@ -154,6 +154,15 @@ impl<M: Model> Default for Builder<M> {
     }
 }
 
+// Without `M: Model`: a nested builder's join rows read their values here, and a join type
+// that is not a model is then reported once, at its token, not as this method missing.
+impl<M> Builder<M> {
+    /// The values set so far, by field position (`None`: unset).
+    pub fn into_values(self) -> Vec<Option<Value>> {
+        self.node.values
+    }
+}
+
 impl<M: Model> Builder<M> {
     /// A row with every field unset.
     pub fn new() -> Self {
@@ -173,11 +182,6 @@ impl<M: Model> Builder<M> {
             .map(|(c, v)| (!c.generated && !c.created_at && !c.updated_at).then_some(v))
             .collect();
         Builder { node: Node { model: M::meta, values, children: Vec::new(), join: None }, _marker: PhantomData }
-    }
-
-    /// The values set so far, by field position (`None`: unset).
-    pub fn into_values(self) -> Vec<Option<Value>> {
-        self.node.values
     }
 
     /// The row and its associated rows.

@@ -3,7 +3,7 @@
 //! type `UserWith<L>` whose accessors read the loaded associations.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 use crate::assoc::Kind;
 use crate::attr::Join;
@@ -66,7 +66,11 @@ fn row_type(model: &Model) -> proc_macro2::Ident {
 fn kind(association: &Association) -> TokenStream {
     match (&association.kind, &association.through) {
         (Kind::BelongsTo | Kind::HasOne, _) => quote!(::orm::__private::One),
-        (Kind::BelongsToMany, Some(Join::Model(join))) => quote!(::orm::__private::ManyToMany<#join>),
+        (Kind::BelongsToMany, Some(Join::Model(join))) => {
+            let join_model =
+                quote_spanned!(syn::spanned::Spanned::span(join)=> <#join as ::orm::__private::AsModel>::Model);
+            quote!(::orm::__private::ManyToMany<#join_model>)
+        }
         (Kind::HasMany | Kind::BelongsToMany, _) => quote!(::orm::__private::Many),
     }
 }
@@ -199,6 +203,7 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
     let loaded = loaded_trait(model, association);
     let not_loaded = not_loaded_check(model, name, &marker, &loaded);
     let kind = kind(association);
+    let target_model = quote_spanned!(association.target_span()=> <#target as ::orm::__private::AsModel>::Model);
     let marker_doc = format!("The `{name}` association of `{ident}`, as a type (for includes).");
     quote! {
         #[doc = #marker_doc]
@@ -210,7 +215,7 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
         #[automatically_derived]
         impl ::orm::__private::AssociationSpec for #marker {
             type Source = #ident;
-            type Target = #target;
+            type Target = #target_model;
             type Kind = #kind;
             fn meta() -> &'static ::orm::__private::AssociationMeta {
                 &<#ident as ::orm::__private::Model>::associations()[#index]

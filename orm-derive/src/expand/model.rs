@@ -1,7 +1,7 @@
 //! `impl Model`: metadata, decoding, values, timestamps, statement cache.
 
 use proc_macro2::TokenStream;
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::model::{Action, Field, Model};
@@ -28,12 +28,7 @@ pub fn expand(model: &Model) -> TokenStream {
         let spans = f.references.as_ref().map(crate::model::Reference::set_null_spans).unwrap_or_default();
         spans.into_iter().map(move |span| crate::expand::assoc::nullable_check(&quote!(#ident), &f.ty, span))
     });
-    let hooks_enabled = model.hooks.then(|| {
-        quote! {
-            #[automatically_derived]
-            impl ::orm::__private::HooksEnabled for #ident {}
-        }
-    });
+    let hooks_enabled = if model.hooks { quote!() } else { hooks_without_attribute_check(model) };
     let key_targets = key_targets(model);
     let with_ident = quote::format_ident!("{}With", ident);
     let (before_create, after_create) = if model.hooks {
@@ -53,7 +48,7 @@ pub fn expand(model: &Model) -> TokenStream {
                 hook: ::orm::__private::Hook,
                 tx: &'a mut ::orm::Tx,
             ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
-                ::orm::__private::run_hook_mut::<Self>(self, hook, tx)
+                <Self as ::orm::Hooks>::__run_mut(self, hook, tx)
             }
 
             fn hook_ref<'a>(
@@ -61,7 +56,7 @@ pub fn expand(model: &Model) -> TokenStream {
                 hook: ::orm::__private::Hook,
                 tx: &'a mut ::orm::Tx,
             ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
-                ::orm::__private::run_hook_ref::<Self>(self, hook, tx)
+                <Self as ::orm::Hooks>::__run_ref(self, hook, tx)
             }
         }
     });
@@ -416,4 +411,55 @@ fn reference_check(field: &Field) -> Option<TokenStream> {
             }
         };
     })
+}
+
+/// For a model without `#[model(hooks)]`: an `impl orm::Hooks` for it would never run, so it
+/// does not compile. Autoref specialization (the candidate needing `Hooks` wins when it
+/// applies) picks the probe's type, and only the "no hooks" one is accepted. Generated here
+/// rather than as a supertrait of `Hooks`, whose unmet bound rustc reports with a note
+/// pointing into the ORM's source.
+fn hooks_without_attribute_check(model: &Model) -> TokenStream {
+    let ident = &model.ident;
+    let message = format!("`{ident}` implements `orm::Hooks` but its derive is not marked `#[model(hooks)]`");
+    let note = format!("add `#[model(hooks)]` next to `#[derive(Model)]` on `{ident}`, or the hooks never run");
+    // The two names the error shows read as words; a model of one of those names (however
+    // unlikely) gets prefixed ones instead, as the helpers always have.
+    let name = |word: &str| {
+        if ident == word { format_ident!("__Orm{}", word) } else { format_ident!("{}", word) }
+    };
+    let (implemented, marked) = (name("HooksImplemented"), name("MarkedWithModelHooks"));
+    let marked_here = syn::Ident::new(&marked.to_string(), ident.span());
+    let check = quote_spanned!(ident.span()=> #marked_here::check(probe));
+    quote! {
+        #[automatically_derived]
+        const _: () = {
+            struct __OrmProbe<T>(::core::marker::PhantomData<T>);
+            struct #implemented;
+            struct __OrmNoHooks;
+            trait __OrmWithHooks {
+                fn probe(&self) -> #implemented {
+                    #implemented
+                }
+            }
+            impl<T: ::orm::Hooks> __OrmWithHooks for __OrmProbe<T> {}
+            trait __OrmWithoutHooks {
+                fn probe(&self) -> __OrmNoHooks {
+                    __OrmNoHooks
+                }
+            }
+            impl<T> __OrmWithoutHooks for &__OrmProbe<T> {}
+            #[diagnostic::on_unimplemented(message = #message, label = "these hooks would never run", note = #note)]
+            trait #marked: ::core::marker::Sized {
+                fn check(self) {}
+            }
+            #[diagnostic::do_not_recommend]
+            impl #marked for __OrmNoHooks {}
+            // A closure, never called: a named function here would change how rustc names
+            // the derive's other checks in their notes.
+            let _ = || {
+                let probe = (&__OrmProbe::<#ident>(::core::marker::PhantomData)).probe();
+                #check;
+            };
+        };
+    }
 }

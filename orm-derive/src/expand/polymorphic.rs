@@ -117,7 +117,7 @@ fn association(model: &Model, poly: &PolymorphicAssoc) -> TokenStream {
         let path = &v.path;
         let name = &names[i];
         let pattern = if i + 1 == count { quote!(_) } else { quote!(#i) };
-        let load = quote_spanned!(v.span()=> ::orm::__private::load_variant::<#ident, #path, Self>);
+        let load = quote_spanned!(v.span()=> ::orm::__private::load_variant::<#ident, <#path as ::orm::__private::AsModel>::Model, Self>);
         quote!(#pattern => #load(executor, &variants[#i], children, Self::#name),)
     });
     let key_checks = poly.variants.iter().map(|v| {
