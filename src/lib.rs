@@ -31,6 +31,7 @@ pub mod guide;
 
 pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
+pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
 #[cfg(feature = "json")]
 pub use orm_core::value::Json;
 pub use orm_core::value::{ColumnType, ConversionError};
@@ -72,6 +73,7 @@ pub mod meta {
 
 /// Everything a model file needs: `use orm::prelude::*;`.
 pub mod prelude {
+    pub use orm_core::narrow::{Filter as _, IncludeWith as _, OrderBy as _, ThroughFilter as _};
     pub use orm_core::{Db, Expr, Model, Schema, Tx};
     pub use orm_derive::Model;
 }
@@ -153,7 +155,7 @@ pub mod __private {
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
-    pub use orm_core::expr::Column;
+    pub use orm_core::expr::{Column, Expr, Order};
     pub use orm_core::hooks::{
         Hook, HooksEnabled, after_create_hook, before_create_hook, run_mut as run_hook_mut, run_ref as run_hook_ref,
     };
@@ -171,6 +173,7 @@ pub mod __private {
         ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, same_fields, str_eq,
         utf8,
     };
+    pub use orm_core::narrow::{ConditionOn, OrderOn};
     pub use orm_core::row::Row;
     pub use orm_core::value::{
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,

@@ -9,8 +9,9 @@ use std::marker::PhantomData;
 use crate::db::{Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::Result;
-use crate::expr::{Expr, Node};
+use crate::expr::Node;
 use crate::model::Model;
+use crate::narrow::{ConditionOn, Filter, ThroughFilter};
 use crate::sql::SqlBuilder;
 use crate::value::Value;
 
@@ -56,18 +57,7 @@ fn and(current: Option<Node>, next: Node) -> Node {
     }
 }
 
-impl<'e, T: Model, J> Count<'e, T, J> {
-    pub(crate) fn new(db: impl IntoExecutor<'e>, association: &'static AssociationMeta, key: Result<Value>) -> Self {
-        Count {
-            executor: db.into_executor(),
-            association,
-            key,
-            filter: None,
-            through_filter: None,
-            _marker: PhantomData,
-        }
-    }
-
+impl<'e, T: Model, J, C: ConditionOn<T>> Filter<C> for Count<'e, T, J> {
     /// Counts only the targets matching `condition` (repeated calls must all match).
     ///
     /// ```
@@ -80,9 +70,23 @@ impl<'e, T: Model, J> Count<'e, T, J> {
     /// assert_eq!(ann.count_projects(&db).filter(Project::name().eq("sql")).await?, 1);
     /// # Ok(()) }
     /// ```
-    pub fn filter(mut self, condition: Expr<T>) -> Self {
+    fn filter(mut self, condition: C) -> Self {
+        let condition = condition.into_condition();
         self.filter = Some(and(self.filter, condition.node));
         self
+    }
+}
+
+impl<'e, T: Model, J> Count<'e, T, J> {
+    pub(crate) fn new(db: impl IntoExecutor<'e>, association: &'static AssociationMeta, key: Result<Value>) -> Self {
+        Count {
+            executor: db.into_executor(),
+            association,
+            key,
+            filter: None,
+            through_filter: None,
+            _marker: PhantomData,
+        }
     }
 
     async fn run(self) -> Result<i64> {
@@ -102,7 +106,7 @@ impl<'e, T: Model, J> Count<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: Model> Count<'e, T, J> {
+impl<'e, T: Model, J: Model, C: ConditionOn<J>> ThroughFilter<C> for Count<'e, T, J> {
     /// Counts only the targets whose join row matches `condition` (Sequelize's
     /// `through.where`; repeated calls must all match).
     ///
@@ -115,7 +119,8 @@ impl<'e, T: Model, J: Model> Count<'e, T, J> {
     /// assert_eq!(ann.count_projects(&db).through_filter(Membership::role().eq("lead")).await?, 1);
     /// # Ok(()) }
     /// ```
-    pub fn through_filter(mut self, condition: Expr<J>) -> Self {
+    fn through_filter(mut self, condition: C) -> Self {
+        let condition = condition.into_condition();
         self.through_filter = Some(and(self.through_filter, condition.node));
         self
     }
