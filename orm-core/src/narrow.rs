@@ -57,34 +57,45 @@ pub trait ThroughFilter<C>: Sized {
     fn through_filter(self, condition: C) -> Self;
 }
 
-/// A condition on model `M`: what `filter` takes (`Task::done().eq(true)` is one on `Task`).
+/// The conditions a model's rows are filtered with: `M: Conditions<C>` when `C` is a
+/// condition on `M` (`Task::done().eq(true)` is an `Expr<Task>`).
 ///
-/// `#[derive(Model)]` implements it (for `Expr<Model>`), as [`OrderOn`] and
-/// [`ThroughCondition`]: a blanket impl here would have rustc quote it, with orm-core's source,
-/// under every mistake ("but `ConditionOn<User>` is implemented for it").
+/// The model is `Self`, so that [`Model`](crate::Model) can require `Conditions<Expr<Self>>`
+/// and code generic over a model filters it. `#[derive(Model)]` implements it twice: for
+/// `Expr<Self>`, and for [`Unreachable`] so that rustc does not take the argument's type from a
+/// lone impl (and report "mismatched types" with orm-core's source). Implemented there rather
+/// than by a blanket impl here, because rustc quotes the one impl of another model under a
+/// mistake ("but `Conditions<Expr<User>>` is implemented for it"), and this one is the user's.
 #[diagnostic::on_unimplemented(
-    message = "expected a condition on `{M}`, found `{Self}`",
+    message = "expected a condition on `{Self}`, found `{C}`",
     label = "a condition on another model",
     note = "a query filters on its own model's columns: `Task::find().filter(Task::done().eq(true))`; an include, an association read or count filters on the associated model's: `User::tasks().filter(Task::done().eq(true))`; a belongs_to_many's `through_filter` on its join model's",
     note = "to keep the rows with (or without) matching associated rows, filter with the association: `User::find().filter(User::tasks().any(Task::done().eq(true)))`"
 )]
-pub trait ConditionOn<M> {
+pub trait Conditions<C>: Sized {
     /// The condition.
     #[doc(hidden)]
-    fn into_condition(self) -> Expr<M>;
+    fn condition(condition: C) -> Expr<Self>;
 }
 
-/// An order by a column of model `M`: what `order_by` takes (`Task::title().asc()`).
+/// The orders a model's rows are sorted by: `M: Orders<O>` when `O` orders by a column of `M`
+/// (`Task::title().asc()` is an `Order<Task>`). Implemented as [`Conditions`].
 #[diagnostic::on_unimplemented(
-    message = "expected an order by a column of `{M}`, found `{Self}`",
+    message = "expected an order by a column of `{Self}`, found `{O}`",
     label = "an order by another model's column",
     note = "a query orders by its own model's columns: `Task::find().order_by(Task::title().asc())`; an include or an association read orders by the associated model's: `User::tasks().order_by(Task::title().asc())`"
 )]
-pub trait OrderOn<M> {
+pub trait Orders<O>: Sized {
     /// The order.
     #[doc(hidden)]
-    fn into_order(self) -> Order<M>;
+    fn order(order: O) -> Order<Self>;
 }
+
+/// A type with no values: the second implementation of [`Conditions`] and [`Orders`] of each
+/// model. Nothing can call a method with it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Unreachable {}
 
 /// A condition on the join model of an include of kind `K`: what an include's
 /// `through_filter` takes, for a belongs_to_many with a join model only.
@@ -102,10 +113,10 @@ pub trait ThroughCondition<K> {
     fn into_condition(self) -> Expr<Self::Join>;
 }
 
-impl<J, C: ConditionOn<J>> ThroughCondition<ManyToMany<J>> for C {
+impl<J: Conditions<C>, C> ThroughCondition<ManyToMany<J>> for C {
     type Join = J;
     fn into_condition(self) -> Expr<J> {
-        ConditionOn::into_condition(self)
+        J::condition(self)
     }
 }
 
@@ -142,14 +153,14 @@ pub trait NotPolymorphic<T> {
 
 macro_rules! target_kinds {
     ($([$($generics:tt)*] $kind:ty),*) => {$(
-        impl<C: ConditionOn<T>, T, $($generics)*> TargetCondition<$kind, T> for C {
+        impl<C, T: Conditions<C>, $($generics)*> TargetCondition<$kind, T> for C {
             fn into_condition(self) -> Expr<T> {
-                ConditionOn::into_condition(self)
+                T::condition(self)
             }
         }
-        impl<O: OrderOn<T>, T, $($generics)*> TargetOrder<$kind, T> for O {
+        impl<O, T: Orders<O>, $($generics)*> TargetOrder<$kind, T> for O {
             fn into_order(self) -> Order<T> {
-                OrderOn::into_order(self)
+                T::order(self)
             }
         }
     )*};

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
-use crate::narrow::{ConditionOn, Filter, IncludeWith, OrderBy, OrderOn};
+use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::sql::SqlBuilder;
 use crate::value::{Operand, SqlValue, Value};
 
@@ -70,7 +70,10 @@ impl<M, L: std::fmt::Debug> std::fmt::Debug for Select<M, L> {
     }
 }
 
-impl<M: Model, L: IncludeList<M>, C: ConditionOn<M>> Filter<C> for Select<M, L> {
+impl<M: Model, L: IncludeList<M>, C> Filter<C> for Select<M, L>
+where
+    M: Conditions<C>,
+{
     /// Keeps the rows matching `condition` (repeated calls must all match).
     ///
     /// ```
@@ -84,11 +87,14 @@ impl<M: Model, L: IncludeList<M>, C: ConditionOn<M>> Filter<C> for Select<M, L> 
     /// # Ok(()) }
     /// ```
     fn filter(self, condition: C) -> Self {
-        self.and_where(condition.into_condition())
+        self.and_where(<M as Conditions<C>>::condition(condition))
     }
 }
 
-impl<M: Model, L: IncludeList<M>, O: OrderOn<M>> OrderBy<O> for Select<M, L> {
+impl<M: Model, L: IncludeList<M>, O> OrderBy<O> for Select<M, L>
+where
+    M: Orders<O>,
+{
     /// Orders by a column (repeated calls add later sort keys).
     ///
     /// ```
@@ -101,13 +107,12 @@ impl<M: Model, L: IncludeList<M>, O: OrderOn<M>> OrderBy<O> for Select<M, L> {
     /// # Ok(()) }
     /// ```
     fn order_by(self, order: O) -> Self {
-        self.push_order(order.into_order())
+        self.push_order(<M as Orders<O>>::order(order))
     }
 }
 
 impl<M, L> Select<M, L> {
-    /// `filter`, for code generic over the model (where `Expr<M>: ConditionOn<M>`, implemented
-    /// by the derive for each model, is not known).
+    /// `filter`, for orm-core's own code generic over the model.
     pub(crate) fn and_where(mut self, condition: Expr<M>) -> Self {
         self.filter = and_filter(self.filter, condition);
         self
@@ -391,7 +396,10 @@ impl<M> std::fmt::Debug for Update<M> {
     }
 }
 
-impl<M: Model, C: ConditionOn<M>> Filter<C> for Update<M> {
+impl<M: Model, C> Filter<C> for Update<M>
+where
+    M: Conditions<C>,
+{
     /// Restricts the update to rows matching `condition` (repeated calls must all match).
     ///
     /// ```
@@ -404,7 +412,7 @@ impl<M: Model, C: ConditionOn<M>> Filter<C> for Update<M> {
     /// # Ok(()) }
     /// ```
     fn filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <M as Conditions<C>>::condition(condition);
         self.filter = and_filter(self.filter, condition);
         self
     }
@@ -519,7 +527,10 @@ impl<M> std::fmt::Debug for Delete<M> {
     }
 }
 
-impl<M: Model, C: ConditionOn<M>> Filter<C> for Delete<M> {
+impl<M: Model, C> Filter<C> for Delete<M>
+where
+    M: Conditions<C>,
+{
     /// Restricts the delete to rows matching `condition` (repeated calls must all match).
     ///
     /// ```
@@ -532,7 +543,7 @@ impl<M: Model, C: ConditionOn<M>> Filter<C> for Delete<M> {
     /// # Ok(()) }
     /// ```
     fn filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <M as Conditions<C>>::condition(condition);
         self.filter = and_filter(self.filter, condition);
         self
     }

@@ -11,7 +11,7 @@ use crate::driver::{BoxFuture, Statement};
 use crate::error::Result;
 use crate::expr::Node;
 use crate::model::Model;
-use crate::narrow::{ConditionOn, Filter, ThroughFilter};
+use crate::narrow::{Conditions, Filter, ThroughFilter};
 use crate::sql::SqlBuilder;
 use crate::value::Value;
 
@@ -57,7 +57,10 @@ fn and(current: Option<Node>, next: Node) -> Node {
     }
 }
 
-impl<'e, T: Model, J, C: ConditionOn<T>> Filter<C> for Count<'e, T, J> {
+impl<'e, T: Model, J, C> Filter<C> for Count<'e, T, J>
+where
+    T: Conditions<C>,
+{
     /// Counts only the targets matching `condition` (repeated calls must all match).
     ///
     /// ```
@@ -71,7 +74,7 @@ impl<'e, T: Model, J, C: ConditionOn<T>> Filter<C> for Count<'e, T, J> {
     /// # Ok(()) }
     /// ```
     fn filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <T as Conditions<C>>::condition(condition);
         self.filter = Some(and(self.filter, condition.node));
         self
     }
@@ -106,7 +109,10 @@ impl<'e, T: Model, J> Count<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: Model, C: ConditionOn<J>> ThroughFilter<C> for Count<'e, T, J> {
+impl<'e, T: Model, J: Model, C> ThroughFilter<C> for Count<'e, T, J>
+where
+    J: Conditions<C>,
+{
     /// Counts only the targets whose join row matches `condition` (Sequelize's
     /// `through.where`; repeated calls must all match).
     ///
@@ -120,7 +126,7 @@ impl<'e, T: Model, J: Model, C: ConditionOn<J>> ThroughFilter<C> for Count<'e, T
     /// # Ok(()) }
     /// ```
     fn through_filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <J as Conditions<C>>::condition(condition);
         self.through_filter = Some(and(self.through_filter, condition.node));
         self
     }

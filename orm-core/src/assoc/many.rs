@@ -11,7 +11,7 @@ use crate::expr::{CompareOp, Expr, Node, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::key::KeyCols;
 use crate::model::{Model, fetch_models, write_select};
-use crate::narrow::{ConditionOn, Filter, IncludeWith, OrderBy, OrderOn};
+use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::query::Select;
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value};
@@ -79,7 +79,10 @@ impl<T, L> std::fmt::Debug for Related<'_, T, L> {
     }
 }
 
-impl<'e, T: Model, L: IncludeList<T>, C: ConditionOn<T>> Filter<C> for Related<'e, T, L> {
+impl<'e, T: Model, L: IncludeList<T>, C> Filter<C> for Related<'e, T, L>
+where
+    T: Conditions<C>,
+{
     /// Keeps the targets matching `condition`.
     ///
     /// ```
@@ -93,14 +96,17 @@ impl<'e, T: Model, L: IncludeList<T>, C: ConditionOn<T>> Filter<C> for Related<'
     /// # Ok(()) }
     /// ```
     fn filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <T as Conditions<C>>::condition(condition);
         self.select = self.select.and_where(condition);
         self.narrowed = true;
         self
     }
 }
 
-impl<'e, T: Model, L: IncludeList<T>, O: OrderOn<T>> OrderBy<O> for Related<'e, T, L> {
+impl<'e, T: Model, L: IncludeList<T>, O> OrderBy<O> for Related<'e, T, L>
+where
+    T: Orders<O>,
+{
     /// Orders the targets.
     ///
     /// ```
@@ -114,7 +120,7 @@ impl<'e, T: Model, L: IncludeList<T>, O: OrderOn<T>> OrderBy<O> for Related<'e, 
     /// # Ok(()) }
     /// ```
     fn order_by(mut self, order: O) -> Self {
-        let order = order.into_order();
+        let order = <T as Orders<O>>::order(order);
         self.select = self.select.push_order(order);
         self.narrowed = true;
         self

@@ -15,7 +15,7 @@ use crate::expr::{Expr, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::meta::ModelMeta;
 use crate::model::{Model, write_columns};
-use crate::narrow::{ConditionOn, Filter, IncludeWith, OrderBy, OrderOn, ThroughFilter};
+use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders, ThroughFilter};
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value, now_value};
 
@@ -78,7 +78,10 @@ impl<T, J, L> std::fmt::Debug for Linked<'_, T, J, L> {
     }
 }
 
-impl<'e, T: Model, J, L: IncludeList<T>, C: ConditionOn<T>> Filter<C> for Linked<'e, T, J, L> {
+impl<'e, T: Model, J, L: IncludeList<T>, C> Filter<C> for Linked<'e, T, J, L>
+where
+    T: Conditions<C>,
+{
     /// Keeps the targets matching `condition`.
     ///
     /// ```
@@ -92,7 +95,7 @@ impl<'e, T: Model, J, L: IncludeList<T>, C: ConditionOn<T>> Filter<C> for Linked
     /// # Ok(()) }
     /// ```
     fn filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <T as Conditions<C>>::condition(condition);
         self.filter = Some(match self.filter {
             Some(current) => current.and(condition),
             None => condition,
@@ -101,7 +104,10 @@ impl<'e, T: Model, J, L: IncludeList<T>, C: ConditionOn<T>> Filter<C> for Linked
     }
 }
 
-impl<'e, T: Model, J, L: IncludeList<T>, O: OrderOn<T>> OrderBy<O> for Linked<'e, T, J, L> {
+impl<'e, T: Model, J, L: IncludeList<T>, O> OrderBy<O> for Linked<'e, T, J, L>
+where
+    T: Orders<O>,
+{
     /// Orders the targets.
     ///
     /// ```
@@ -115,7 +121,7 @@ impl<'e, T: Model, J, L: IncludeList<T>, O: OrderOn<T>> OrderBy<O> for Linked<'e
     /// # Ok(()) }
     /// ```
     fn order_by(mut self, order: O) -> Self {
-        let order = order.into_order();
+        let order = <T as Orders<O>>::order(order);
         self.order.push(order);
         self
     }
@@ -279,7 +285,10 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     }
 }
 
-impl<'e, T: Model, J: Model, L: IncludeList<T>, C: ConditionOn<J>> ThroughFilter<C> for Linked<'e, T, J, L> {
+impl<'e, T: Model, J: Model, L: IncludeList<T>, C> ThroughFilter<C> for Linked<'e, T, J, L>
+where
+    J: Conditions<C>,
+{
     /// Keeps the targets whose join row matches `condition` (Sequelize's `through.where`).
     ///
     /// ```
@@ -293,7 +302,7 @@ impl<'e, T: Model, J: Model, L: IncludeList<T>, C: ConditionOn<J>> ThroughFilter
     /// # Ok(()) }
     /// ```
     fn through_filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <J as Conditions<C>>::condition(condition);
         self.through_filter = Some(match self.through_filter {
             Some(current) => Expr::<J>::from_node(current).and(condition).node,
             None => condition.node,

@@ -7,7 +7,7 @@ use crate::dialect::LockMode;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::model::Model;
-use crate::narrow::{ConditionOn, Filter};
+use crate::narrow::{Conditions, Filter};
 use crate::query::aggregate::{Aggregate, AggregateOrder};
 use crate::query::{Select, and_filter, lock_clause};
 use crate::row::Row;
@@ -234,7 +234,10 @@ impl<M: Model> Select<M> {
     }
 }
 
-impl<M: Model, S: Selection<M>, C: ConditionOn<M>> Filter<C> for Projected<M, S> {
+impl<M: Model, S: Selection<M>, C> Filter<C> for Projected<M, S>
+where
+    M: Conditions<C>,
+{
     /// Keeps the rows matching `condition` (repeated calls must all match); applied before
     /// grouping (SQL's `WHERE`).
     ///
@@ -248,7 +251,7 @@ impl<M: Model, S: Selection<M>, C: ConditionOn<M>> Filter<C> for Projected<M, S>
     /// # Ok(()) }
     /// ```
     fn filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = <M as Conditions<C>>::condition(condition);
         self.filter = and_filter(self.filter, condition);
         self
     }

@@ -21,9 +21,7 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         }
     });
-    // What `filter` and `order_by` take on this model. Implemented here, per model, rather
-    // than by a blanket impl in orm-core: rustc shows the one impl of another model under a
-    // mistake ("but `ConditionOn<User>` is implemented for it"), and this one is the user's.
+    // What `filter` and `order_by` take on this model (see `orm_core::narrow::Conditions`).
     quote! {
         #[automatically_derived]
         #[allow(dead_code)]
@@ -32,16 +30,32 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
-        impl ::orm::__private::ConditionOn<#ident> for ::orm::__private::Expr<#ident> {
-            fn into_condition(self) -> ::orm::__private::Expr<#ident> {
-                self
+        impl ::orm::__private::Conditions<::orm::__private::Expr<#ident>> for #ident {
+            fn condition(condition: ::orm::__private::Expr<#ident>) -> ::orm::__private::Expr<#ident> {
+                condition
             }
         }
 
         #[automatically_derived]
-        impl ::orm::__private::OrderOn<#ident> for ::orm::__private::Order<#ident> {
-            fn into_order(self) -> ::orm::__private::Order<#ident> {
-                self
+        #[diagnostic::do_not_recommend]
+        impl ::orm::__private::Conditions<::orm::__private::Unreachable> for #ident {
+            fn condition(condition: ::orm::__private::Unreachable) -> ::orm::__private::Expr<#ident> {
+                match condition {}
+            }
+        }
+
+        #[automatically_derived]
+        impl ::orm::__private::Orders<::orm::__private::Order<#ident>> for #ident {
+            fn order(order: ::orm::__private::Order<#ident>) -> ::orm::__private::Order<#ident> {
+                order
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl ::orm::__private::Orders<::orm::__private::Unreachable> for #ident {
+            fn order(order: ::orm::__private::Unreachable) -> ::orm::__private::Order<#ident> {
+                match order {}
             }
         }
     }
