@@ -47,7 +47,7 @@ pub use orm_derive::{Enum, Model};
 /// Row-level writes: the traits `increment` and `upsert` take, the [`Upsert`](write::Upsert)
 /// builder, and optimistic locking ([`write::version`]).
 pub mod write {
-    pub use orm_core::write::{Columns, Numeric, Upsert};
+    pub use orm_core::write::{Columns, ColumnsOf, Numeric, Upsert, UpsertColumns};
     /// Optimistic locking with `#[model(version)]`.
     pub mod version {
         pub use orm_core::write::version::VersionField;
@@ -74,6 +74,7 @@ pub mod meta {
 /// Everything a model file needs: `use orm::prelude::*;`.
 pub mod prelude {
     pub use orm_core::narrow::{Filter as _, IncludeWith as _, OrderBy as _, ThroughFilter as _};
+    pub use orm_core::write::UpsertColumns as _;
     pub use orm_core::{Db, Expr, Model, Schema, Tx};
     pub use orm_derive::Model;
 }
@@ -180,6 +181,7 @@ pub mod __private {
         join_timestamps,
     };
     pub use orm_core::write::version::{VersionField, version_zero};
+    pub use orm_core::write::{Columns, ColumnsOf};
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;
