@@ -31,6 +31,7 @@ pub mod guide;
 
 pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
+pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
 #[cfg(feature = "json")]
 pub use orm_core::value::Json;
 pub use orm_core::value::{ColumnType, ConversionError};
@@ -46,7 +47,7 @@ pub use orm_derive::{Enum, Model};
 /// Row-level writes: the traits `increment` and `upsert` take, the [`Upsert`](write::Upsert)
 /// builder, and optimistic locking ([`write::version`]).
 pub mod write {
-    pub use orm_core::write::{Columns, Numeric, Upsert};
+    pub use orm_core::write::{Columns, ColumnsOf, Numeric, Upsert, UpsertColumns};
     /// Optimistic locking with `#[model(version)]`.
     pub mod version {
         pub use orm_core::write::version::VersionField;
@@ -72,6 +73,8 @@ pub mod meta {
 
 /// Everything a model file needs: `use orm::prelude::*;`.
 pub mod prelude {
+    pub use orm_core::narrow::{Filter as _, IncludeWith as _, OrderBy as _, ThroughFilter as _};
+    pub use orm_core::write::UpsertColumns as _;
     pub use orm_core::{Db, Expr, Model, Schema, Tx};
     pub use orm_derive::Model;
 }
@@ -153,7 +156,7 @@ pub mod __private {
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
-    pub use orm_core::expr::Column;
+    pub use orm_core::expr::{Column, Expr, Order};
     pub use orm_core::hooks::{Hook, after_create_hook, before_create_hook};
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]
@@ -169,12 +172,14 @@ pub mod __private {
         ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, same_fields, str_eq,
         utf8,
     };
+    pub use orm_core::narrow::{Conditions, Orders, Unreachable};
     pub use orm_core::row::Row;
     pub use orm_core::value::{
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,
         join_timestamps,
     };
     pub use orm_core::write::version::{VersionField, version_zero};
+    pub use orm_core::write::{Columns, ColumnsOf};
     pub use orm_core::{Error, ReferentialAction, Result};
     #[cfg(feature = "serde")]
     pub use serde;

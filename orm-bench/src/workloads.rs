@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use orm::{Db, Model as _};
+use orm::{Db, IncludeWith as _, Model as _};
 use sqlx::mysql::MySqlRow;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;

@@ -21,6 +21,7 @@ pub mod key;
 pub mod meta;
 pub mod model;
 pub mod naming;
+pub mod narrow;
 pub mod query;
 pub mod raw;
 pub mod row;

@@ -8,10 +8,11 @@ use crate::cascade::{destroy_in, destroys_through_orm};
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
-use crate::expr::{Column, Expr};
+use crate::expr::{Column, Expr, Order};
 use crate::hooks::Hook;
 use crate::key::IntoKey;
 use crate::meta::ModelMeta;
+use crate::narrow::{Conditions, Orders};
 use crate::query::{Delete, Select, Update};
 use crate::row::Row;
 use crate::sql::{CachedSql, SqlBuilder};
@@ -19,6 +20,9 @@ use crate::value::Value;
 use crate::write::{Delta, Numeric, Upsert};
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`, never by hand.
+///
+/// A model takes its own conditions and orders ([`Conditions`], [`Orders`], implemented by the
+/// derive), so that code generic over a model can `filter` and `order_by` it.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
@@ -35,7 +39,7 @@ use crate::write::{Delta, Numeric, Upsert};
     label = "not a model",
     note = "add `#[derive(orm::Model)]` to `{Self}`"
 )]
-pub trait Model: Sized + Send + Sync + Unpin + 'static {
+pub trait Model: Sized + Send + Sync + Unpin + 'static + Conditions<Expr<Self>> + Orders<Order<Self>> {
     /// The type of the primary key: a column type, or a tuple for a composite key.
     type Key: crate::key::PrimaryKey;
 

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
+use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::sql::SqlBuilder;
 use crate::value::{Operand, SqlValue, Value};
 
@@ -69,6 +70,94 @@ impl<M, L: std::fmt::Debug> std::fmt::Debug for Select<M, L> {
     }
 }
 
+impl<M: Model, L: IncludeList<M>, C> Filter<C> for Select<M, L>
+where
+    M: Conditions<C>,
+{
+    /// Keeps the rows matching `condition` (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let open = Task::find().filter(Task::done().eq(false)).filter(Task::uid().eq(1)).all(&db).await?;
+    /// assert_eq!(open.len(), 1);
+    /// assert_eq!(open[0].title, "write");
+    /// # Ok(()) }
+    /// ```
+    fn filter(self, condition: C) -> Self {
+        self.and_where(<M as Conditions<C>>::condition(condition))
+    }
+}
+
+impl<M: Model, L: IncludeList<M>, O> OrderBy<O> for Select<M, L>
+where
+    M: Orders<O>,
+{
+    /// Orders by a column (repeated calls add later sort keys).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let tasks = Task::find().order_by(Task::done().asc()).order_by(Task::title().desc()).all(&db).await?;
+    /// assert_eq!(tasks.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["write", "review", "ship"]);
+    /// # Ok(()) }
+    /// ```
+    fn order_by(self, order: O) -> Self {
+        self.push_order(<M as Orders<O>>::order(order))
+    }
+}
+
+impl<M, L> Select<M, L> {
+    /// `filter`, for orm-core's own code generic over the model.
+    pub(crate) fn and_where(mut self, condition: Expr<M>) -> Self {
+        self.filter = and_filter(self.filter, condition);
+        self
+    }
+
+    /// `order_by`, for code generic over the model.
+    pub(crate) fn push_order(mut self, order: Order<M>) -> Self {
+        self.order.push(order);
+        self
+    }
+}
+
+impl<M, L, A, N> IncludeWith<Include<A, N>> for Select<M, L>
+where
+    M: Model,
+    L: IncludeList<M>,
+    A: SpecOf<M>,
+{
+    type Output = Select<M, (Include<A, N>, L)>;
+
+    /// Loads an association of `M` with the rows: `User::find().include(User::pictures())`.
+    /// The result rows then carry it, read with the generated accessor (`user.pictures()`).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::workers()).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(users[0].workers().len(), 2);        // Ann's tasks, loaded with her
+    /// assert_eq!(users[1].workers()[0].title, "review");
+    /// # Ok(()) }
+    /// ```
+    fn include(self, include: Include<A, N>) -> Select<M, (Include<A, N>, L)> {
+        Select {
+            filter: self.filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            lock: self.lock,
+            includes: (include, self.includes),
+        }
+    }
+}
+
 impl<M: Model> Default for Select<M> {
     fn default() -> Self {
         Self::new()
@@ -92,39 +181,6 @@ impl<M: Model> Select<M> {
 }
 
 impl<M: Model, L: IncludeList<M>> Select<M, L> {
-    /// Keeps the rows matching `condition` (repeated calls must all match).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let open = Task::find().filter(Task::done().eq(false)).filter(Task::uid().eq(1)).all(&db).await?;
-    /// assert_eq!(open.len(), 1);
-    /// assert_eq!(open[0].title, "write");
-    /// # Ok(()) }
-    /// ```
-    pub fn filter(mut self, condition: Expr<M>) -> Self {
-        self.filter = and_filter(self.filter, condition);
-        self
-    }
-
-    /// Orders by a column (repeated calls add later sort keys).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let tasks = Task::find().order_by(Task::done().asc()).order_by(Task::title().desc()).all(&db).await?;
-    /// assert_eq!(tasks.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["write", "review", "ship"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn order_by(mut self, order: Order<M>) -> Self {
-        self.order.push(order);
-        self
-    }
-
     /// Returns at most `count` rows.
     ///
     /// ```
@@ -155,33 +211,6 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     pub fn offset(mut self, count: u64) -> Self {
         self.offset = Some(count);
         self
-    }
-
-    /// Loads an association of `M` with the rows: `User::find().include(User::pictures())`.
-    /// The result rows then carry it, read with the generated accessor (`user.pictures()`).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let users = User::find().include(User::workers()).order_by(User::id().asc()).all(&db).await?;
-    /// assert_eq!(users[0].workers().len(), 2);        // Ann's tasks, loaded with her
-    /// assert_eq!(users[1].workers()[0].title, "review");
-    /// # Ok(()) }
-    /// ```
-    pub fn include<A, N>(self, include: Include<A, N>) -> Select<M, (Include<A, N>, L)>
-    where
-        A: SpecOf<M>,
-    {
-        Select {
-            filter: self.filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
-            lock: self.lock,
-            includes: (include, self.includes),
-        }
     }
 
     /// Locks the returned rows until the transaction ends: another transaction's
@@ -367,6 +396,28 @@ impl<M> std::fmt::Debug for Update<M> {
     }
 }
 
+impl<M: Model, C> Filter<C> for Update<M>
+where
+    M: Conditions<C>,
+{
+    /// Restricts the update to rows matching `condition` (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let changed = Task::update().set(Task::hours(), 0).filter(Task::done().eq(true)).exec(&db).await?;
+    /// assert_eq!(changed, 1);
+    /// # Ok(()) }
+    /// ```
+    fn filter(mut self, condition: C) -> Self {
+        let condition = <M as Conditions<C>>::condition(condition);
+        self.filter = and_filter(self.filter, condition);
+        self
+    }
+}
+
 impl<M: Model> Update<M> {
     pub(crate) fn new() -> Self {
         Update { assignments: Vec::new(), deltas: Vec::new(), filter: None, _marker: PhantomData }
@@ -424,22 +475,6 @@ impl<M: Model> Update<M> {
         self
     }
 
-    /// Restricts the update to rows matching `condition` (repeated calls must all match).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let changed = Task::update().set(Task::hours(), 0).filter(Task::done().eq(true)).exec(&db).await?;
-    /// assert_eq!(changed, 1);
-    /// # Ok(()) }
-    /// ```
-    pub fn filter(mut self, condition: Expr<M>) -> Self {
-        self.filter = and_filter(self.filter, condition);
-        self
-    }
-
     /// Runs the update and returns the number of rows changed.
     ///
     /// ```
@@ -492,6 +527,28 @@ impl<M> std::fmt::Debug for Delete<M> {
     }
 }
 
+impl<M: Model, C> Filter<C> for Delete<M>
+where
+    M: Conditions<C>,
+{
+    /// Restricts the delete to rows matching `condition` (repeated calls must all match).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::delete().filter(Task::title().eq("ship")).exec(&db).await?;
+    /// assert_eq!(Task::find().count(&db).await?, 2);
+    /// # Ok(()) }
+    /// ```
+    fn filter(mut self, condition: C) -> Self {
+        let condition = <M as Conditions<C>>::condition(condition);
+        self.filter = and_filter(self.filter, condition);
+        self
+    }
+}
+
 impl<M: Model> Delete<M> {
     pub(crate) fn new() -> Self {
         Delete { filter: None, hooks: false }
@@ -515,22 +572,6 @@ impl<M: Model> Delete<M> {
     /// ```
     pub fn with_hooks(mut self) -> Self {
         self.hooks = true;
-        self
-    }
-
-    /// Restricts the delete to rows matching `condition` (repeated calls must all match).
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// Task::delete().filter(Task::title().eq("ship")).exec(&db).await?;
-    /// assert_eq!(Task::find().count(&db).await?, 2);
-    /// # Ok(()) }
-    /// ```
-    pub fn filter(mut self, condition: Expr<M>) -> Self {
-        self.filter = and_filter(self.filter, condition);
         self
     }
 

@@ -11,8 +11,9 @@ use std::task::{Context, Poll};
 use crate::db::{Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
-use crate::expr::{Expr, Node};
+use crate::expr::Node;
 use crate::model::Model;
+use crate::narrow::{Conditions, Filter, ThroughFilter};
 use crate::sql::SqlBuilder;
 use crate::value::Value;
 
@@ -61,19 +62,10 @@ fn and(current: Option<Node>, next: Node) -> Node {
     }
 }
 
-impl<'e, T: Model, J> Count<'e, T, J> {
-    pub(crate) fn new(db: impl IntoExecutor<'e>, association: &'static AssociationMeta, key: Result<Value>) -> Self {
-        Count {
-            executor: Some(db.into_executor()),
-            association,
-            key,
-            filter: None,
-            through_filter: None,
-            _marker: PhantomData,
-            running: None,
-        }
-    }
-
+impl<'e, T: Model, J, C> Filter<C> for Count<'e, T, J>
+where
+    T: Conditions<C>,
+{
     /// Counts only the targets matching `condition` (repeated calls must all match).
     ///
     /// ```
@@ -86,9 +78,24 @@ impl<'e, T: Model, J> Count<'e, T, J> {
     /// assert_eq!(ann.count_projects(&db).filter(Project::name().eq("sql")).await?, 1);
     /// # Ok(()) }
     /// ```
-    pub fn filter(mut self, condition: Expr<T>) -> Self {
+    fn filter(mut self, condition: C) -> Self {
+        let condition = <T as Conditions<C>>::condition(condition);
         self.filter = Some(and(self.filter, condition.node));
         self
+    }
+}
+
+impl<'e, T: Model, J> Count<'e, T, J> {
+    pub(crate) fn new(db: impl IntoExecutor<'e>, association: &'static AssociationMeta, key: Result<Value>) -> Self {
+        Count {
+            executor: Some(db.into_executor()),
+            association,
+            key,
+            filter: None,
+            through_filter: None,
+            _marker: PhantomData,
+            running: None,
+        }
     }
 
     async fn run(self, mut executor: Executor<'e>) -> Result<i64> {
@@ -107,7 +114,10 @@ impl<'e, T: Model, J> Count<'e, T, J> {
     }
 }
 
-impl<'e, T: Model, J: Model> Count<'e, T, J> {
+impl<'e, T: Model, J: Model, C> ThroughFilter<C> for Count<'e, T, J>
+where
+    J: Conditions<C>,
+{
     /// Counts only the targets whose join row matches `condition` (Sequelize's
     /// `through.where`; repeated calls must all match).
     ///
@@ -120,7 +130,8 @@ impl<'e, T: Model, J: Model> Count<'e, T, J> {
     /// assert_eq!(ann.count_projects(&db).through_filter(Membership::role().eq("lead")).await?, 1);
     /// # Ok(()) }
     /// ```
-    pub fn through_filter(mut self, condition: Expr<J>) -> Self {
+    fn through_filter(mut self, condition: C) -> Self {
+        let condition = <J as Conditions<C>>::condition(condition);
         self.through_filter = Some(and(self.through_filter, condition.node));
         self
     }

@@ -13,6 +13,7 @@ use crate::expr::{CompareOp, Expr, Node, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::key::KeyCols;
 use crate::model::{Model, fetch_models, write_select};
+use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::query::Select;
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value};
@@ -83,7 +84,10 @@ impl<T, L> std::fmt::Debug for Related<'_, T, L> {
     }
 }
 
-impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
+impl<'e, T: Model, L: IncludeList<T>, C> Filter<C> for Related<'e, T, L>
+where
+    T: Conditions<C>,
+{
     /// Keeps the targets matching `condition`.
     ///
     /// ```
@@ -96,12 +100,18 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     /// assert_eq!(long[0].title, "ship");
     /// # Ok(()) }
     /// ```
-    pub fn filter(mut self, condition: Expr<T>) -> Self {
-        self.select = self.select.filter(condition);
+    fn filter(mut self, condition: C) -> Self {
+        let condition = <T as Conditions<C>>::condition(condition);
+        self.select = self.select.and_where(condition);
         self.narrowed = true;
         self
     }
+}
 
+impl<'e, T: Model, L: IncludeList<T>, O> OrderBy<O> for Related<'e, T, L>
+where
+    T: Orders<O>,
+{
     /// Orders the targets.
     ///
     /// ```
@@ -114,12 +124,48 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     /// assert_eq!(tasks.iter().map(|t| t.title.as_str()).collect::<Vec<_>>(), ["ship", "write"]);
     /// # Ok(()) }
     /// ```
-    pub fn order_by(mut self, order: Order<T>) -> Self {
-        self.select = self.select.order_by(order);
+    fn order_by(mut self, order: O) -> Self {
+        let order = <T as Orders<O>>::order(order);
+        self.select = self.select.push_order(order);
         self.narrowed = true;
         self
     }
+}
 
+impl<'e, T, L, A, N> IncludeWith<Include<A, N>> for Related<'e, T, L>
+where
+    T: Model,
+    L: IncludeList<T>,
+    A: SpecOf<T>,
+{
+    type Output = Related<'e, T, (Include<A, N>, L)>;
+
+    /// Loads an association of the targets with them:
+    /// `user.get_tasks(&db).include(Task::tags())`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let tasks = ann.get_workers(&db).include(Task::worker()).await?;
+    /// assert_eq!(tasks[0].worker().map(|u| u.name.as_str()), Some("Ann"));
+    /// # Ok(()) }
+    /// ```
+    fn include(self, include: Include<A, N>) -> Related<'e, T, (Include<A, N>, L)> {
+        Related {
+            executor: self.executor,
+            association: self.association,
+            key: self.key,
+            select: self.select.include(include),
+            narrowed: self.narrowed,
+            running: None,
+        }
+    }
+}
+
+impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
     /// Returns at most `count` targets.
     ///
     /// ```
@@ -156,33 +202,6 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
         self
     }
 
-    /// Loads an association of the targets with them:
-    /// `user.get_tasks(&db).include(Task::tags())`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
-    /// let tasks = ann.get_workers(&db).include(Task::worker()).await?;
-    /// assert_eq!(tasks[0].worker().map(|u| u.name.as_str()), Some("Ann"));
-    /// # Ok(()) }
-    /// ```
-    pub fn include<A, N>(self, include: Include<A, N>) -> Related<'e, T, (Include<A, N>, L)>
-    where
-        A: SpecOf<T>,
-    {
-        Related {
-            executor: self.executor,
-            association: self.association,
-            key: self.key,
-            select: self.select.include(include),
-            narrowed: self.narrowed,
-            running: None,
-        }
-    }
-
     async fn run(self, mut executor: Executor<'e>) -> Result<Vec<L::Row>> {
         let key = self.key?;
         if key.is_null() {
@@ -199,9 +218,9 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
             }
             // The user's order first, the key breaking its ties, so that every backend
             // returns the same rows in the same order.
-            let mut select = self.select.filter(base);
+            let mut select = self.select.and_where(base);
             for column in T::meta().primary_key_columns() {
-                select = select.order_by(Order::key(column.name));
+                select = select.push_order(Order::key(column.name));
             }
             return select.all(executor).await;
         }

@@ -17,6 +17,7 @@ use crate::expr::{Expr, Order};
 use crate::include::{Include, IncludeList, SpecOf};
 use crate::meta::ModelMeta;
 use crate::model::{Model, write_columns};
+use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders, ThroughFilter};
 use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value, decode_value, now_value};
 
@@ -82,7 +83,10 @@ impl<T, J, L> std::fmt::Debug for Linked<'_, T, J, L> {
     }
 }
 
-impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
+impl<'e, T: Model, J, L: IncludeList<T>, C> Filter<C> for Linked<'e, T, J, L>
+where
+    T: Conditions<C>,
+{
     /// Keeps the targets matching `condition`.
     ///
     /// ```
@@ -95,14 +99,20 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// assert_eq!(rust[0].1.role, "lead");
     /// # Ok(()) }
     /// ```
-    pub fn filter(mut self, condition: Expr<T>) -> Self {
+    fn filter(mut self, condition: C) -> Self {
+        let condition = <T as Conditions<C>>::condition(condition);
         self.filter = Some(match self.filter {
             Some(current) => current.and(condition),
             None => condition,
         });
         self
     }
+}
 
+impl<'e, T: Model, J, L: IncludeList<T>, O> OrderBy<O> for Linked<'e, T, J, L>
+where
+    T: Orders<O>,
+{
     /// Orders the targets.
     ///
     /// ```
@@ -115,11 +125,52 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// assert_eq!(projects.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["sql", "rust"]);
     /// # Ok(()) }
     /// ```
-    pub fn order_by(mut self, order: Order<T>) -> Self {
+    fn order_by(mut self, order: O) -> Self {
+        let order = <T as Orders<O>>::order(order);
         self.order.push(order);
         self
     }
+}
 
+impl<'e, T, J, L, A, N> IncludeWith<Include<A, N>> for Linked<'e, T, J, L>
+where
+    T: Model,
+    L: IncludeList<T>,
+    A: SpecOf<T>,
+{
+    type Output = Linked<'e, T, J, (Include<A, N>, L)>;
+
+    /// Loads an association of the targets with them:
+    /// `user.get_projects(&db).include(Project::tags())`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
+    /// let projects = ann.get_projects(&db).include(Project::tags()).targets_only().await?;
+    /// assert_eq!(projects[0].tags().len(), 2);
+    /// # Ok(()) }
+    /// ```
+    fn include(self, include: Include<A, N>) -> Linked<'e, T, J, (Include<A, N>, L)> {
+        Linked {
+            includes: (include, self.includes),
+            executor: self.executor,
+            association: self.association,
+            key: self.key,
+            filter: self.filter,
+            through_filter: self.through_filter,
+            order: self.order,
+            limit: self.limit,
+            offset: self.offset,
+            _join: PhantomData,
+            running: None,
+        }
+    }
+}
+
+impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// Returns at most `count` targets.
     ///
     /// ```
@@ -152,38 +203,6 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     pub fn offset(mut self, count: u64) -> Self {
         self.offset = Some(count);
         self
-    }
-
-    /// Loads an association of the targets with them:
-    /// `user.get_projects(&db).include(Project::tags())`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let ann = User::find_by_pk(&db, 1).await?.expect("seeded");
-    /// let projects = ann.get_projects(&db).include(Project::tags()).targets_only().await?;
-    /// assert_eq!(projects[0].tags().len(), 2);
-    /// # Ok(()) }
-    /// ```
-    pub fn include<A, N>(self, include: Include<A, N>) -> Linked<'e, T, J, (Include<A, N>, L)>
-    where
-        A: SpecOf<T>,
-    {
-        Linked {
-            includes: (include, self.includes),
-            executor: self.executor,
-            association: self.association,
-            key: self.key,
-            filter: self.filter,
-            through_filter: self.through_filter,
-            order: self.order,
-            limit: self.limit,
-            offset: self.offset,
-            _join: PhantomData,
-            running: None,
-        }
     }
 
     fn retype<K>(self) -> Linked<'e, T, K, L> {
@@ -273,7 +292,10 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
     }
 }
 
-impl<'e, T: Model, J: Model, L: IncludeList<T>> Linked<'e, T, J, L> {
+impl<'e, T: Model, J: Model, L: IncludeList<T>, C> ThroughFilter<C> for Linked<'e, T, J, L>
+where
+    J: Conditions<C>,
+{
     /// Keeps the targets whose join row matches `condition` (Sequelize's `through.where`).
     ///
     /// ```
@@ -286,14 +308,17 @@ impl<'e, T: Model, J: Model, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// assert_eq!(led.len(), 1);
     /// # Ok(()) }
     /// ```
-    pub fn through_filter(mut self, condition: Expr<J>) -> Self {
+    fn through_filter(mut self, condition: C) -> Self {
+        let condition = <J as Conditions<C>>::condition(condition);
         self.through_filter = Some(match self.through_filter {
             Some(current) => Expr::<J>::from_node(current).and(condition).node,
             None => condition.node,
         });
         self
     }
+}
 
+impl<'e, T: Model, J: Model, L: IncludeList<T>> Linked<'e, T, J, L> {
     /// Loads the targets without their join rows.
     ///
     /// ```

@@ -4,10 +4,11 @@ use crate::assoc::{AssociationMeta, PolymorphicParent};
 use crate::db::Executor;
 use crate::driver::BoxFuture;
 use crate::error::Result;
-use crate::expr::{Expr, Node, Order, OrderTerm};
+use crate::expr::{Expr, Node, OrderTerm};
 use crate::include::IncludeList;
 use crate::include::filter::{AssociationFilter, Quantifier, Targets};
 use crate::model::Model;
+use crate::narrow::{Filter, IncludeWith, OrderBy, TargetCondition, TargetOrder, ThroughCondition, ThroughFilter};
 use crate::row::Row;
 
 /// How an association's loaded targets are held: [`Many`], [`One`] or [`ManyToMany`].
@@ -300,48 +301,6 @@ impl<A: AssociationSpec, N> Include<A, N> {
 }
 
 impl<A: AssociationSpec, N> Include<A, N> {
-    /// Loads only the targets matching `condition`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let users = User::find().include(User::workers().filter(Task::hours().gt(2))).order_by(User::id().asc()).all(&db).await?;
-    /// assert_eq!(users[0].workers().len(), 2);
-    /// assert!(users[1].workers().is_empty());    // Bob stays, with no matching task
-    /// # Ok(()) }
-    /// ```
-    pub fn filter(mut self, condition: Expr<A::Target>) -> Self
-    where
-        A::Kind: TargetFilters,
-    {
-        self.filter = Some(match self.filter {
-            Some(current) => Expr::<A::Target>::from_node(current).and(condition).node,
-            None => condition.node,
-        });
-        self
-    }
-
-    /// Orders each parent's targets.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let users = User::find().include(User::workers().order_by(Task::title().asc())).order_by(User::id().asc()).all(&db).await?;
-    /// assert_eq!(users[0].workers()[0].title, "ship");
-    /// # Ok(()) }
-    /// ```
-    pub fn order_by(mut self, order: Order<A::Target>) -> Self
-    where
-        A::Kind: TargetFilters,
-    {
-        self.order.push(order.term());
-        self
-    }
-
     /// Loads at most `count` targets per parent (a window function: each user's three newest
     /// tasks, say).
     ///
@@ -383,6 +342,66 @@ impl<A: AssociationSpec, N> Include<A, N> {
         self.required = true;
         self
     }
+}
+
+/// A polymorphic include has no target model to filter on: `TargetCondition` says so.
+impl<A, N, C> Filter<C> for Include<A, N>
+where
+    A: AssociationSpec,
+    C: TargetCondition<A::Kind, A::Target>,
+{
+    /// Loads only the targets matching `condition`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::workers().filter(Task::hours().gt(2))).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(users[0].workers().len(), 2);
+    /// assert!(users[1].workers().is_empty());    // Bob stays, with no matching task
+    /// # Ok(()) }
+    /// ```
+    fn filter(mut self, condition: C) -> Self {
+        let condition = condition.into_condition();
+        self.filter = Some(match self.filter {
+            Some(current) => Expr::<A::Target>::from_node(current).and(condition).node,
+            None => condition.node,
+        });
+        self
+    }
+}
+
+impl<A, N, O> OrderBy<O> for Include<A, N>
+where
+    A: AssociationSpec,
+    O: TargetOrder<A::Kind, A::Target>,
+{
+    /// Orders each parent's targets.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let users = User::find().include(User::workers().order_by(Task::title().asc())).order_by(User::id().asc()).all(&db).await?;
+    /// assert_eq!(users[0].workers()[0].title, "ship");
+    /// # Ok(()) }
+    /// ```
+    fn order_by(mut self, order: O) -> Self {
+        let order = order.into_order();
+        self.order.push(order.term());
+        self
+    }
+}
+
+impl<A, N, B, M> IncludeWith<Include<B, M>> for Include<A, N>
+where
+    A: AssociationSpec,
+    A::Kind: TargetFilters,
+    B: SpecOf<A::Target>,
+{
+    type Output = Include<A, (Include<B, M>, N)>;
 
     /// Loads an association of the targets too.
     ///
@@ -396,11 +415,7 @@ impl<A: AssociationSpec, N> Include<A, N> {
     /// assert_eq!(rust.tags().len(), 2);
     /// # Ok(()) }
     /// ```
-    pub fn include<B, M>(self, include: Include<B, M>) -> Include<A, (Include<B, M>, N)>
-    where
-        B: SpecOf<A::Target>,
-        A::Kind: TargetFilters,
-    {
+    fn include(self, include: Include<B, M>) -> Include<A, (Include<B, M>, N)> {
         Include {
             filter: self.filter,
             join_filter: self.join_filter,
@@ -546,9 +561,9 @@ impl<A: AssociationSpec, N: IncludeList<A::Target>> Include<A, N> {
 
 /// The join model of a belongs_to_many, which `through_filter` filters on.
 #[diagnostic::on_unimplemented(
-    message = "`through_filter` applies to a belongs_to_many association with a join model",
-    label = "this association has no join model `{J}`",
-    note = "filter the association's own targets with `filter`"
+    message = "`through_filter` takes a condition on the join model of a belongs_to_many association, and `{J}` is not this association's join model",
+    label = "not a condition on this association's join model",
+    note = "`through_filter` narrows by the join rows: `User::projects().through_filter(Membership::role().eq(\"lead\"))`; filter the association's own targets with `filter`"
 )]
 pub trait JoinOf<J> {}
 
@@ -569,7 +584,8 @@ impl<T: ?Sized> SameAs<T> for T {
     }
 }
 
-impl<A: AssociationSpec, N> Include<A, N> {
+/// A has_many or has_one has no join model: `ThroughCondition` says so.
+impl<A: AssociationSpec, N, C: ThroughCondition<A::Kind>> ThroughFilter<C> for Include<A, N> {
     /// Loads only the targets whose join row matches `condition` (Sequelize's
     /// `through: { where }`, applied to the join table itself).
     ///
@@ -583,13 +599,10 @@ impl<A: AssociationSpec, N> Include<A, N> {
     /// assert!(leads[1].projects().is_empty());
     /// # Ok(()) }
     /// ```
-    pub fn through_filter<J, K>(mut self, condition: Expr<J>) -> Self
-    where
-        A::Kind: SameAs<K>,
-        K: JoinOf<J>,
-    {
+    fn through_filter(mut self, condition: C) -> Self {
+        let condition = condition.into_condition();
         self.join_filter = Some(match self.join_filter {
-            Some(current) => Expr::<J>::from_node(current).and(condition).node,
+            Some(current) => Expr::<C::Join>::from_node(current).and(condition).node,
             None => condition.node,
         });
         self

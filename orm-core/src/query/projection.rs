@@ -7,6 +7,7 @@ use crate::dialect::LockMode;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::model::Model;
+use crate::narrow::{Conditions, Filter};
 use crate::query::aggregate::{Aggregate, AggregateOrder};
 use crate::query::{Select, and_filter, lock_clause};
 use crate::row::Row;
@@ -233,7 +234,10 @@ impl<M: Model> Select<M> {
     }
 }
 
-impl<M: Model, S: Selection<M>> Projected<M, S> {
+impl<M: Model, S: Selection<M>, C> Filter<C> for Projected<M, S>
+where
+    M: Conditions<C>,
+{
     /// Keeps the rows matching `condition` (repeated calls must all match); applied before
     /// grouping (SQL's `WHERE`).
     ///
@@ -246,11 +250,14 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
     /// assert_eq!(open, ["review", "write"]);
     /// # Ok(()) }
     /// ```
-    pub fn filter(mut self, condition: Expr<M>) -> Self {
+    fn filter(mut self, condition: C) -> Self {
+        let condition = <M as Conditions<C>>::condition(condition);
         self.filter = and_filter(self.filter, condition);
         self
     }
+}
 
+impl<M: Model, S: Selection<M>> Projected<M, S> {
     /// Orders by a column or an aggregate (repeated calls add later sort keys).
     ///
     /// ```

@@ -15,7 +15,7 @@ pub(crate) async fn find_or_create<M: Model>(executor: Executor<'_>, filter: Exp
     // A required field left unset fails before any statement, even when the row exists.
     node.check(&[])?;
     let mut executor = executor;
-    if let Some(found) = M::find().filter(filter.clone()).one(executor.reborrow()).await? {
+    if let Some(found) = M::find().and_where(filter.clone()).one(executor.reborrow()).await? {
         return Ok((found, false));
     }
     let created = match &mut executor {
@@ -33,7 +33,7 @@ pub(crate) async fn find_or_create<M: Model>(executor: Executor<'_>, filter: Exp
     match created {
         Ok(mut rows) => rows.pop().map(|row| (row, true)).ok_or(Error::NotFound { model: M::meta().name }),
         Err(violation @ Error::UniqueViolation { .. }) => {
-            match M::find().filter(filter).one(executor.reborrow()).await? {
+            match M::find().and_where(filter).one(executor.reborrow()).await? {
                 Some(found) => Ok((found, false)),
                 // Another unique column conflicted, not what the filter looks for.
                 None => Err(violation),

@@ -106,6 +106,32 @@ column_tuples! {
     (A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l);
 }
 
+/// The columns a model's upsert names (`on_conflict`, `update`): `M: ColumnsOf<C>` when `C` is
+/// a column of `M`, a tuple of them or `()` ([`Columns<M>`]).
+///
+/// The model is `Self` and `#[derive(Model)]` implements it (forwarding to [`Columns`]), as
+/// [`Conditions`](crate::narrow::Conditions): rustc then quotes the model's own impls, at its
+/// derive, under a column of another model.
+#[diagnostic::on_unimplemented(
+    message = "`{C}` is not a column of `{Self}` nor a tuple of its columns",
+    label = "expected `{Self}::column()` or a tuple of `{Self}`'s columns",
+    note = "name columns of the model being written: `User::email()`, or `(User::name(), User::age())`"
+)]
+pub trait ColumnsOf<C> {
+    /// The columns' SQL names, in order.
+    #[doc(hidden)]
+    fn names(columns: C) -> Vec<&'static str>;
+}
+
+/// `on_conflict` and `update` of an upsert (in `orm::prelude`): a trait, so that a column of
+/// another model is reported at the argument (see [`ColumnsOf`]).
+pub trait UpsertColumns<C>: Sized {
+    /// The unique key whose conflict turns the insert into an update.
+    fn on_conflict(self, target: C) -> Self;
+    /// The columns a conflict updates.
+    fn update(self, columns: C) -> Self;
+}
+
 /// A column moved by an amount in an `UPDATE`: `"c" = "c" + ?` (or `- ?`).
 #[derive(Debug, Clone)]
 pub(crate) struct Delta {

@@ -14,7 +14,7 @@ use crate::model::{Model, fetch_models};
 use crate::sql::SqlBuilder;
 use crate::value::{Value, zero_key};
 
-use super::Columns;
+use super::{ColumnsOf, UpsertColumns};
 
 /// An upsert of one row of `M`, started by [`Model::upsert`](crate::Model::upsert) and run by
 /// [`exec`](Upsert::exec).
@@ -54,12 +54,7 @@ impl<M> std::fmt::Debug for Upsert<M> {
     }
 }
 
-impl<M: Model> Upsert<M> {
-    pub(crate) fn new(row: impl NewRow<M>) -> Self {
-        let (values, whole_row) = row.into_upsert_values();
-        Upsert { values, whole_row, target: None, update: None, _marker: PhantomData }
-    }
-
+impl<M: Model + ColumnsOf<C>, C> UpsertColumns<C> for Upsert<M> {
     /// The unique key whose conflict turns the insert into an update: a `#[model(unique)]`
     /// column (`User::email()`), or the primary key (the default; a tuple of its columns for a
     /// composite key).
@@ -73,8 +68,8 @@ impl<M: Model> Upsert<M> {
     /// assert_eq!(tag.name, "sound");
     /// # Ok(()) }
     /// ```
-    pub fn on_conflict(mut self, target: impl Columns<M>) -> Self {
-        self.target = Some(target.names());
+    fn on_conflict(mut self, target: C) -> Self {
+        self.target = Some(M::names(target));
         self
     }
 
@@ -90,9 +85,16 @@ impl<M: Model> Upsert<M> {
     /// assert_eq!(tag.name, "safe");                                    // nothing updated on a conflict
     /// # Ok(()) }
     /// ```
-    pub fn update(mut self, columns: impl Columns<M>) -> Self {
-        self.update = Some(columns.names());
+    fn update(mut self, columns: C) -> Self {
+        self.update = Some(M::names(columns));
         self
+    }
+}
+
+impl<M: Model> Upsert<M> {
+    pub(crate) fn new(row: impl NewRow<M>) -> Self {
+        let (values, whole_row) = row.into_upsert_values();
+        Upsert { values, whole_row, target: None, update: None, _marker: PhantomData }
     }
 
     /// Runs the upsert and returns the row as stored: inserted, or updated.

@@ -36,7 +36,8 @@ pub fn expand(model: &Model) -> TokenStream {
         let target_name = association.target_name();
         // Spanned at the model's name: one that is not a model is reported there.
         let builder_of = |model: &syn::Path| {
-            quote::quote_spanned!(syn::spanned::Spanned::span(model)=> <#model as ::orm::__private::Buildable>::Builder)
+            quote::quote_spanned!(syn::spanned::Spanned::span(model)=>
+                <<#model as ::orm::__private::AsModel>::Model as ::orm::__private::Buildable>::Builder)
         };
         let target_builder = builder_of(target);
         let (parameter, nodes, doc) = if association.kind.is_plural() {
@@ -87,7 +88,8 @@ pub fn expand(model: &Model) -> TokenStream {
                 let through_doc = format!(
                     "Creates these `{target_name}` rows with this one, each linked with the given join-row values (a `{join_name}` row; its unset fields take their defaults), all in one transaction:\n\n`{ident}::build()….{through_name}([({target_name}::build()…, {join_name}::build()…), …]).create(&db).await?`\n\nWith `create_nested`, `{name}()` reads `&[({target_name}, {join_name})]`."
                 );
-                quote! {
+                // Spanned at the join model's name: its signature names the join model's builder.
+                quote::quote_spanned! {syn::spanned::Spanned::span(join)=>
                     #[doc = #through_doc]
                     #vis fn #through_name(
                         mut self,

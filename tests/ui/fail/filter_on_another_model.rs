@@ -13,4 +13,5 @@ struct User {
 
 fn main() {
     let _ = Task::find().filter(User::name().eq("ann"));
+    let _ = Task::find().order_by(User::name().asc());
 }

@@ -1,6 +1,10 @@
 //! Associations in a crate that shadows prelude names and denies warnings and missing docs.
 #![deny(warnings, missing_docs)]
 
+// The builder methods (`filter`, `order_by`, `include`) are trait methods, in `orm::prelude`;
+// imported by name here, where the prelude's names are shadowed.
+use orm::IncludeWith as _;
+
 #[allow(dead_code)]
 struct Send;
 #[allow(dead_code)]
