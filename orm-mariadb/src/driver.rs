@@ -52,6 +52,7 @@ impl Backend for MariaDb {
     }
 
     /// Decimals, as DECIMAL.
+    #[cfg_attr(not(feature = "decimal"), allow(unused_variables))]
     fn bind_array(
         query: orm_sqlx::Query<sqlx::MySql>,
         value: orm_core::Value,
