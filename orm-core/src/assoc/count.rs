@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use crate::db::{Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::expr::Node;
 use crate::model::Model;
 use crate::narrow::{Conditions, Filter, ThroughFilter};
@@ -157,12 +157,7 @@ impl<'e, T: Model, J: 'e> Future for Count<'e, T, J> {
             };
             this.running = Some(Box::pin(count.run(executor)));
         }
-        let Some(running) = this.running.as_mut() else {
-            return Poll::Ready(Err(Error::Invalid("a count was polled after it completed".to_owned())));
-        };
-        let count = std::task::ready!(running.as_mut().poll(cx));
-        this.running = None;
-        Poll::Ready(count)
+        super::poll_running(&mut this.running, "a count", cx)
     }
 }
 

@@ -263,12 +263,7 @@ impl<'e, T: Model> Future for Related<'e, T, ()> {
             };
             this.running = Some(Box::pin(query.run(executor)));
         }
-        let Some(running) = this.running.as_mut() else {
-            return Poll::Ready(Err(Error::Invalid("a getter was polled after it completed".to_owned())));
-        };
-        let rows = std::task::ready!(running.as_mut().poll(cx));
-        this.running = None;
-        Poll::Ready(rows)
+        super::poll_running(&mut this.running, "a getter", cx)
     }
 }
 

@@ -362,12 +362,7 @@ impl<'e, T: Model, J: Send + 'e> Linked<'e, T, J, ()> {
             };
             self.running = Some(Box::pin(query.fetch(executor, join_model, decode_join)));
         }
-        let Some(running) = self.running.as_mut() else {
-            return Poll::Ready(Err(Error::Invalid("a getter was polled after it completed".to_owned())));
-        };
-        let rows = std::task::ready!(running.as_mut().poll(cx));
-        self.running = None;
-        Poll::Ready(rows)
+        super::poll_running(&mut self.running, "a getter", cx)
     }
 }
 
@@ -607,12 +602,7 @@ impl<'e, T: Model, J: Send + 'static> Future for LinkWrite<'e, T, J> {
             };
             this.running = Some(Box::pin(write.run(executor)));
         }
-        let Some(running) = this.running.as_mut() else {
-            return Poll::Ready(Err(Error::Invalid("a link write was polled after it completed".to_owned())));
-        };
-        let done = std::task::ready!(running.as_mut().poll(cx));
-        this.running = None;
-        Poll::Ready(done)
+        super::poll_running(&mut this.running, "a link write", cx)
     }
 }
 
@@ -1054,12 +1044,7 @@ impl<'e, T: Model, J: Send + 'static> Future for CreateLinked<'e, T, J> {
             };
             this.running = Some(Box::pin(create.run(executor)));
         }
-        let Some(running) = this.running.as_mut() else {
-            return Poll::Ready(Err(Error::Invalid("a create was polled after it completed".to_owned())));
-        };
-        let created = std::task::ready!(running.as_mut().poll(cx));
-        this.running = None;
-        Poll::Ready(created)
+        super::poll_running(&mut this.running, "a create", cx)
     }
 }
 

@@ -34,3 +34,21 @@ pub use polymorphic::{
 pub use single::{create_belongs_to, create_has_one, get_belongs_to, get_has_one, set_belongs_to, set_has_one};
 pub use target::{IntoOptionalTarget, IntoTarget, IntoTargets, NewRow, NullableForeignKey, TargetRef};
 pub(crate) use write::{dedupe, lock_rows};
+
+/// Polls an accessor's running query, started by its first poll: the future of the accessor
+/// types that are `Future`s (so that rustc suggests `.await` when one is used without it).
+/// `what` names the accessor for the error of a poll after completion.
+pub(crate) fn poll_running<T>(
+    running: &mut Option<crate::driver::BoxFuture<'_, crate::error::Result<T>>>,
+    what: &str,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<crate::error::Result<T>> {
+    let Some(future) = running.as_mut() else {
+        return std::task::Poll::Ready(Err(crate::error::Error::Invalid(format!(
+            "{what} was polled after it completed"
+        ))));
+    };
+    let done = std::task::ready!(future.as_mut().poll(cx));
+    *running = None;
+    std::task::Poll::Ready(done)
+}
