@@ -33,7 +33,7 @@ pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
 pub use orm_core::query::aggregate::{ColumnOf, MinMax, SumAvg};
-pub use orm_core::query::projection::{GroupBy, SelectWith};
+pub use orm_core::query::projection::{GroupBy, NoIncludes, SelectWith};
 #[cfg(feature = "json")]
 pub use orm_core::value::Json;
 pub use orm_core::value::{ColumnType, ConversionError};
@@ -181,7 +181,7 @@ pub mod __private {
     pub use orm_core::narrow::{Conditions, Orders, Unreachable};
     pub use orm_core::query::aggregate::Aggregate;
     pub use orm_core::query::aggregate::ColumnOf;
-    pub use orm_core::query::projection::{Selection, Selections};
+    pub use orm_core::query::projection::{NoIncludes, Selection, Selections};
     pub use orm_core::row::Row;
     pub use orm_core::value::{
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,

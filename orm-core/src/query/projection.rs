@@ -212,6 +212,19 @@ pub trait SelectWith<S>: Queried {
     fn select(self, selection: S) -> Projected<Self::Model, S>;
 }
 
+/// The queries of the model `Self` that `select` applies to: `M: NoIncludes<L, S>` when the
+/// include list `L` is empty (`()`), whatever the selection `S`.
+///
+/// `#[derive(Model)]` implements it, as [`Selections`]: for `()`, and twice for a non-empty
+/// list with a selection no one can make ([`Unreachable`](crate::narrow::Unreachable)), so that
+/// `select` is found on a query with includes and this message is reported at the argument.
+#[diagnostic::on_unimplemented(
+    message = "`select` applies to a query without `include`",
+    label = "selected from a query that includes associations",
+    note = "includes load whole related rows, which a projection does not return: select from a query without `include` (filter by related rows with `User::tasks().any(…)`), or read the included rows"
+)]
+pub trait NoIncludes<L, S> {}
+
 /// The model a query reads: what [`SelectWith::select`] projects. (A trait of its own, so that
 /// the projection's type does not depend on the selection's impl, whose bound is then
 /// reported at the argument.)
@@ -224,7 +237,7 @@ impl<M, L> Queried for Select<M, L> {
     type Model = M;
 }
 
-impl<M: Model + Selections<S>, S> SelectWith<S> for Select<M> {
+impl<M: Model + Selections<S> + NoIncludes<L, S>, L, S> SelectWith<S> for Select<M, L> {
     /// Reads `selection` (a column, an aggregate, or a tuple of up to 8 of them) instead of
     /// whole rows, keeping the filters, order, paging and lock: Sequelize's `attributes`.
     ///

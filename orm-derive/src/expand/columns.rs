@@ -102,6 +102,19 @@ pub fn expand(model: &Model) -> TokenStream {
 
         #(#selection_tuples)*
 
+        // `select` applies to a query without includes (see
+        // `orm_core::query::projection::NoIncludes`).
+        #[automatically_derived]
+        impl<__S> ::orm::__private::NoIncludes<(), __S> for #ident {}
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<__I, __L> ::orm::__private::NoIncludes<(__I, __L), ::orm::__private::Unreachable> for #ident {}
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<__I, __L> ::orm::__private::NoIncludes<(__I, __L), (::orm::__private::Unreachable,)> for #ident {}
+
         #[automatically_derived]
         impl<__T: ::orm::__private::SqlValue> ::orm::__private::ColumnOf<::orm::__private::Column<#ident, __T>> for #ident {
             type Type = __T;
