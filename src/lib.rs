@@ -168,8 +168,8 @@ pub mod __private {
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};
     pub use orm_core::include::{
-        AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, Polymorphic, SameAs,
-        SpecOf, There,
+        AssociationSpec, Contains, Here, Include, IncludedTarget, JoinOf, LoadKind, Loaded, Many, ManyToMany, One,
+        Polymorphic, SameAs, SpecOf, There,
     };
     pub use orm_core::key::KeyPart;
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};

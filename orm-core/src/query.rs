@@ -12,7 +12,7 @@ use crate::db::{Executor, IntoExecutor};
 use crate::dialect::LockMode;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
-use crate::include::{Include, IncludeList, SpecOf};
+use crate::include::{Include, IncludeList, IncludedTarget, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
 use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::sql::SqlBuilder;
@@ -130,6 +130,7 @@ where
     M: Model,
     L: IncludeList<M>,
     A: SpecOf<M>,
+    A::Target: IncludedTarget<N>,
 {
     type Output = Select<M, (Include<A, N>, L)>;
 

@@ -102,6 +102,20 @@ pub fn expand(model: &Model) -> TokenStream {
 
         #(#selection_tuples)*
 
+        // This model can be included when it is `Clone` (see
+        // `orm_core::include::IncludedTarget`); `for<'a>` keeps the bound from being checked
+        // here, for a model that is never included.
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl ::orm::__private::IncludedTarget<()> for #ident where for<'__a> #ident: ::core::clone::Clone {}
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<__I, __L> ::orm::__private::IncludedTarget<(__I, __L)> for #ident where for<'__a> #ident: ::core::clone::Clone {}
+
+        #[automatically_derived]
+        impl ::orm::__private::IncludedTarget<::orm::__private::Unreachable> for #ident {}
+
         // `select` applies to a query without includes (see
         // `orm_core::query::projection::NoIncludes`).
         #[automatically_derived]
