@@ -317,7 +317,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static + Conditions<Expr<Self>> 
     }
 
     /// Starts an upsert of `row` (an `M` value or `M::build()…`): insert it, or update the row
-    /// it conflicts with on the primary key or on [`on_conflict`](Upsert::on_conflict)'s unique
+    /// it conflicts with on the primary key or on [`on_conflict`](crate::write::UpsertColumns::on_conflict)'s unique
     /// column, in one statement; [`exec`](Upsert::exec) returns the row as stored. See
     /// [`Upsert`] for the rules.
     ///

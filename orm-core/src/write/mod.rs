@@ -1,6 +1,6 @@
 //! Row-level writes beyond `save` and `destroy`: [`reload`](crate::Model::reload), atomic
 //! [`increment`](Increment::increment)/[`decrement`](Increment::decrement) (and their bulk
-//! form on [`Update`](crate::Update), [`IncrementColumn`]), optimistic locking (`#[model(version)]`, see
+//! form on [`Update`](crate::Update), [`IncrementColumn`](crate::query::IncrementColumn)), optimistic locking (`#[model(version)]`, see
 //! [`version`]), [`upsert`](crate::Model::upsert) and
 //! [`find_or_create`](crate::Model::find_or_create).
 //!
