@@ -32,11 +32,13 @@ pub mod guide;
 pub use orm_core::Hooks;
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
+pub use orm_core::query::aggregate::{ColumnOf, MinMax, SumAvg};
+pub use orm_core::query::projection::{GroupBy, NoIncludes, SelectWith};
 #[cfg(feature = "json")]
 pub use orm_core::value::Json;
 pub use orm_core::value::{ColumnType, ConversionError};
 pub use orm_core::{
-    Aggregate, AggregateOrder, GroupKey, LockMode, Numeric, Ordered, Projected, Selection, SortKey, count_all,
+    Aggregate, AggregateOrder, LockMode, Numeric, Ordered, Projected, Selection, Selections, SortKey, count_all,
 };
 pub use orm_core::{
     Column, Comparable, Created, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw,
@@ -47,7 +49,8 @@ pub use orm_derive::{Enum, Model};
 /// Row-level writes: the traits `increment` and `upsert` take, the [`Upsert`](write::Upsert)
 /// builder, and optimistic locking ([`write::version`]).
 pub mod write {
-    pub use orm_core::write::{Columns, ColumnsOf, Numeric, Upsert, UpsertColumns};
+    pub use orm_core::query::IncrementColumn;
+    pub use orm_core::write::{AmountOf, Columns, ColumnsOf, Increment, Numeric, NumericAmount, Upsert, UpsertColumns};
     /// Optimistic locking with `#[model(version)]`.
     pub mod version {
         pub use orm_core::write::version::VersionField;
@@ -74,7 +77,10 @@ pub mod meta {
 /// Everything a model file needs: `use orm::prelude::*;`.
 pub mod prelude {
     pub use orm_core::narrow::{Filter as _, IncludeWith as _, OrderBy as _, ThroughFilter as _};
-    pub use orm_core::write::UpsertColumns as _;
+    pub use orm_core::query::IncrementColumn as _;
+    pub use orm_core::query::aggregate::{MinMax as _, SumAvg as _};
+    pub use orm_core::query::projection::{GroupBy as _, SelectWith as _};
+    pub use orm_core::write::{Increment as _, UpsertColumns as _};
     pub use orm_core::{Db, Expr, Model, Schema, Tx};
     pub use orm_derive::Model;
 }
@@ -162,8 +168,8 @@ pub mod __private {
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};
     pub use orm_core::include::{
-        AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, Polymorphic, SameAs,
-        SpecOf, There,
+        AssociationSpec, Contains, Here, Include, IncludedTarget, JoinOf, LoadKind, Loaded, Many, ManyToMany, One,
+        Polymorphic, SameAs, SpecOf, There,
     };
     pub use orm_core::key::KeyPart;
     pub use orm_core::meta::{ColumnMeta, ModelMeta, ReferenceMeta};
@@ -173,6 +179,9 @@ pub mod __private {
         utf8,
     };
     pub use orm_core::narrow::{Conditions, Orders, Unreachable};
+    pub use orm_core::query::aggregate::Aggregate;
+    pub use orm_core::query::aggregate::ColumnOf;
+    pub use orm_core::query::projection::{NoIncludes, Selection, Selections};
     pub use orm_core::row::Row;
     pub use orm_core::value::{
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,

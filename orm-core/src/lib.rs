@@ -39,7 +39,7 @@ pub use hooks::{Hook, Hooks};
 pub use meta::{ColumnMeta, ModelMeta, ReferenceMeta};
 pub use model::{Model, ModelStatements};
 pub use query::aggregate::{Aggregate, AggregateOrder, Numeric, Ordered, count_all};
-pub use query::projection::{GroupKey, Projected, Selection, SortKey};
+pub use query::projection::{Projected, Selection, Selections, SortKey};
 pub use query::{Delete, Select, Update};
 pub use raw::{FromRow, Raw, raw};
 pub use row::Row;

@@ -8,7 +8,7 @@ use crate::cascade::{destroy_in, destroys_through_orm};
 use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
-use crate::expr::{Column, Expr, Order};
+use crate::expr::{Expr, Order};
 use crate::hooks::Hook;
 use crate::key::IntoKey;
 use crate::meta::ModelMeta;
@@ -17,7 +17,7 @@ use crate::query::{Delete, Select, Update};
 use crate::row::Row;
 use crate::sql::{CachedSql, SqlBuilder};
 use crate::value::Value;
-use crate::write::{Delta, Numeric, Upsert};
+use crate::write::Upsert;
 
 /// A struct mapped to a table. Implement it with `#[derive(Model)]`, never by hand.
 ///
@@ -316,56 +316,8 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static + Conditions<Expr<Self>> 
         crate::write::reload(self, db.into_executor())
     }
 
-    /// Adds `by` to a numeric column of this row in the database, atomically
-    /// (`UPDATE … SET "age" = "age" + ? WHERE <pk>`, so concurrent increments all count), then
-    /// overwrites `self` with the row as stored: other unsaved changes to `self` are replaced.
-    /// `updated_at` is refreshed and a version column incremented, as by every update; no hook
-    /// runs (as for bulk updates). A NULL stays NULL, as in SQL. A result outside the column's
-    /// type is a database error on every backend and writes nothing. Fails with
-    /// [`Error::NotFound`] when the row was deleted. `user.increment(&db, User::age(), 2)`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let mut task = Task::find_by_pk(&db, 1).await?.expect("seeded");
-    /// task.increment(&db, Task::hours(), 2).await?;
-    /// assert_eq!(task.hours, 5);
-    /// # Ok(()) }
-    /// ```
-    fn increment<'a, T: Numeric>(
-        &'a mut self,
-        db: impl IntoExecutor<'a>,
-        column: Column<Self, T>,
-        by: T::Amount,
-    ) -> impl Future<Output = Result<()>> + Send {
-        crate::write::increment(self, db.into_executor(), Delta::new(column, by, false))
-    }
-
-    /// Subtracts `by` from a numeric column of this row, as [`increment`](Self::increment) adds.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let mut task = Task::find_by_pk(&db, 1).await?.expect("seeded");
-    /// task.decrement(&db, Task::hours(), 1).await?;
-    /// assert_eq!(task.hours, 2);
-    /// # Ok(()) }
-    /// ```
-    fn decrement<'a, T: Numeric>(
-        &'a mut self,
-        db: impl IntoExecutor<'a>,
-        column: Column<Self, T>,
-        by: T::Amount,
-    ) -> impl Future<Output = Result<()>> + Send {
-        crate::write::increment(self, db.into_executor(), Delta::new(column, by, true))
-    }
-
     /// Starts an upsert of `row` (an `M` value or `M::build()…`): insert it, or update the row
-    /// it conflicts with on the primary key or on [`on_conflict`](Upsert::on_conflict)'s unique
+    /// it conflicts with on the primary key or on [`on_conflict`](crate::write::UpsertColumns::on_conflict)'s unique
     /// column, in one statement; [`exec`](Upsert::exec) returns the row as stored. See
     /// [`Upsert`] for the rules.
     ///

@@ -4,8 +4,8 @@
 //! They are traits for their diagnostics. A bound on an inherent method of orm-core is reported
 //! with "required by a bound in" and the bound's source, and a mismatched argument with
 //! "method defined here" and the method's source. Here each builder implements the trait for
-//! any argument `C` that meets a bound of the argument's own trait ([`ConditionOn`],
-//! [`OrderOn`], [`ThroughCondition`]): rustc leaves `C` to the argument, then reports that
+//! any argument `C` that meets a bound of the argument's own trait ([`Conditions`],
+//! [`Orders`], [`ThroughCondition`]): rustc leaves `C` to the argument, then reports that
 //! trait's message at the argument, naming the model expected.
 
 use crate::expr::{Expr, Order};

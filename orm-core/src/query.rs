@@ -12,7 +12,7 @@ use crate::db::{Executor, IntoExecutor};
 use crate::dialect::LockMode;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
-use crate::include::{Include, IncludeList, SpecOf};
+use crate::include::{Include, IncludeList, IncludedTarget, SpecOf};
 use crate::model::{Model, fetch_models, write_select};
 use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::sql::SqlBuilder;
@@ -130,6 +130,7 @@ where
     M: Model,
     L: IncludeList<M>,
     A: SpecOf<M>,
+    A::Target: IncludedTarget<N>,
 {
     type Output = Select<M, (Include<A, N>, L)>;
 
@@ -440,41 +441,6 @@ impl<M: Model> Update<M> {
         self
     }
 
-    /// Adds `by` to a numeric column in every matching row, atomically:
-    /// `SET "age" = "age" + ?`. A NULL stays NULL, as in SQL; a result outside the column's
-    /// type fails the statement, which changes no row.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// Task::update().increment(Task::hours(), 10).filter(Task::uid().eq(1)).exec(&db).await?;
-    /// assert_eq!(Task::find().sum(Task::hours(), &db).await?, Some(30));
-    /// # Ok(()) }
-    /// ```
-    pub fn increment<T: crate::write::Numeric>(mut self, column: Column<M, T>, by: T::Amount) -> Self {
-        self.deltas.push(crate::write::Delta::new(column, by, false));
-        self
-    }
-
-    /// Subtracts `by` from a numeric column in every matching row, as
-    /// [`increment`](Self::increment) adds.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// Task::update().decrement(Task::hours(), 1).exec(&db).await?;
-    /// assert_eq!(Task::find().sum(Task::hours(), &db).await?, Some(7));
-    /// # Ok(()) }
-    /// ```
-    pub fn decrement<T: crate::write::Numeric>(mut self, column: Column<M, T>, by: T::Amount) -> Self {
-        self.deltas.push(crate::write::Delta::new(column, by, true));
-        self
-    }
-
     /// Runs the update and returns the number of rows changed.
     ///
     /// ```
@@ -602,5 +568,64 @@ impl<M: Model> Delete<M> {
             filter.render(M::meta().table, &mut b);
         }
         executor.execute(b.finish()).await
+    }
+}
+
+/// `increment` and `decrement` of a bulk update (in `orm::prelude`):
+/// `Task::update().increment(Task::hours(), 10)`. A trait, as
+/// [`Increment`](crate::write::Increment), so that a mistake is reported at the argument.
+pub trait IncrementColumn<C, B>: Sized {
+    /// Adds `by` to a numeric column in every matching row.
+    fn increment(self, column: C, by: B) -> Self;
+    /// Subtracts `by` from a numeric column in every matching row.
+    fn decrement(self, column: C, by: B) -> Self;
+}
+
+impl<M: Model, C, B> IncrementColumn<C, B> for Update<M>
+where
+    M: crate::query::aggregate::ColumnOf<C>,
+    <M as crate::query::aggregate::ColumnOf<C>>::Type: crate::write::NumericAmount<B>,
+{
+    /// Adds `by` to a numeric column in every matching row, atomically:
+    /// `SET "age" = "age" + ?`. A NULL stays NULL, as in SQL; a result outside the column's
+    /// type fails the statement, which changes no row.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::update().increment(Task::hours(), 10).filter(Task::uid().eq(1)).exec(&db).await?;
+    /// assert_eq!(Task::find().sum(Task::hours(), &db).await?, Some(30));
+    /// # Ok(()) }
+    /// ```
+    fn increment(mut self, column: C, by: B) -> Self {
+        self.deltas.push(crate::write::Delta::of(
+            M::column(column),
+            <<M as crate::query::aggregate::ColumnOf<C>>::Type as crate::write::NumericAmount<B>>::amount(by),
+            false,
+        ));
+        self
+    }
+
+    /// Subtracts `by` from a numeric column in every matching row, as
+    /// [`increment`](Self::increment) adds.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// Task::update().decrement(Task::hours(), 1).exec(&db).await?;
+    /// assert_eq!(Task::find().sum(Task::hours(), &db).await?, Some(7));
+    /// # Ok(()) }
+    /// ```
+    fn decrement(mut self, column: C, by: B) -> Self {
+        self.deltas.push(crate::write::Delta::of(
+            M::column(column),
+            <<M as crate::query::aggregate::ColumnOf<C>>::Type as crate::write::NumericAmount<B>>::amount(by),
+            true,
+        ));
+        self
     }
 }

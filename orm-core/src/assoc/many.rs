@@ -10,7 +10,7 @@ use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Expr, Node, Order};
-use crate::include::{Include, IncludeList, SpecOf};
+use crate::include::{Include, IncludeList, IncludedTarget, SpecOf};
 use crate::key::KeyCols;
 use crate::model::{Model, fetch_models, write_select};
 use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
@@ -137,6 +137,7 @@ where
     T: Model,
     L: IncludeList<T>,
     A: SpecOf<T>,
+    A::Target: IncludedTarget<N>,
 {
     type Output = Related<'e, T, (Include<A, N>, L)>;
 

@@ -14,7 +14,7 @@ use crate::db::{Atomic, Executor, IntoExecutor};
 use crate::driver::BoxFuture;
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
-use crate::include::{Include, IncludeList, SpecOf};
+use crate::include::{Include, IncludeList, IncludedTarget, SpecOf};
 use crate::meta::ModelMeta;
 use crate::model::{Model, write_columns};
 use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders, ThroughFilter};
@@ -137,6 +137,7 @@ where
     T: Model,
     L: IncludeList<T>,
     A: SpecOf<T>,
+    A::Target: IncludedTarget<N>,
 {
     type Output = Linked<'e, T, J, (Include<A, N>, L)>;
 

@@ -20,6 +20,6 @@ pub(crate) use filter::AssociationFilter;
 
 pub use load::IncludeList;
 pub use spec::{
-    AssociationSpec, Contains, Here, Include, JoinOf, LoadKind, Loaded, Many, ManyToMany, One, Polymorphic, SameAs,
-    SpecOf, TargetFilters, There,
+    AssociationSpec, Contains, Here, Include, IncludedTarget, JoinOf, LoadKind, Loaded, Many, ManyToMany, One,
+    Polymorphic, SameAs, SpecOf, TargetFilters, There,
 };

@@ -209,6 +209,22 @@ pub trait AssociationSpec: Send + Sync + 'static {
 )]
 pub trait SpecOf<M>: AssociationSpec {}
 
+/// A model `Self` that can be included with the nested include list `N`: one that is `Clone`
+/// (the loader clones an included row into each parent that shares it). A bound of every
+/// `include`, so that a target that is not `Clone` is reported at the include (rather than at
+/// `.all(…)`), quoting the user's derive.
+///
+/// `#[derive(Model)]` implements it for its model: for `()` and a non-empty list, with the
+/// bound `for<'a> Self: Clone` (lazy: a model that is not `Clone` compiles until it is
+/// included) and not recommended (rustc reports this message rather than `Clone`'s), and for
+/// [`Unreachable`](crate::narrow::Unreachable), an impl for rustc to quote at the user's derive.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is included, so it must implement `Clone`",
+    label = "includes `{Self}`, which is not `Clone`",
+    note = "add `#[derive(Clone)]` to `{Self}`: an included row is cloned into each parent that shares it"
+)]
+pub trait IncludedTarget<N> {}
+
 /// An association to load with the query, with its filters, order, per-parent limit and
 /// nested includes. Created by the association handles: `User::pictures()`.
 ///
@@ -400,6 +416,7 @@ where
     A: AssociationSpec,
     A::Kind: TargetFilters,
     B: SpecOf<A::Target>,
+    B::Target: IncludedTarget<M>,
 {
     type Output = Include<A, (Include<B, M>, N)>;
 

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 
 use crate::db::IntoExecutor;
 use crate::dialect::AggregateFunction;
+use crate::driver::BoxFuture;
 use crate::error::{Error, Result};
 use crate::expr::{Column, CompareOp, Expr, Node};
 use crate::include::IncludeList;
@@ -493,7 +494,37 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
         // An aggregate without GROUP BY returns exactly one row.
         result.ok_or_else(|| Error::Invalid(format!("an aggregate over `{table}` returned no row")))
     }
+}
 
+/// The columns of the model `Self`, as an aggregate shortcut ([`SumAvg`], [`MinMax`]) and an
+/// increment ([`Increment`](crate::write::Increment)) take them: `M: ColumnOf<C>` when `C` is
+/// a column of `M`.
+///
+/// The model is `Self` and `#[derive(Model)]` implements it, as
+/// [`Conditions`](crate::narrow::Conditions) (also for [`Unreachable`](crate::narrow::Unreachable)):
+/// rustc then quotes the model's own impl, at its derive, under a column of another model.
+#[diagnostic::on_unimplemented(
+    message = "`{C}` is not a column of `{Self}`",
+    label = "expected a column of `{Self}`",
+    note = "name a column of the model the query or row is of: `User::find().sum(User::age(), &db)`"
+)]
+pub trait ColumnOf<C>: Sized {
+    /// The column's Rust type.
+    #[doc(hidden)]
+    type Type: SqlValue;
+    /// The column.
+    #[doc(hidden)]
+    fn column(column: C) -> Column<Self, Self::Type>;
+}
+
+/// `sum` and `avg` of a query over one column: `User::find().sum(User::age(), &db)`. A trait (in
+/// `orm::prelude`) for its diagnostics, as [`Filter`](crate::narrow::Filter): a column that is
+/// not numeric, or not of the queried model, is reported at the argument.
+///
+/// `S` is what the sum reads as ([`Numeric::Sum`]), a parameter rather than an associated
+/// type so that the futures' types do not depend on the impl (whose bounds rustc would then
+/// repeat at the call and at its `.await`).
+pub trait SumAvg<C, S>: Sized {
     /// The sum of `column` over every matching row (see [`Column::sum`]; order and paging are
     /// ignored, as by [`count`](Select::count)); `None` when no row has a value.
     ///
@@ -506,9 +537,9 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// assert_eq!(Task::find().filter(Task::id().eq(99)).sum(Task::hours(), &db).await?, None);
     /// # Ok(()) }
     /// ```
-    pub async fn sum<'e, T: Numeric>(self, column: Column<M, T>, db: impl IntoExecutor<'e>) -> Result<Option<T::Sum>> {
-        self.aggregate(column.sum(), db).await
-    }
+    fn sum<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<S>>>
+    where
+        Self: 'e;
 
     /// The average of `column` over every matching row, as a float (see [`Column::avg`];
     /// order and paging are ignored); `None` when no row has a value.
@@ -521,10 +552,36 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// assert_eq!(Task::find().filter(Task::uid().eq(1)).avg(Task::hours(), &db).await?, Some(4.0));
     /// # Ok(()) }
     /// ```
-    pub async fn avg<'e, T: Numeric>(self, column: Column<M, T>, db: impl IntoExecutor<'e>) -> Result<Option<f64>> {
-        self.aggregate(column.avg(), db).await
+    fn avg<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<f64>>>
+    where
+        Self: 'e;
+}
+
+impl<M: Model, L: IncludeList<M>, C, S> SumAvg<C, S> for Select<M, L>
+where
+    M: ColumnOf<C>,
+    <M as ColumnOf<C>>::Type: Numeric<Sum = S>,
+    S: Scalar,
+{
+    fn sum<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<S>>>
+    where
+        Self: 'e,
+    {
+        Box::pin(self.aggregate(M::column(column).sum(), db.into_executor()))
     }
 
+    fn avg<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<f64>>>
+    where
+        Self: 'e,
+    {
+        Box::pin(self.aggregate(M::column(column).avg(), db.into_executor()))
+    }
+}
+
+/// `min` and `max` of a query over one column: `User::find().max(User::age(), &db)`, as
+/// [`SumAvg`]; `V` is what the extremes read as, the column's type without its `Option`
+/// ([`Ordered::Value`]).
+pub trait MinMax<C, V>: Sized {
     /// The smallest value of `column` over every matching row (order and paging are
     /// ignored); `None` when no row has a value.
     ///
@@ -536,13 +593,9 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// assert_eq!(Task::find().min(Task::hours(), &db).await?, Some(2));
     /// # Ok(()) }
     /// ```
-    pub async fn min<'e, T: Ordered>(
-        self,
-        column: Column<M, T>,
-        db: impl IntoExecutor<'e>,
-    ) -> Result<Option<T::Value>> {
-        self.aggregate(column.min(), db).await
-    }
+    fn min<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<V>>>
+    where
+        Self: 'e;
 
     /// The largest value of `column` over every matching row (order and paging are
     /// ignored); `None` when no row has a value.
@@ -555,11 +608,28 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// assert_eq!(Task::find().max(Task::title(), &db).await?, Some("write".to_owned()));
     /// # Ok(()) }
     /// ```
-    pub async fn max<'e, T: Ordered>(
-        self,
-        column: Column<M, T>,
-        db: impl IntoExecutor<'e>,
-    ) -> Result<Option<T::Value>> {
-        self.aggregate(column.max(), db).await
+    fn max<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<V>>>
+    where
+        Self: 'e;
+}
+
+impl<M: Model, L: IncludeList<M>, C, V> MinMax<C, V> for Select<M, L>
+where
+    M: ColumnOf<C>,
+    <M as ColumnOf<C>>::Type: Ordered<Value = V>,
+    V: Scalar,
+{
+    fn min<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<V>>>
+    where
+        Self: 'e,
+    {
+        Box::pin(self.aggregate(M::column(column).min(), db.into_executor()))
+    }
+
+    fn max<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<V>>>
+    where
+        Self: 'e,
+    {
+        Box::pin(self.aggregate(M::column(column).max(), db.into_executor()))
     }
 }

@@ -13,6 +13,7 @@ use crate::query::{Select, and_filter, lock_clause};
 use crate::row::Row;
 use crate::sql::SqlBuilder;
 use crate::value::SqlValue;
+use crate::write::ColumnsOf;
 
 /// What a projection reads from the rows of model `M`: a column (`User::name()`), an aggregate
 /// (`User::age().sum()`, [`count_all`](crate::count_all)), or a tuple of up to 8 of them
@@ -64,6 +65,24 @@ impl<M, R: SqlValue> Selection<M> for Aggregate<M, R> {
     }
 }
 
+/// What a query over the model `Self` selects: `M: Selections<S>` when `S` is a column or an
+/// aggregate of `M`, or a tuple of up to 8 of them. `#[derive(Model)]` implements it, as
+/// [`Conditions`]: rustc then quotes the model's own impl, at its derive, under a column of
+/// another model.
+#[diagnostic::on_unimplemented(
+    message = "`{S}` cannot be selected from `{Self}`",
+    label = "not a column or aggregate of `{Self}`, or a tuple of them",
+    note = "select a column (`User::name()`), an aggregate (`User::age().sum()`, `orm::count_all()`), or a tuple of up to 8 of them, all of the queried model"
+)]
+pub trait Selections<S>: Sized {
+    /// The selection (`S` itself).
+    #[doc(hidden)]
+    type Selection: Selection<Self>;
+    /// The selection.
+    #[doc(hidden)]
+    fn selection(selection: S) -> Self::Selection;
+}
+
 macro_rules! tuple_selection {
     ($first:ident $first_index:tt $(, $name:ident $index:tt)*) => {
         impl<M, $first: Selection<M> $(, $name: Selection<M>)*> Selection<M> for ($first, $($name,)*) {
@@ -93,30 +112,7 @@ macro_rules! tuple_selection {
             }
         }
 
-        impl<M, $first: GroupKey<M> $(, $name: GroupKey<M>)*> GroupKey<M> for ($first, $($name,)*) {
-            fn push_columns(&self, columns: &mut Vec<&'static str>) {
-                self.$first_index.push_columns(columns);
-                $(self.$index.push_columns(columns);)*
-            }
-        }
     };
-}
-
-/// The columns a projection groups by: a column of `M` or a tuple of up to 8 of them.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a column of `{M}` to group by",
-    label = "not a column of `{M}` or a tuple of them",
-    note = "group by a column (`User::team_id()`) or a tuple of up to 8 columns of the queried model"
-)]
-pub trait GroupKey<M> {
-    /// Appends the SQL names of the columns.
-    fn push_columns(&self, columns: &mut Vec<&'static str>);
-}
-
-impl<M, T> GroupKey<M> for Column<M, T> {
-    fn push_columns(&self, columns: &mut Vec<&'static str>) {
-        columns.push(self.name());
-    }
 }
 
 tuple_selection!(A 0);
@@ -202,7 +198,46 @@ impl<M, S: std::fmt::Debug> std::fmt::Debug for Projected<M, S> {
     }
 }
 
-impl<M: Model> Select<M> {
+/// Reads chosen columns and aggregates instead of whole rows: `User::find().select(User::name())`.
+/// A trait (in `orm::prelude`) for its diagnostics, as [`Filter`]: a selection of another model
+/// is reported at the argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `select` taking `{S}`",
+    label = "not a selection of this query's model",
+    note = "only a query without includes has `select`: includes load whole related rows, which a projection does not return"
+)]
+pub trait SelectWith<S>: Queried {
+    /// Reads `selection` (a column, an aggregate, or a tuple of up to 8 of them) instead of
+    /// whole rows.
+    fn select(self, selection: S) -> Projected<Self::Model, S>;
+}
+
+/// The queries of the model `Self` that `select` applies to: `M: NoIncludes<L, S>` when the
+/// include list `L` is empty (`()`), whatever the selection `S`.
+///
+/// `#[derive(Model)]` implements it, as [`Selections`]: for `()`, and twice for a non-empty
+/// list with a selection no one can make ([`Unreachable`](crate::narrow::Unreachable)), so that
+/// `select` is found on a query with includes and this message is reported at the argument.
+#[diagnostic::on_unimplemented(
+    message = "`select` applies to a query without `include`",
+    label = "selected from a query that includes associations",
+    note = "includes load whole related rows, which a projection does not return: select from a query without `include` (filter by related rows with `User::tasks().any(…)`), or read the included rows"
+)]
+pub trait NoIncludes<L, S> {}
+
+/// The model a query reads: what [`SelectWith::select`] projects. (A trait of its own, so that
+/// the projection's type does not depend on the selection's impl, whose bound is then
+/// reported at the argument.)
+pub trait Queried: Sized {
+    /// The model.
+    type Model;
+}
+
+impl<M, L> Queried for Select<M, L> {
+    type Model = M;
+}
+
+impl<M: Model + Selections<S> + NoIncludes<L, S>, L, S> SelectWith<S> for Select<M, L> {
     /// Reads `selection` (a column, an aggregate, or a tuple of up to 8 of them) instead of
     /// whole rows, keeping the filters, order, paging and lock: Sequelize's `attributes`.
     ///
@@ -220,7 +255,7 @@ impl<M: Model> Select<M> {
     /// assert_eq!(titles, ["ship"]);
     /// # Ok(()) }
     /// ```
-    pub fn select<S: Selection<M>>(self, selection: S) -> Projected<M, S> {
+    fn select(self, selection: S) -> Projected<M, S> {
         Projected {
             selection,
             filter: self.filter,
@@ -234,7 +269,7 @@ impl<M: Model> Select<M> {
     }
 }
 
-impl<M: Model, S: Selection<M>, C> Filter<C> for Projected<M, S>
+impl<M: Model + Selections<S>, S, C> Filter<C> for Projected<M, S>
 where
     M: Conditions<C>,
 {
@@ -257,7 +292,37 @@ where
     }
 }
 
-impl<M: Model, S: Selection<M>> Projected<M, S> {
+/// Groups a projection's rows: `.group_by(User::team_id())`. A trait (in `orm::prelude`) for
+/// its diagnostics, as [`Filter`]: a column of another model is reported at the argument.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `group_by` taking `{G}`",
+    label = "not a column of this projection's model"
+)]
+pub trait GroupBy<G>: Sized {
+    /// Groups the rows by `columns` (repeated calls add columns).
+    fn group_by(self, columns: G) -> Self;
+}
+
+impl<M: Model + Selections<S> + ColumnsOf<G>, S, G> GroupBy<G> for Projected<M, S> {
+    /// Groups the rows by a column or a tuple of columns of `M` (repeated calls add columns).
+    /// A group key that is NULL forms one group.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let rows = Task::find().select((Task::uid(), Task::done(), orm::count_all::<Task>())).group_by((Task::uid(), Task::done())).order_by(Task::uid().asc()).order_by(Task::done().asc()).all(&db).await?;
+    /// assert_eq!(rows, [(Some(1), false, 1), (Some(1), true, 1), (Some(2), false, 1)]);
+    /// # Ok(()) }
+    /// ```
+    fn group_by(mut self, columns: G) -> Self {
+        self.group_by.extend(M::names(columns));
+        self
+    }
+}
+
+impl<M: Model + Selections<S>, S> Projected<M, S> {
     /// Orders by a column or an aggregate (repeated calls add later sort keys).
     ///
     /// ```
@@ -303,23 +368,6 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
     /// ```
     pub fn offset(mut self, count: u64) -> Self {
         self.offset = Some(count);
-        self
-    }
-
-    /// Groups the rows by a column or a tuple of columns of `M` (repeated calls add columns).
-    /// A group key that is NULL forms one group.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let rows = Task::find().select((Task::uid(), Task::done(), orm::count_all::<Task>())).group_by((Task::uid(), Task::done())).order_by(Task::uid().asc()).order_by(Task::done().asc()).all(&db).await?;
-    /// assert_eq!(rows, [(Some(1), false, 1), (Some(1), true, 1), (Some(2), false, 1)]);
-    /// # Ok(()) }
-    /// ```
-    pub fn group_by(mut self, columns: impl GroupKey<M>) -> Self {
-        columns.push_columns(&mut self.group_by);
         self
     }
 
@@ -390,16 +438,18 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
     /// assert_eq!(ids, [1, 2, 3]);
     /// # Ok(()) }
     /// ```
-    pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<S::Output>> {
+    pub async fn all<'e>(self, db: impl IntoExecutor<'e>) -> Result<Vec<<M::Selection as Selection<M>>::Output>> {
         let mut executor = db.into_executor();
-        if self.lock.is_some() && (S::AGGREGATE || !self.group_by.is_empty() || self.having.is_some()) {
+        if self.lock.is_some()
+            && (<M::Selection as Selection<M>>::AGGREGATE || !self.group_by.is_empty() || self.having.is_some())
+        {
             return Err(Error::LockOnAggregate { model: M::meta().name });
         }
         let lock = lock_clause::<M>(self.lock, &executor)?;
         let table = M::meta().table;
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("SELECT ");
-        self.selection.write(table, &mut b);
+        M::selection(self.selection).write(table, &mut b);
         b.push(" FROM ").identifier(table);
         Select::<M>::write_where(self.filter, &(), &mut b);
         for (i, column) in self.group_by.iter().enumerate() {
@@ -421,7 +471,7 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
         let mut rows = Vec::new();
         executor
             .fetch(b.finish(), &mut |row| {
-                rows.push(S::decode(row, 0)?);
+                rows.push(<M::Selection as Selection<M>>::decode(row, 0)?);
                 Ok(())
             })
             .await?;
@@ -439,7 +489,10 @@ impl<M: Model, S: Selection<M>> Projected<M, S> {
     /// assert_eq!(busiest, Some((Some(1), Some(8))));
     /// # Ok(()) }
     /// ```
-    pub async fn one<'e>(mut self, db: impl IntoExecutor<'e>) -> Result<Option<S::Output>> {
+    pub async fn one<'e>(
+        mut self,
+        db: impl IntoExecutor<'e>,
+    ) -> Result<Option<<M::Selection as Selection<M>>::Output>> {
         self.limit = Some(1);
         Ok(self.all(db).await?.pop())
     }

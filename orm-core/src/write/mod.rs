@@ -1,6 +1,6 @@
 //! Row-level writes beyond `save` and `destroy`: [`reload`](crate::Model::reload), atomic
-//! [`increment`](crate::Model::increment)/[`decrement`](crate::Model::decrement) (and their bulk
-//! form on [`Update`](crate::Update)), optimistic locking (`#[model(version)]`, see
+//! [`increment`](Increment::increment)/[`decrement`](Increment::decrement) (and their bulk
+//! form on [`Update`](crate::Update), [`IncrementColumn`](crate::query::IncrementColumn)), optimistic locking (`#[model(version)]`, see
 //! [`version`]), [`upsert`](crate::Model::upsert) and
 //! [`find_or_create`](crate::Model::find_or_create).
 //!
@@ -11,13 +11,14 @@ mod find_or_create;
 mod upsert;
 pub mod version;
 
-use crate::db::{Atomic, Executor};
-use crate::driver::Statement;
+use crate::db::{Atomic, Executor, IntoExecutor};
+use crate::driver::{BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::expr::Column;
 use crate::key::KeyCols;
 use crate::meta::ModelMeta;
 use crate::model::{Model, fetch_models, write_select};
+use crate::query::aggregate::ColumnOf;
 use crate::sql::SqlBuilder;
 use crate::value::{SqlValue, Value, now_value};
 
@@ -56,12 +57,124 @@ macro_rules! numeric {
 
 numeric!(i16, i32, i64, f32, f64);
 
+/// An amount `increment` and `decrement` add to a column whose type is `T` or `Option<T>`
+/// (`T` is [`Numeric::Amount`]): a `T` (`1` for an `Option<i32>` column).
+#[diagnostic::on_unimplemented(
+    message = "the amount to add or subtract is a `{T}`, not `{Self}`",
+    label = "the amount given for this column is not a `{T}`",
+    note = "the amount of `increment`/`decrement` is a plain number of the column's type, also for an `Option` column: `user.increment(&db, User::age(), 1)`"
+)]
+pub trait AmountOf<T>: SqlValue {}
+
+macro_rules! amounts {
+    ($($ty:ty),*) => {$(
+        impl AmountOf<$ty> for $ty {}
+    )*};
+}
+
+amounts!(i16, i32, i64, f32, f64);
+
+/// A numeric column type (`Self`) and an amount `B` for it: what `increment` and `decrement`
+/// check, the column's type first ([`Numeric`]'s message when it is not numeric), then the
+/// amount ([`AmountOf`]).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a numeric column, so it cannot be incremented or decremented",
+    label = "not a numeric column",
+    note = "`increment` and `decrement` apply to columns of type i16, i32, i64, f32, f64 or an `Option` of one"
+)]
+pub trait NumericAmount<B>: Numeric {
+    /// The amount as a bound value.
+    #[doc(hidden)]
+    fn amount(by: B) -> Value;
+}
+
+macro_rules! numeric_amounts {
+    ($($ty:ty),*) => {$(
+        impl<B: AmountOf<$ty>> NumericAmount<B> for $ty {
+            fn amount(by: B) -> Value {
+                by.into_value()
+            }
+        }
+
+        impl<B: AmountOf<$ty>> NumericAmount<B> for Option<$ty> {
+            fn amount(by: B) -> Value {
+                by.into_value()
+            }
+        }
+    )*};
+}
+
+numeric_amounts!(i16, i32, i64, f32, f64);
+
+/// `increment` and `decrement` of a row (in `orm::prelude`): `user.increment(&db, User::age(), 2)`.
+/// A trait rather than a method of [`Model`], so that a column that is not numeric (or not
+/// the row's model's), or an amount of the wrong type, is reported at the argument. The future
+/// is boxed: an `impl Future` of the impl would repeat the argument's error at the call and at
+/// its `.await`, quoting this impl's bounds.
+pub trait Increment<C, B>: Sized {
+    /// Adds `by` to a numeric column of this row in the database, atomically
+    /// (`UPDATE … SET "age" = "age" + ? WHERE <pk>`, so concurrent increments all count), then
+    /// overwrites `self` with the row as stored: other unsaved changes to `self` are replaced.
+    /// `updated_at` is refreshed and a version column incremented, as by every update; no hook
+    /// runs (as for bulk updates). A NULL stays NULL, as in SQL. A result outside the column's
+    /// type is a database error on every backend and writes nothing. Fails with
+    /// [`Error::NotFound`] when the row was deleted. `user.increment(&db, User::age(), 2)`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let mut task = Task::find_by_pk(&db, 1).await?.expect("seeded");
+    /// task.increment(&db, Task::hours(), 2).await?;
+    /// assert_eq!(task.hours, 5);
+    /// # Ok(()) }
+    /// ```
+    fn increment<'a>(&'a mut self, db: impl IntoExecutor<'a>, column: C, by: B) -> BoxFuture<'a, Result<()>>;
+
+    /// Subtracts `by` from a numeric column of this row, as [`increment`](Self::increment) adds.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let mut task = Task::find_by_pk(&db, 1).await?.expect("seeded");
+    /// task.decrement(&db, Task::hours(), 1).await?;
+    /// assert_eq!(task.hours, 2);
+    /// # Ok(()) }
+    /// ```
+    fn decrement<'a>(&'a mut self, db: impl IntoExecutor<'a>, column: C, by: B) -> BoxFuture<'a, Result<()>>;
+}
+
+impl<M: Model, C, B> Increment<C, B> for M
+where
+    M: ColumnOf<C>,
+    <M as ColumnOf<C>>::Type: NumericAmount<B>,
+{
+    fn increment<'a>(&'a mut self, db: impl IntoExecutor<'a>, column: C, by: B) -> BoxFuture<'a, Result<()>> {
+        Box::pin(increment(
+            self,
+            db.into_executor(),
+            Delta::of(M::column(column), <<M as ColumnOf<C>>::Type as NumericAmount<B>>::amount(by), false),
+        ))
+    }
+
+    fn decrement<'a>(&'a mut self, db: impl IntoExecutor<'a>, column: C, by: B) -> BoxFuture<'a, Result<()>> {
+        Box::pin(increment(
+            self,
+            db.into_executor(),
+            Delta::of(M::column(column), <<M as ColumnOf<C>>::Type as NumericAmount<B>>::amount(by), true),
+        ))
+    }
+}
+
 /// Columns of model `M` named by an upsert: one column (`User::email()`), a tuple of them
 /// (`(User::name(), User::age())`), or `()` for none.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a column of `{M}` nor a tuple of its columns",
     label = "expected `{M}::column()` or a tuple of `{M}`'s columns",
-    note = "name columns of the model being written: `User::email()`, or `(User::name(), User::age())`"
+    note = "name columns of the model being written or queried: `User::email()`, or `(User::name(), User::age())`"
 )]
 pub trait Columns<M> {
     /// The columns' SQL names, in order.
@@ -106,7 +219,8 @@ column_tuples! {
     (A a, B b, C c, D d, E e, F f, G g, H h, I i, J j, K k, L l);
 }
 
-/// The columns a model's upsert names (`on_conflict`, `update`): `M: ColumnsOf<C>` when `C` is
+/// The columns a model's upsert names (`on_conflict`, `update`) and a projection groups by
+/// (`group_by`): `M: ColumnsOf<C>` when `C` is
 /// a column of `M`, a tuple of them or `()` ([`Columns<M>`]).
 ///
 /// The model is `Self` and `#[derive(Model)]` implements it (forwarding to [`Columns`]), as
@@ -115,7 +229,7 @@ column_tuples! {
 #[diagnostic::on_unimplemented(
     message = "`{C}` is not a column of `{Self}` nor a tuple of its columns",
     label = "expected `{Self}::column()` or a tuple of `{Self}`'s columns",
-    note = "name columns of the model being written: `User::email()`, or `(User::name(), User::age())`"
+    note = "name columns of the model being written or queried: `User::email()`, or `(User::name(), User::age())`"
 )]
 pub trait ColumnsOf<C> {
     /// The columns' SQL names, in order.
@@ -141,8 +255,8 @@ pub(crate) struct Delta {
 }
 
 impl Delta {
-    pub(crate) fn new<M, T: Numeric>(column: Column<M, T>, amount: T::Amount, subtract: bool) -> Self {
-        Delta { column: column.name(), amount: amount.into_value(), subtract }
+    pub(crate) fn of<M, T>(column: Column<M, T>, amount: Value, subtract: bool) -> Self {
+        Delta { column: column.name(), amount, subtract }
     }
 }
 

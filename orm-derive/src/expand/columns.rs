@@ -35,6 +35,25 @@ pub fn expand(model: &Model) -> TokenStream {
             }
         }
     });
+    // What `select` takes: a tuple of up to 8 selections (nested tuples too), as
+    // `orm_core::query::projection::Selection`.
+    let selection_tuples = (1..=8usize).map(|arity| {
+        let types: Vec<_> = (0..arity).map(|i| format_ident!("__Selection{}", i)).collect();
+        let index = (0..arity).map(syn::Index::from);
+        quote! {
+            #[automatically_derived]
+            #[diagnostic::do_not_recommend]
+            impl<#(#types),*> ::orm::__private::Selections<(#(#types,)*)> for #ident
+            where
+                #(#ident: ::orm::__private::Selections<#types>,)*
+            {
+                type Selection = (#(<#ident as ::orm::__private::Selections<#types>>::Selection,)*);
+                fn selection(selection: (#(#types,)*)) -> Self::Selection {
+                    (#(<#ident as ::orm::__private::Selections<#types>>::selection(selection.#index),)*)
+                }
+            }
+        }
+    });
     // What `filter` and `order_by` take on this model (see `orm_core::narrow::Conditions`).
     quote! {
         #[automatically_derived]
@@ -58,6 +77,73 @@ pub fn expand(model: &Model) -> TokenStream {
         #[allow(dead_code)]
         impl #ident {
             #(#accessors)*
+        }
+
+        // What `select` takes (see `orm_core::query::projection::Selections`), and what the
+        // aggregate shortcuts and `increment` take (`orm_core::query::aggregate::ColumnOf`):
+        // implemented here rather than in orm-core, so that rustc quotes this model's impl
+        // under a column of another model.
+        #[automatically_derived]
+        impl<__T: ::orm::__private::SqlValue> ::orm::__private::Selections<::orm::__private::Column<#ident, __T>> for #ident {
+            type Selection = ::orm::__private::Column<#ident, __T>;
+            fn selection(selection: ::orm::__private::Column<#ident, __T>) -> Self::Selection {
+                selection
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<__R: ::orm::__private::SqlValue> ::orm::__private::Selections<::orm::__private::Aggregate<#ident, __R>> for #ident {
+            type Selection = ::orm::__private::Aggregate<#ident, __R>;
+            fn selection(selection: ::orm::__private::Aggregate<#ident, __R>) -> Self::Selection {
+                selection
+            }
+        }
+
+        #(#selection_tuples)*
+
+        // This model can be included when it is `Clone` (see
+        // `orm_core::include::IncludedTarget`); `for<'a>` keeps the bound from being checked
+        // here, for a model that is never included.
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl ::orm::__private::IncludedTarget<()> for #ident where for<'__a> #ident: ::core::clone::Clone {}
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<__I, __L> ::orm::__private::IncludedTarget<(__I, __L)> for #ident where for<'__a> #ident: ::core::clone::Clone {}
+
+        #[automatically_derived]
+        impl ::orm::__private::IncludedTarget<::orm::__private::Unreachable> for #ident {}
+
+        // `select` applies to a query without includes (see
+        // `orm_core::query::projection::NoIncludes`).
+        #[automatically_derived]
+        impl<__S> ::orm::__private::NoIncludes<(), __S> for #ident {}
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<__I, __L> ::orm::__private::NoIncludes<(__I, __L), ::orm::__private::Unreachable> for #ident {}
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl<__I, __L> ::orm::__private::NoIncludes<(__I, __L), (::orm::__private::Unreachable,)> for #ident {}
+
+        #[automatically_derived]
+        impl<__T: ::orm::__private::SqlValue> ::orm::__private::ColumnOf<::orm::__private::Column<#ident, __T>> for #ident {
+            type Type = __T;
+            fn column(column: ::orm::__private::Column<#ident, __T>) -> ::orm::__private::Column<#ident, __T> {
+                column
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl ::orm::__private::ColumnOf<::orm::__private::Unreachable> for #ident {
+            type Type = i64;
+            fn column(column: ::orm::__private::Unreachable) -> ::orm::__private::Column<#ident, i64> {
+                match column {}
+            }
         }
 
         #[automatically_derived]
