@@ -172,7 +172,9 @@ pub mod __private {
         ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, same_fields, str_eq,
         utf8,
     };
-    pub use orm_core::narrow::{Conditions, Orders, Unreachable};
+    pub use orm_core::narrow::{
+        Conditions, IncludeCondition, IncludeOrder, IncludeThroughCondition, Orders, Unreachable,
+    };
     pub use orm_core::row::Row;
     pub use orm_core::value::{
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,
