@@ -83,7 +83,6 @@ fn snapshots_name_no_internals() {
 /// generates in the user's crate (`IncludeCondition`, `IncludeThroughCondition`).
 const POINTS_INTO_ORM_CORE: &[&str] = &[
     "aggregate_wrong_column.stderr",
-    "column_compared_with_wrong_type.stderr",
     "hooks_not_async.stderr",
     "increment_text_column.stderr",
     "json_has_no_order.stderr",
