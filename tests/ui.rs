@@ -74,13 +74,15 @@ fn snapshots_name_no_internals() {
 }
 
 /// The snapshots that still point into orm-core's source, to be emptied (no new one may join):
-/// mostly a bound on an inherent method of orm-core (`Column::eq`, `Column::asc`, the
-/// aggregates, `increment`, …), which rustc shows with "required by a
-/// bound in" and the bound's source. `filter`, `order_by`, `include`, `through_filter` and an
-/// upsert's columns left the list as prelude traits whose bound is the model's own
-/// (`orm_core::narrow`, `orm_core::write::ColumnsOf`); an include's `filter`, `order_by` and
-/// `through_filter` are bounded on the association's marker type, whose impls the derive
-/// generates in the user's crate (`IncludeCondition`, `IncludeThroughCondition`).
+/// a bound on an inherent method of orm-core (`Column::asc` on a JSON column, the aggregates,
+/// `increment`), which rustc shows with "required by a bound in" and the bound's source, and
+/// a hook written without `async` (the bound of `Hooks`' method signature). `filter`,
+/// `order_by`, `include`, `through_filter` and an upsert's columns left the list as prelude
+/// traits whose bound is the model's own (`orm_core::narrow`, `orm_core::write::ColumnsOf`);
+/// an include's `filter`, `order_by` and `through_filter` are bounded on the association's
+/// marker type, whose impls the derive generates in the user's crate (`IncludeCondition`,
+/// `IncludeThroughCondition`); the column comparisons are prelude traits with a blanket impl
+/// whose argument carries the bound (`orm_core::expr::Compare`, `CompareOrdered`).
 const POINTS_INTO_ORM_CORE: &[&str] = &[
     "aggregate_wrong_column.stderr",
     "hooks_not_async.stderr",
