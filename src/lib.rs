@@ -30,7 +30,7 @@ extern crate self as orm;
 pub mod guide;
 
 pub use orm_core::Hooks;
-pub use orm_core::expr::{ColumnOf, Compare, CompareOrdered, OrderedOperand};
+pub use orm_core::expr::{ColumnOf, Compare, CompareIn, CompareOrdered, OrderedOperand};
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
 #[cfg(feature = "json")]
@@ -74,7 +74,7 @@ pub mod meta {
 
 /// Everything a model file needs: `use orm::prelude::*;`.
 pub mod prelude {
-    pub use orm_core::expr::{Compare as _, CompareOrdered as _};
+    pub use orm_core::expr::{Compare as _, CompareIn as _, CompareOrdered as _};
     pub use orm_core::narrow::{Filter as _, IncludeWith as _, OrderBy as _, ThroughFilter as _};
     pub use orm_core::write::UpsertColumns as _;
     pub use orm_core::{Db, Expr, Model, Schema, Tx};

@@ -82,7 +82,7 @@ fn snapshots_name_no_internals() {
 /// an include's `filter`, `order_by` and `through_filter` are bounded on the association's
 /// marker type, whose impls the derive generates in the user's crate (`IncludeCondition`,
 /// `IncludeThroughCondition`); the column comparisons are prelude traits with a blanket impl
-/// whose argument carries the bound (`orm_core::expr::Compare`, `CompareOrdered`).
+/// whose argument carries the bound (`orm_core::expr::Compare`, `CompareIn`, `CompareOrdered`).
 const POINTS_INTO_ORM_CORE: &[&str] = &[
     "aggregate_wrong_column.stderr",
     "hooks_not_async.stderr",

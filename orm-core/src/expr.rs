@@ -48,6 +48,11 @@ impl<M, T> Column<M, T> {
 }
 
 impl<M, T> Column<M, T> {
+    fn is_in_list<V: Operand<T>>(self, values: impl IntoIterator<Item = V>, negated: bool) -> Expr<M> {
+        let values = values.into_iter().map(Operand::into_operand).collect();
+        Expr::from_node(Node::In { column: self.name, values, negated })
+    }
+
     fn compare(self, op: CompareOp, value: impl Operand<T>) -> Expr<M> {
         let value = value.into_operand();
         // Sequelize's `{ col: null }`: equality with NULL is a NULL test, never a comparison
@@ -58,41 +63,6 @@ impl<M, T> Column<M, T> {
             op => Node::Compare { column: self.name, op, value },
         };
         Expr::from_node(node)
-    }
-
-    /// `column IN (values…)`; an empty list matches nothing. As in SQL, a NULL in the list
-    /// never matches: a row that matches no other value is UNKNOWN, so `not` of it is too.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::id().is_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["write", "review"]);
-    /// assert_eq!(Task::find().filter(Task::id().is_in(Vec::<i64>::new())).count(&db).await?, 0);
-    /// # Ok(()) }
-    /// ```
-    pub fn is_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
-        let values = values.into_iter().map(Operand::into_operand).collect();
-        Expr::from_node(Node::In { column: self.name, values, negated: false })
-    }
-
-    /// `column NOT IN (values…)`; an empty list matches everything, NULL rows included. A NULL
-    /// row, or a NULL in the list, makes SQL's answer UNKNOWN: the row does not match.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::id().not_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["ship"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn not_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
-        let values = values.into_iter().map(Operand::into_operand).collect();
-        Expr::from_node(Node::In { column: self.name, values, negated: true })
     }
 
     /// `column IS NULL`
@@ -223,6 +193,52 @@ impl<C: ColumnOf, V: Operand<C::Value>> Compare<V> for C {
 
     fn ne(self, value: V) -> Expr<C::Model> {
         self.column().compare(CompareOp::Ne, value)
+    }
+}
+
+/// Membership of a column's value in a list: `Task::id().is_in([1, 3])`. In `orm::prelude`.
+/// Implemented as [`Compare`]: the list's items carry the bound, so that an item of the wrong
+/// type is reported by [`Operand`]'s message at the argument.
+pub trait CompareIn<I>: ColumnOf {
+    /// `column IN (values…)`; an empty list matches nothing. As in SQL, a NULL in the list
+    /// never matches: a row that matches no other value is UNKNOWN, so `not` of it is too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::id().is_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "review"]);
+    /// assert_eq!(Task::find().filter(Task::id().is_in(Vec::<i64>::new())).count(&db).await?, 0);
+    /// # Ok(()) }
+    /// ```
+    // The name is the API's (Sequelize's `Op.in`), and a column is `Copy`: taken by value.
+    #[allow(clippy::wrong_self_convention)]
+    fn is_in(self, values: I) -> Expr<Self::Model>;
+
+    /// `column NOT IN (values…)`; an empty list matches everything, NULL rows included. A NULL
+    /// row, or a NULL in the list, makes SQL's answer UNKNOWN: the row does not match.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::id().not_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship"]);
+    /// # Ok(()) }
+    /// ```
+    fn not_in(self, values: I) -> Expr<Self::Model>;
+}
+
+impl<C: ColumnOf, I: IntoIterator<Item: Operand<C::Value>>> CompareIn<I> for C {
+    fn is_in(self, values: I) -> Expr<C::Model> {
+        self.column().is_in_list(values, false)
+    }
+
+    fn not_in(self, values: I) -> Expr<C::Model> {
+        self.column().is_in_list(values, true)
     }
 }
 
