@@ -4,9 +4,11 @@
 //! They are traits for their diagnostics. A bound on an inherent method of orm-core is reported
 //! with "required by a bound in" and the bound's source, and a mismatched argument with
 //! "method defined here" and the method's source. Here each builder implements the trait for
-//! any argument `C` that meets a bound of the argument's own trait ([`ConditionOn`],
-//! [`OrderOn`], [`ThroughCondition`]): rustc leaves `C` to the argument, then reports that
-//! trait's message at the argument, naming the model expected.
+//! any argument `C` under a bound that the derive implements in the user's crate: the model's
+//! ([`Conditions`], [`Orders`]) for a query, the association marker's ([`IncludeCondition`],
+//! [`IncludeOrder`], [`IncludeThroughCondition`]) for an include. rustc leaves `C` to the
+//! argument, then reports the bound's message at the argument, naming the model expected, and
+//! quotes only the user's derive.
 
 use crate::expr::{Expr, Order};
 
