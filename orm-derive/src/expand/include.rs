@@ -253,6 +253,7 @@ fn narrowing(association: &Association, marker: &proc_macro2::Ident) -> TokenStr
     let span = association.target_span();
     let through = match (&association.kind, &association.through) {
         (Kind::BelongsToMany, Some(Join::Model(_))) => quote_spanned! {span=>
+            #[automatically_derived]
             impl<__Condition, __Join> ::orm::__private::IncludeThroughCondition<__Condition, __Join> for #marker
             where
                 __Join: ::orm::__private::Conditions<__Condition>,
@@ -265,6 +266,7 @@ fn narrowing(association: &Association, marker: &proc_macro2::Ident) -> TokenStr
         _ => unreachable_impls(Narrowing::Through, marker, &quote!(())),
     };
     quote_spanned! {span=>
+        #[automatically_derived]
         impl<__Condition, __Target> ::orm::__private::IncludeCondition<__Condition, __Target> for #marker
         where
             __Target: ::orm::__private::Conditions<__Condition>,
@@ -274,6 +276,7 @@ fn narrowing(association: &Association, marker: &proc_macro2::Ident) -> TokenStr
             }
         }
 
+        #[automatically_derived]
         impl<__Order, __Target> ::orm::__private::IncludeOrder<__Order, __Target> for #marker
         where
             __Target: ::orm::__private::Orders<__Order>,
