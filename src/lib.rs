@@ -30,6 +30,7 @@ extern crate self as orm;
 pub mod guide;
 
 pub use orm_core::Hooks;
+pub use orm_core::expr::{TypedColumn, Compare, CompareIn, CompareOrdered, OrderedOperand};
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
 pub use orm_core::query::aggregate::{ColumnOf, MinMax, SumAvg};
@@ -76,6 +77,7 @@ pub mod meta {
 
 /// Everything a model file needs: `use orm::prelude::*;`.
 pub mod prelude {
+    pub use orm_core::expr::{Compare as _, CompareIn as _, CompareOrdered as _};
     pub use orm_core::narrow::{Filter as _, IncludeWith as _, OrderBy as _, ThroughFilter as _};
     pub use orm_core::query::IncrementColumn as _;
     pub use orm_core::query::aggregate::{MinMax as _, SumAvg as _};
@@ -178,7 +180,9 @@ pub mod __private {
         ModelNames, concat, concat_len, contains, key_column, key_column_len, rule as rename_rule, same_fields, str_eq,
         utf8,
     };
-    pub use orm_core::narrow::{Conditions, Orders, Unreachable};
+    pub use orm_core::narrow::{
+        Conditions, IncludeCondition, IncludeOrder, IncludeThroughCondition, Orders, Unreachable,
+    };
     pub use orm_core::query::aggregate::Aggregate;
     pub use orm_core::query::aggregate::ColumnOf;
     pub use orm_core::query::projection::{NoIncludes, Selection, Selections};

@@ -74,27 +74,20 @@ fn snapshots_name_no_internals() {
 }
 
 /// The snapshots that still point into orm-core's source, to be emptied (no new one may join):
-/// mostly a bound on an inherent method of orm-core (`Column::eq`, `Column::asc`, the column
-/// aggregates `col.sum()`, …), which rustc shows with "required by a bound in" and the bound's
-/// source. `filter`, `order_by`, `include`, `through_filter`, an upsert's columns, `select`,
-/// `group_by`, the aggregate shortcuts and `increment` left the list as prelude traits whose
-/// bound is the model's own (`orm_core::narrow`, `orm_core::write::ColumnsOf`,
-/// `orm_core::query::projection::Selections`, `orm_core::query::aggregate::ColumnOf`).
-/// `aggregate_wrong_column` stays for `col.sum()`/`col.avg()`/`col.max()`: a method without an
-/// argument is checked while rustc looks it up, and an unmet bound of a trait's impl is then
-/// "method not found" with `Column`'s source (and `Iterator`'s and `Ord`'s methods of the same
-/// names). The two
-/// include cases left (`through_filter` without a join model, `filter` on a polymorphic
-/// include) say the fix at the argument, but their unmet bound has no impl of the user's to
-/// quote, so rustc quotes the builder's impl in orm-core instead.
-const POINTS_INTO_ORM_CORE: &[&str] = &[
-    "aggregate_wrong_column.stderr",
-    "column_compared_with_wrong_type.stderr",
-    "hooks_not_async.stderr",
-    "include_through_filter_not_many_to_many.stderr",
-    "json_has_no_order.stderr",
-    "poly_include_filter.stderr",
-];
+/// a bound on an inherent method of orm-core without an argument (`Column::asc` on a JSON
+/// column; the column aggregates `col.sum()`, `col.avg()`, `col.max()`: a method without an
+/// argument is checked while rustc looks it up, and an unmet bound is then "method not found"
+/// with `Column`'s source), and a hook written without `async` (the bound of `Hooks`' method
+/// signature). `filter`, `order_by`, `include`, `through_filter`, an upsert's columns,
+/// `select`, `group_by`, the aggregate shortcuts and `increment` left the list as prelude
+/// traits whose bound is the model's own (`orm_core::narrow`, `orm_core::write::ColumnsOf`,
+/// `orm_core::query::projection::Selections`, `orm_core::query::aggregate::ColumnOf`); an
+/// include's `filter`, `order_by` and `through_filter` are bounded on the association's marker
+/// type, whose impls the derive generates in the user's crate (`IncludeCondition`,
+/// `IncludeThroughCondition`); the column comparisons are prelude traits with a blanket impl
+/// whose argument carries the bound (`orm_core::expr::Compare`, `CompareIn`, `CompareOrdered`).
+const POINTS_INTO_ORM_CORE: &[&str] =
+    &["aggregate_wrong_column.stderr", "hooks_not_async.stderr", "json_has_no_order.stderr"];
 
 /// Whether `text` holds `HasField<` followed by a digit (a field named by its hash).
 fn has_hashed_name(text: &str) -> bool {

@@ -57,7 +57,7 @@ use crate::data::{Dataset, Sizes};
 use crate::measure::{Meter, median};
 use crate::models::User;
 use crate::workloads::{Bench, Raw, Side, Workload};
-use orm::{Filter as _, Model as _, OrderBy as _};
+use orm::{CompareOrdered as _, Filter as _, Model as _, OrderBy as _};
 
 /// Counts every allocation of the process (`std::alloc::System` underneath).
 #[global_allocator]

@@ -47,7 +47,12 @@ impl<M, T> Column<M, T> {
     }
 }
 
-impl<M, T: SqlValue> Column<M, T> {
+impl<M, T> Column<M, T> {
+    fn is_in_list<V: Operand<T>>(self, values: impl IntoIterator<Item = V>, negated: bool) -> Expr<M> {
+        let values = values.into_iter().map(Operand::into_operand).collect();
+        Expr::from_node(Node::In { column: self.name, values, negated })
+    }
+
     fn compare(self, op: CompareOp, value: impl Operand<T>) -> Expr<M> {
         let value = value.into_operand();
         // Sequelize's `{ col: null }`: equality with NULL is a NULL test, never a comparison
@@ -58,73 +63,6 @@ impl<M, T: SqlValue> Column<M, T> {
             op => Node::Compare { column: self.name, op, value },
         };
         Expr::from_node(node)
-    }
-
-    /// `column = value`; `eq(None)` on an `Option` column is `column IS NULL`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::uid().eq(2)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["review"]);
-    /// Task::update().set(Task::uid(), None).filter(Task::id().eq(3)).exec(&db).await?;
-    /// assert_eq!(Task::find().filter(Task::uid().eq(None)).count(&db).await?, 1); // `eq(None)` is `IS NULL`
-    /// # Ok(()) }
-    /// ```
-    pub fn eq(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(CompareOp::Eq, value)
-    }
-
-    /// `column <> value`; `ne(None)` on an `Option` column is `column IS NOT NULL`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::title().ne("write")).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["ship", "review"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn ne(self, value: impl Operand<T>) -> Expr<M> {
-        self.compare(CompareOp::Ne, value)
-    }
-
-    /// `column IN (values…)`; an empty list matches nothing. As in SQL, a NULL in the list
-    /// never matches: a row that matches no other value is UNKNOWN, so `not` of it is too.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::id().is_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["write", "review"]);
-    /// assert_eq!(Task::find().filter(Task::id().is_in(Vec::<i64>::new())).count(&db).await?, 0);
-    /// # Ok(()) }
-    /// ```
-    pub fn is_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
-        let values = values.into_iter().map(Operand::into_operand).collect();
-        Expr::from_node(Node::In { column: self.name, values, negated: false })
-    }
-
-    /// `column NOT IN (values…)`; an empty list matches everything, NULL rows included. A NULL
-    /// row, or a NULL in the list, makes SQL's answer UNKNOWN: the row does not match.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::id().not_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["ship"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn not_in<V: Operand<T>>(self, values: impl IntoIterator<Item = V>) -> Expr<M> {
-        let values = values.into_iter().map(Operand::into_operand).collect();
-        Expr::from_node(Node::In { column: self.name, values, negated: true })
     }
 
     /// `column IS NULL`
@@ -153,78 +91,6 @@ impl<M, T: SqlValue> Column<M, T> {
     /// ```
     pub fn is_not_null(self) -> Expr<M> {
         Expr::from_node(Node::Null { column: self.name, negated: true })
-    }
-
-    /// `column < value`
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::hours().lt(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["review"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn lt(self, value: impl Operand<T>) -> Expr<M>
-    where
-        T: Comparable,
-    {
-        self.compare(CompareOp::Lt, value)
-    }
-
-    /// `column <= value`
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::hours().le(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["write", "review"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn le(self, value: impl Operand<T>) -> Expr<M>
-    where
-        T: Comparable,
-    {
-        self.compare(CompareOp::Le, value)
-    }
-
-    /// `column > value`
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::hours().gt(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["ship"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn gt(self, value: impl Operand<T>) -> Expr<M>
-    where
-        T: Comparable,
-    {
-        self.compare(CompareOp::Gt, value)
-    }
-
-    /// `column >= value`
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let titles: Vec<String> = Task::find().filter(Task::hours().ge(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
-    /// assert_eq!(titles, ["write", "ship"]);
-    /// # Ok(()) }
-    /// ```
-    pub fn ge(self, value: impl Operand<T>) -> Expr<M>
-    where
-        T: Comparable,
-    {
-        self.compare(CompareOp::Ge, value)
     }
 
     /// Ascending order on this column; NULLs come last, on every backend.
@@ -263,6 +129,200 @@ impl<M, T: SqlValue> Column<M, T> {
         Order { column: self.name, descending: true, nullable: T::NULLABLE, _marker: PhantomData }
     }
 }
+
+/// A typed column, `Column<M, T>`: what [`Compare`] and [`CompareOrdered`] are implemented for.
+pub trait TypedColumn: Sized {
+    /// The model the column belongs to.
+    type Model;
+    /// The column's Rust type.
+    type Value;
+    /// The column, typed.
+    #[doc(hidden)]
+    fn column(self) -> Column<Self::Model, Self::Value>;
+}
+
+impl<M, T> TypedColumn for Column<M, T> {
+    type Model = M;
+    type Value = T;
+    fn column(self) -> Column<M, T> {
+        self
+    }
+}
+
+/// Equality of a column with a value: `Task::title().eq("ship")`. In `orm::prelude`.
+///
+/// A trait rather than inherent methods for its diagnostic: implemented for every column
+/// (`C: TypedColumn`, a blanket impl) with any argument `V: Operand<C::Value>`, so that a value of
+/// the wrong type is reported by [`Operand`]'s message at the argument, and rustc has no impl
+/// of orm-core to quote under it (it quotes neither blanket impls nor the bound of an
+/// inherent method).
+pub trait Compare<V>: TypedColumn {
+    /// `column = value`; `eq(None)` on an `Option` column is `column IS NULL`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::uid().eq(2)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["review"]);
+    /// Task::update().set(Task::uid(), None).filter(Task::id().eq(3)).exec(&db).await?;
+    /// assert_eq!(Task::find().filter(Task::uid().eq(None)).count(&db).await?, 1); // `eq(None)` is `IS NULL`
+    /// # Ok(()) }
+    /// ```
+    fn eq(self, value: V) -> Expr<Self::Model>;
+
+    /// `column <> value`; `ne(None)` on an `Option` column is `column IS NOT NULL`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::title().ne("write")).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship", "review"]);
+    /// # Ok(()) }
+    /// ```
+    fn ne(self, value: V) -> Expr<Self::Model>;
+}
+
+impl<C: TypedColumn, V: Operand<C::Value>> Compare<V> for C {
+    fn eq(self, value: V) -> Expr<C::Model> {
+        self.column().compare(CompareOp::Eq, value)
+    }
+
+    fn ne(self, value: V) -> Expr<C::Model> {
+        self.column().compare(CompareOp::Ne, value)
+    }
+}
+
+/// Membership of a column's value in a list: `Task::id().is_in([1, 3])`. In `orm::prelude`.
+/// Implemented as [`Compare`]: the list's items carry the bound, so that an item of the wrong
+/// type is reported by [`Operand`]'s message at the argument.
+pub trait CompareIn<I>: TypedColumn {
+    /// `column IN (values…)`; an empty list matches nothing. As in SQL, a NULL in the list
+    /// never matches: a row that matches no other value is UNKNOWN, so `not` of it is too.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::id().is_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "review"]);
+    /// assert_eq!(Task::find().filter(Task::id().is_in(Vec::<i64>::new())).count(&db).await?, 0);
+    /// # Ok(()) }
+    /// ```
+    // The name is the API's (Sequelize's `Op.in`), and a column is `Copy`: taken by value.
+    #[allow(clippy::wrong_self_convention)]
+    fn is_in(self, values: I) -> Expr<Self::Model>;
+
+    /// `column NOT IN (values…)`; an empty list matches everything, NULL rows included. A NULL
+    /// row, or a NULL in the list, makes SQL's answer UNKNOWN: the row does not match.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::id().not_in([1, 3])).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship"]);
+    /// # Ok(()) }
+    /// ```
+    fn not_in(self, values: I) -> Expr<Self::Model>;
+}
+
+impl<C: TypedColumn, I: IntoIterator<Item: Operand<C::Value>>> CompareIn<I> for C {
+    fn is_in(self, values: I) -> Expr<C::Model> {
+        self.column().is_in_list(values, false)
+    }
+
+    fn not_in(self, values: I) -> Expr<C::Model> {
+        self.column().is_in_list(values, true)
+    }
+}
+
+/// Order comparisons of a column with a value: `Task::hours().gt(2)`. In `orm::prelude`.
+/// The column's type must be [`Comparable`] (not JSON): the argument's bound says so, at the
+/// argument, as [`Compare`].
+pub trait CompareOrdered<V>: TypedColumn {
+    /// `column < value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().lt(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["review"]);
+    /// # Ok(()) }
+    /// ```
+    fn lt(self, value: V) -> Expr<Self::Model>;
+
+    /// `column <= value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().le(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "review"]);
+    /// # Ok(()) }
+    /// ```
+    fn le(self, value: V) -> Expr<Self::Model>;
+
+    /// `column > value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().gt(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["ship"]);
+    /// # Ok(()) }
+    /// ```
+    fn gt(self, value: V) -> Expr<Self::Model>;
+
+    /// `column >= value`
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # use orm::guide::example::*;
+    /// # use orm::prelude::*;
+    /// # let db = connect_seeded().await?;
+    /// let titles: Vec<String> = Task::find().filter(Task::hours().ge(3)).order_by(Task::id().asc()).select(Task::title()).all(&db).await?;
+    /// assert_eq!(titles, ["write", "ship"]);
+    /// # Ok(()) }
+    /// ```
+    fn ge(self, value: V) -> Expr<Self::Model>;
+}
+
+impl<C: TypedColumn, V: OrderedOperand<C::Value>> CompareOrdered<V> for C {
+    fn lt(self, value: V) -> Expr<C::Model> {
+        self.column().compare(CompareOp::Lt, value)
+    }
+
+    fn le(self, value: V) -> Expr<C::Model> {
+        self.column().compare(CompareOp::Le, value)
+    }
+
+    fn gt(self, value: V) -> Expr<C::Model> {
+        self.column().compare(CompareOp::Gt, value)
+    }
+
+    fn ge(self, value: V) -> Expr<C::Model> {
+        self.column().compare(CompareOp::Ge, value)
+    }
+}
+
+/// An operand of an ordered column: `V: Operand<T>` with `T: Comparable`. Bounding the
+/// argument (rather than the column) leaves the method found, so that rustc reports a JSON
+/// column with [`Comparable`]'s message, at the argument.
+pub trait OrderedOperand<T>: Operand<T> {}
+
+impl<V: Operand<T>, T: Comparable> OrderedOperand<T> for V {}
 
 /// Column types `like` applies to: `String` and `Option<String>`.
 #[diagnostic::on_unimplemented(message = "`like` needs a text column, and `{Self}` is not text")]

@@ -4,12 +4,13 @@
 //! They are traits for their diagnostics. A bound on an inherent method of orm-core is reported
 //! with "required by a bound in" and the bound's source, and a mismatched argument with
 //! "method defined here" and the method's source. Here each builder implements the trait for
-//! any argument `C` that meets a bound of the argument's own trait ([`Conditions`],
-//! [`Orders`], [`ThroughCondition`]): rustc leaves `C` to the argument, then reports that
-//! trait's message at the argument, naming the model expected.
+//! any argument `C` under a bound that the derive implements in the user's crate: the model's
+//! ([`Conditions`], [`Orders`]) for a query, the association marker's ([`IncludeCondition`],
+//! [`IncludeOrder`], [`IncludeThroughCondition`]) for an include. rustc leaves `C` to the
+//! argument, then reports the bound's message at the argument, naming the model expected, and
+//! quotes only the user's derive.
 
 use crate::expr::{Expr, Order};
-use crate::include::{Many, ManyToMany, One, Polymorphic};
 
 /// Narrows a builder to the rows matching a condition: `Task::find().filter(Task::done().eq(true))`.
 /// A query takes a condition on its own model; an include, an association read and an
@@ -97,85 +98,52 @@ pub trait Orders<O>: Sized {
 #[derive(Debug, Clone, Copy)]
 pub enum Unreachable {}
 
-/// A condition on the join model of an include of kind `K`: what an include's
-/// `through_filter` takes, for a belongs_to_many with a join model only.
+/// What an include of the association `Self` (its marker type, `User_projects`) narrows by its
+/// join rows with `through_filter`: a condition on `J`, the join model of a belongs_to_many
+/// with one (`<A::Kind as LoadKind>::Join`, `()` for the other associations).
+///
+/// Bounded on the marker, which `#[derive(Model)]` generates in the user's crate together
+/// with the impls: `impl<C, J: Conditions<C>> IncludeThroughCondition<C, J> for User_projects`
+/// for a join model; for every other association, impls for [`Unreachable`] only (and a
+/// hidden second one), of which rustc quotes the first under the message. A bound without any
+/// impl of the user's makes rustc quote the builder's impl in orm-core instead. The target and
+/// join model are parameters, not projections, so that the generated impls hold no
+/// projection that fails (and is reported again) when a target is not a model.
 #[diagnostic::on_unimplemented(
     message = "`through_filter` applies to a belongs_to_many association with a join model",
     label = "this association has no join model",
     note = "filter the association's own targets with `filter`"
 )]
-pub trait ThroughCondition<K> {
-    /// The join model.
-    #[doc(hidden)]
-    type Join;
+pub trait IncludeThroughCondition<C, J> {
     /// The condition.
     #[doc(hidden)]
-    fn into_condition(self) -> Expr<Self::Join>;
+    fn condition(condition: C) -> Expr<J>;
 }
 
-impl<J: Conditions<C>, C> ThroughCondition<ManyToMany<J>> for C {
-    type Join = J;
-    fn into_condition(self) -> Expr<J> {
-        J::condition(self)
-    }
-}
-
-/// What an include of kind `K` with target `T` filters with: a condition on `T`, unless the
-/// include is polymorphic. Bounding the argument (rather than `K`) leaves the method found, so
-/// that rustc reports the mistake with its message, at the argument.
-pub trait TargetCondition<K, T> {
-    /// The condition.
-    #[doc(hidden)]
-    fn into_condition(self) -> Expr<T>;
-}
-
-/// What an include of kind `K` with target `T` orders by, as [`TargetCondition`].
-pub trait TargetOrder<K, T> {
-    /// The order.
-    #[doc(hidden)]
-    fn into_order(self) -> Order<T>;
-}
-
-/// Implemented by nothing: what a polymorphic include's `filter` or `order_by` would take.
+/// What an include of the association `Self` (its marker type) filters its targets `T` with:
+/// a condition on `T`, unless the include is polymorphic. Implemented as
+/// [`IncludeThroughCondition`]: for the conditions on `T` of an association with one target
+/// model, for [`Unreachable`] only on a polymorphic one.
 #[diagnostic::on_unimplemented(
     message = "a polymorphic include loads whole parents: it has no `filter`, `order_by`, `limit`, `required`, nested `include` or association filters",
     label = "this include loads the parents of several models",
     note = "load the parents with the include, then narrow them in Rust; or query one parent model with its own `has_many(…, polymorphic = \"…\")`"
 )]
-pub trait NotPolymorphic<T> {
-    /// Never called.
+pub trait IncludeCondition<C, T> {
+    /// The condition.
     #[doc(hidden)]
-    fn into_condition(self) -> Expr<T>;
-    /// Never called.
+    fn condition(condition: C) -> Expr<T>;
+}
+
+/// What an include of the association `Self` (its marker type) orders its targets `T` by, as
+/// [`IncludeCondition`].
+#[diagnostic::on_unimplemented(
+    message = "a polymorphic include loads whole parents: it has no `filter`, `order_by`, `limit`, `required`, nested `include` or association filters",
+    label = "this include loads the parents of several models",
+    note = "load the parents with the include, then narrow them in Rust; or query one parent model with its own `has_many(…, polymorphic = \"…\")`"
+)]
+pub trait IncludeOrder<O, T> {
+    /// The order.
     #[doc(hidden)]
-    fn into_order(self) -> Order<T>;
-}
-
-macro_rules! target_kinds {
-    ($([$($generics:tt)*] $kind:ty),*) => {$(
-        impl<C, T: Conditions<C>, $($generics)*> TargetCondition<$kind, T> for C {
-            fn into_condition(self) -> Expr<T> {
-                T::condition(self)
-            }
-        }
-        impl<O, T: Orders<O>, $($generics)*> TargetOrder<$kind, T> for O {
-            fn into_order(self) -> Order<T> {
-                T::order(self)
-            }
-        }
-    )*};
-}
-
-target_kinds!([] Many, [] One, [J] ManyToMany<J>);
-
-impl<C: NotPolymorphic<T>, T, P> TargetCondition<Polymorphic<P>, T> for C {
-    fn into_condition(self) -> Expr<T> {
-        NotPolymorphic::into_condition(self)
-    }
-}
-
-impl<O: NotPolymorphic<T>, T, P> TargetOrder<Polymorphic<P>, T> for O {
-    fn into_order(self) -> Order<T> {
-        NotPolymorphic::into_order(self)
-    }
+    fn order(order: O) -> Order<T>;
 }

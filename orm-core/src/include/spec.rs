@@ -8,7 +8,9 @@ use crate::expr::{Expr, Node, OrderTerm};
 use crate::include::IncludeList;
 use crate::include::filter::{AssociationFilter, Quantifier, Targets};
 use crate::model::Model;
-use crate::narrow::{Filter, IncludeWith, OrderBy, TargetCondition, TargetOrder, ThroughCondition, ThroughFilter};
+use crate::narrow::{
+    Filter, IncludeCondition, IncludeOrder, IncludeThroughCondition, IncludeWith, OrderBy, ThroughFilter,
+};
 use crate::row::Row;
 
 /// How an association's loaded targets are held: [`Many`], [`One`] or [`ManyToMany`].
@@ -360,11 +362,10 @@ impl<A: AssociationSpec, N> Include<A, N> {
     }
 }
 
-/// A polymorphic include has no target model to filter on: `TargetCondition` says so.
+/// A polymorphic include has no target model to filter on: `IncludeCondition` says so.
 impl<A, N, C> Filter<C> for Include<A, N>
 where
-    A: AssociationSpec,
-    C: TargetCondition<A::Kind, A::Target>,
+    A: AssociationSpec + IncludeCondition<C, <A as AssociationSpec>::Target>,
 {
     /// Loads only the targets matching `condition`.
     ///
@@ -379,7 +380,7 @@ where
     /// # Ok(()) }
     /// ```
     fn filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = A::condition(condition);
         self.filter = Some(match self.filter {
             Some(current) => Expr::<A::Target>::from_node(current).and(condition).node,
             None => condition.node,
@@ -390,8 +391,7 @@ where
 
 impl<A, N, O> OrderBy<O> for Include<A, N>
 where
-    A: AssociationSpec,
-    O: TargetOrder<A::Kind, A::Target>,
+    A: AssociationSpec + IncludeOrder<O, <A as AssociationSpec>::Target>,
 {
     /// Orders each parent's targets.
     ///
@@ -405,7 +405,7 @@ where
     /// # Ok(()) }
     /// ```
     fn order_by(mut self, order: O) -> Self {
-        let order = order.into_order();
+        let order = A::order(order);
         self.order.push(order.term());
         self
     }
@@ -601,8 +601,11 @@ impl<T: ?Sized> SameAs<T> for T {
     }
 }
 
-/// A has_many or has_one has no join model: `ThroughCondition` says so.
-impl<A: AssociationSpec, N, C: ThroughCondition<A::Kind>> ThroughFilter<C> for Include<A, N> {
+/// A has_many or has_one has no join model: `IncludeThroughCondition` says so.
+impl<A, N, C> ThroughFilter<C> for Include<A, N>
+where
+    A: AssociationSpec + IncludeThroughCondition<C, <A::Kind as LoadKind>::Join>,
+{
     /// Loads only the targets whose join row matches `condition` (Sequelize's
     /// `through: { where }`, applied to the join table itself).
     ///
@@ -617,9 +620,9 @@ impl<A: AssociationSpec, N, C: ThroughCondition<A::Kind>> ThroughFilter<C> for I
     /// # Ok(()) }
     /// ```
     fn through_filter(mut self, condition: C) -> Self {
-        let condition = condition.into_condition();
+        let condition = A::condition(condition);
         self.join_filter = Some(match self.join_filter {
-            Some(current) => Expr::<C::Join>::from_node(current).and(condition).node,
+            Some(current) => Expr::<<A::Kind as LoadKind>::Join>::from_node(current).and(condition).node,
             None => condition.node,
         });
         self

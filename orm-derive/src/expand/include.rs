@@ -205,6 +205,7 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
     let kind = kind(association);
     let target_model = quote_spanned!(association.target_span()=> <#target as ::orm::__private::AsModel>::Model);
     let marker_doc = format!("The `{name}` association of `{ident}`, as a type (for includes).");
+    let narrowing = narrowing(association, &marker);
     quote! {
         #[doc = #marker_doc]
         #[doc(hidden)]
@@ -225,6 +226,8 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
         #[automatically_derived]
         impl ::orm::__private::SpecOf<#ident> for #marker {}
 
+        #narrowing
+
         #not_loaded
 
         // A row returned by a nested create holds what was created through any association.
@@ -238,6 +241,109 @@ fn spec(model: &Model, index: usize, association: &Association) -> TokenStream {
             ::orm::__private::Created: ::orm::__private::Contains<#marker, N>,
         {
         }
+    }
+}
+
+/// What an include of the association filters and orders its targets with, and narrows its
+/// join rows with: the impls are bounded on the models' own traits (`Conditions`, `Orders`)
+/// and generated here, in the user's crate, so that a mistake quotes the user's code rather
+/// than orm-core's builder. Spanned at the association's target, which rustc points at when
+/// it says which association required the bound.
+fn narrowing(association: &Association, marker: &proc_macro2::Ident) -> TokenStream {
+    let span = association.target_span();
+    let through = match (&association.kind, &association.through) {
+        (Kind::BelongsToMany, Some(Join::Model(_))) => quote_spanned! {span=>
+            #[automatically_derived]
+            impl<__Condition, __Join> ::orm::__private::IncludeThroughCondition<__Condition, __Join> for #marker
+            where
+                __Join: ::orm::__private::Conditions<__Condition>,
+            {
+                fn condition(condition: __Condition) -> ::orm::__private::Expr<__Join> {
+                    <__Join as ::orm::__private::Conditions<__Condition>>::condition(condition)
+                }
+            }
+        },
+        _ => unreachable_impls(Narrowing::Through, marker, &quote!(())),
+    };
+    quote_spanned! {span=>
+        #[automatically_derived]
+        impl<__Condition, __Target> ::orm::__private::IncludeCondition<__Condition, __Target> for #marker
+        where
+            __Target: ::orm::__private::Conditions<__Condition>,
+        {
+            fn condition(condition: __Condition) -> ::orm::__private::Expr<__Target> {
+                <__Target as ::orm::__private::Conditions<__Condition>>::condition(condition)
+            }
+        }
+
+        #[automatically_derived]
+        impl<__Order, __Target> ::orm::__private::IncludeOrder<__Order, __Target> for #marker
+        where
+            __Target: ::orm::__private::Orders<__Order>,
+        {
+            fn order(order: __Order) -> ::orm::__private::Order<__Target> {
+                <__Target as ::orm::__private::Orders<__Order>>::order(order)
+            }
+        }
+
+        #through
+    }
+}
+
+/// A trait an include narrows with.
+#[derive(Clone, Copy)]
+pub enum Narrowing {
+    /// `IncludeThroughCondition`: `through_filter`.
+    Through,
+    /// `IncludeCondition`: `filter`.
+    Filter,
+    /// `IncludeOrder`: `order_by`.
+    Order,
+}
+
+/// The impls of a narrowing trait for an association that has none (`through_filter` without
+/// a join model; `filter` and `order_by` of a polymorphic include): for `Unreachable`, which
+/// nothing can call it with. It is the impl rustc quotes under the trait's message; without
+/// one of the user's, rustc would quote orm-core's builder.
+/// `model` is what the include ranges over: `()` for `through_filter` (the join model of an
+/// association without one), the polymorphic association's own model for `filter` and
+/// `order_by`.
+pub fn unreachable_impls(narrowing: Narrowing, marker: &proc_macro2::Ident, model: &TokenStream) -> TokenStream {
+    let impl_for = |argument: TokenStream| match narrowing {
+        Narrowing::Through => quote! {
+            impl ::orm::__private::IncludeThroughCondition<#argument, #model> for #marker {
+                fn condition(condition: #argument) -> ::orm::__private::Expr<#model> {
+                    match condition {}
+                }
+            }
+        },
+        Narrowing::Filter => quote! {
+            impl ::orm::__private::IncludeCondition<#argument, #model> for #marker {
+                fn condition(condition: #argument) -> ::orm::__private::Expr<#model> {
+                    match condition {}
+                }
+            }
+        },
+        Narrowing::Order => quote! {
+            impl ::orm::__private::IncludeOrder<#argument, #model> for #marker {
+                fn order(order: #argument) -> ::orm::__private::Order<#model> {
+                    match order {}
+                }
+            }
+        },
+    };
+    let first = impl_for(quote!(::orm::__private::Unreachable));
+    let second = impl_for(quote!(::core::convert::Infallible));
+    // Two impls, so that rustc does not take the argument's type from a lone impl (and report
+    // "mismatched types" with orm-core's source); the second is `do_not_recommend`, so that
+    // rustc quotes the first alone.
+    quote! {
+        #[automatically_derived]
+        #first
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        #second
     }
 }
 

@@ -125,6 +125,17 @@ fn association(model: &Model, poly: &PolymorphicAssoc) -> TokenStream {
         quote_spanned!(v.span()=> assert_foreign_key::<#path, #key_ty>();)
     });
     let not_loaded = crate::expand::include::not_loaded_check(model, alias, &marker, &loaded);
+    // A polymorphic include neither filters, orders nor narrows by join rows: each narrowing
+    // trait has only its `Unreachable` impl, which rustc quotes under the trait's message.
+    let narrowing = {
+        use crate::expand::include::{Narrowing, unreachable_impls};
+        let source = quote!(#ident);
+        [
+            unreachable_impls(Narrowing::Through, &marker, &quote!(())),
+            unreachable_impls(Narrowing::Filter, &marker, &source),
+            unreachable_impls(Narrowing::Order, &marker, &source),
+        ]
+    };
     let handle_doc = format!(
         "The polymorphic `{alias}` association of `{ident}` (`belongs_to_one_of`), for includes: loads each row's parent with one query per parent model present."
     );
@@ -235,6 +246,8 @@ fn association(model: &Model, poly: &PolymorphicAssoc) -> TokenStream {
 
         #[automatically_derived]
         impl ::orm::__private::SpecOf<#ident> for #marker {}
+
+        #(#narrowing)*
 
         #not_loaded
 

@@ -10,4 +10,5 @@ struct Task {
 fn main() {
     let _ = Task::find().filter(Task::done().eq("yes"));
     let _ = Task::find().filter(Task::id().gt(1.5));
+    let _ = Task::find().filter(Task::id().is_in(["1", "2"]));
 }

@@ -2,9 +2,10 @@
 //! warning-free under `deny(warnings)`.
 #![deny(warnings, missing_docs)]
 
-// The builder methods (`filter`, `order_by`, `include`) are trait methods, in `orm::prelude`;
-// imported by name here, where the prelude's names are shadowed.
-use orm::Filter as _;
+// The builder methods (`filter`, `order_by`, `include`) and the column comparisons (`eq`,
+// `gt`, …) are trait methods, in `orm::prelude`; imported by name here, where the prelude's
+// names are shadowed.
+use orm::{Compare as _, Filter as _};
 
 #[allow(dead_code)]
 struct Result;
