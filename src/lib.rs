@@ -30,7 +30,7 @@ extern crate self as orm;
 pub mod guide;
 
 pub use orm_core::Hooks;
-pub use orm_core::expr::{TypedColumn, Compare, CompareIn, CompareOrdered, OrderedOperand};
+pub use orm_core::expr::{Compare, CompareIn, CompareOrdered, OrderedOperand, TypedColumn};
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
 pub use orm_core::query::aggregate::{ColumnOf, MinMax, SumAvg};
