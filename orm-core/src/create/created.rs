@@ -47,11 +47,6 @@ impl std::fmt::Debug for Created {
 }
 
 impl Created {
-    /// The names of the associations rows were created through, in the builder's order.
-    pub fn associations(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.slots.iter().map(|slot| slot.association.alias())
-    }
-
     fn container(&self, association: &'static AssociationMeta) -> Option<&(dyn Any + Send + Sync)> {
         self.slots.iter().find(|slot| std::ptr::eq(slot.association, association)).map(|slot| &*slot.container)
     }

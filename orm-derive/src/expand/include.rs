@@ -84,6 +84,40 @@ pub fn expand(model: &Model) -> TokenStream {
     );
     let specs = model.associations.iter().enumerate().map(|(index, association)| spec(model, index, association));
     let accessors = model.associations.iter().map(|association| accessor(model, association));
+    // A loaded row is accepted wherever its model is given to an accessor: `&loaded`,
+    // `&mut loaded` and `loaded` as a target, `&loaded` and `loaded` as an optional one.
+    let receivers = [
+        (quote!(&#with<L>), quote!(::core::marker::Sync), true),
+        (quote!(&mut #with<L>), quote!(::core::marker::Send), false),
+        (quote!(#with<L>), quote!(::core::marker::Send), true),
+    ];
+    let stand_ins = receivers.iter().map(|(receiver, bound, optional)| {
+        let optional = optional.then(|| {
+            quote! {
+                #[automatically_derived]
+                #[diagnostic::do_not_recommend]
+                impl<L: #bound> ::orm::__private::IntoOptionalTarget<#ident> for #receiver {
+                    fn into_optional_target(
+                        self,
+                        fields: &[&str],
+                    ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::TargetRef>> {
+                        ::orm::__private::IntoOptionalTarget::<#ident>::into_optional_target(&self.row, fields)
+                    }
+                }
+            }
+        });
+        quote! {
+            #[automatically_derived]
+            #[diagnostic::do_not_recommend]
+            impl<L: #bound> ::orm::__private::IntoTarget<#ident> for #receiver {
+                fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
+                    ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
+                }
+            }
+
+            #optional
+        }
+    });
     quote! {
         #[doc = #with_doc]
         #[derive(Debug, Clone, PartialEq)]
@@ -112,52 +146,7 @@ pub fn expand(model: &Model) -> TokenStream {
         // No `PartialEq<M>` between a loaded row and a plain one: a second impl would leave
         // `rows == vec![]` without a type to infer. Compare `*loaded == row`.
 
-        // A loaded row is accepted wherever its model is given to an accessor.
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<L: ::core::marker::Sync> ::orm::__private::IntoTarget<#ident> for &#with<L> {
-            fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
-                ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
-            }
-        }
-
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<L: ::core::marker::Send> ::orm::__private::IntoTarget<#ident> for &mut #with<L> {
-            fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
-                ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
-            }
-        }
-
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<L: ::core::marker::Send> ::orm::__private::IntoTarget<#ident> for #with<L> {
-            fn into_target(self, fields: &[&str]) -> ::orm::__private::Result<::orm::__private::TargetRef> {
-                ::orm::__private::IntoTarget::<#ident>::into_target(&self.row, fields)
-            }
-        }
-
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<L: ::core::marker::Sync> ::orm::__private::IntoOptionalTarget<#ident> for &#with<L> {
-            fn into_optional_target(
-                self,
-                fields: &[&str],
-            ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::TargetRef>> {
-                ::orm::__private::IntoOptionalTarget::<#ident>::into_optional_target(&self.row, fields)
-            }
-        }
-
-        #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<L: ::core::marker::Send> ::orm::__private::IntoOptionalTarget<#ident> for #with<L> {
-            fn into_optional_target(
-                self,
-                fields: &[&str],
-            ) -> ::orm::__private::Result<::orm::__private::Option<::orm::__private::TargetRef>> {
-                ::orm::__private::IntoOptionalTarget::<#ident>::into_optional_target(&self.row, fields)
-            }
-        }
+        #(#stand_ins)*
 
         #[automatically_derived]
         #[allow(dead_code)]
