@@ -29,22 +29,70 @@ extern crate self as orm;
 #[cfg(feature = "sqlite")]
 pub mod guide;
 
-pub use orm_core::Hooks;
-pub use orm_core::expr::{Compare, CompareIn, CompareOrdered, OrderedOperand, TypedColumn};
+pub use orm_core::expr::{
+    Comparand, Compare, CompareIn, CompareOrdered, OperandOf, OrderedOperand, OrderedOperandOf, TypedColumn,
+};
 pub use orm_core::include::{Include, IncludeList};
 pub use orm_core::narrow::{Filter, IncludeWith, OrderBy, ThroughFilter};
-pub use orm_core::query::aggregate::{ColumnOf, MinMax, SumAvg};
+pub use orm_core::query::aggregate::{AggregateWith, AggregatesOf, ColumnOf, MinMax, SumAvg};
 pub use orm_core::query::projection::{GroupBy, NoIncludes, SelectWith};
 #[cfg(feature = "json")]
 pub use orm_core::value::Json;
 pub use orm_core::value::{ColumnType, ConversionError};
 pub use orm_core::{
-    Aggregate, AggregateOrder, LockMode, Numeric, Ordered, Projected, Selection, Selections, SortKey, count_all,
+    Aggregate, AggregateKind, AggregateOrder, AvgOf, CountOf, LockMode, MaxOf, MinOf, Numeric, Ordered, Projected,
+    Selection, Selections, SortKey, SortKeys, SumOf, count_all,
 };
 pub use orm_core::{
-    Column, Comparable, Created, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand, Order, Raw,
-    ReferentialAction, Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
+    Column, ColumnOrder, Comparable, Created, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand,
+    Order, Raw, ReferentialAction, Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
 };
+/// Hooks of a model, Sequelize's `hooks: { beforeCreate, … }`: `async fn`s named after the hook,
+/// in an `impl` block of the model marked `#[orm::hooks]`, with `#[model(hooks)]` on its derive.
+/// Each runs inside the write's transaction, on its `tx`; an error from a `before_*` hook aborts
+/// the write and rolls back everything the operation did.
+///
+/// | hook | runs | receiver |
+/// |---|---|---|
+/// | `before_create` / `after_create` | around `create` (and each row of nested creation) | `&mut self` |
+/// | `before_update` / `after_update` | around `save` | `&mut self` |
+/// | `before_destroy` / `after_destroy` | around `destroy`, and cascades with `hooks = true` | `&self` |
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// use orm::prelude::*;
+///
+/// #[derive(Model, Debug, Clone)]
+/// #[model(hooks)]
+/// struct Profile {
+///     id: i64,
+///     bio: String,
+/// }
+///
+/// #[orm::hooks]
+/// impl Profile {
+///     async fn before_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
+///         self.bio = self.bio.trim().to_owned();
+///         Ok(())
+///     }
+///
+///     async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
+///         if self.bio == "keep" { Err(orm::Error::Invalid("kept".into())) } else { Ok(()) }
+///     }
+/// }
+///
+/// let db = orm::sqlite::connect("sqlite::memory:").await?;
+/// orm::Schema::new().model::<Profile>().sync(&db).await?;
+/// let kept = Profile::build().bio("  keep ").create(&db).await?;
+/// assert_eq!(kept.bio, "keep");
+/// assert!(kept.destroy(&db).await.is_err());
+/// assert_eq!(Profile::find().count(&db).await?, 1);
+/// # Ok(()) }
+/// ```
+///
+/// A hook written without `async`, a method that is not a hook in the block, or hooks on a model
+/// without `#[model(hooks)]` do not compile, each with an error saying the fix.
+pub use orm_derive::hooks;
 pub use orm_derive::{Enum, Model};
 
 /// Row-level writes: the traits `increment` and `upsert` take, the [`Upsert`](write::Upsert)
@@ -80,7 +128,7 @@ pub mod prelude {
     pub use orm_core::expr::{Compare as _, CompareIn as _, CompareOrdered as _};
     pub use orm_core::narrow::{Filter as _, IncludeWith as _, OrderBy as _, ThroughFilter as _};
     pub use orm_core::query::IncrementColumn as _;
-    pub use orm_core::query::aggregate::{MinMax as _, SumAvg as _};
+    pub use orm_core::query::aggregate::{AggregateWith as _, MinMax as _, SumAvg as _};
     pub use orm_core::query::projection::{GroupBy as _, SelectWith as _};
     pub use orm_core::write::{Increment as _, UpsertColumns as _};
     pub use orm_core::{Db, Expr, Model, Schema, Tx};
@@ -164,8 +212,11 @@ pub mod __private {
     pub use orm_core::db::IntoExecutor;
     pub use orm_core::driver::BoxFuture;
     pub use orm_core::driver::Statement;
-    pub use orm_core::expr::{Column, Expr, Order};
-    pub use orm_core::hooks::{Hook, after_create_hook, before_create_hook};
+    pub use orm_core::expr::{Column, ColumnOrder, Expr, Order};
+    pub use orm_core::hooks::{
+        AfterCreateFuture, AfterDestroyFuture, AfterUpdateFuture, BeforeCreateFuture, BeforeDestroyFuture,
+        BeforeUpdateFuture, Hook, Hooks, after_create_hook, before_create_hook,
+    };
     pub use orm_core::include::IncludeList;
     #[cfg(feature = "serde")]
     pub use orm_core::include::json::{LoadedEntries, serialize_with};
@@ -183,9 +234,9 @@ pub mod __private {
     pub use orm_core::narrow::{
         Conditions, IncludeCondition, IncludeOrder, IncludeThroughCondition, Orders, Unreachable,
     };
-    pub use orm_core::query::aggregate::Aggregate;
     pub use orm_core::query::aggregate::ColumnOf;
-    pub use orm_core::query::projection::{NoIncludes, Selection, Selections};
+    pub use orm_core::query::aggregate::{Aggregate, AggregateKind, AggregateOrder, AggregateTerm, AggregatesOf};
+    pub use orm_core::query::projection::{NoIncludes, Selection, Selections, SortKey, SortKeys};
     pub use orm_core::row::Row;
     pub use orm_core::value::{
         ColumnType, Comparable, ConversionError, ForeignKeyOf, Operand, SqlType, SqlValue, Timestamp, Value,

@@ -53,8 +53,7 @@ impl<M, T> Column<M, T> {
         Expr::from_node(Node::In { column: self.name, values, negated })
     }
 
-    fn compare(self, op: CompareOp, value: impl Operand<T>) -> Expr<M> {
-        let value = value.into_operand();
+    fn compare(self, op: CompareOp, value: Value) -> Expr<M> {
         // Sequelize's `{ col: null }`: equality with NULL is a NULL test, never a comparison
         // that SQL would answer with UNKNOWN for every row.
         let node = match op {
@@ -93,7 +92,8 @@ impl<M, T> Column<M, T> {
         Expr::from_node(Node::Null { column: self.name, negated: true })
     }
 
-    /// Ascending order on this column; NULLs come last, on every backend.
+    /// Ascending order on this column; NULLs come last, on every backend. The column's type
+    /// must be [`Comparable`] (not JSON), which `order_by` checks where the order is used.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
@@ -104,11 +104,8 @@ impl<M, T> Column<M, T> {
     /// assert_eq!(titles, ["review", "write", "ship"]);
     /// # Ok(()) }
     /// ```
-    pub fn asc(self) -> Order<M>
-    where
-        T: Comparable,
-    {
-        Order { column: self.name, descending: false, nullable: T::NULLABLE, _marker: PhantomData }
+    pub fn asc(self) -> ColumnOrder<M, T> {
+        ColumnOrder { column: self.name, descending: false, _marker: PhantomData }
     }
 
     /// Descending order on this column; NULLs come first, on every backend.
@@ -122,18 +119,53 @@ impl<M, T> Column<M, T> {
     /// assert_eq!(titles, ["write", "ship", "review"]);
     /// # Ok(()) }
     /// ```
-    pub fn desc(self) -> Order<M>
-    where
-        T: Comparable,
-    {
-        Order { column: self.name, descending: true, nullable: T::NULLABLE, _marker: PhantomData }
+    pub fn desc(self) -> ColumnOrder<M, T> {
+        ColumnOrder { column: self.name, descending: true, _marker: PhantomData }
     }
 }
 
-/// A typed column, `Column<M, T>`: what [`Compare`] and [`CompareOrdered`] are implemented for.
-pub trait TypedColumn: Sized {
-    /// The model the column belongs to.
+/// What [`Compare`] and [`CompareOrdered`] compare with a value: a column ([`Column`]) or an
+/// aggregate ([`Aggregate`](crate::Aggregate)) of the model `Model`.
+pub trait Comparand: Sized {
+    /// The model whose rows the comparison tests.
     type Model;
+    /// `self op value`.
+    #[doc(hidden)]
+    fn compare_with(self, op: CompareOp, value: Value) -> Expr<Self::Model>;
+}
+
+impl<M, T> Comparand for Column<M, T> {
+    type Model = M;
+    fn compare_with(self, op: CompareOp, value: Value) -> Expr<M> {
+        self.compare(op, value)
+    }
+}
+
+/// A value that `C` (a [`Comparand`]) is compared with: for a `Column<M, T>`, an
+/// [`Operand<T>`]; for an aggregate, an operand of what it reads as. Implemented for any value
+/// under that bound, so that a value of the wrong type is reported at the argument by
+/// [`Operand`]'s message (and an aggregate of a column it does not apply to, by
+/// [`Numeric`](crate::Numeric)'s or [`Ordered`](crate::Ordered)'s).
+pub trait OperandOf<C>: Sized {
+    /// The bindable value.
+    #[doc(hidden)]
+    fn into_value(self) -> Value;
+}
+
+impl<M, T, V: Operand<T>> OperandOf<Column<M, T>> for V {
+    fn into_value(self) -> Value {
+        self.into_operand()
+    }
+}
+
+/// A value that `C` is compared with by `lt`/`gt`: as [`OperandOf`], and the column's type is
+/// [`Comparable`].
+pub trait OrderedOperandOf<C>: OperandOf<C> {}
+
+impl<M, T, V: OrderedOperand<T>> OrderedOperandOf<Column<M, T>> for V {}
+
+/// A typed column, `Column<M, T>`: what [`CompareIn`] is implemented for.
+pub trait TypedColumn: Comparand {
     /// The column's Rust type.
     type Value;
     /// The column, typed.
@@ -142,7 +174,6 @@ pub trait TypedColumn: Sized {
 }
 
 impl<M, T> TypedColumn for Column<M, T> {
-    type Model = M;
     type Value = T;
     fn column(self) -> Column<M, T> {
         self
@@ -151,12 +182,12 @@ impl<M, T> TypedColumn for Column<M, T> {
 
 /// Equality of a column with a value: `Task::title().eq("ship")`. In `orm::prelude`.
 ///
-/// A trait rather than inherent methods for its diagnostic: implemented for every column
-/// (`C: TypedColumn`, a blanket impl) with any argument `V: Operand<C::Value>`, so that a value of
-/// the wrong type is reported by [`Operand`]'s message at the argument, and rustc has no impl
-/// of orm-core to quote under it (it quotes neither blanket impls nor the bound of an
-/// inherent method).
-pub trait Compare<V>: TypedColumn {
+/// A trait rather than inherent methods for its diagnostic: implemented for every column with
+/// any argument `V: Operand<T>`, so that a value of the wrong type is reported by
+/// [`Operand`]'s message at the argument, and rustc has no impl of orm-core to quote under it
+/// (it quotes neither generic impls nor the bound of an inherent method). Aggregates compare
+/// the same way, for `having` (`Task::hours().sum().gt(4)`).
+pub trait Compare<V>: Comparand {
     /// `column = value`; `eq(None)` on an `Option` column is `column IS NULL`.
     ///
     /// ```
@@ -186,13 +217,13 @@ pub trait Compare<V>: TypedColumn {
     fn ne(self, value: V) -> Expr<Self::Model>;
 }
 
-impl<C: TypedColumn, V: Operand<C::Value>> Compare<V> for C {
+impl<C: Comparand, V: OperandOf<C>> Compare<V> for C {
     fn eq(self, value: V) -> Expr<C::Model> {
-        self.column().compare(CompareOp::Eq, value)
+        self.compare_with(CompareOp::Eq, value.into_value())
     }
 
     fn ne(self, value: V) -> Expr<C::Model> {
-        self.column().compare(CompareOp::Ne, value)
+        self.compare_with(CompareOp::Ne, value.into_value())
     }
 }
 
@@ -245,7 +276,7 @@ impl<C: TypedColumn, I: IntoIterator<Item: Operand<C::Value>>> CompareIn<I> for 
 /// Order comparisons of a column with a value: `Task::hours().gt(2)`. In `orm::prelude`.
 /// The column's type must be [`Comparable`] (not JSON): the argument's bound says so, at the
 /// argument, as [`Compare`].
-pub trait CompareOrdered<V>: TypedColumn {
+pub trait CompareOrdered<V>: Comparand {
     /// `column < value`
     ///
     /// ```
@@ -299,21 +330,21 @@ pub trait CompareOrdered<V>: TypedColumn {
     fn ge(self, value: V) -> Expr<Self::Model>;
 }
 
-impl<C: TypedColumn, V: OrderedOperand<C::Value>> CompareOrdered<V> for C {
+impl<C: Comparand, V: OrderedOperandOf<C>> CompareOrdered<V> for C {
     fn lt(self, value: V) -> Expr<C::Model> {
-        self.column().compare(CompareOp::Lt, value)
+        self.compare_with(CompareOp::Lt, value.into_value())
     }
 
     fn le(self, value: V) -> Expr<C::Model> {
-        self.column().compare(CompareOp::Le, value)
+        self.compare_with(CompareOp::Le, value.into_value())
     }
 
     fn gt(self, value: V) -> Expr<C::Model> {
-        self.column().compare(CompareOp::Gt, value)
+        self.compare_with(CompareOp::Gt, value.into_value())
     }
 
     fn ge(self, value: V) -> Expr<C::Model> {
-        self.column().compare(CompareOp::Ge, value)
+        self.compare_with(CompareOp::Ge, value.into_value())
     }
 }
 
@@ -380,8 +411,10 @@ fn like_pattern(mut pattern: String) -> String {
     pattern
 }
 
+/// A comparison operator.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CompareOp {
+pub enum CompareOp {
     Eq,
     Ne,
     Lt,
@@ -618,7 +651,37 @@ impl<M> std::ops::Not for Expr<M> {
     }
 }
 
-/// An `ORDER BY` term over a column of model `M`.
+/// An `ORDER BY` term over a column of type `T` of model `M`, as [`Column::asc`] and
+/// [`Column::desc`] make it. Where it is used (`order_by`), `T` must be [`Comparable`]: a JSON
+/// column has no order the backends agree on, and is reported there, at the argument.
+pub struct ColumnOrder<M, T> {
+    column: &'static str,
+    descending: bool,
+    _marker: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M, T> Clone for ColumnOrder<M, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, T> Copy for ColumnOrder<M, T> {}
+
+impl<M, T> std::fmt::Debug for ColumnOrder<M, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.column, if self.descending { "DESC" } else { "ASC" })
+    }
+}
+
+impl<M, T: Comparable> From<ColumnOrder<M, T>> for Order<M> {
+    fn from(order: ColumnOrder<M, T>) -> Self {
+        Order { column: order.column, descending: order.descending, nullable: T::NULLABLE, _marker: PhantomData }
+    }
+}
+
+/// An `ORDER BY` term over a column of model `M`, its type checked: what a [`ColumnOrder`] of
+/// a [`Comparable`] column converts into.
 pub struct Order<M> {
     pub(crate) column: &'static str,
     pub(crate) descending: bool,

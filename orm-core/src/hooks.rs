@@ -1,4 +1,4 @@
-//! Model hooks (`#[model(hooks)]` + `impl orm::Hooks for Profile`) and their dispatchers.
+//! Model hooks (`#[model(hooks)]` + `#[orm::hooks] impl Profile { … }`) and their dispatchers.
 //! Destroy cascades that run them live in [`crate::cascade`].
 
 use std::future::Future;
@@ -12,7 +12,10 @@ use crate::value::Value;
 /// Code that runs around a model's writes. Every method defaults to doing nothing; an error
 /// from a `before_*` hook aborts the write and rolls back everything the operation did.
 ///
-/// Enable with `#[model(hooks)]` on the model, then implement the hooks you need:
+/// Users do not implement it by hand: `#[orm::hooks]` on the model's `impl` block of `async fn`
+/// hooks implements it, after checking each hook's name and that it is `async` (a check that
+/// the trait's signature would report with a note pointing into the ORM's source). With
+/// `#[model(hooks)]` on the model's derive:
 ///
 /// ```
 /// // #[derive(orm::Model)] #[model(hooks)]
@@ -20,6 +23,7 @@ use crate::value::Value;
 ///     bio: String,
 /// }
 ///
+/// // #[orm::hooks] impl Profile { async fn before_create(…) … } makes:
 /// impl orm_core::Hooks for Profile {
 ///     async fn before_create(&mut self, _tx: &mut orm_core::Tx) -> orm_core::Result<()> {
 ///         self.bio = self.bio.trim().to_owned();
@@ -28,12 +32,12 @@ use crate::value::Value;
 /// }
 /// ```
 ///
-/// Implementing it for a model whose derive lacks `#[model(hooks)]` does not compile (the
-/// derive checks it): the hooks would never run.
+/// Hooks on a model whose derive lacks `#[model(hooks)]` do not compile (the derive checks
+/// it): they would never run.
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is marked `#[model(hooks)]` but does not implement `orm::Hooks`",
-    label = "missing `impl orm::Hooks for {Self}`",
-    note = "add `impl orm::Hooks for {Self} {{}}` and override the hooks you need, or remove `#[model(hooks)]`"
+    message = "`{Self}` is marked `#[model(hooks)]` but has no hooks",
+    label = "`#[model(hooks)]` needs an `#[orm::hooks] impl {Self}` block",
+    note = "write the hooks as `#[orm::hooks] impl {Self} {{ async fn before_create(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {{ … }} }}`, or remove `#[model(hooks)]`"
 )]
 pub trait Hooks: Sized + Send + Sync {
     /// Before `Model::create` inserts the row.

@@ -34,12 +34,14 @@ pub use create::{Builder, Created};
 pub use db::{Atomic, Db, Executor, IntoExecutor, Tx};
 pub use dialect::{AggregateFunction, Dialect, LockMode, ReferentialAction};
 pub use error::{Error, Result, Transient};
-pub use expr::{Column, Expr, Order};
+pub use expr::{Column, ColumnOrder, Expr, Order};
 pub use hooks::{Hook, Hooks};
 pub use meta::{ColumnMeta, ModelMeta, ReferenceMeta};
 pub use model::{Model, ModelStatements};
-pub use query::aggregate::{Aggregate, AggregateOrder, Numeric, Ordered, count_all};
-pub use query::projection::{Projected, Selection, Selections, SortKey};
+pub use query::aggregate::{
+    Aggregate, AggregateKind, AggregateOrder, AvgOf, CountOf, MaxOf, MinOf, Numeric, Ordered, SumOf, count_all,
+};
+pub use query::projection::{Projected, Selection, Selections, SortKey, SortKeys};
 pub use query::{Delete, Select, Update};
 pub use raw::{FromRow, Raw, raw};
 pub use row::Row;

@@ -10,7 +10,8 @@
 //! argument, then reports the bound's message at the argument, naming the model expected, and
 //! quotes only the user's derive.
 
-use crate::expr::{Expr, Order};
+use crate::expr::{ColumnOrder, Expr, Order};
+use crate::value::Comparable;
 
 /// Narrows a builder to the rows matching a condition: `Task::find().filter(Task::done().eq(true))`.
 /// A query takes a condition on its own model; an include, an association read and an
@@ -90,6 +91,14 @@ pub trait Orders<O>: Sized {
     /// The order.
     #[doc(hidden)]
     fn order(order: O) -> Order<Self>;
+}
+
+/// A column's order (`Task::title().asc()`) orders its model's rows when the column's type is
+/// [`Comparable`]: a JSON column is reported with that trait's message, at the argument.
+impl<M, T: Comparable> Orders<ColumnOrder<M, T>> for M {
+    fn order(order: ColumnOrder<M, T>) -> Order<M> {
+        order.into()
+    }
 }
 
 /// A type with no values: the second implementation of [`Conditions`] and [`Orders`] of each

@@ -7,6 +7,7 @@ mod assoc;
 mod attr;
 mod enum_type;
 mod expand;
+mod hooks;
 mod model;
 mod polymorphic;
 mod validate;
@@ -29,4 +30,12 @@ pub fn derive_model(input: TokenStream) -> TokenStream {
 pub fn derive_enum(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     enum_type::derive(&input).into()
+}
+
+/// Hooks of a model: `#[orm::hooks] impl Profile { async fn before_create(&mut self, tx: &mut
+/// orm::Tx) -> orm::Result<()> { … } }`. See the `orm` crate's documentation.
+#[proc_macro_attribute]
+pub fn hooks(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = syn::parse_macro_input!(item as syn::ItemImpl);
+    hooks::expand(attr.into(), item).into()
 }

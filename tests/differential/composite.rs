@@ -100,7 +100,8 @@ pub struct PartAudit {
     pub part_id: i64,
 }
 
-impl orm::Hooks for Part {
+#[orm::hooks]
+impl Part {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         raw("INSERT INTO part_audits (part_id) VALUES (?)").bind(self.id).execute(tx).await.map(drop)
     }
@@ -1944,7 +1945,8 @@ pub struct Depot {
     pub tenant: String,
 }
 
-impl orm::Hooks for Depot {}
+#[orm::hooks]
+impl Depot {}
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[model(hooks)]
@@ -1956,7 +1958,8 @@ pub struct Crate {
     pub depot_tenant: Option<String>,
 }
 
-impl orm::Hooks for Crate {}
+#[orm::hooks]
+impl Crate {}
 
 fn depot_key(depot: &Depot) -> Key {
     (depot.tenant.clone(), depot.number)

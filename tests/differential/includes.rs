@@ -446,8 +446,8 @@ macro_rules! record {
             }
             fn order_of(col: Col, descending: bool) -> Order<Self> {
                 match col {
-                    $(Col::$col if descending => $M::$field().desc(),)*
-                    $(Col::$col => $M::$field().asc(),)*
+                    $(Col::$col if descending => $M::$field().desc().into(),)*
+                    $(Col::$col => $M::$field().asc().into(),)*
                     _ => unreachable!("{col:?} is not a column of {}", stringify!($M)),
                 }
             }

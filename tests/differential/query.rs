@@ -1771,7 +1771,7 @@ fn nullness<T: Lift>(column: Column<Probe, T>, negated: bool) -> Expr<Probe> {
 }
 
 fn order<T: Lift + Comparable>(column: Column<Probe, T>, desc: bool) -> Order<Probe> {
-    if desc { column.desc() } else { column.asc() }
+    if desc { column.desc().into() } else { column.asc().into() }
 }
 
 fn expr(cond: &Cond) -> Expr<Probe> {

@@ -52,7 +52,8 @@ async fn event(tx: &mut orm::Tx, text: String) -> orm::Result<()> {
     raw("INSERT INTO events (text) VALUES (?)").bind(text).execute(tx).await.map(drop)
 }
 
-impl orm::Hooks for Folder {
+#[orm::hooks]
+impl Folder {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         if self.name == "refuse" {
             return Err(Error::Invalid("folder refuse is kept".into()));
@@ -64,7 +65,8 @@ impl orm::Hooks for Folder {
     }
 }
 
-impl orm::Hooks for Doc {
+#[orm::hooks]
+impl Doc {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         event(tx, format!("before doc {}", self.name)).await
     }
@@ -76,7 +78,8 @@ impl orm::Hooks for Doc {
     }
 }
 
-impl orm::Hooks for Note {
+#[orm::hooks]
+impl Note {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         event(tx, format!("before note {}", self.name)).await
     }

@@ -49,7 +49,8 @@ pub struct Translation {
 
 static DESTROYED: std::sync::Mutex<Vec<(String, i32)>> = std::sync::Mutex::new(Vec::new());
 
-impl orm::Hooks for Translation {
+#[orm::hooks]
+impl Translation {
     async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
         DESTROYED.lock().expect("not poisoned").push((self.locale.clone(), self.key));
         Ok(())
@@ -323,7 +324,8 @@ pub struct Invoice {
 
 static INVOICES_DESTROYED: std::sync::Mutex<Vec<i64>> = std::sync::Mutex::new(Vec::new());
 
-impl orm::Hooks for Invoice {
+#[orm::hooks]
+impl Invoice {
     async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
         INVOICES_DESTROYED.lock().expect("not poisoned").push(self.total);
         Ok(())

@@ -129,7 +129,8 @@ async fn audit(tx: &mut orm::Tx, event: String) -> orm::Result<()> {
     raw("INSERT INTO audits (event) VALUES (?)").bind(event).execute(tx).await.map(drop)
 }
 
-impl orm::Hooks for Account {
+#[orm::hooks]
+impl Account {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         audit(tx, format!("account {} before", self.name)).await
     }
@@ -138,7 +139,8 @@ impl orm::Hooks for Account {
     }
 }
 
-impl orm::Hooks for Profile {
+#[orm::hooks]
+impl Profile {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         audit(tx, format!("profile {} before", self.name)).await
     }
@@ -147,7 +149,8 @@ impl orm::Hooks for Profile {
     }
 }
 
-impl orm::Hooks for Photo {
+#[orm::hooks]
+impl Photo {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         audit(tx, format!("photo {} before", self.name)).await
     }
@@ -984,7 +987,8 @@ pub struct Refund {
     pub amount: i64,
 }
 
-impl orm::Hooks for Refund {
+#[orm::hooks]
+impl Refund {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         audit(tx, format!("refund {}", self.amount)).await
     }

@@ -185,7 +185,8 @@ pub struct Profile {
     pub account_id: Option<i64>,
 }
 
-impl orm::Hooks for Profile {
+#[orm::hooks]
+impl Profile {
     async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
         record(&self.token, "profile.before_destroy");
         if self.token.ends_with("-refuse") {
@@ -219,7 +220,8 @@ pub struct Photo {
     pub profile_id: Option<i64>,
 }
 
-impl orm::Hooks for Photo {
+#[orm::hooks]
+impl Photo {
     async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
         record(&self.token, "photo.before_destroy");
         Ok(())
@@ -238,7 +240,8 @@ pub struct Settings {
     pub account_id: Option<i64>,
 }
 
-impl orm::Hooks for Settings {
+#[orm::hooks]
+impl Settings {
     async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
         record(&self.token, "settings.before_destroy");
         Ok(())

@@ -25,7 +25,8 @@ pub struct RfSleepy {
     pub name: String,
 }
 
-impl orm::Hooks for RfSleepy {
+#[orm::hooks]
+impl RfSleepy {
     async fn after_create(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {
         if self.name == "slow" {
             let sleep = if tx.dialect().name() == "mariadb" { "SELECT SLEEP(0.5)" } else { "SELECT pg_sleep(0.5)" };
@@ -217,7 +218,8 @@ static RF_RACE: PerBackend<tokio::task::JoinHandle<orm::Result<()>>> = PerBacken
 static RF_LATE: PerBackend<tokio::task::JoinHandle<orm::Result<()>>> = PerBackend::new();
 static RF_DESTROYED: Mutex<Vec<(&'static str, String)>> = Mutex::new(Vec::new());
 
-impl orm::Hooks for RfLeaf {
+#[orm::hooks]
+impl RfLeaf {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         let backend = tx.dialect().name();
         RF_DESTROYED.lock().unwrap().push((backend, self.name.clone()));
@@ -420,7 +422,8 @@ pub struct RfOuter {
     pub name: String,
 }
 
-impl orm::Hooks for RfOuter {
+#[orm::hooks]
+impl RfOuter {
     async fn after_create(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {
         // A unit inside the unit: its own savepoint, whose hook is slow.
         RfSleepy::create_many(tx, [RfSleepy { id: 0, name: "slow".into() }, RfSleepy { id: 0, name: "x".into() }])
@@ -499,7 +502,8 @@ pub struct RfAward {
 
 static RF_AWARDS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-impl orm::Hooks for RfAward {
+#[orm::hooks]
+impl RfAward {
     async fn before_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
         RF_AWARDS.lock().unwrap().push(format!("before_create {:?}", self.note));
         self.note = Some("set by before_create".into());

@@ -214,7 +214,8 @@ pub struct Badge {
     pub version: i32,
 }
 
-impl orm::Hooks for Badge {
+#[orm::hooks]
+impl Badge {
     async fn before_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
         self.label = self.label.to_uppercase();
         if self.label == "FAIL" {

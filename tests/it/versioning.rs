@@ -51,7 +51,8 @@ async fn journal(tx: &mut orm::Tx, event: String) -> orm::Result<()> {
     raw("INSERT INTO journals (event) VALUES (?)").bind(event).execute(tx).await.map(drop)
 }
 
-impl orm::Hooks for Book {
+#[orm::hooks]
+impl Book {
     async fn before_update(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {
         journal(tx, format!("update book {}", self.title)).await
     }
@@ -60,7 +61,8 @@ impl orm::Hooks for Book {
     }
 }
 
-impl orm::Hooks for Page {
+#[orm::hooks]
+impl Page {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         journal(tx, format!("destroy page {}", self.text)).await
     }

@@ -207,7 +207,8 @@ pub struct Node {
     pub parent_id: Option<i64>,
 }
 
-impl orm::Hooks for Node {
+#[orm::hooks]
+impl Node {
     async fn before_destroy(&self, _tx: &mut orm::Tx) -> orm::Result<()> {
         DESTROYED.lock().unwrap().push((self.tag.clone(), self.id));
         Ok(())
@@ -284,7 +285,8 @@ pub struct Label {
     pub shelf_id: Option<i64>,
 }
 
-impl orm::Hooks for Label {
+#[orm::hooks]
+impl Label {
     async fn before_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
         if self.text == "forbidden" {
             return Err(Error::Invalid("labels may not say forbidden".into()));

@@ -1,6 +1,11 @@
-//! Typed aggregates: `User::age().sum()` is an [`Aggregate<User, Option<i64>>`], selected in a
-//! projection (`User::find().select(…)`), tested in `having`, ordered by, or run alone
-//! (`User::find().sum(User::age(), &db)`).
+//! Typed aggregates: `User::age().sum()` is an [`Aggregate<User, SumOf<i32>>`], which reads as
+//! `Option<i64>`; selected in a projection (`User::find().select(…)`), tested in `having`,
+//! ordered by, or run alone (`User::find().sum(User::age(), &db)`).
+//!
+//! An aggregate's column type is checked where the aggregate is used (`select`, a comparison,
+//! `order_by`, `aggregate`): `User::name().sum()` alone makes a value, and selecting it reports
+//! "`sum` and `avg` need a numeric column" at the argument. (A bound on `sum` itself would be
+//! reported with orm-core's source.)
 //!
 //! Each aggregate reads back as one Rust type on every backend: the dialect casts what a
 //! database returns as `numeric`/`DECIMAL` (see
@@ -8,11 +13,11 @@
 
 use std::marker::PhantomData;
 
-use crate::db::IntoExecutor;
+use crate::db::{Executor, IntoExecutor};
 use crate::dialect::AggregateFunction;
 use crate::driver::BoxFuture;
 use crate::error::{Error, Result};
-use crate::expr::{Column, CompareOp, Expr, Node};
+use crate::expr::{Column, Comparand, CompareOp, Expr, Node, OperandOf, OrderedOperandOf};
 use crate::include::IncludeList;
 use crate::model::Model;
 use crate::query::Select;
@@ -77,8 +82,9 @@ ordered!(chrono::DateTime<chrono::Utc>, chrono::NaiveDateTime, chrono::NaiveDate
 ordered!(rust_decimal::Decimal);
 
 /// An aggregate without its types: what the SQL says.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct AggregateTerm {
+pub struct AggregateTerm {
     function: AggregateFunction,
     /// `None` for `COUNT(*)`.
     column: Option<&'static str>,
@@ -94,41 +100,87 @@ impl AggregateTerm {
     }
 }
 
-/// An aggregate over the rows of model `M` read as `R`: `COUNT` (`i64`), `SUM`
-/// (`Option<i64>` or `Option<f64>`), `AVG` (`Option<f64>`), `MIN`/`MAX` (`Option` of the
-/// column's type). Made by the column methods [`count`](Column::count),
-/// [`sum`](Column::sum), [`avg`](Column::avg), [`min`](Column::min), [`max`](Column::max) and
-/// by [`count_all`].
+/// What an aggregate computes, and the Rust type it reads as ([`Output`](Self::Output)):
+/// [`CountOf`] (`i64`), [`SumOf<T>`] (`Option<i64>` or `Option<f64>`), [`AvgOf<T>`]
+/// (`Option<f64>`), [`MinOf<T>`]/[`MaxOf<T>`] (`Option` of the column's type). Implemented for
+/// `SumOf<T>`/`AvgOf<T>` when `T` is [`Numeric`], for `MinOf<T>`/`MaxOf<T>` when `T` is
+/// [`Ordered`]: the bound fails with their messages where the aggregate is used.
+pub trait AggregateKind: Send + Sync + 'static {
+    /// The Rust value the aggregate reads as.
+    type Output: SqlValue;
+}
+
+/// `COUNT(column)` and `COUNT(*)`: an [`AggregateKind`] read as `i64`.
+#[derive(Debug, Clone, Copy)]
+pub struct CountOf;
+
+impl AggregateKind for CountOf {
+    type Output = i64;
+}
+
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $name:ident: $bound:ident => $output:ty;)*) => {$(
+        $(#[$doc])*
+        pub struct $name<T>(PhantomData<fn() -> T>);
+
+        impl<T: $bound> AggregateKind for $name<T> {
+            type Output = $output;
+        }
+    )*};
+}
+
+kinds! {
+    /// `SUM` over a column of type `T`: an [`AggregateKind`] read as `Option<T::Sum>` (see [`Numeric`]).
+    SumOf: Numeric => Option<T::Sum>;
+    /// `AVG` over a column of type `T`: an [`AggregateKind`] read as `Option<f64>`.
+    AvgOf: Numeric => Option<f64>;
+    /// `MIN` over a column of type `T`: an [`AggregateKind`] read as `Option<T::Value>` (see [`Ordered`]).
+    MinOf: Ordered => Option<T::Value>;
+    /// `MAX` over a column of type `T`: an [`AggregateKind`] read as `Option<T::Value>` (see [`Ordered`]).
+    MaxOf: Ordered => Option<T::Value>;
+}
+
+/// An aggregate of kind `K` ([`AggregateKind`]) over the rows of model `M`: `COUNT`, `SUM`,
+/// `AVG`, `MIN` or `MAX`, read as `K::Output`. Made by the column methods
+/// [`count`](Column::count), [`sum`](Column::sum), [`avg`](Column::avg), [`min`](Column::min),
+/// [`max`](Column::max) and by [`count_all`].
 ///
 /// Select it in a projection, compare it in `having`, or order by it:
 ///
 /// ```
 /// # use orm_core::{Column, Expr};
 /// # fn demo<User>(id: Column<User, i64>, age: Column<User, i32>) {
+/// # use orm::prelude::*;
 /// let busy: Expr<User> = id.count().gt(2);
 /// let adult_average: Expr<User> = age.avg().ge(18.0);
 /// # }
 /// ```
-pub struct Aggregate<M, R> {
+pub struct Aggregate<M, K> {
     pub(crate) term: AggregateTerm,
-    _marker: PhantomData<fn() -> (M, R)>,
+    _marker: PhantomData<fn() -> (M, K)>,
 }
 
-impl<M, R> Clone for Aggregate<M, R> {
+impl<M, K> Clone for Aggregate<M, K> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<M, R> Copy for Aggregate<M, R> {}
+impl<M, K> Copy for Aggregate<M, K> {}
 
-impl<M, R> std::fmt::Debug for Aggregate<M, R> {
+impl<M, K> std::fmt::Debug for Aggregate<M, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}({})", self.term.function.sql(), self.term.column.unwrap_or("*"))
     }
 }
 
-impl<M, R> Aggregate<M, R> {
+impl<M, K> Aggregate<M, K> {
+    /// The aggregate without its types. Generated code calls this.
+    #[doc(hidden)]
+    pub fn __term(self) -> AggregateTerm {
+        self.term
+    }
+
     fn new(function: AggregateFunction, column: Option<&'static str>, input: SqlType) -> Self {
         Aggregate { term: AggregateTerm { function, column, input }, _marker: PhantomData }
     }
@@ -145,7 +197,7 @@ impl<M, R> Aggregate<M, R> {
 /// assert_eq!(per_worker, [(Some(1), 2), (Some(2), 1)]);
 /// # Ok(()) }
 /// ```
-pub fn count_all<M: Model>() -> Aggregate<M, i64> {
+pub fn count_all<M: Model>() -> Aggregate<M, CountOf> {
     Aggregate::new(AggregateFunction::Count, None, SqlType::BigInt)
 }
 
@@ -162,7 +214,7 @@ impl<M, T: SqlValue> Column<M, T> {
     /// assert_eq!(Task::find().aggregate(Task::uid().count(), &db).await?, 2); // NULLs are not counted
     /// # Ok(()) }
     /// ```
-    pub fn count(self) -> Aggregate<M, i64> {
+    pub fn count(self) -> Aggregate<M, CountOf> {
         Aggregate::new(AggregateFunction::Count, Some(self.name()), T::SQL_TYPE)
     }
 
@@ -181,10 +233,7 @@ impl<M, T: SqlValue> Column<M, T> {
     /// assert_eq!(Task::find().aggregate(Task::hours().sum(), &db).await?, Some(10));
     /// # Ok(()) }
     /// ```
-    pub fn sum(self) -> Aggregate<M, Option<T::Sum>>
-    where
-        T: Numeric,
-    {
+    pub fn sum(self) -> Aggregate<M, SumOf<T>> {
         Aggregate::new(AggregateFunction::Sum, Some(self.name()), T::SQL_TYPE)
     }
 
@@ -199,10 +248,7 @@ impl<M, T: SqlValue> Column<M, T> {
     /// assert_eq!(Task::find().filter(Task::uid().eq(1)).aggregate(Task::hours().avg(), &db).await?, Some(4.0));
     /// # Ok(()) }
     /// ```
-    pub fn avg(self) -> Aggregate<M, Option<f64>>
-    where
-        T: Numeric,
-    {
+    pub fn avg(self) -> Aggregate<M, AvgOf<T>> {
         Aggregate::new(AggregateFunction::Avg, Some(self.name()), T::SQL_TYPE)
     }
 
@@ -217,10 +263,7 @@ impl<M, T: SqlValue> Column<M, T> {
     /// assert_eq!(Task::find().aggregate(Task::title().min(), &db).await?, Some("review".to_owned()));
     /// # Ok(()) }
     /// ```
-    pub fn min(self) -> Aggregate<M, Option<T::Value>>
-    where
-        T: Ordered,
-    {
+    pub fn min(self) -> Aggregate<M, MinOf<T>> {
         Aggregate::new(AggregateFunction::Min, Some(self.name()), T::SQL_TYPE)
     }
 
@@ -235,10 +278,7 @@ impl<M, T: SqlValue> Column<M, T> {
     /// assert_eq!(Task::find().aggregate(Task::hours().max(), &db).await?, Some(5));
     /// # Ok(()) }
     /// ```
-    pub fn max(self) -> Aggregate<M, Option<T::Value>>
-    where
-        T: Ordered,
-    {
+    pub fn max(self) -> Aggregate<M, MaxOf<T>> {
         Aggregate::new(AggregateFunction::Max, Some(self.name()), T::SQL_TYPE)
     }
 }
@@ -265,9 +305,8 @@ impl AggregateTest {
     }
 }
 
-impl<M, R: SqlValue> Aggregate<M, R> {
-    fn compare(self, op: CompareOp, value: impl Operand<R>) -> Expr<M> {
-        let value = value.into_operand();
+impl<M, K> Aggregate<M, K> {
+    fn compare(self, op: CompareOp, value: Value) -> Expr<M> {
         // As for columns: equality with NULL is a NULL test.
         let test = match op {
             CompareOp::Eq if value.is_null() => AggregateTest::Null { term: self.term, negated: false },
@@ -275,96 +314,6 @@ impl<M, R: SqlValue> Aggregate<M, R> {
             op => AggregateTest::Compare { term: self.term, op, value },
         };
         Expr::from_node(Node::Aggregate(test))
-    }
-
-    /// `aggregate = value`; `eq(None)` is `aggregate IS NULL`. For `having`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let busy = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::id().count().eq(2)).all(&db).await?;
-    /// assert_eq!(busy, [Some(1)]);
-    /// # Ok(()) }
-    /// ```
-    pub fn eq(self, value: impl Operand<R>) -> Expr<M> {
-        self.compare(CompareOp::Eq, value)
-    }
-
-    /// `aggregate <> value`; `ne(None)` is `aggregate IS NOT NULL`. For `having`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let others = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::id().count().ne(2)).all(&db).await?;
-    /// assert_eq!(others, [Some(2)]);
-    /// # Ok(()) }
-    /// ```
-    pub fn ne(self, value: impl Operand<R>) -> Expr<M> {
-        self.compare(CompareOp::Ne, value)
-    }
-
-    /// `aggregate < value`, for `having`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let light = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().sum().lt(5)).all(&db).await?;
-    /// assert_eq!(light, [Some(2)]);
-    /// # Ok(()) }
-    /// ```
-    pub fn lt(self, value: impl Operand<R>) -> Expr<M> {
-        self.compare(CompareOp::Lt, value)
-    }
-
-    /// `aggregate <= value`, for `having`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let light = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().sum().le(8)).order_by(Task::uid().asc()).all(&db).await?;
-    /// assert_eq!(light, [Some(1), Some(2)]);
-    /// # Ok(()) }
-    /// ```
-    pub fn le(self, value: impl Operand<R>) -> Expr<M> {
-        self.compare(CompareOp::Le, value)
-    }
-
-    /// `aggregate > value`, for `having`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let heavy = Task::find().select((Task::uid(), Task::hours().sum())).group_by(Task::uid()).having(Task::hours().sum().gt(4)).all(&db).await?;
-    /// assert_eq!(heavy, [(Some(1), Some(8))]);
-    /// # Ok(()) }
-    /// ```
-    pub fn gt(self, value: impl Operand<R>) -> Expr<M> {
-        self.compare(CompareOp::Gt, value)
-    }
-
-    /// `aggregate >= value`, for `having`.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
-    /// # use orm::guide::example::*;
-    /// # use orm::prelude::*;
-    /// # let db = connect_seeded().await?;
-    /// let heavy = Task::find().select(Task::uid()).group_by(Task::uid()).having(Task::hours().max().ge(5)).all(&db).await?;
-    /// assert_eq!(heavy, [Some(1)]);
-    /// # Ok(()) }
-    /// ```
-    pub fn ge(self, value: impl Operand<R>) -> Expr<M> {
-        self.compare(CompareOp::Ge, value)
     }
 
     /// `aggregate IS NULL` (a `SUM`, `AVG`, `MIN` or `MAX` over no non-NULL value).
@@ -408,8 +357,8 @@ impl<M, R: SqlValue> Aggregate<M, R> {
     /// assert_eq!(by_load, [Some(2), Some(1)]);
     /// # Ok(()) }
     /// ```
-    pub fn asc(self) -> AggregateOrder<M> {
-        AggregateOrder { term: self.term, descending: false, nullable: R::NULLABLE, _marker: PhantomData }
+    pub fn asc(self) -> AggregateOrder<M, K> {
+        AggregateOrder { term: self.term, descending: false, _marker: PhantomData }
     }
 
     /// Descending order on the aggregate, in a grouped projection; NULLs come first.
@@ -423,27 +372,61 @@ impl<M, R: SqlValue> Aggregate<M, R> {
     /// assert_eq!(by_load, [Some(1), Some(2)]);
     /// # Ok(()) }
     /// ```
-    pub fn desc(self) -> AggregateOrder<M> {
-        AggregateOrder { term: self.term, descending: true, nullable: R::NULLABLE, _marker: PhantomData }
+    pub fn desc(self) -> AggregateOrder<M, K> {
+        AggregateOrder { term: self.term, descending: true, _marker: PhantomData }
     }
 }
 
-/// An `ORDER BY` term over an aggregate of model `M`: `User::id().count().desc()`. NULL sorts
-/// as the largest value, as for columns.
-pub struct AggregateOrder<M> {
+/// An aggregate compares with a value of what it reads as ([`Compare`](crate::expr::Compare),
+/// [`CompareOrdered`](crate::expr::CompareOrdered)), for `having`; `eq(None)` is `IS NULL`.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+/// # use orm::guide::example::*;
+/// # use orm::prelude::*;
+/// # let db = connect_seeded().await?;
+/// let per_worker = |having| Task::find().select(Task::uid()).group_by(Task::uid()).having(having).order_by(Task::uid().asc());
+/// assert_eq!(per_worker(Task::id().count().eq(2)).all(&db).await?, [Some(1)]);
+/// assert_eq!(per_worker(Task::id().count().ne(2)).all(&db).await?, [Some(2)]);
+/// assert_eq!(per_worker(Task::hours().sum().lt(5)).all(&db).await?, [Some(2)]);
+/// assert_eq!(per_worker(Task::hours().sum().le(8)).all(&db).await?, [Some(1), Some(2)]);
+/// assert_eq!(per_worker(Task::hours().sum().gt(4)).all(&db).await?, [Some(1)]);
+/// assert_eq!(per_worker(Task::hours().max().ge(5)).all(&db).await?, [Some(1)]);
+/// assert!(per_worker(Task::hours().avg().eq(None)).all(&db).await?.is_empty());
+/// # Ok(()) }
+/// ```
+impl<M, K> Comparand for Aggregate<M, K> {
+    type Model = M;
+    fn compare_with(self, op: CompareOp, value: Value) -> Expr<M> {
+        self.compare(op, value)
+    }
+}
+
+/// An aggregate's operand: a value of what it reads as, `K` checked (at the argument).
+impl<M, K: AggregateKind, V: Operand<K::Output>> OperandOf<Aggregate<M, K>> for V {
+    fn into_value(self) -> Value {
+        self.into_operand()
+    }
+}
+
+/// Every aggregate reads as an ordered type: its operands compare with `lt`/`gt`.
+impl<M, K: AggregateKind, V: Operand<K::Output>> OrderedOperandOf<Aggregate<M, K>> for V {}
+
+/// An `ORDER BY` term over an aggregate of kind `K` of model `M`: `User::id().count().desc()`.
+/// NULL sorts as the largest value, as for columns.
+pub struct AggregateOrder<M, K> {
     term: AggregateTerm,
     descending: bool,
-    nullable: bool,
-    _marker: PhantomData<fn() -> M>,
+    _marker: PhantomData<fn() -> (M, K)>,
 }
 
-impl<M> Clone for AggregateOrder<M> {
+impl<M, K> Clone for AggregateOrder<M, K> {
     fn clone(&self) -> Self {
-        AggregateOrder { term: self.term, descending: self.descending, nullable: self.nullable, _marker: PhantomData }
+        AggregateOrder { term: self.term, descending: self.descending, _marker: PhantomData }
     }
 }
 
-impl<M> std::fmt::Debug for AggregateOrder<M> {
+impl<M, K> std::fmt::Debug for AggregateOrder<M, K> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let column = self.term.column.unwrap_or("*");
         let direction = if self.descending { "DESC" } else { "ASC" };
@@ -451,7 +434,22 @@ impl<M> std::fmt::Debug for AggregateOrder<M> {
     }
 }
 
-impl<M> AggregateOrder<M> {
+impl<M, K: AggregateKind> AggregateOrder<M, K> {
+    /// The term without its types, `K` checked.
+    pub(crate) fn checked(self) -> CheckedAggregateOrder {
+        CheckedAggregateOrder { term: self.term, descending: self.descending, nullable: K::Output::NULLABLE }
+    }
+}
+
+/// An [`AggregateOrder`] whose kind was checked, as a projection keeps it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CheckedAggregateOrder {
+    term: AggregateTerm,
+    descending: bool,
+    nullable: bool,
+}
+
+impl CheckedAggregateOrder {
     /// Writes the term, qualifying the column with `qualifier`.
     pub(crate) fn render(&self, qualifier: &str, b: &mut SqlBuilder) {
         let term = self.term;
@@ -460,9 +458,28 @@ impl<M> AggregateOrder<M> {
     }
 }
 
-impl<M: Model, L: IncludeList<M>> Select<M, L> {
-    /// Runs one aggregate over every matching row (ignoring order, paging and non-required
-    /// includes, as [`count`](Select::count) does): `User::find().aggregate(User::age().max(), &db)`.
+/// The aggregates of the model `Self`: `M: AggregatesOf<A, R>` when `A` is an aggregate of `M`
+/// read as `R`. `#[derive(Model)]` implements it, as [`ColumnOf`]: for the model's aggregates,
+/// and for `Unreachable` so that rustc does not take the argument's type from a lone impl
+/// (and report "mismatched types" with orm-core's source).
+#[diagnostic::on_unimplemented(
+    message = "`{A}` is not an aggregate of `{Self}`",
+    label = "expected an aggregate of `{Self}`",
+    note = "aggregate a column of the model the query is of: `User::find().aggregate(User::age().max(), &db)`, or `orm::count_all::<User>()`"
+)]
+pub trait AggregatesOf<A, R>: Sized {
+    /// The aggregate without its types.
+    #[doc(hidden)]
+    fn term(aggregate: A) -> AggregateTerm;
+}
+
+/// Runs one aggregate over a query's rows: `User::find().aggregate(User::age().max(), &db)`. A
+/// trait (in `orm::prelude`) for its diagnostics, as [`SumAvg`]: an aggregate of another model,
+/// or over a column of the wrong type, is reported at the argument. `R` is what the aggregate
+/// reads as ([`AggregateKind::Output`]).
+pub trait AggregateWith<A, R>: Sized {
+    /// Runs `aggregate` over every matching row (ignoring order, paging and non-required
+    /// includes, as [`count`](Select::count) does).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
@@ -473,15 +490,30 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
     /// assert_eq!(done, 1);
     /// # Ok(()) }
     /// ```
-    pub async fn aggregate<'e, R: SqlValue>(self, aggregate: Aggregate<M, R>, db: impl IntoExecutor<'e>) -> Result<R> {
-        let mut executor = db.into_executor();
+    fn aggregate<'e>(self, aggregate: A, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<R>>
+    where
+        Self: 'e;
+}
+
+impl<M: Model + AggregatesOf<A, R>, L: IncludeList<M>, A, R: SqlValue> AggregateWith<A, R> for Select<M, L> {
+    fn aggregate<'e>(self, aggregate: A, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<R>>
+    where
+        Self: 'e,
+    {
+        Box::pin(self.run_aggregate(M::term(aggregate), db.into_executor()))
+    }
+}
+
+impl<M: Model, L: IncludeList<M>> Select<M, L> {
+    /// Runs the aggregate `term`, read as `R`.
+    async fn run_aggregate<R: SqlValue>(self, term: AggregateTerm, mut executor: Executor<'_>) -> Result<R> {
         if self.lock.is_some() {
             return Err(Error::LockOnAggregate { model: M::meta().name });
         }
         let table = M::meta().table;
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("SELECT ");
-        aggregate.term.render(table, &mut b);
+        term.render(table, &mut b);
         b.push(" FROM ").identifier(table);
         Self::write_where(self.filter, &self.includes, &mut b);
         let mut result = None;
@@ -567,14 +599,14 @@ where
     where
         Self: 'e,
     {
-        Box::pin(self.aggregate(M::column(column).sum(), db.into_executor()))
+        Box::pin(self.run_aggregate(M::column(column).sum().term, db.into_executor()))
     }
 
     fn avg<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<f64>>>
     where
         Self: 'e,
     {
-        Box::pin(self.aggregate(M::column(column).avg(), db.into_executor()))
+        Box::pin(self.run_aggregate(M::column(column).avg().term, db.into_executor()))
     }
 }
 
@@ -623,13 +655,13 @@ where
     where
         Self: 'e,
     {
-        Box::pin(self.aggregate(M::column(column).min(), db.into_executor()))
+        Box::pin(self.run_aggregate(M::column(column).min().term, db.into_executor()))
     }
 
     fn max<'e>(self, column: C, db: impl IntoExecutor<'e>) -> BoxFuture<'e, Result<Option<V>>>
     where
         Self: 'e,
     {
-        Box::pin(self.aggregate(M::column(column).max(), db.into_executor()))
+        Box::pin(self.run_aggregate(M::column(column).max().term, db.into_executor()))
     }
 }

@@ -5,14 +5,14 @@
 use crate::db::IntoExecutor;
 use crate::dialect::LockMode;
 use crate::error::{Error, Result};
-use crate::expr::{Column, Expr, Order};
+use crate::expr::{Column, ColumnOrder, Expr, Order};
 use crate::model::Model;
-use crate::narrow::{Conditions, Filter};
-use crate::query::aggregate::{Aggregate, AggregateOrder};
+use crate::narrow::{Conditions, Filter, OrderBy};
+use crate::query::aggregate::{Aggregate, AggregateKind, AggregateOrder, CheckedAggregateOrder};
 use crate::query::{Select, and_filter, lock_clause};
 use crate::row::Row;
 use crate::sql::SqlBuilder;
-use crate::value::SqlValue;
+use crate::value::{Comparable, SqlValue};
 use crate::write::ColumnsOf;
 
 /// What a projection reads from the rows of model `M`: a column (`User::name()`), an aggregate
@@ -51,8 +51,8 @@ impl<M, T: SqlValue> Selection<M> for Column<M, T> {
     }
 }
 
-impl<M, R: SqlValue> Selection<M> for Aggregate<M, R> {
-    type Output = R;
+impl<M, K: AggregateKind> Selection<M> for Aggregate<M, K> {
+    type Output = K::Output;
     const WIDTH: usize = 1;
     const AGGREGATE: bool = true;
 
@@ -60,8 +60,8 @@ impl<M, R: SqlValue> Selection<M> for Aggregate<M, R> {
         self.term.render(qualifier, b);
     }
 
-    fn decode(row: &dyn Row, offset: usize) -> Result<R> {
-        R::decode(row, offset)
+    fn decode(row: &dyn Row, offset: usize) -> Result<K::Output> {
+        K::Output::decode(row, offset)
     }
 }
 
@@ -124,13 +124,13 @@ tuple_selection!(A 0, B 1, C 2, D 3, E 4, F 5);
 tuple_selection!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
 tuple_selection!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 
-/// An `ORDER BY` term of a projection: a column's [`Order`] or an aggregate's
-/// [`AggregateOrder`] (`User::id().count().desc()`).
+/// An `ORDER BY` term of a projection: a column's order (`User::name().asc()`) or an
+/// aggregate's (`User::id().count().desc()`), checked.
 pub struct SortKey<M>(SortTerm<M>);
 
 enum SortTerm<M> {
     Column(Order<M>),
-    Aggregate(AggregateOrder<M>),
+    Aggregate(CheckedAggregateOrder),
 }
 
 impl<M> std::fmt::Debug for SortKey<M> {
@@ -142,19 +142,41 @@ impl<M> std::fmt::Debug for SortKey<M> {
     }
 }
 
-impl<M> From<Order<M>> for SortKey<M> {
-    fn from(order: Order<M>) -> Self {
-        SortKey(SortTerm::Column(order))
-    }
-}
-
-impl<M> From<AggregateOrder<M>> for SortKey<M> {
-    fn from(order: AggregateOrder<M>) -> Self {
-        SortKey(SortTerm::Aggregate(order))
-    }
+/// The orders a projection of the model `Self` sorts by: `M: SortKeys<O>` when `O` orders by
+/// a column of `M` whose type is [`Comparable`], or by an aggregate of `M` whose column type
+/// the aggregate applies to. `#[derive(Model)]` implements it, as [`Selections`]: rustc then
+/// quotes the model's own impls under an order of another model, and a column or aggregate
+/// of the wrong type is reported by the failing bound's message, at the argument.
+#[diagnostic::on_unimplemented(
+    message = "expected an order by a column or an aggregate of `{Self}`, found `{O}`",
+    label = "an order by another model's column or aggregate",
+    note = "a projection orders by its own model's columns and aggregates: `Task::find().select(Task::uid()).group_by(Task::uid()).order_by(Task::hours().sum().desc())`"
+)]
+pub trait SortKeys<O>: Sized {
+    /// The checked term.
+    #[doc(hidden)]
+    fn sort_key(order: O) -> SortKey<Self>;
 }
 
 impl<M> SortKey<M> {
+    /// A column's order. Generated code calls this.
+    #[doc(hidden)]
+    pub fn __order(order: Order<M>) -> Self {
+        SortKey(SortTerm::Column(order))
+    }
+
+    /// A column's order, checked. Generated code calls this.
+    #[doc(hidden)]
+    pub fn __column<T: Comparable>(order: ColumnOrder<M, T>) -> Self {
+        SortKey(SortTerm::Column(order.into()))
+    }
+
+    /// An aggregate's order, checked. Generated code calls this.
+    #[doc(hidden)]
+    pub fn __aggregate<K: AggregateKind>(order: AggregateOrder<M, K>) -> Self {
+        SortKey(SortTerm::Aggregate(order.checked()))
+    }
+
     fn render(&self, qualifier: &str, b: &mut SqlBuilder) {
         match &self.0 {
             SortTerm::Column(order) => order.render(qualifier, b),
@@ -259,7 +281,7 @@ impl<M: Model + Selections<S> + NoIncludes<L, S>, L, S> SelectWith<S> for Select
         Projected {
             selection,
             filter: self.filter,
-            order: self.order.into_iter().map(SortKey::from).collect(),
+            order: self.order.into_iter().map(|order| SortKey(SortTerm::Column(order))).collect(),
             group_by: Vec::new(),
             having: None,
             limit: self.limit,
@@ -322,7 +344,7 @@ impl<M: Model + Selections<S> + ColumnsOf<G>, S, G> GroupBy<G> for Projected<M, 
     }
 }
 
-impl<M: Model + Selections<S>, S> Projected<M, S> {
+impl<M: Model + Selections<S> + SortKeys<O>, S, O> OrderBy<O> for Projected<M, S> {
     /// Orders by a column or an aggregate (repeated calls add later sort keys).
     ///
     /// ```
@@ -334,11 +356,13 @@ impl<M: Model + Selections<S>, S> Projected<M, S> {
     /// assert_eq!(titles, ["ship", "write", "review"]);
     /// # Ok(()) }
     /// ```
-    pub fn order_by(mut self, order: impl Into<SortKey<M>>) -> Self {
-        self.order.push(order.into());
+    fn order_by(mut self, order: O) -> Self {
+        self.order.push(M::sort_key(order));
         self
     }
+}
 
+impl<M: Model + Selections<S>, S> Projected<M, S> {
     /// Returns at most `count` result rows (groups, when grouped).
     ///
     /// ```

@@ -92,10 +92,9 @@ pub fn expand(model: &Model) -> TokenStream {
         }
 
         #[automatically_derived]
-        #[diagnostic::do_not_recommend]
-        impl<__R: ::orm::__private::SqlValue> ::orm::__private::Selections<::orm::__private::Aggregate<#ident, __R>> for #ident {
-            type Selection = ::orm::__private::Aggregate<#ident, __R>;
-            fn selection(selection: ::orm::__private::Aggregate<#ident, __R>) -> Self::Selection {
+        impl<__K: ::orm::__private::AggregateKind> ::orm::__private::Selections<::orm::__private::Aggregate<#ident, __K>> for #ident {
+            type Selection = ::orm::__private::Aggregate<#ident, __K>;
+            fn selection(selection: ::orm::__private::Aggregate<#ident, __K>) -> Self::Selection {
                 selection
             }
         }
@@ -143,6 +142,44 @@ pub fn expand(model: &Model) -> TokenStream {
             type Type = i64;
             fn column(column: ::orm::__private::Unreachable) -> ::orm::__private::Column<#ident, i64> {
                 match column {}
+            }
+        }
+
+        // What `aggregate` and a projection's `order_by` take (`AggregatesOf`, `SortKeys`), as
+        // `ColumnOf`: the aggregate's column type is checked here, reported by its own message.
+        #[automatically_derived]
+        impl<__K: ::orm::__private::AggregateKind<Output = __R>, __R> ::orm::__private::AggregatesOf<::orm::__private::Aggregate<#ident, __K>, __R> for #ident {
+            fn term(aggregate: ::orm::__private::Aggregate<#ident, __K>) -> ::orm::__private::AggregateTerm {
+                aggregate.__term()
+            }
+        }
+
+        #[automatically_derived]
+        #[diagnostic::do_not_recommend]
+        impl ::orm::__private::AggregatesOf<::orm::__private::Unreachable, i64> for #ident {
+            fn term(aggregate: ::orm::__private::Unreachable) -> ::orm::__private::AggregateTerm {
+                match aggregate {}
+            }
+        }
+
+        #[automatically_derived]
+        impl<__T: ::orm::__private::Comparable> ::orm::__private::SortKeys<::orm::__private::ColumnOrder<#ident, __T>> for #ident {
+            fn sort_key(order: ::orm::__private::ColumnOrder<#ident, __T>) -> ::orm::__private::SortKey<#ident> {
+                ::orm::__private::SortKey::__column(order)
+            }
+        }
+
+        #[automatically_derived]
+        impl ::orm::__private::SortKeys<::orm::__private::Order<#ident>> for #ident {
+            fn sort_key(order: ::orm::__private::Order<#ident>) -> ::orm::__private::SortKey<#ident> {
+                ::orm::__private::SortKey::__order(order)
+            }
+        }
+
+        #[automatically_derived]
+        impl<__K: ::orm::__private::AggregateKind> ::orm::__private::SortKeys<::orm::__private::AggregateOrder<#ident, __K>> for #ident {
+            fn sort_key(order: ::orm::__private::AggregateOrder<#ident, __K>) -> ::orm::__private::SortKey<#ident> {
+                ::orm::__private::SortKey::__aggregate(order)
             }
         }
 

@@ -48,7 +48,7 @@ pub fn expand(model: &Model) -> TokenStream {
                 hook: ::orm::__private::Hook,
                 tx: &'a mut ::orm::Tx,
             ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
-                <Self as ::orm::Hooks>::__run_mut(self, hook, tx)
+                <Self as ::orm::__private::Hooks>::__run_mut(self, hook, tx)
             }
 
             fn hook_ref<'a>(
@@ -56,7 +56,7 @@ pub fn expand(model: &Model) -> TokenStream {
                 hook: ::orm::__private::Hook,
                 tx: &'a mut ::orm::Tx,
             ) -> ::orm::__private::BoxFuture<'a, ::orm::__private::Result<()>> {
-                <Self as ::orm::Hooks>::__run_ref(self, hook, tx)
+                <Self as ::orm::__private::Hooks>::__run_ref(self, hook, tx)
             }
         }
     });
@@ -413,14 +413,14 @@ fn reference_check(field: &Field) -> Option<TokenStream> {
     })
 }
 
-/// For a model without `#[model(hooks)]`: an `impl orm::Hooks` for it would never run, so it
+/// For a model without `#[model(hooks)]`: `#[orm::hooks]` on it would never run, so it
 /// does not compile. Autoref specialization (the candidate needing `Hooks` wins when it
 /// applies) picks the probe's type, and only the "no hooks" one is accepted. Generated here
 /// rather than as a supertrait of `Hooks`, whose unmet bound rustc reports with a note
 /// pointing into the ORM's source.
 fn hooks_without_attribute_check(model: &Model) -> TokenStream {
     let ident = &model.ident;
-    let message = format!("`{ident}` implements `orm::Hooks` but its derive is not marked `#[model(hooks)]`");
+    let message = format!("`{ident}` has `#[orm::hooks]` but its derive is not marked `#[model(hooks)]`");
     let note = format!("add `#[model(hooks)]` next to `#[derive(Model)]` on `{ident}`, or the hooks never run");
     // The two names the error shows read as words; a model of one of those names (however
     // unlikely) gets prefixed ones instead, as the helpers always have.
@@ -441,7 +441,7 @@ fn hooks_without_attribute_check(model: &Model) -> TokenStream {
                     #implemented
                 }
             }
-            impl<T: ::orm::Hooks> __OrmWithHooks for __OrmProbe<T> {}
+            impl<T: ::orm::__private::Hooks> __OrmWithHooks for __OrmProbe<T> {}
             trait __OrmWithoutHooks {
                 fn probe(&self) -> __OrmNoHooks {
                     __OrmNoHooks

@@ -61,7 +61,8 @@ async fn log(tx: &mut orm::Tx, event: String) -> orm::Result<()> {
     raw("INSERT INTO ledger_logs (event) VALUES (?)").bind(event).execute(tx).await.map(drop)
 }
 
-impl orm::Hooks for Ledger {
+#[orm::hooks]
+impl Ledger {
     async fn before_create(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {
         log(tx, format!("create {}", self.code)).await
     }
@@ -76,7 +77,8 @@ impl orm::Hooks for Ledger {
     }
 }
 
-impl orm::Hooks for Sheet {
+#[orm::hooks]
+impl Sheet {
     async fn after_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         log(tx, format!("destroyed sheet {}", self.name)).await
     }

@@ -6,7 +6,8 @@ struct Profile {
     bio: String,
 }
 
-impl orm::Hooks for Profile {
+#[orm::hooks]
+impl Profile {
     async fn before_create(&mut self, _tx: &mut orm::Tx) -> orm::Result<()> {
         self.bio = self.bio.trim().to_owned();
         Ok(())

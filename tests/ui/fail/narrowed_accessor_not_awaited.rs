@@ -9,7 +9,8 @@ struct User {
     id: i64,
 }
 
-impl orm::Hooks for User {}
+#[orm::hooks]
+impl User {}
 
 #[derive(Model)]
 struct Task {

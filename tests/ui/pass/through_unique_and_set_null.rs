@@ -17,7 +17,8 @@ pub struct Post {
     pub id: i64,
 }
 
-impl orm::Hooks for Post {}
+#[orm::hooks]
+impl Post {}
 
 /// A tag.
 #[derive(Model, Debug, Clone)]
