@@ -93,6 +93,11 @@ pub use orm_core::{
 /// A hook written without `async`, a method that is not a hook in the block, or hooks on a model
 /// without `#[model(hooks)]` do not compile, each with an error saying the fix.
 pub use orm_derive::hooks;
+
+/// The trait `#[orm::hooks]` implements. Implementing it by hand (`impl orm::Hooks for Profile {
+/// async fn before_create(…) … }`) works as well, but a hook written there without `async` gets
+/// rustc's signature error, which quotes the trait; `#[orm::hooks]` reports it at the `fn`.
+pub use orm_core::Hooks;
 pub use orm_derive::{Enum, Model};
 
 /// Row-level writes: the traits `increment` and `upsert` take, the [`Upsert`](write::Upsert)

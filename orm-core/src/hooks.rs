@@ -12,10 +12,10 @@ use crate::value::Value;
 /// Code that runs around a model's writes. Every method defaults to doing nothing; an error
 /// from a `before_*` hook aborts the write and rolls back everything the operation did.
 ///
-/// Users do not implement it by hand: `#[orm::hooks]` on the model's `impl` block of `async fn`
-/// hooks implements it, after checking each hook's name and that it is `async` (a check that
-/// the trait's signature would report with a note pointing into the ORM's source). With
-/// `#[model(hooks)]` on the model's derive:
+/// Write the hooks as `async fn`s in an `#[orm::hooks] impl Profile { … }` block, which implements
+/// this trait after checking each hook's name and that it is `async` (a mistake the trait's
+/// signature would report with a note pointing into the ORM's source), or implement it by hand,
+/// as below. With `#[model(hooks)]` on the model's derive:
 ///
 /// ```
 /// // #[derive(orm::Model)] #[model(hooks)]
@@ -23,7 +23,6 @@ use crate::value::Value;
 ///     bio: String,
 /// }
 ///
-/// // #[orm::hooks] impl Profile { async fn before_create(…) … } makes:
 /// impl orm_core::Hooks for Profile {
 ///     async fn before_create(&mut self, _tx: &mut orm_core::Tx) -> orm_core::Result<()> {
 ///         self.bio = self.bio.trim().to_owned();
@@ -37,7 +36,7 @@ use crate::value::Value;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is marked `#[model(hooks)]` but has no hooks",
     label = "`#[model(hooks)]` needs an `#[orm::hooks] impl {Self}` block",
-    note = "write the hooks as `#[orm::hooks] impl {Self} {{ async fn before_create(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {{ … }} }}`, or remove `#[model(hooks)]`"
+    note = "write the hooks as `#[orm::hooks] impl {Self} {{ async fn before_create(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {{ … }} }}` (or `impl orm::Hooks for {Self}`), or remove `#[model(hooks)]`"
 )]
 pub trait Hooks: Sized + Send + Sync {
     /// Before `Model::create` inserts the row.

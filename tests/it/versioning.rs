@@ -51,8 +51,7 @@ async fn journal(tx: &mut orm::Tx, event: String) -> orm::Result<()> {
     raw("INSERT INTO journals (event) VALUES (?)").bind(event).execute(tx).await.map(drop)
 }
 
-#[orm::hooks]
-impl Book {
+impl orm::Hooks for Book {
     async fn before_update(&mut self, tx: &mut orm::Tx) -> orm::Result<()> {
         journal(tx, format!("update book {}", self.title)).await
     }
@@ -61,8 +60,7 @@ impl Book {
     }
 }
 
-#[orm::hooks]
-impl Page {
+impl orm::Hooks for Page {
     async fn before_destroy(&self, tx: &mut orm::Tx) -> orm::Result<()> {
         journal(tx, format!("destroy page {}", self.text)).await
     }

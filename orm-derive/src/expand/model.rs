@@ -420,7 +420,7 @@ fn reference_check(field: &Field) -> Option<TokenStream> {
 /// pointing into the ORM's source.
 fn hooks_without_attribute_check(model: &Model) -> TokenStream {
     let ident = &model.ident;
-    let message = format!("`{ident}` has `#[orm::hooks]` but its derive is not marked `#[model(hooks)]`");
+    let message = format!("`{ident}` has hooks but its derive is not marked `#[model(hooks)]`");
     let note = format!("add `#[model(hooks)]` next to `#[derive(Model)]` on `{ident}`, or the hooks never run");
     // The two names the error shows read as words; a model of one of those names (however
     // unlikely) gets prefixed ones instead, as the helpers always have.
