@@ -95,9 +95,15 @@ fn start() -> Result<Pooler, String> {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let dir = std::env::temp_dir().join(format!("orm-pgbouncer-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
-    // PgBouncer refuses to run as root, so it runs as `postgres`, which must write its log here.
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).map_err(|e| e.to_string())?;
+    // PgBouncer refuses to run as root: as root, it runs as `postgres`, which then owns the
+    // directory (to write the log, and to remove it in a sticky `/tmp`).
+    let as_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
+    if as_root {
+        let owned = Command::new("chown").arg("postgres:").arg(&dir).status().map_err(|e| e.to_string())?;
+        if !owned.success() {
+            return Err(format!("chown postgres: {} failed", dir.display()));
+        }
+    }
     let users = dir.join("userlist.txt");
     std::fs::write(&users, format!("\"{}\" \"\"\n", server.user)).map_err(|e| e.to_string())?;
     let config = dir.join("pgbouncer.ini");
@@ -128,7 +134,6 @@ fn start() -> Result<Pooler, String> {
     );
     std::fs::write(&config, ini).map_err(|e| e.to_string())?;
     let script = "\"$1\" \"$2\" & pid=$!; cat >/dev/null; kill \"$pid\"; wait \"$pid\"; rm -rf \"$3\"";
-    let as_root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     let mut command = if as_root {
         let mut command = Command::new("runuser");
         command.args(["-u", "postgres", "--", "sh", "-c", script, "sh"]);
