@@ -41,7 +41,8 @@ impl ConnectOptions {
         self
     }
 
-    /// The schema (`search_path`) every connection uses.
+    /// The schema (`search_path`) every connection uses; with
+    /// [`transaction_pooling`](Self::transaction_pooling), every transaction.
     pub fn search_path(mut self, schema: impl Into<String>) -> Self {
         self.search_path = Some(schema.into());
         self
@@ -65,7 +66,7 @@ impl ConnectOptions {
     /// CONCURRENTLY`) fail in this mode; run them on a direct connection.
     ///
     /// ```
-    /// let options = orm::postgres::ConnectOptions::new("postgres://app@127.0.0.1:6432/app")
+    /// let options = orm_postgres::ConnectOptions::new("postgres://app@127.0.0.1:6432/app")
     ///     .transaction_pooling()
     ///     .search_path("tenant_1");
     /// # let _ = options;

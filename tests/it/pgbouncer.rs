@@ -5,6 +5,8 @@
 //!
 //! Without `ORM_TEST_PGBOUNCER=1` its tests are skipped with a notice; `ORM_REQUIRE_PGBOUNCER=1`
 //! makes a skip, a missing `pgbouncer` binary or a pooler that does not start a failure.
+//! `ORM_TEST_PGBOUNCER=associations` runs the `on_all!` bodies of the association files only
+//! ([`ASSOCIATION_FILES`]; CI's choice, to keep its time) and every test of `pooler.rs`.
 
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -17,7 +19,27 @@ pub fn required() -> bool {
 }
 
 fn enabled() -> bool {
-    std::env::var("ORM_TEST_PGBOUNCER").is_ok_and(|v| v == "1")
+    std::env::var("ORM_TEST_PGBOUNCER").is_ok_and(|v| v == "1" || v == "associations")
+}
+
+/// The test files whose `on_all!` bodies run through the pooler with
+/// `ORM_TEST_PGBOUNCER=associations`.
+pub const ASSOCIATION_FILES: [&str; 5] =
+    ["associations", "includes", "many_to_many", "nested_create", "association_edges"];
+
+/// Whether the `on_all!` body of the test module `test` (a `module_path!()`) runs through the
+/// pooler: every body with `ORM_TEST_PGBOUNCER=1`, those of [`ASSOCIATION_FILES`] with
+/// `associations` (the others print a notice).
+pub fn selected(test: &str) -> bool {
+    if std::env::var("ORM_TEST_PGBOUNCER").as_deref() != Ok("associations") {
+        return true;
+    }
+    let file = test.split("::").nth(1).unwrap_or_default();
+    let chosen = ASSOCIATION_FILES.contains(&file);
+    if !chosen {
+        eprintln!("notice: pgbouncer run of {test} skipped: ORM_TEST_PGBOUNCER=associations");
+    }
+    chosen
 }
 
 /// The running pooler. Kept in a static, so never dropped: the process's exit closes

@@ -34,7 +34,7 @@ const ROUNDS: usize = 25;
 async fn startup_options_are_refused_without_pooler_mode() {
     let Some(url) = pgbouncer::url() else { return };
     // The default options send `plan_cache_mode` (and sqlx's `extra_float_digits`) at startup.
-    let error = orm::postgres::connect(&url).await.err().expect("PgBouncer refuses the startup options");
+    let Err(error) = orm::postgres::connect(&url).await else { panic!("PgBouncer accepted the startup options") };
     assert!(matches!(error, Error::Connection { .. }), "{error:?}");
     assert!(error.to_string().contains("unsupported startup parameter"), "{error}");
 }
@@ -84,10 +84,15 @@ async fn clients_share_a_server_connection(url: &str, schema: &str) -> Result<()
                     // `= ANY($1)` with a growing key list, and an include, from every client.
                     let found = Item::find().filter(Item::id().is_in(keys.clone())).all(&db).await?;
                     assert_eq!(found.len(), keys.len());
-                    let owners = Owner::find().filter(Owner::id().eq(owner.id)).include(Owner::items()).all(&db).await?;
+                    let owners =
+                        Owner::find().filter(Owner::id().eq(owner.id)).include(Owner::items()).all(&db).await?;
                     assert_eq!(owners[0].items().len(), round + 1);
                     let mut tx = db.begin().await?;
-                    Item::update().set(Item::label(), format!("{client}-{round}!")).filter(Item::id().eq(item.id)).exec(&mut tx).await?;
+                    Item::update()
+                        .set(Item::label(), format!("{client}-{round}!"))
+                        .filter(Item::id().eq(item.id))
+                        .exec(&mut tx)
+                        .await?;
                     tx.commit().await?;
                 }
                 Ok::<_, Error>(())
@@ -105,8 +110,13 @@ async fn clients_share_a_server_connection(url: &str, schema: &str) -> Result<()
     // `search_path`: the schema was set for one transaction at a time.
     let options = sqlx::postgres::PgConnectOptions::from_str(url).unwrap().extra_float_digits(None);
     let mut plain = sqlx::PgConnection::connect_with(&options).await.unwrap();
-    let named: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pg_prepared_statements").persistent(false).fetch_one(&mut plain).await.unwrap();
-    let search_path: (String,) = sqlx::query_as("SELECT current_setting('search_path')").persistent(false).fetch_one(&mut plain).await.unwrap();
+    let named: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pg_prepared_statements")
+        .persistent(false)
+        .fetch_one(&mut plain)
+        .await
+        .unwrap();
+    let search_path: (String,) =
+        sqlx::query_as("SELECT current_setting('search_path')").persistent(false).fetch_one(&mut plain).await.unwrap();
     assert_eq!(named.0, 0, "no named prepared statement is left on the server connection");
     assert!(!search_path.0.contains(schema), "the schema outlived its transactions: {}", search_path.0);
     Ok(())
@@ -143,14 +153,16 @@ async fn plan_cache(url: &str, schema: &str) -> Result<(i64, Vec<(String, String
         let found: Vec<(i64,)> = raw(sql).bind(keys.clone()).fetch(&mut tx).await?;
         assert_eq!(found[0].0, 2000);
     }
-    let generic: Vec<(i64,)> =
-        raw("SELECT COALESCE(SUM(generic_plans), 0)::bigint FROM pg_prepared_statements WHERE statement LIKE '%= ANY%'")
-            .fetch(&mut tx)
-            .await?;
+    let generic: Vec<(i64,)> = raw(
+        "SELECT COALESCE(SUM(generic_plans), 0)::bigint FROM pg_prepared_statements WHERE statement LIKE '%= ANY%'",
+    )
+    .fetch(&mut tx)
+    .await?;
     tx.rollback().await?;
     direct.close().await;
     let pooled = orm::postgres::ConnectOptions::new(url).transaction_pooling().search_path(schema).connect().await?;
-    let settings = raw("SELECT current_setting('plan_cache_mode'), current_setting('search_path')").fetch(&pooled).await?;
+    let settings =
+        raw("SELECT current_setting('plan_cache_mode'), current_setting('search_path')").fetch(&pooled).await?;
     pooled.close().await;
     Ok((generic[0].0, settings))
 }

@@ -46,7 +46,7 @@ macro_rules! on_all {
 
             #[tokio::test]
             async fn pgbouncer() {
-                $crate::support::run_pgbouncer(body).await;
+                $crate::support::run_pgbouncer(module_path!(), body).await;
             }
         }
     };
@@ -89,7 +89,7 @@ where
 }
 
 #[cfg(not(feature = "postgres"))]
-pub async fn run_pgbouncer<F, Fut>(_body: F)
+pub async fn run_pgbouncer<F, Fut>(_test: &str, _body: F)
 where
     F: FnOnce(Db) -> Fut + Send + 'static,
     Fut: Future<Output = TestResult> + Send + 'static,
@@ -98,15 +98,18 @@ where
     eprintln!("notice: pgbouncer test skipped: build with `--all-features` to run it");
 }
 
-/// Runs `body` on a fresh schema reached through the test PgBouncer (transaction pooling),
-/// connected with `transaction_pooling()`: the schema is set per transaction, so all tests
-/// share the pooler's few server connections to one database.
+/// Runs `body` (of the test module `test`) on a fresh schema reached through the test
+/// PgBouncer (transaction pooling), connected with `transaction_pooling()`: the schema is set
+/// per transaction, so all tests share the pooler's few server connections to one database.
 #[cfg(feature = "postgres")]
-pub async fn run_pgbouncer<F, Fut>(body: F)
+pub async fn run_pgbouncer<F, Fut>(test: &str, body: F)
 where
     F: FnOnce(Db) -> Fut + Send + 'static,
     Fut: Future<Output = TestResult> + Send + 'static,
 {
+    if !pgbouncer::selected(test) {
+        return;
+    }
     let Some(pooler_url) = pgbouncer::url() else { return };
     let Some((admin, _, schema)) = postgres_schema().await else {
         panic!("ORM_TEST_PGBOUNCER=1 needs ORM_TEST_POSTGRES_URL and its server");
