@@ -6,6 +6,13 @@
 //!
 //! `--only W2,W6` runs some workloads only (for profiling one of them).
 //!
+//! `--pgbouncer-url URL` connects the ORM's PostgreSQL side through a transaction-pooling
+//! PgBouncer at `URL` (in front of the same server and database) with
+//! `ConnectOptions::transaction_pooling()`. The hand-written sqlx side, the data loading and the
+//! resets between runs stay on the direct connection (sqlx's named prepared statements would not
+//! survive the pooler), so its ratios are the ORM behind the pooler against hand-written sqlx
+//! without it: the pooler's hop and the transaction around each statement are in them.
+//!
 //! The three backends run unless `--backend` picks one (SQLite first, then PostgreSQL, then
 //! MariaDB). Each workload runs the ORM's idiomatic code and the hand-written sqlx a careful
 //! person would write: one warm-up run, then 5 measured runs (1 with `--smoke`, which also sets
@@ -96,10 +103,12 @@ struct Config {
     runs: usize,
     out: PathBuf,
     workloads: Vec<Workload>,
+    /// The ORM's PostgreSQL side goes through this transaction-pooling PgBouncer.
+    pgbouncer_url: Option<String>,
 }
 
-const USAGE: &str =
-    "usage: orm-bench [--backend sqlite|postgres|mariadb] [--scale F] [--smoke] [--out FILE] [--only W1,W2,...]";
+const USAGE: &str = "usage: orm-bench [--backend sqlite|postgres|mariadb] [--scale F] [--smoke] [--out FILE] \
+                     [--only W1,W2,...] [--pgbouncer-url URL]";
 
 fn parse_args() -> BenchResult<Config> {
     let mut backends = vec![Backend::Sqlite, Backend::Postgres, Backend::MariaDb];
@@ -107,6 +116,7 @@ fn parse_args() -> BenchResult<Config> {
     let mut smoke = false;
     let mut out = PathBuf::from("target/orm-bench.jsonl");
     let mut workloads = Workload::ALL.to_vec();
+    let mut pgbouncer_url = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
@@ -128,6 +138,7 @@ fn parse_args() -> BenchResult<Config> {
                 scale = Some(parsed);
             }
             "--smoke" => smoke = true,
+            "--pgbouncer-url" => pgbouncer_url = Some(value("--pgbouncer-url")?),
             "--out" => out = PathBuf::from(value("--out")?),
             "--only" => {
                 let list = value("--only")?;
@@ -149,7 +160,7 @@ fn parse_args() -> BenchResult<Config> {
         }
     }
     let scale = scale.unwrap_or(if smoke { 0.01 } else { 1.0 });
-    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads })
+    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads, pgbouncer_url })
 }
 
 /// One line of the table and of the JSON output.
@@ -286,7 +297,11 @@ async fn run_postgres(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcom
     let admin = PgPoolOptions::new().max_connections(1).connect(&url).await?;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await?;
     let result = async {
-        let db = orm::postgres::ConnectOptions::new(url.as_str()).search_path(schema.as_str()).connect().await?;
+        let orm_options = match &config.pgbouncer_url {
+            Some(pooler) => orm::postgres::ConnectOptions::new(pooler.as_str()).transaction_pooling(),
+            None => orm::postgres::ConnectOptions::new(url.as_str()),
+        };
+        let db = orm_options.search_path(schema.as_str()).connect().await?;
         let options = PgConnectOptions::from_str(&url)?
             .options([("search_path", schema.as_str()), ("plan_cache_mode", "force_custom_plan")]);
         let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await?;
@@ -374,11 +389,17 @@ fn kib(bytes: f64) -> f64 {
     bytes / 1024.0
 }
 
+/// Whether the ORM's side of `backend` ran through the PgBouncer of `--pgbouncer-url`.
+fn through_pgbouncer(backend: Backend, config: &Config) -> bool {
+    backend == Backend::Postgres && config.pgbouncer_url.is_some()
+}
+
 fn print_table(backend: Backend, config: &Config, outcomes: &[Outcome]) {
     println!();
     println!(
-        "{} (scale {}, median of {} run{} after a warm-up)",
+        "{}{} (scale {}, median of {} run{} after a warm-up)",
         backend.name(),
+        if through_pgbouncer(backend, config) { ", the ORM through PgBouncer (transaction pooling)" } else { "" },
         config.scale,
         config.runs,
         if config.runs == 1 { "" } else { "s" }
@@ -413,6 +434,7 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
     for o in outcomes {
         let line = serde_json::json!({
             "backend": backend.name(),
+            "orm_through_pgbouncer": through_pgbouncer(backend, config),
             "workload": o.workload.key(),
             "label": o.workload.label(),
             "orm_ms": o.orm_ms,

@@ -2,6 +2,7 @@
 //!
 //! Connections run with `plan_cache_mode = force_custom_plan`: a prepared `… = ANY($1)` would
 //! otherwise switch to a generic plan after five executions, measured 12× slower on 10,000 keys.
+//! Behind a transaction-pooling proxy see [`ConnectOptions::transaction_pooling`].
 #![warn(missing_docs)]
 
 mod dialect;
@@ -25,12 +26,13 @@ pub struct ConnectOptions {
     url: String,
     max_connections: u32,
     search_path: Option<String>,
+    transaction_pooling: bool,
 }
 
 impl ConnectOptions {
     /// Options for `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        ConnectOptions { url: url.into(), max_connections: 10, search_path: None }
+        ConnectOptions { url: url.into(), max_connections: 10, search_path: None, transaction_pooling: false }
     }
 
     /// The most connections the pool opens.
@@ -39,9 +41,38 @@ impl ConnectOptions {
         self
     }
 
-    /// The schema (`search_path`) every connection uses.
+    /// The schema (`search_path`) every connection uses; with
+    /// [`transaction_pooling`](Self::transaction_pooling), every transaction.
     pub fn search_path(mut self, schema: impl Into<String>) -> Self {
         self.search_path = Some(schema.into());
+        self
+    }
+
+    /// Connects through a transaction-pooling proxy (PgBouncer with `pool_mode = transaction`,
+    /// or any pooler that hands each transaction to any of its server connections), which
+    /// refuses startup options and cannot keep named prepared statements (PgBouncer before
+    /// 1.21, or without `max_prepared_statements`). Then:
+    /// - the connection sends no startup options (not even sqlx's `extra_float_digits`), so the
+    ///   pooler needs no `ignore_startup_parameters`;
+    /// - statements are never prepared under a name: each is parsed as the unnamed statement,
+    ///   which PostgreSQL plans with the values bound to it;
+    /// - a statement outside a transaction runs in a transaction of its own (sqlx parses and
+    ///   binds in two round trips, which a pooler could otherwise send to two server
+    ///   connections), and every transaction opens with `SET LOCAL plan_cache_mode =
+    ///   force_custom_plan` and, if set, `SET LOCAL search_path`, in the same round trip as its
+    ///   `BEGIN`: settings of a session would stay on a server connection other clients share.
+    ///
+    /// Statements that cannot run in a transaction (`VACUUM`, `CREATE DATABASE`, `CREATE INDEX
+    /// CONCURRENTLY`) fail in this mode; run them on a direct connection.
+    ///
+    /// ```
+    /// let options = orm_postgres::ConnectOptions::new("postgres://app@127.0.0.1:6432/app")
+    ///     .transaction_pooling()
+    ///     .search_path("tenant_1");
+    /// # let _ = options;
+    /// ```
+    pub fn transaction_pooling(mut self) -> Self {
+        self.transaction_pooling = true;
         self
     }
 
@@ -51,12 +82,18 @@ impl ConnectOptions {
         if let Some(schema) = &self.search_path {
             settings.push(("search_path", format!("\"{}\"", schema.replace('"', "\"\""))));
         }
-        let options = PgConnectOptions::from_str(&self.url).map_err(driver::connection_error)?.options(settings);
-        let pool = PgPoolOptions::new()
-            .max_connections(self.max_connections)
-            .connect_with(options)
-            .await
-            .map_err(driver::connection_error)?;
-        Ok(Db::from_driver(driver::SqlxDriver::new(pool)))
+        let options = PgConnectOptions::from_str(&self.url).map_err(driver::connection_error)?;
+        let pool = PgPoolOptions::new().max_connections(self.max_connections);
+        if !self.transaction_pooling {
+            let pool = pool.connect_with(options.options(settings)).await.map_err(driver::connection_error)?;
+            return Ok(Db::from_driver(driver::SqlxDriver::new(pool)));
+        }
+        let options = options.statement_cache_capacity(0).extra_float_digits(None);
+        let pool = pool.connect_with(options).await.map_err(driver::connection_error)?;
+        let mut begin = String::from("BEGIN");
+        for (name, value) in settings {
+            begin.push_str(&format!("; SET LOCAL {name} TO {value}"));
+        }
+        Ok(Db::from_driver(driver::SqlxDriver::transaction_pooled(pool, begin)))
     }
 }

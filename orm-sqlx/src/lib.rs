@@ -20,7 +20,7 @@ use orm_core::driver::{
 };
 use orm_core::{Dialect, Error, Result, Transient, Value};
 use sqlx::pool::PoolConnection;
-use sqlx::{Column as _, Database, Pool, Row as _};
+use sqlx::{Column as _, Database, Pool, Row as _, SqlSafeStr};
 use sqlx_core::transaction::TransactionManager as _;
 
 pub use scalars::{ChronoScalars, JsonScalars, Scalar, SqlxDatabase, UuidScalars};
@@ -78,19 +78,42 @@ pub trait Backend: Send + Sync + 'static {
 pub struct SqlxDriver<B: Backend> {
     pool: Pool<B::Db>,
     holders: Option<Arc<TransactionHolders>>,
+    /// The statement opening every transaction, behind a transaction-pooling proxy.
+    pooled: Option<Arc<str>>,
     backend: PhantomData<B>,
 }
 
 impl<B: Backend> SqlxDriver<B> {
     /// A driver over `pool`.
     pub fn new(pool: Pool<B::Db>) -> Self {
-        SqlxDriver { pool, holders: None, backend: PhantomData }
+        SqlxDriver { pool, holders: None, pooled: None, backend: PhantomData }
     }
 
     /// A driver over a pool of one connection: a task that holds it in a transaction and asks
     /// the pool for another would wait forever, so it gives up after a short wait instead.
     pub fn single_connection(pool: Pool<B::Db>) -> Self {
-        SqlxDriver { pool, holders: Some(Arc::default()), backend: PhantomData }
+        SqlxDriver { pool, holders: Some(Arc::default()), pooled: None, backend: PhantomData }
+    }
+
+    /// A driver over a pool whose connections reach the server through a transaction-pooling
+    /// proxy (PgBouncer's `pool_mode = transaction`), which hands each *transaction* to any of
+    /// its server connections:
+    /// - statements are never prepared under a name (sqlx's persistent statements), since the
+    ///   next transaction may run on a server connection that lacks the name, or on one where
+    ///   another client already used it;
+    /// - a statement run outside a transaction runs in one of its own, since sqlx parses an
+    ///   unnamed statement and binds it in two round trips, and between them the proxy could
+    ///   hand the server connection (and its unnamed statement) to another client;
+    /// - every transaction opens with `begin` (one simple query: `BEGIN` and the session's
+    ///   settings as `SET LOCAL`), since settings of the connection itself would stay on a
+    ///   server connection that other clients then use.
+    pub fn transaction_pooled(pool: Pool<B::Db>, begin: String) -> Self {
+        SqlxDriver { pool, holders: None, pooled: Some(begin.into()), backend: PhantomData }
+    }
+
+    /// Whether statements may be prepared under a name and cached by sqlx.
+    fn persistent(&self) -> bool {
+        self.pooled.is_none()
     }
 
     /// Boxes `work`, which needs a pooled connection; on a single-connection pool, with the
@@ -106,8 +129,8 @@ impl<B: Backend> SqlxDriver<B> {
 
 /// Builds the sqlx query: the one audited place where ORM-built SQL is handed to sqlx. Its
 /// identifiers were quoted and its values are bound here, never spliced.
-fn prepare<B: Backend>(statement: Statement) -> Result<Query<B::Db>> {
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.sql));
+fn prepare<B: Backend>(statement: Statement, persistent: bool) -> Result<Query<B::Db>> {
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement.sql)).persistent(persistent);
     for value in statement.args {
         if let Value::Real(Some(v)) = value {
             check_nan::<B>(f64::from(v))?;
@@ -137,16 +160,21 @@ fn check_nan<B: Backend>(value: f64) -> Result<()> {
     Ok(())
 }
 
-async fn execute_on<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Result<u64> {
+async fn execute_on<B: Backend>(on: On<'_, B::Db>, statement: Statement, persistent: bool) -> Result<u64> {
     let sql = statement.sql.clone();
-    let query = prepare::<B>(statement)?;
+    let query = prepare::<B>(statement, persistent)?;
     let done = B::Db::execute(on, query).await.map_err(|error| statement_error::<B>(error, &sql))?;
     Ok(B::rows_affected(&done))
 }
 
-async fn fetch_on<B: Backend>(on: On<'_, B::Db>, statement: Statement, sink: &mut RowSink<'_>) -> Result<()> {
+async fn fetch_on<B: Backend>(
+    on: On<'_, B::Db>,
+    statement: Statement,
+    persistent: bool,
+    sink: &mut RowSink<'_>,
+) -> Result<()> {
     let sql = statement.sql.clone();
-    let query = prepare::<B>(statement)?;
+    let query = prepare::<B>(statement, persistent)?;
     let mut rows = B::Db::fetch(on, query);
     while let Some(row) = rows.try_next().await.map_err(|error| statement_error::<B>(error, &sql))? {
         sink(&RowRef::<B>(&row, PhantomData))?;
@@ -168,11 +196,28 @@ impl<B: Backend> Driver for SqlxDriver<B> {
     }
 
     fn execute(&self, statement: Statement) -> BoxFuture<'_, Result<u64>> {
-        self.on_pool(execute_on::<B>(On::Pool(&self.pool), statement))
+        if self.pooled.is_some() {
+            // On an error the dropped transaction queues its rollback: like a failed
+            // autocommit statement, it leaves nothing behind.
+            return Box::pin(async move {
+                let mut tx = self.begin().await?;
+                let affected = tx.execute(statement).await?;
+                tx.commit().await?;
+                Ok(affected)
+            });
+        }
+        self.on_pool(execute_on::<B>(On::Pool(&self.pool), statement, true))
     }
 
     fn fetch<'a>(&'a self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
-        self.on_pool(fetch_on::<B>(On::Pool(&self.pool), statement, sink))
+        if self.pooled.is_some() {
+            return Box::pin(async move {
+                let mut tx = self.begin().await?;
+                tx.fetch(statement, sink).await?;
+                tx.commit().await
+            });
+        }
+        self.on_pool(fetch_on::<B>(On::Pool(&self.pool), statement, true, sink))
     }
 
     fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>> {
@@ -180,7 +225,11 @@ impl<B: Backend> Driver for SqlxDriver<B> {
             let connection = self
                 .on_pool(async move {
                     let mut connection = self.pool.acquire().await.map_err(database_error::<B>)?;
-                    let statement = B::BEGIN.map(sqlx::SqlSafeStr::into_sql_str);
+                    // The pooled opening statement was built by the backend from quoted names.
+                    let statement = match &self.pooled {
+                        Some(begin) => Some(sqlx::AssertSqlSafe(Arc::clone(begin)).into_sql_str()),
+                        None => B::BEGIN.map(SqlSafeStr::into_sql_str),
+                    };
                     Manager::<B>::begin(&mut *connection, statement).await.map_err(database_error::<B>)?;
                     Ok(connection)
                 })
@@ -189,6 +238,7 @@ impl<B: Backend> Driver for SqlxDriver<B> {
             Ok(Box::new(SqlxTx::<B> {
                 connection: Some(connection),
                 running: None,
+                persistent: self.persistent(),
                 open: true,
                 broken: false,
                 _held: held,
@@ -215,6 +265,8 @@ struct SqlxTx<B: Backend> {
     connection: Option<PoolConnection<B::Db>>,
     /// The task of a statement whose caller stopped waiting; it gives the connection back.
     running: Option<tokio::task::JoinHandle<Finished<B>>>,
+    /// Whether statements may be prepared under a name ([`SqlxDriver::transaction_pooled`]).
+    persistent: bool,
     /// Not yet committed or rolled back.
     open: bool,
     /// A statement lost the connection.
@@ -264,13 +316,14 @@ impl<B: Backend> SqlxTx<B> {
 
     /// Runs one statement; on a backend that must finish it, in a task of its own.
     async fn run(&mut self, statement: Statement, rows: bool) -> Result<Outcome<B::Db>> {
+        let persistent = self.persistent;
         let connection = self.connection().await?;
         if !B::FINISH_DROPPED_STATEMENTS {
             let on = On::Connection(&mut **connection);
             return if rows {
-                fetch_rows::<B>(on, statement).await
+                fetch_rows::<B>(on, statement, persistent).await
             } else {
-                execute_on::<B>(on, statement).await.map(Outcome::Affected)
+                execute_on::<B>(on, statement, persistent).await.map(Outcome::Affected)
             };
         }
         let mut connection = self
@@ -280,9 +333,9 @@ impl<B: Backend> SqlxTx<B> {
         let running = self.running.insert(tokio::spawn(async move {
             let on = On::Connection(&mut *connection);
             let outcome = if rows {
-                fetch_rows::<B>(on, statement).await
+                fetch_rows::<B>(on, statement, persistent).await
             } else {
-                execute_on::<B>(on, statement).await.map(Outcome::Affected)
+                execute_on::<B>(on, statement, persistent).await.map(Outcome::Affected)
             };
             Finished { connection: Unclaimed(Some(connection)), outcome }
         }));
@@ -296,9 +349,9 @@ impl<B: Backend> SqlxTx<B> {
 }
 
 /// Reads a statement's rows, to hand them to the caller's sink after its task.
-async fn fetch_rows<B: Backend>(on: On<'_, B::Db>, statement: Statement) -> Result<Outcome<B::Db>> {
+async fn fetch_rows<B: Backend>(on: On<'_, B::Db>, statement: Statement, persistent: bool) -> Result<Outcome<B::Db>> {
     let sql = statement.sql.clone();
-    let query = prepare::<B>(statement)?;
+    let query = prepare::<B>(statement, persistent)?;
     let rows = B::Db::fetch(on, query).try_collect().await;
     rows.map(Outcome::Rows).map_err(|error| statement_error::<B>(error, &sql))
 }
@@ -316,8 +369,9 @@ impl<B: Backend> Connection for SqlxTx<B> {
     fn fetch<'a>(&'a mut self, statement: Statement, sink: &'a mut RowSink<'_>) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             if !B::FINISH_DROPPED_STATEMENTS {
+                let persistent = self.persistent;
                 let connection = self.connection().await?;
-                return fetch_on::<B>(On::Connection(&mut **connection), statement, sink).await;
+                return fetch_on::<B>(On::Connection(&mut **connection), statement, persistent, sink).await;
             }
             if let Outcome::Rows(rows) = self.run(statement, true).await? {
                 for row in &rows {

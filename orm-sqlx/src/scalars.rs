@@ -6,6 +6,7 @@ use futures_util::stream::BoxStream;
 use orm_core::Value;
 use orm_core::driver::BoxFuture;
 use sqlx::{Database, Decode, Encode, Executor, Row as _, Type};
+use sqlx_core::database::HasStatementCache;
 
 use crate::{On, Query};
 
@@ -18,7 +19,7 @@ impl<DB: Database, T> Scalar<DB> for T where
 }
 
 /// A sqlx database the driver runs on.
-pub trait SqlxDatabase: Database + ChronoScalars + UuidScalars + JsonScalars {
+pub trait SqlxDatabase: Database + HasStatementCache + ChronoScalars + UuidScalars + JsonScalars {
     /// Binds a scalar value; gives the query and value back for anything else (an array).
     #[allow(clippy::result_large_err)]
     fn bind(query: Query<Self>, value: Value) -> Result<Query<Self>, (Query<Self>, Value)>;
@@ -46,7 +47,7 @@ pub trait SqlxDatabase: Database + ChronoScalars + UuidScalars + JsonScalars {
 
 impl<DB> SqlxDatabase for DB
 where
-    DB: Database + ChronoScalars + UuidScalars + JsonScalars,
+    DB: Database + HasStatementCache + ChronoScalars + UuidScalars + JsonScalars,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     DB::Arguments: sqlx::IntoArguments<DB>,
     usize: sqlx::ColumnIndex<DB::Row>,

@@ -26,6 +26,7 @@ mod naming;
 mod narrowed_accessors;
 mod nested_create;
 mod polymorphic;
+mod pooler;
 mod projections;
 mod query;
 mod row_helpers;

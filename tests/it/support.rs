@@ -1,17 +1,24 @@
 //! Runs one test body on every backend: a fresh in-memory SQLite database, a fresh PostgreSQL
 //! schema when `ORM_TEST_POSTGRES_URL` is set and a fresh MariaDB database when
-//! `ORM_TEST_MARIADB_URL` is set (both dropped afterwards).
+//! `ORM_TEST_MARIADB_URL` is set (both dropped afterwards), and, with `ORM_TEST_PGBOUNCER=1`,
+//! a fresh PostgreSQL schema reached through a PgBouncer in transaction-pooling mode that the
+//! tests start themselves (see `pgbouncer`).
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use orm::Db;
 
+// Beside this file, for the crates that include it by path.
+#[path = "pgbouncer.rs"]
+pub mod pgbouncer;
+
 /// What a test body returns: any error fails the test with its message.
 pub type TestResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// Instantiates `async fn name(db: Db) -> TestResult { … }` once per backend, as
-/// `name::sqlite`, `name::postgres` and `name::mariadb`.
+/// `name::sqlite`, `name::postgres`, `name::mariadb` and `name::pgbouncer` (PostgreSQL through
+/// a transaction-pooling PgBouncer).
 #[macro_export]
 macro_rules! on_all {
     ($(#[$meta:meta])* async fn $name:ident($db:ident : Db) -> TestResult $body:block) => {
@@ -35,6 +42,11 @@ macro_rules! on_all {
             #[tokio::test]
             async fn mariadb() {
                 $crate::support::run_mariadb(body).await;
+            }
+
+            #[tokio::test]
+            async fn pgbouncer() {
+                $crate::support::run_pgbouncer(module_path!(), body).await;
             }
         }
     };
@@ -72,12 +84,53 @@ where
     Fut: Future<Output = TestResult> + Send + 'static,
 {
     let Some((admin, url, schema)) = postgres_schema().await else { return };
-    let db = orm::postgres::ConnectOptions::new(&url)
-        .search_path(&schema)
-        .max_connections(4)
-        .connect()
-        .await
-        .expect("connects to the test schema");
+    let options = orm::postgres::ConnectOptions::new(&url);
+    run_in_schema("postgres", admin, options, schema, body).await;
+}
+
+#[cfg(not(feature = "postgres"))]
+pub async fn run_pgbouncer<F, Fut>(_test: &str, _body: F)
+where
+    F: FnOnce(Db) -> Fut + Send + 'static,
+    Fut: Future<Output = TestResult> + Send + 'static,
+{
+    assert!(!pgbouncer::required(), "ORM_REQUIRE_PGBOUNCER=1 but the `postgres` feature is off");
+    eprintln!("notice: pgbouncer test skipped: build with `--all-features` to run it");
+}
+
+/// Runs `body` (of the test module `test`) on a fresh schema reached through the test
+/// PgBouncer (transaction pooling), connected with `transaction_pooling()`: the schema is set
+/// per transaction, so all tests share the pooler's few server connections to one database.
+#[cfg(feature = "postgres")]
+pub async fn run_pgbouncer<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(Db) -> Fut + Send + 'static,
+    Fut: Future<Output = TestResult> + Send + 'static,
+{
+    if !pgbouncer::selected(test) {
+        return;
+    }
+    let Some(pooler_url) = pgbouncer::url() else { return };
+    let Some((admin, _, schema)) = postgres_schema().await else {
+        panic!("ORM_TEST_PGBOUNCER=1 needs ORM_TEST_POSTGRES_URL and its server");
+    };
+    let options = orm::postgres::ConnectOptions::new(&pooler_url).transaction_pooling();
+    run_in_schema("pgbouncer", admin, options, schema, body).await;
+}
+
+/// Runs `body` on a pool of `options` in `schema`, then drops the schema through `admin`.
+#[cfg(feature = "postgres")]
+async fn run_in_schema<F, Fut>(
+    backend: &str,
+    admin: Db,
+    options: orm::postgres::ConnectOptions,
+    schema: String,
+    body: F,
+) where
+    F: FnOnce(Db) -> Fut + Send + 'static,
+    Fut: Future<Output = TestResult> + Send + 'static,
+{
+    let db = options.search_path(&schema).max_connections(4).connect().await.expect("connects to the test schema");
     let outcome = tokio::spawn(body(db.clone())).await;
     if tokio::time::timeout(std::time::Duration::from_secs(30), db.close()).await.is_err() {
         panic!("the pool did not close within 30 s after the body ended with {outcome:?}");
@@ -86,7 +139,7 @@ where
     admin.close().await;
     match outcome {
         Ok(Ok(())) => {}
-        Ok(Err(error)) => panic!("test failed on postgres: {error}\n{error:?}"),
+        Ok(Err(error)) => panic!("test failed on {backend}: {error}\n{error:?}"),
         Err(join) => std::panic::resume_unwind(join.into_panic()),
     }
 }
