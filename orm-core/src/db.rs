@@ -291,9 +291,8 @@ impl Db {
 
     /// Runs a statement outside a transaction, on the server its access and this handle's
     /// route choose (see [Read replicas](Db#read-replicas)); returns the rows affected and the
-    /// server that ran it.
-    async fn run(&self, statement: Statement, run: &mut Run<'_, '_>) -> (Result<u64>, Server) {
-        let span = tracing::Span::current();
+    /// server that ran it, which is also recorded in `span`.
+    async fn run(&self, statement: Statement, run: &mut Run<'_, '_>, span: &tracing::Span) -> (Result<u64>, Server) {
         if let Some(replicas) = &self.replicas {
             for index in self.read_order(statement.access) {
                 let Some(replica) = replicas.servers.get(index) else { continue };
@@ -710,7 +709,7 @@ impl<'a> Executor<'a> {
         );
         let started = Instant::now();
         let (result, server) = match self {
-            Executor::Db(db) => db.run(statement, run).instrument(span.clone()).await,
+            Executor::Db(db) => db.run(statement, run, &span).instrument(span.clone()).await,
             Executor::Tx(tx) => {
                 tx.log.record(&statement.sql, Server::Primary);
                 tx.settle(false).await?;
