@@ -67,8 +67,8 @@ impl ConnectOptions {
     /// is skipped like one that goes down later; a malformed URL is an error at once.
     ///
     /// ```no_run
-    /// # async fn demo() -> orm::Result<()> {
-    /// let db = orm::mariadb::ConnectOptions::new("mysql://app@primary:3306/shop")
+    /// # async fn demo() -> orm_core::Result<()> {
+    /// let db = orm_mariadb::ConnectOptions::new("mysql://app@primary:3306/shop")
     ///     .replicas(["mysql://app@replica-1:3306/shop"])
     ///     .connect()
     ///     .await?;
@@ -85,7 +85,7 @@ impl ConnectOptions {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let options = orm::mariadb::ConnectOptions::new("mysql://root@127.0.0.1:3306/test")
+    /// let options = orm_mariadb::ConnectOptions::new("mysql://root@127.0.0.1:3306/test")
     ///     .replica_timeout(Duration::from_millis(500));
     /// # let _ = options;
     /// ```

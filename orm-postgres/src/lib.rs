@@ -63,8 +63,8 @@ impl ConnectOptions {
     /// is skipped like one that goes down later; a malformed URL is an error at once.
     ///
     /// ```no_run
-    /// # async fn demo() -> orm::Result<()> {
-    /// let db = orm::postgres::ConnectOptions::new("postgres://app@primary:5432/shop")
+    /// # async fn demo() -> orm_core::Result<()> {
+    /// let db = orm_postgres::ConnectOptions::new("postgres://app@primary:5432/shop")
     ///     .replicas(["postgres://app@replica-1:5432/shop", "postgres://app@replica-2:5432/shop"])
     ///     .max_connections(20)
     ///     .connect()
@@ -82,7 +82,7 @@ impl ConnectOptions {
     ///
     /// ```
     /// use std::time::Duration;
-    /// let options = orm::postgres::ConnectOptions::new("postgres://postgres@127.0.0.1/test")
+    /// let options = orm_postgres::ConnectOptions::new("postgres://postgres@127.0.0.1/test")
     ///     .replica_timeout(Duration::from_millis(500));
     /// # let _ = options;
     /// ```

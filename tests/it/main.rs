@@ -28,6 +28,7 @@ mod nested_create;
 mod polymorphic;
 mod projections;
 mod query;
+mod replicas;
 mod row_helpers;
 mod row_locks;
 mod schema;
