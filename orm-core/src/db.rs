@@ -276,17 +276,19 @@ impl Db {
         (route != self.route).then(|| Db { route, ..self.clone() })
     }
 
-    /// The replicas a read tries, in order: from the round-robin's next one (or the one it
-    /// follows), skipping those that are down. Empty when it must go to the primary.
-    fn read_order(&self, access: Access) -> Vec<usize> {
-        let Some(replicas) = self.replicas.as_ref().filter(|_| access == Access::Read) else { return Vec::new() };
-        let n = replicas.servers.len();
-        let start = match self.route {
-            Route::Primary => return Vec::new(),
-            Route::Replica(index) => index,
-            Route::Balanced => replicas.next.fetch_add(1, Ordering::Relaxed),
+    /// The replicas a statement may try, in order: from the round-robin's next one (or the
+    /// one it follows) around to the one before it. None when it must go to the primary: it
+    /// may write, or this handle reads the primary. Whether each is up is asked only when
+    /// its turn comes, so that a replica's probe is claimed only by a read that makes it.
+    fn read_order(&self, access: Access) -> impl Iterator<Item = usize> + use<> {
+        let n = self.replicas.as_ref().filter(|_| access == Access::Read).map_or(0, |r| r.servers.len());
+        let start = match (self.route, &self.replicas) {
+            (Route::Balanced, Some(replicas)) if n > 0 => replicas.next.fetch_add(1, Ordering::Relaxed),
+            (Route::Replica(index), _) => index,
+            _ => 0,
         };
-        (0..n).map(|i| (start + i) % n).filter(|&index| replicas.available(index)).collect()
+        let n = if self.route == Route::Primary { 0 } else { n };
+        (0..n).map(move |i| (start + i) % n)
     }
 
     /// Runs a statement outside a transaction, on the server its access and this handle's
@@ -295,7 +297,7 @@ impl Db {
     async fn run(&self, statement: Statement, run: &mut Run<'_, '_>, span: &tracing::Span) -> (Result<u64>, Server) {
         if let Some(replicas) = &self.replicas {
             for index in self.read_order(statement.access) {
-                let Some(replica) = replicas.servers.get(index) else { continue };
+                let Some(replica) = replicas.servers.get(index).filter(|_| replicas.available(index)) else { continue };
                 let server = Server::Replica(index + 1);
                 self.log.record(&statement.sql, server);
                 span.record("server", tracing::field::display(server));
