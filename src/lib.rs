@@ -45,7 +45,8 @@ pub use orm_core::{
 };
 pub use orm_core::{
     Column, ColumnOrder, Comparable, Created, Db, Delete, Error, Executor, Expr, FromRow, IntoExecutor, Model, Operand,
-    Order, Raw, ReferentialAction, Result, Schema, Select, SqlType, SqlValue, Transient, Tx, Update, Value, raw,
+    Order, Raw, ReferentialAction, Result, Schema, Select, Server, SqlType, SqlValue, Transient, Tx, Update, Value,
+    raw,
 };
 /// Hooks of a model, Sequelize's `hooks: { beforeCreate, … }`: `async fn`s named after the hook,
 /// in an `impl` block of the model marked `#[orm::hooks]`, with `#[model(hooks)]` on its derive.

@@ -15,7 +15,8 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Receives each row of a result set, in order.
 pub type RowSink<'a> = dyn FnMut(&dyn Row) -> Result<()> + Send + 'a;
 
-/// A SQL statement ready to run: its text and the values bound to its placeholders.
+/// A SQL statement ready to run: its text, the values bound to its placeholders, and whether
+/// it only reads.
 ///
 /// The text is shared (`Arc<str>`), so statements cached by the runtime are reused without
 /// copying.
@@ -25,6 +26,66 @@ pub struct Statement {
     pub sql: std::sync::Arc<str>,
     /// The values bound to the placeholders, in order.
     pub args: Vec<Value>,
+    /// Whether the statement may run on a read replica (see [`Access`]).
+    pub access: Access,
+}
+
+impl Statement {
+    /// A statement that runs on the primary ([`Access::Write`]).
+    ///
+    /// ```
+    /// use orm_core::driver::{Access, Statement};
+    /// let statement = Statement::new("DELETE FROM \"t\"", Vec::new());
+    /// assert_eq!(statement.access, Access::Write);
+    /// ```
+    pub fn new(sql: impl Into<std::sync::Arc<str>>, args: Vec<Value>) -> Self {
+        Statement { sql: sql.into(), args, access: Access::Write }
+    }
+
+    /// A statement that only reads ([`Access::Read`]): outside a transaction, a
+    /// [`Db`](crate::Db) with read replicas runs it on one.
+    ///
+    /// ```
+    /// use orm_core::driver::{Access, Statement};
+    /// let statement = Statement::read("SELECT 1", Vec::new());
+    /// assert_eq!(statement.access, Access::Read);
+    /// ```
+    pub fn read(sql: impl Into<std::sync::Arc<str>>, args: Vec<Value>) -> Self {
+        Statement { sql: sql.into(), args, access: Access::Read }
+    }
+
+    /// This statement, marked as one that only reads ([`Access::Read`]).
+    ///
+    /// ```
+    /// use orm_core::driver::{Access, Statement};
+    /// let statement = Statement::new("SELECT 1", Vec::new()).into_read();
+    /// assert_eq!(statement.access, Access::Read);
+    /// ```
+    pub fn into_read(self) -> Self {
+        Statement { access: Access::Read, ..self }
+    }
+}
+
+/// Where a statement may run when the [`Db`](crate::Db) has read replicas. Decided where the
+/// statement is built, by the code that knows what it does: an `INSERT … RETURNING` returns
+/// rows but writes, and a `SELECT` that decides a write must see the primary's latest state.
+///
+/// Inside a transaction (and a multi-statement unit of work, which is one) every statement
+/// runs on the transaction's connection, whatever its access.
+///
+/// ```
+/// use orm_core::driver::Access;
+/// assert_eq!(Access::default(), Access::Write);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Access {
+    /// It writes, or its result must reflect every committed write (it decides a write, or
+    /// re-reads a row): it runs on the primary. The default.
+    #[default]
+    Write,
+    /// It only reads, and a replica's slightly older state will do: outside a transaction it
+    /// runs on a replica.
+    Read,
 }
 
 /// Something statements can run on: a pool or a single (transaction) connection.

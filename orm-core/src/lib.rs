@@ -31,7 +31,7 @@ pub mod value;
 pub mod write;
 
 pub use create::{Builder, Created};
-pub use db::{Atomic, Db, Executor, IntoExecutor, Tx};
+pub use db::{Atomic, Db, Executor, IntoExecutor, Server, Tx};
 pub use dialect::{AggregateFunction, Dialect, LockMode, ReferentialAction};
 pub use error::{Error, Result, Transient};
 pub use expr::{Column, ColumnOrder, Expr, Order};

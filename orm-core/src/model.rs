@@ -6,7 +6,7 @@ use std::future::Future;
 
 use crate::cascade::{destroy_in, destroys_through_orm};
 use crate::db::{Atomic, Executor, IntoExecutor};
-use crate::driver::{BoxFuture, Statement};
+use crate::driver::{Access, BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::expr::{Expr, Order};
 use crate::hooks::Hook;
@@ -141,7 +141,7 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static + Conditions<Expr<Self>> 
     ) -> impl Future<Output = Result<Option<Self>>> + Send {
         let mut args = Vec::with_capacity(Self::meta().primary_key.len());
         key.push_key(&mut args);
-        async move { crate::write::fetch_by_key::<Self>(&mut db.into_executor(), args).await }
+        async move { crate::write::fetch_by_key::<Self>(&mut db.into_executor(), args, Access::Read).await }
     }
 
     /// Inserts `row` and returns it as stored, with its generated key and timestamps.
@@ -299,7 +299,8 @@ pub trait Model: Sized + Send + Sync + Unpin + 'static + Conditions<Expr<Self>> 
 
     /// Reads this row again by its primary key and overwrites every field with what is stored
     /// (after a bulk update, or another process's write). Fails with [`Error::NotFound`] when
-    /// the row was deleted.
+    /// the row was deleted. On a [`Db`](crate::Db) with read replicas it reads the primary,
+    /// which has every committed write (see [Read replicas](crate::Db#read-replicas)).
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
@@ -503,18 +504,27 @@ async fn insert_row<M: Model>(executor: &mut Executor<'_>, row: M) -> Result<M> 
         });
     });
     let args = meta.columns.iter().zip(values).filter(|(c, _)| !c.generated).map(|(_, v)| v).collect();
-    let mut rows = fetch_models::<M>(executor, Statement { sql, args }).await?;
+    let mut rows = fetch_models::<M>(executor, Statement::new(sql, args)).await?;
     rows.pop().ok_or(Error::NotFound { model: meta.name })
 }
 
 /// Runs `statement` and decodes every row into `M`.
 pub async fn fetch_models<M: Model>(executor: &mut Executor<'_>, statement: Statement) -> Result<Vec<M>> {
+    fetch_models_on(executor, statement).await.map(|(rows, _)| rows)
+}
+
+/// [`fetch_models`], also returning the server that ran the statement (for the follow-up
+/// reads of its includes).
+pub(crate) async fn fetch_models_on<M: Model>(
+    executor: &mut Executor<'_>,
+    statement: Statement,
+) -> Result<(Vec<M>, crate::db::Server)> {
     let mut rows = Vec::new();
-    executor
-        .fetch(statement, &mut |row| {
+    let server = executor
+        .fetch_on(statement, &mut |row| {
             rows.push(M::decode(row, 0)?);
             Ok(())
         })
         .await?;
-    Ok(rows)
+    Ok((rows, server))
 }

@@ -13,7 +13,7 @@ use crate::dialect::LockMode;
 use crate::error::{Error, Result};
 use crate::expr::{Column, Expr, Order};
 use crate::include::{Include, IncludeList, IncludedTarget, SpecOf};
-use crate::model::{Model, fetch_models, write_select};
+use crate::model::{Model, fetch_models_on, write_select};
 use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::sql::SqlBuilder;
 use crate::value::{Operand, SqlValue, Value};
@@ -294,10 +294,18 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
         let prefix = M::statements().select.get(executor.dialect(), write_select::<M>);
         let mut b = SqlBuilder::with_prefix(executor.dialect(), &prefix);
         self.write_page(&mut b);
-        if let Some(lock) = lock {
-            b.push(lock);
-        }
-        let parents = fetch_models::<M>(&mut executor, b.finish()).await?;
+        // A locking read belongs to a transaction (checked above); a plain one may go to a
+        // read replica, and its includes follow it there.
+        let statement = match lock {
+            Some(lock) => {
+                b.push(lock);
+                b.finish()
+            }
+            None => b.finish_read(),
+        };
+        let (parents, server) = fetch_models_on::<M>(&mut executor, statement).await?;
+        let follow = executor.following(server);
+        let mut executor = follow.as_ref().map_or(executor, Executor::Db);
         self.load_includes(&mut executor, parents).await
     }
 
@@ -363,7 +371,7 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
         let mut b = SqlBuilder::new(executor.dialect());
         b.count_from(M::meta().table);
         Self::write_where(self.filter.clone(), &self.includes, &mut b);
-        executor.fetch_count(b.finish()).await
+        executor.fetch_count(b.finish_read()).await
     }
 }
 

@@ -2,7 +2,7 @@
 //! `orm::raw("SELECT id, name FROM users WHERE id = ?").bind(1_i64).fetch::<(i64, String)>(&db)`.
 
 use crate::db::IntoExecutor;
-use crate::driver::Statement;
+use crate::driver::{Access, Statement};
 use crate::error::Result;
 use crate::row::Row;
 use crate::sql::SqlBuilder;
@@ -13,7 +13,7 @@ use crate::value::{SqlValue, Value};
 /// placeholder (`$1` on PostgreSQL) and quoting (`` `name` `` on MariaDB). A `?` inside a
 /// quoted string or identifier is left alone.
 pub fn raw(sql: impl Into<String>) -> Raw {
-    Raw { sql: sql.into(), args: Vec::new() }
+    Raw { sql: sql.into(), args: Vec::new(), access: Access::Write }
 }
 
 /// A hand-written statement and its bound values.
@@ -22,12 +22,30 @@ pub fn raw(sql: impl Into<String>) -> Raw {
 pub struct Raw {
     sql: String,
     args: Vec<Value>,
+    access: Access,
 }
 
 impl Raw {
     /// Binds the next `?`.
     pub fn bind(mut self, value: impl SqlValue) -> Self {
         self.args.push(value.into_value());
+        self
+    }
+
+    /// Declares that the statement only reads: outside a transaction, a [`Db`](crate::Db) with
+    /// read replicas runs it on one (see [Read replicas](crate::Db#read-replicas)). Without
+    /// it, a hand-written statement runs on the primary, as the ORM cannot tell what it does
+    /// (`SELECT nextval(…)` writes). Inside a transaction it changes nothing.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> orm::Result<()> {
+    /// # let db = orm::sqlite::connect("sqlite::memory:").await?;
+    /// let rows = orm::raw("SELECT 1 + ?").bind(1_i64).read_only().fetch::<(i64,)>(&db).await?;
+    /// assert_eq!(rows, [(2,)]);
+    /// # Ok(()) }
+    /// ```
+    pub fn read_only(mut self) -> Self {
+        self.access = Access::Read;
         self
     }
 
@@ -71,7 +89,7 @@ impl Raw {
             }
         }
         b.push(&sql[start..]);
-        Statement { sql: b.sql().into(), args: self.args }
+        Statement { sql: b.sql().into(), args: self.args, access: self.access }
     }
 
     /// Runs the statement and returns the number of rows affected.

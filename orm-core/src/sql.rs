@@ -212,7 +212,15 @@ impl SqlBuilder {
     /// Finishes the statement.
     pub fn finish(mut self) -> Statement {
         let args = std::mem::take(&mut self.args);
-        Statement { sql: self.into_text().into(), args }
+        Statement::new(self.into_text(), args)
+    }
+
+    /// Finishes a statement that only reads ([`Access::Read`](crate::driver::Access::Read)):
+    /// outside a transaction it may run on a read replica. Only for a `SELECT` whose result
+    /// goes back to the caller and decides no write.
+    pub fn finish_read(mut self) -> Statement {
+        let args = std::mem::take(&mut self.args);
+        Statement::read(self.into_text(), args)
     }
 
     /// The statement's text, with what the dialect puts before it.

@@ -14,6 +14,7 @@ mod driver;
 mod json_list;
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use orm_core::{Db, Result};
 use sqlx::Executor as _;
@@ -36,12 +37,19 @@ pub async fn connect(url: &str) -> Result<Db> {
 pub struct ConnectOptions {
     url: String,
     max_connections: u32,
+    replicas: Vec<String>,
+    replica_timeout: Duration,
 }
 
 impl ConnectOptions {
     /// Options for `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        ConnectOptions { url: url.into(), max_connections: 10 }
+        ConnectOptions {
+            url: url.into(),
+            max_connections: 10,
+            replicas: Vec::new(),
+            replica_timeout: orm_sqlx::REPLICA_TIMEOUT,
+        }
     }
 
     /// The most connections the pool opens.
@@ -50,23 +58,68 @@ impl ConnectOptions {
         self
     }
 
-    /// Opens the pool.
+    /// Read replicas of the primary (servers kept up to date by MariaDB replication),
+    /// numbered from 1 in this order: outside a transaction, reads go to them in turn, and
+    /// everything else to the primary (see [Read replicas](orm_core::Db#read-replicas)). The
+    /// other options apply to every pool.
+    ///
+    /// A replica's pool connects on first use, so a replica that is down when the pool opens
+    /// is skipped like one that goes down later; a malformed URL is an error at once.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> orm_core::Result<()> {
+    /// let db = orm_mariadb::ConnectOptions::new("mysql://app@primary:3306/shop")
+    ///     .replicas(["mysql://app@replica-1:3306/shop"])
+    ///     .connect()
+    ///     .await?;
+    /// assert_eq!(db.replica_count(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn replicas<U: Into<String>>(mut self, urls: impl IntoIterator<Item = U>) -> Self {
+        self.replicas = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How long a read waits for a connection to a replica before it counts the replica as
+    /// down and tries the next server (default 2 s; the primary's pool waits 30 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = orm_mariadb::ConnectOptions::new("mysql://root@127.0.0.1:3306/test")
+    ///     .replica_timeout(Duration::from_millis(500));
+    /// # let _ = options;
+    /// ```
+    pub fn replica_timeout(mut self, timeout: Duration) -> Self {
+        self.replica_timeout = timeout;
+        self
+    }
+
+    /// Opens the pool (and one on each replica).
     pub async fn connect(self) -> Result<Db> {
-        let options = MySqlConnectOptions::from_str(&self.url)
-            .map_err(orm_sqlx::connection_error)?
-            .charset("utf8mb4")
-            .timezone(Some("+00:00".to_owned()));
-        let pool = MySqlPoolOptions::new()
-            .max_connections(self.max_connections)
-            .after_connect(|connection, _| {
+        let connect_options = |url: &str| {
+            MySqlConnectOptions::from_str(url)
+                .map_err(orm_sqlx::connection_error)
+                .map(|o| o.charset("utf8mb4").timezone(Some("+00:00".to_owned())))
+        };
+        let pool_options = || {
+            MySqlPoolOptions::new().max_connections(self.max_connections).after_connect(|connection, _| {
                 Box::pin(async move {
                     connection.execute(SESSION_SETTINGS).await?;
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await
-            .map_err(orm_sqlx::connection_error)?;
-        Ok(Db::from_driver(driver::SqlxDriver::new(pool)))
+        };
+        let pool =
+            pool_options().connect_with(connect_options(&self.url)?).await.map_err(orm_sqlx::connection_error)?;
+        let replicas = self
+            .replicas
+            .iter()
+            .map(|url| {
+                let pool =
+                    pool_options().acquire_timeout(self.replica_timeout).connect_lazy_with(connect_options(url)?);
+                Ok(Db::from_driver(driver::SqlxDriver::new(pool)))
+            })
+            .collect::<Result<Vec<Db>>>()?;
+        Db::from_driver(driver::SqlxDriver::new(pool)).with_replicas(replicas)
     }
 }

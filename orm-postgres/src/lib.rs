@@ -9,6 +9,7 @@ mod dialect;
 mod driver;
 
 use std::str::FromStr;
+use std::time::Duration;
 
 use orm_core::{Db, Result};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -27,12 +28,21 @@ pub struct ConnectOptions {
     max_connections: u32,
     search_path: Option<String>,
     transaction_pooling: bool,
+    replicas: Vec<String>,
+    replica_timeout: Duration,
 }
 
 impl ConnectOptions {
     /// Options for `url`.
     pub fn new(url: impl Into<String>) -> Self {
-        ConnectOptions { url: url.into(), max_connections: 10, search_path: None, transaction_pooling: false }
+        ConnectOptions {
+            url: url.into(),
+            max_connections: 10,
+            search_path: None,
+            transaction_pooling: false,
+            replicas: Vec::new(),
+            replica_timeout: orm_sqlx::REPLICA_TIMEOUT,
+        }
     }
 
     /// The most connections the pool opens.
@@ -76,24 +86,80 @@ impl ConnectOptions {
         self
     }
 
-    /// Opens the pool.
+    /// Read replicas of the primary (hot standbys kept up to date by streaming replication),
+    /// numbered from 1 in this order: outside a transaction, reads go to them in turn, and
+    /// everything else to the primary (see [Read replicas](orm_core::Db#read-replicas)). The
+    /// other options apply to every pool.
+    ///
+    /// A replica's pool connects on first use, so a replica that is down when the pool opens
+    /// is skipped like one that goes down later; a malformed URL is an error at once.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> orm_core::Result<()> {
+    /// let db = orm_postgres::ConnectOptions::new("postgres://app@primary:5432/shop")
+    ///     .replicas(["postgres://app@replica-1:5432/shop", "postgres://app@replica-2:5432/shop"])
+    ///     .max_connections(20)
+    ///     .connect()
+    ///     .await?;
+    /// assert_eq!(db.replica_count(), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn replicas<U: Into<String>>(mut self, urls: impl IntoIterator<Item = U>) -> Self {
+        self.replicas = urls.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// How long a read waits for a connection to a replica before it counts the replica as
+    /// down and tries the next server (default 2 s; the primary's pool waits 30 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = orm_postgres::ConnectOptions::new("postgres://postgres@127.0.0.1/test")
+    ///     .replica_timeout(Duration::from_millis(500));
+    /// # let _ = options;
+    /// ```
+    pub fn replica_timeout(mut self, timeout: Duration) -> Self {
+        self.replica_timeout = timeout;
+        self
+    }
+
+    /// Opens the pool (and one on each replica).
     pub async fn connect(self) -> Result<Db> {
         let mut settings = vec![("plan_cache_mode", "force_custom_plan".to_owned())];
         if let Some(schema) = &self.search_path {
             settings.push(("search_path", format!("\"{}\"", schema.replace('"', "\"\""))));
         }
-        let options = PgConnectOptions::from_str(&self.url).map_err(driver::connection_error)?;
-        let pool = PgPoolOptions::new().max_connections(self.max_connections);
-        if !self.transaction_pooling {
-            let pool = pool.connect_with(options.options(settings)).await.map_err(driver::connection_error)?;
-            return Ok(Db::from_driver(driver::SqlxDriver::new(pool)));
-        }
-        let options = options.statement_cache_capacity(0).extra_float_digits(None);
-        let pool = pool.connect_with(options).await.map_err(driver::connection_error)?;
-        let mut begin = String::from("BEGIN");
-        for (name, value) in settings {
-            begin.push_str(&format!("; SET LOCAL {name} TO {value}"));
-        }
-        Ok(Db::from_driver(driver::SqlxDriver::transaction_pooled(pool, begin)))
+        // Behind a transaction-pooling proxy: no startup options, no named statements, and the
+        // settings at the start of every transaction instead.
+        let pooled_begin = self.transaction_pooling.then(|| {
+            let mut begin = String::from("BEGIN");
+            for (name, value) in &settings {
+                begin.push_str(&format!("; SET LOCAL {name} TO {value}"));
+            }
+            begin
+        });
+        let connect_options = |url: &str| -> Result<PgConnectOptions> {
+            let options = PgConnectOptions::from_str(url).map_err(driver::connection_error)?;
+            Ok(match pooled_begin {
+                Some(_) => options.statement_cache_capacity(0).extra_float_digits(None),
+                None => options.options(settings.clone()),
+            })
+        };
+        let driver = |pool| match &pooled_begin {
+            Some(begin) => driver::SqlxDriver::transaction_pooled(pool, begin.clone()),
+            None => driver::SqlxDriver::new(pool),
+        };
+        let pool_options = || PgPoolOptions::new().max_connections(self.max_connections);
+        let pool = pool_options().connect_with(connect_options(&self.url)?).await.map_err(driver::connection_error)?;
+        let replicas = self
+            .replicas
+            .iter()
+            .map(|url| {
+                let pool =
+                    pool_options().acquire_timeout(self.replica_timeout).connect_lazy_with(connect_options(url)?);
+                Ok(Db::from_driver(driver(pool)))
+            })
+            .collect::<Result<Vec<Db>>>()?;
+        Db::from_driver(driver(pool)).with_replicas(replicas)
     }
 }

@@ -418,6 +418,12 @@ impl<B: Backend> Drop for SqlxTx<B> {
     }
 }
 
+/// How long a read waits for a connection to a read replica, by default, before it counts
+/// the replica as down and tries the next server. Short, because sqlx retries a refused
+/// connection until the pool's acquire timeout (30 s by default) runs out: a replica that is
+/// down would otherwise hold each read that long.
+pub const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The error for a pool that cannot be opened.
 pub fn connection_error(error: sqlx::Error) -> Error {
     Error::Connection { source: Box::new(error) }

@@ -29,6 +29,7 @@ mod polymorphic;
 mod pooler;
 mod projections;
 mod query;
+mod replicas;
 mod row_helpers;
 mod row_locks;
 mod schema;

@@ -110,7 +110,8 @@ impl<'e, T: Model, J> Count<'e, T, J> {
             }
             _ => targets_statement(&executor, self.association, key, self.filter),
         };
-        executor.fetch_count(statement).await
+        // A count returned to the caller: a read.
+        executor.fetch_count(statement.into_read()).await
     }
 }
 
@@ -201,7 +202,7 @@ fn targets_statement(
         });
         let mut args = crate::key::key_parts(key);
         args.extend(scope.into_iter().map(|(_, value)| value));
-        return Statement { sql, args };
+        return Statement::new(sql, args);
     };
     let mut b = SqlBuilder::new(executor.dialect());
     b.count_from(target.table);

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::expr::{CompareOp, Expr, Node, Order};
 use crate::include::{Include, IncludeList, IncludedTarget, SpecOf};
 use crate::key::KeyCols;
-use crate::model::{Model, fetch_models, write_select};
+use crate::model::{Model, fetch_models_on, write_select};
 use crate::narrow::{Conditions, Filter, IncludeWith, OrderBy, Orders};
 use crate::query::Select;
 use crate::sql::SqlBuilder;
@@ -239,7 +239,10 @@ impl<'e, T: Model, L: IncludeList<T>> Related<'e, T, L> {
         });
         let mut args = crate::key::key_parts(key);
         args.extend(scope.into_iter().map(|(_, value)| value));
-        let rows = fetch_models::<T>(&mut executor, Statement { sql, args }).await?;
+        let (rows, server) = fetch_models_on::<T>(&mut executor, Statement::read(sql, args)).await?;
+        // The includes run where the getter's query ran.
+        let follow = executor.following(server);
+        let mut executor = follow.as_ref().map_or(executor, Executor::Db);
         self.select.load_includes(&mut executor, rows).await
     }
 }
@@ -330,7 +333,7 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
             super::push_conditions(&mut b, target.table, association.scope_conditions());
             b.push(" AND ");
             b.key_in(target.table, &pk, batch, false);
-            linked += executor.fetch_count(b.finish()).await?;
+            linked += executor.fetch_count(b.finish_read()).await?;
         }
         Ok(usize::try_from(linked).is_ok_and(|n| n == wanted.len()))
     })

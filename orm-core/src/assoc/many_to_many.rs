@@ -274,13 +274,16 @@ impl<'e, T: Model, J, L: IncludeList<T>> Linked<'e, T, J, L> {
         b.limit_offset(self.limit, self.offset);
         let (mut targets, mut joins) = (Vec::new(), Vec::new());
         let offset = target.columns.len();
-        executor
-            .fetch(b.finish(), &mut |row| {
+        let server = executor
+            .fetch_on(b.finish_read(), &mut |row| {
                 targets.push(T::decode(row, 0)?);
                 joins.push(decode_join(row, offset)?);
                 Ok(())
             })
             .await?;
+        // The includes run where the getter's query ran.
+        let follow = executor.following(server);
+        let mut executor = follow.as_ref().map_or(executor, Executor::Db);
         let loaded = self.includes.load(&mut executor, &targets).await?;
         let includes = &self.includes;
         Ok(targets
@@ -453,7 +456,8 @@ async fn count_links(
     let mut total = 0;
     for batch in batches(executor.dialect(), targets, reserved) {
         let statement = links_statement_among(executor, association, key.clone(), Some(batch), Filters::default());
-        total += executor.fetch_count(statement).await?;
+        // Only `has_*` counts links this way: a read.
+        total += executor.fetch_count(statement.into_read()).await?;
     }
     Ok(total)
 }

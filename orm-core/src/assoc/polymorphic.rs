@@ -170,7 +170,7 @@ pub fn load_variant<'a, C: Model, V: Model + Clone, P: Send + 'a>(
             let mut b = SqlBuilder::new(executor.dialect());
             write_select::<V>(&mut b);
             b.push(" WHERE ").key_in(V::meta().table, &target_key, batch, false);
-            for row in fetch_models::<V>(executor, b.finish()).await? {
+            for row in fetch_models::<V>(executor, b.finish_read()).await? {
                 if let Some(key) = target_key.value_of(&row).and_then(|v| v.key_repr()) {
                     found.insert(key, row);
                 }

@@ -31,7 +31,7 @@ pub fn get_belongs_to<'e, S: Model, T: Model>(
             b.push(" WHERE ").key_eq_placeholders(T::meta().table, &key);
         });
         let args = crate::key::key_parts(value);
-        Ok(fetch_models::<T>(&mut executor, Statement { sql, args }).await?.pop())
+        Ok(fetch_models::<T>(&mut executor, Statement::read(sql, args)).await?.pop())
     }
 }
 

@@ -351,5 +351,5 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
             order(&mut b);
         }
     }
-    b.finish()
+    b.finish_read()
 }

@@ -518,7 +518,7 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
         Self::write_where(self.filter, &self.includes, &mut b);
         let mut result = None;
         executor
-            .fetch(b.finish(), &mut |row| {
+            .fetch(b.finish_read(), &mut |row| {
                 result = Some(R::decode(row, 0)?);
                 Ok(())
             })

@@ -1,6 +1,6 @@
 //! A page of rows with the number of rows on every page: Sequelize's `findAndCountAll`.
 
-use crate::db::IntoExecutor;
+use crate::db::{Executor, IntoExecutor};
 use crate::error::Result;
 use crate::include::IncludeList;
 use crate::model::{Model, write_columns};
@@ -41,14 +41,19 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
         }
         b.push(" FROM ").identifier(meta.table);
         self.write_page(&mut b);
-        if let Some(lock) = lock {
-            b.push(lock);
-        }
+        // A plain page may go to a read replica; its count and includes follow it there.
+        let statement = match lock {
+            Some(lock) => {
+                b.push(lock);
+                b.finish()
+            }
+            None => b.finish_read(),
+        };
         let width = meta.columns.len();
         let mut parents = Vec::new();
         let mut total = None;
-        executor
-            .fetch(b.finish(), &mut |row| {
+        let server = executor
+            .fetch_on(statement, &mut |row| {
                 parents.push(M::decode(row, 0)?);
                 if lock.is_none() {
                     total = row.get_i64(width)?;
@@ -56,6 +61,8 @@ impl<M: Model, L: IncludeList<M>> Select<M, L> {
                 Ok(())
             })
             .await?;
+        let follow = executor.following(server);
+        let mut executor = follow.as_ref().map_or(executor, Executor::Db);
         let total = match total {
             Some(total) => total,
             // An empty first page: no row matches.

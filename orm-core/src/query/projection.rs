@@ -489,12 +489,18 @@ impl<M: Model + Selections<S>, S> Projected<M, S> {
             order.render(table, &mut b);
         }
         b.limit_offset(self.limit, self.offset);
-        if let Some(lock) = lock {
-            b.push(lock);
-        }
+        // A locking read belongs to a transaction (checked above); a plain one may go to a
+        // read replica.
+        let statement = match lock {
+            Some(lock) => {
+                b.push(lock);
+                b.finish()
+            }
+            None => b.finish_read(),
+        };
         let mut rows = Vec::new();
         executor
-            .fetch(b.finish(), &mut |row| {
+            .fetch(statement, &mut |row| {
                 rows.push(<M::Selection as Selection<M>>::decode(row, 0)?);
                 Ok(())
             })

@@ -12,7 +12,7 @@ mod upsert;
 pub mod version;
 
 use crate::db::{Atomic, Executor, IntoExecutor};
-use crate::driver::{BoxFuture, Statement};
+use crate::driver::{Access, BoxFuture, Statement};
 use crate::error::{Error, Result};
 use crate::expr::Column;
 use crate::key::KeyCols;
@@ -303,15 +303,20 @@ pub(crate) fn write_assignments(
     Ok(true)
 }
 
-/// Loads the row with these key values (in key order), with the model's cached text.
-pub(crate) async fn fetch_by_key<M: Model>(executor: &mut Executor<'_>, key: Vec<Value>) -> Result<Option<M>> {
+/// Loads the row with these key values (in key order), with the model's cached text; `access`
+/// says whether a read replica may answer.
+pub(crate) async fn fetch_by_key<M: Model>(
+    executor: &mut Executor<'_>,
+    key: Vec<Value>,
+    access: Access,
+) -> Result<Option<M>> {
     let meta = M::meta();
     let sql = M::statements().find_by_pk.get(executor.dialect(), |b| {
         write_select::<M>(b);
         b.push(" WHERE ");
         b.key_eq_placeholders(meta.table, &KeyCols::of(meta, &[]));
     });
-    let mut rows = fetch_models::<M>(executor, Statement { sql, args: key }).await?;
+    let mut rows = fetch_models::<M>(executor, Statement { sql, args: key, access }).await?;
     Ok(rows.pop())
 }
 
@@ -324,9 +329,10 @@ pub(crate) async fn row_exists<M: Model>(executor: &mut Executor<'_>, row: &M) -
     Ok(executor.fetch_count(b.finish()).await? > 0)
 }
 
-/// `Model::reload`: reads the row by its primary key and overwrites `row` with it.
+/// `Model::reload`: reads the row by its primary key and overwrites `row` with it. On the
+/// primary: a reload is asked for the row as it is now, typically after a write.
 pub(crate) async fn reload<M: Model>(row: &mut M, mut executor: Executor<'_>) -> Result<()> {
-    match fetch_by_key::<M>(&mut executor, row.key_values()).await? {
+    match fetch_by_key::<M>(&mut executor, row.key_values(), Access::Write).await? {
         Some(fresh) => {
             *row = fresh;
             Ok(())
@@ -361,7 +367,7 @@ pub(crate) async fn increment<M: Model>(row: &mut M, executor: Executor<'_>, del
             if atomic.executor().execute(statement).await? == 0 {
                 return Err(not_found());
             }
-            fetch_by_key::<M>(&mut atomic.executor(), key).await?.ok_or_else(not_found)
+            fetch_by_key::<M>(&mut atomic.executor(), key, Access::Write).await?.ok_or_else(not_found)
         })
     })
     .await?;

@@ -139,7 +139,7 @@ pub(crate) async fn save_row<M: Model>(executor: &mut Executor<'_>, row: &mut M)
     args.extend(row.key_values());
     let held = version.map(|v| version_value(row, v)).transpose()?;
     args.extend(held.clone());
-    let affected = executor.execute(Statement { sql, args }).await?;
+    let affected = executor.execute(Statement::new(sql, args)).await?;
     match (version, held) {
         (Some(version), Some(held)) if affected > 0 => row.set_field(version.field, bumped(held)?),
         (Some(_), Some(held)) => Err(unmatched(executor, row, &held).await?),
@@ -164,7 +164,7 @@ pub(crate) async fn delete_row<M: Model>(executor: &mut Executor<'_>, row: &M) -
     let mut args = row.key_values();
     let held = version.map(|v| version_value(row, v)).transpose()?;
     args.extend(held.clone());
-    let deleted = executor.execute(Statement { sql, args }).await?;
+    let deleted = executor.execute(Statement::new(sql, args)).await?;
     if let Some(held) = held.filter(|_| deleted == 0) {
         return match unmatched(executor, row, &held).await? {
             Error::NotFound { .. } => Ok(0),
