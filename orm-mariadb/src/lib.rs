@@ -109,17 +109,15 @@ impl ConnectOptions {
                 })
             })
         };
-        let pool =
-            pool_options().connect_with(connect_options(&self.url)?).await.map_err(orm_sqlx::connection_error)?;
-        let replicas = self
-            .replicas
-            .iter()
-            .map(|url| {
-                let pool =
-                    pool_options().acquire_timeout(self.replica_timeout).connect_lazy_with(connect_options(url)?);
-                Ok(Db::from_driver(driver::SqlxDriver::new(pool)))
-            })
-            .collect::<Result<Vec<Db>>>()?;
-        Db::from_driver(driver::SqlxDriver::new(pool)).with_replicas(replicas)
+        let handle = |pool| Db::from_driver(driver::SqlxDriver::new(pool));
+        orm_sqlx::connect_with_replicas(
+            &self.url,
+            &self.replicas,
+            self.replica_timeout,
+            connect_options,
+            pool_options,
+            handle,
+        )
+        .await
     }
 }

@@ -145,21 +145,21 @@ impl ConnectOptions {
                 None => options.options(settings.clone()),
             })
         };
-        let driver = |pool| match &pooled_begin {
-            Some(begin) => driver::SqlxDriver::transaction_pooled(pool, begin.clone()),
-            None => driver::SqlxDriver::new(pool),
+        let handle = |pool| {
+            Db::from_driver(match &pooled_begin {
+                Some(begin) => driver::SqlxDriver::transaction_pooled(pool, begin.clone()),
+                None => driver::SqlxDriver::new(pool),
+            })
         };
         let pool_options = || PgPoolOptions::new().max_connections(self.max_connections);
-        let pool = pool_options().connect_with(connect_options(&self.url)?).await.map_err(driver::connection_error)?;
-        let replicas = self
-            .replicas
-            .iter()
-            .map(|url| {
-                let pool =
-                    pool_options().acquire_timeout(self.replica_timeout).connect_lazy_with(connect_options(url)?);
-                Ok(Db::from_driver(driver(pool)))
-            })
-            .collect::<Result<Vec<Db>>>()?;
-        Db::from_driver(driver(pool)).with_replicas(replicas)
+        orm_sqlx::connect_with_replicas(
+            &self.url,
+            &self.replicas,
+            self.replica_timeout,
+            connect_options,
+            pool_options,
+            handle,
+        )
+        .await
     }
 }

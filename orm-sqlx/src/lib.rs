@@ -424,6 +424,30 @@ impl<B: Backend> Drop for SqlxTx<B> {
 /// down would otherwise hold each read that long.
 pub const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Opens the primary's pool on `primary` and a pool on each of `replicas`, which connects on
+/// first use and waits `replica_timeout` at most for a connection, and joins them into one
+/// [`Db`](orm_core::Db) (see [`Db::with_replicas`](orm_core::Db::with_replicas)): what a
+/// backend's `ConnectOptions::connect` does, with its connect and pool options (every pool
+/// gets the same) and how it wraps a pool into a handle.
+pub async fn connect_with_replicas<DB: Database>(
+    primary: &str,
+    replicas: &[String],
+    replica_timeout: std::time::Duration,
+    connect_options: impl Fn(&str) -> Result<<DB::Connection as sqlx::Connection>::Options>,
+    pool_options: impl Fn() -> sqlx::pool::PoolOptions<DB>,
+    handle: impl Fn(Pool<DB>) -> orm_core::Db,
+) -> Result<orm_core::Db> {
+    let pool = pool_options().connect_with(connect_options(primary)?).await.map_err(connection_error)?;
+    let replicas = replicas
+        .iter()
+        .map(|url| {
+            let options = connect_options(url)?;
+            Ok(handle(pool_options().acquire_timeout(replica_timeout).connect_lazy_with(options)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    handle(pool).with_replicas(replicas)
+}
+
 /// The error for a pool that cannot be opened.
 pub fn connection_error(error: sqlx::Error) -> Error {
     Error::Connection { source: Box::new(error) }
