@@ -156,6 +156,12 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
         push_in_row_values(b, rows, negated, true);
     }
+    /// Appends the rows of a multi-row `INSERT`, after `INSERT INTO "t" ("a", "b")`: every row
+    /// has one value per column, and `rows` is not empty. The default binds each value,
+    /// ` VALUES (?, ?), (?, ?)`; the caller keeps the values under [`max_binds`](Self::max_binds).
+    fn push_insert_rows(&self, b: &mut SqlBuilder, rows: Vec<Vec<Value>>) {
+        b.push(" VALUES ").values_rows(rows);
+    }
     /// Appends what inserts a row of default values only, after `INSERT INTO "t"`.
     fn push_default_values(&self, b: &mut SqlBuilder) {
         b.push(" DEFAULT VALUES");
@@ -220,6 +226,12 @@ pub trait Dialect: Send + Sync + 'static {
     /// something else (SQLite turns an overflowing 64-bit sum into a float, so it guards it).
     fn push_add(&self, b: &mut SqlBuilder, column: &str, amount: Value, subtract: bool) {
         b.identifier(column).push(if subtract { " - " } else { " + " }).bind(amount);
+    }
+    /// Whether a data-modifying statement may stand inside `WITH` before another one
+    /// (`WITH d AS (DELETE …) INSERT …`), both running on one snapshot, so that two writes to
+    /// different rows take one round trip.
+    fn supports_writable_cte(&self) -> bool {
+        false
     }
     /// Whether `UPDATE … RETURNING` returns the updated rows; where it does not (MariaDB has
     /// `RETURNING` on `INSERT` and `DELETE` only), a row is read back by key in the same unit.

@@ -97,6 +97,24 @@ impl SqlBuilder {
     /// Appends `INSERT INTO "table" ("a", "b") VALUES ` (the rows follow, see
     /// [`values_rows`](Self::values_rows)).
     pub fn insert_into<'c>(&mut self, table: &str, columns: impl IntoIterator<Item = &'c str>) -> &mut Self {
+        self.insert_columns(table, columns).push(" VALUES ")
+    }
+
+    /// Appends `INSERT INTO "table" ("a", "b")` and the rows, as the dialect writes many rows
+    /// (see [`Dialect::push_insert_rows`]: `VALUES (?, ?), …`, or one array per column on
+    /// PostgreSQL). Every row has a value for each column, in order; `rows` is not empty.
+    pub fn insert_rows<'c>(
+        &mut self,
+        table: &str,
+        columns: impl IntoIterator<Item = &'c str>,
+        rows: Vec<Vec<Value>>,
+    ) -> &mut Self {
+        self.insert_columns(table, columns);
+        self.dialect.push_insert_rows(self, rows);
+        self
+    }
+
+    fn insert_columns<'c>(&mut self, table: &str, columns: impl IntoIterator<Item = &'c str>) -> &mut Self {
         self.push("INSERT INTO ").identifier(table).push(" (");
         for (i, column) in columns.into_iter().enumerate() {
             if i > 0 {
@@ -104,7 +122,7 @@ impl SqlBuilder {
             }
             self.identifier(column);
         }
-        self.push(") VALUES ")
+        self.push(")")
     }
 
     /// Appends `(?, ?), (?, ?)`, binding each row's values.

@@ -57,6 +57,10 @@ impl Dialect for PostgresDialect {
         true
     }
 
+    fn supports_writable_cte(&self) -> bool {
+        true
+    }
+
     fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
         // One typed array parameter for any length and type: the text stays the same for every
         // list, and `x = ANY(array with a NULL)` is UNKNOWN on no match, as `IN` is.
@@ -68,6 +72,45 @@ impl Dialect for PostgresDialect {
                 b.placeholder_list(values, negated);
             }
         }
+    }
+
+    fn push_insert_rows(&self, b: &mut SqlBuilder, rows: Vec<Vec<Value>>) {
+        // Many rows: one typed array per column, zipped back into rows by UNNEST (in order, so
+        // generated keys still follow the input). The text is the same for any number of rows
+        // (one prepared statement), and each column is one bind instead of one per value.
+        let width = rows.first().map_or(0, Vec::len);
+        if rows.len() < 2 || width == 0 || rows.iter().any(|row| row.len() != width) {
+            b.push(" VALUES ").values_rows(rows);
+            return;
+        }
+        let count = rows.len();
+        let mut columns: Vec<Vec<Value>> = (0..width).map(|_| Vec::with_capacity(count)).collect();
+        for row in rows {
+            for (column, value) in columns.iter_mut().zip(row) {
+                column.push(value);
+            }
+        }
+        if !columns.iter().all(|column| Value::packs(column)) {
+            // A column of arrays or of mixed types: back to rows, one bind per value.
+            let mut rows: Vec<Vec<Value>> = (0..count).map(|_| Vec::with_capacity(width)).collect();
+            for column in columns {
+                for (row, value) in rows.iter_mut().zip(column) {
+                    row.push(value);
+                }
+            }
+            b.push(" VALUES ").values_rows(rows);
+            return;
+        }
+        b.push(" SELECT * FROM UNNEST(");
+        for (i, column) in columns.into_iter().enumerate() {
+            if i > 0 {
+                b.push(", ");
+            }
+            // Every column packs (checked above); the arm that keeps the values is never taken.
+            let array = Value::pack_any(column).unwrap_or_else(|_| Value::Unencodable("an unpackable column".into()));
+            b.bind(array);
+        }
+        b.push(")");
     }
 
     fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {

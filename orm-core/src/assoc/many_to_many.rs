@@ -25,7 +25,7 @@ use super::count::{Filters, links_statement_among};
 use super::many::source_key_value;
 use super::meta::{AssociationMeta, push_conditions};
 use super::target::{IntoTarget, NewRow, TargetRef, resolve_targets};
-use super::write::{batches, dedupe, lock_source, verify_keys};
+use super::write::{batches, dedupe, fit_one_statement, lock_source, lock_source_and_verify, verify_keys};
 use crate::key::KeyCols;
 
 fn target_refs<T: Model, I: IntoTarget<T>>(
@@ -677,7 +677,6 @@ impl<'e, T: Model, J> LinkWrite<'e, T, J> {
         Atomic::run(executor, move |atomic| {
             Box::pin(async move {
                 let mut executor = atomic.executor();
-                lock_source(&mut executor, association, &key).await?;
                 let keys = target_values::<T>(&mut executor, association, refs).await?;
                 let (item_refs, item_values): (Vec<TargetRef>, Vec<Vec<Option<Value>>>) = per_item.into_iter().unzip();
                 let item_keys =
@@ -714,7 +713,19 @@ async fn write_links<T: Model>(
         return Ok(());
     }
     let target = T::meta();
-    verify_keys(executor, association, target, KeyCols::one(association.target_key_column()), &keys).await?;
+    let column = KeyCols::one(association.target_key_column());
+    lock_source_and_verify(executor, association, &key, target, column, &keys).await?;
+    // A unique link key and no target scope: the write needs no current links. `set_` deletes
+    // the links to other targets in one statement and every wanted link is an upsert (an
+    // existing one takes the join values given, and nothing else).
+    let deleted_binds = 1 + association.through_scope_conditions().len();
+    if association.through_unique
+        && association.scope_conditions().is_empty()
+        && fit_one_statement(executor.dialect(), &keys, deleted_binds)
+    {
+        let unlink = (mode == Mode::Set).then_some((&key, keys));
+        return upsert_links(executor, association, rows, unlink).await;
+    }
     let current = match mode {
         Mode::Set => linked_targets(executor, association, &key, None).await?,
         Mode::Add => linked_targets(executor, association, &key, Some(keys.clone())).await?,
@@ -787,6 +798,80 @@ async fn unlink(
         b.push(" AND ");
         b.in_list(join, join_target, batch, false);
         executor.execute(b.finish()).await?;
+    }
+    Ok(())
+}
+
+/// `DELETE FROM <join> WHERE <source> = ? AND <target> NOT IN (<keeping>)`: the links of `key`
+/// to any target but `keeping` (which fit one statement).
+fn push_unlink_others(b: &mut SqlBuilder, association: &AssociationMeta, key: &Value, keeping: Vec<Value>) {
+    let join = association.join_table();
+    let (join_source, _) = association.join_source_column();
+    let (join_target, _) = association.join_target_column();
+    b.delete_from(join).push(" WHERE ").qualified(join, join_source).push(" = ");
+    b.bind(key.clone());
+    push_conditions(b, join, association.through_scope_conditions());
+    b.push(" AND ");
+    b.in_list(join, join_target, keeping, true);
+}
+
+/// Writes every wanted link with multi-row inserts, grouped by column set and chunked under
+/// the bind limit: `ON CONFLICT (<link key>) DO NOTHING` where no join value is given, else an
+/// upsert that gives an existing link the values given (and refreshes the join model's
+/// `updated_at`), as `update_links` does. With `unlink` (`set_`), the links of that source to
+/// any other target are deleted first: in the first insert's statement where the backend runs
+/// a `DELETE` inside `WITH` (the two touch different rows), else in a statement of its own.
+async fn upsert_links(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    rows: Vec<(Value, JoinRow)>,
+    mut unlink: Option<(&Value, Vec<Value>)>,
+) -> Result<()> {
+    let join = association.join_table();
+    let link_key = link_key_columns(association);
+    let updated_at = association.through_model.and_then(|m| m().columns.iter().find(|c| c.updated_at)).map(|c| c.name);
+    // (inserted columns, updated columns, rows)
+    let mut groups: Vec<(Vec<&'static str>, Vec<&'static str>, Vec<Vec<Value>>)> = Vec::new();
+    for (_, row) in rows {
+        let mut update: Vec<&'static str> = row.given.iter().map(|(c, _)| *c).collect();
+        if let Some(column) = updated_at
+            && !update.is_empty()
+            && !update.contains(&column)
+        {
+            update.push(column);
+        }
+        let (columns, values): (Vec<&'static str>, Vec<Value>) = row.insert.into_iter().unzip();
+        match groups.iter_mut().find(|(c, u, _)| *c == columns && *u == update) {
+            Some((_, _, group)) => group.push(values),
+            None => groups.push((columns, update, vec![values])),
+        }
+    }
+    if groups.is_empty() || !executor.dialect().supports_writable_cte() {
+        if let Some((key, keeping)) = unlink.take() {
+            let mut b = SqlBuilder::new(executor.dialect());
+            push_unlink_others(&mut b, association, key, keeping);
+            executor.execute(b.finish()).await?;
+        }
+    }
+    for (columns, update, rows) in groups {
+        let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let mut b = SqlBuilder::new(executor.dialect());
+            if let Some((key, keeping)) = unlink.take() {
+                b.push("WITH ").identifier("__orm_unlinked").push(" AS (");
+                push_unlink_others(&mut b, association, key, keeping);
+                b.push(") ");
+            }
+            let per_statement = per_statement.saturating_sub(b.placeholder_count() / columns.len().max(1)).max(1);
+            b.insert_rows(join, columns.iter().copied(), rows.by_ref().take(per_statement).collect());
+            if update.is_empty() {
+                b.skip_conflict(&link_key);
+            } else {
+                b.upsert(join, &link_key, &update, None);
+            }
+            executor.execute(b.finish()).await?;
+        }
     }
     Ok(())
 }

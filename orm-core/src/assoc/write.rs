@@ -20,22 +20,37 @@ pub fn batches(dialect: &dyn Dialect, keys: Vec<Value>, reserved: usize) -> Vec<
     if keys.is_empty() {
         return Vec::new();
     }
-    let width = crate::key::key_width(&keys[0]);
-    let uniform = if width == 1 {
-        keys.iter().all(|k| std::mem::discriminant(k) == std::mem::discriminant(&keys[0]))
-    } else {
-        crate::key::rows_packable(&keys)
-    };
-    if dialect.supports_array_binds() && uniform {
+    let size = batch_size(dialect, &keys, reserved);
+    if size >= keys.len() {
         return vec![keys];
     }
-    let size = (dialect.max_binds().saturating_sub(reserved) / width).max(1);
     let mut batches = Vec::with_capacity(keys.len().div_ceil(size));
     let mut keys = keys.into_iter().peekable();
     while keys.peek().is_some() {
         batches.push(keys.by_ref().take(size).collect());
     }
     batches
+}
+
+/// How many of `keys` (not empty) one statement takes next to `reserved` other binds: all of
+/// them where the backend binds arrays and they pack into one, else as many as fit under its
+/// bind limit (at least one).
+fn batch_size(dialect: &dyn Dialect, keys: &[Value], reserved: usize) -> usize {
+    let width = keys.first().map_or(1, crate::key::key_width);
+    let uniform = if width == 1 {
+        keys.iter().all(|k| std::mem::discriminant(k) == std::mem::discriminant(&keys[0]))
+    } else {
+        crate::key::rows_packable(keys)
+    };
+    if dialect.supports_array_binds() && uniform {
+        return keys.len();
+    }
+    (dialect.max_binds().saturating_sub(reserved) / width).max(1)
+}
+
+/// Whether `keys` fit one statement next to `reserved` other binds (see [`batches`]).
+pub(crate) fn fit_one_statement(dialect: &dyn Dialect, keys: &[Value], reserved: usize) -> bool {
+    keys.is_empty() || batch_size(dialect, keys, reserved) >= keys.len()
 }
 
 /// Locks rows of `model` for the rest of the unit, as `lock` says, in key order: those whose
@@ -110,6 +125,47 @@ pub(crate) async fn lock_source(executor: &mut Executor<'_>, association: &Assoc
     let source = association.source_meta();
     let key = std::slice::from_ref(key);
     lock_rows(executor, source, association.source_key_columns(), key, None, LockMode::NoKeyUpdate).await.map(drop)
+}
+
+/// Locks the source row of an association write, as [`lock_source`] does, and checks that every
+/// key of `keys` (without duplicates) matches a row of `model` in `column`, as [`verify_keys`]
+/// does: where the keys fit one statement and the backend locks rows, both in one round trip,
+/// `SELECT (SELECT COUNT(*) FROM <model> WHERE <column> IN (…)) FROM <source> WHERE <key> = ?
+/// FOR NO KEY UPDATE`. Only a count short of the keys reads the keys back, to name the missing
+/// ones.
+pub(crate) async fn lock_source_and_verify(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    key: &Value,
+    model: &'static ModelMeta,
+    column: KeyCols,
+    keys: &[Value],
+) -> Result<()> {
+    let source = association.source_meta();
+    let source_key = association.source_key_columns();
+    let lock = executor.dialect().row_lock_clause(LockMode::NoKeyUpdate);
+    let (Some(lock), true) = (lock, fit_one_statement(executor.dialect(), keys, source_key.len())) else {
+        lock_source(executor, association, key).await?;
+        return verify_keys(executor, association, model, column, keys).await;
+    };
+    let mut b = SqlBuilder::new(executor.dialect());
+    b.push("SELECT (");
+    b.count_from(model.table).push(" WHERE ");
+    b.key_in(model.table, &column, keys.to_vec(), false);
+    b.push(") FROM ").identifier(source.table).push(" WHERE ");
+    b.key_eq(source.table, &source_key, key.clone()).push(lock);
+    let mut present = None;
+    executor
+        .fetch(b.finish(), &mut |row| {
+            present = Some(row.get_i64(0)?.unwrap_or(0));
+            Ok(())
+        })
+        .await?;
+    match present {
+        Some(n) if usize::try_from(n).is_ok_and(|n| n >= keys.len()) => Ok(()),
+        // No source row (nothing to lock), or keys missing: counted again, and named.
+        _ => verify_keys(executor, association, model, column, keys).await,
+    }
 }
 
 /// Removes duplicate keys, keeping the first occurrence.

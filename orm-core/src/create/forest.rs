@@ -225,8 +225,6 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                 }
             } else if columns.is_empty() {
                 b.insert_defaults(meta.table);
-            } else {
-                b.insert_into(meta.table, columns.iter().map(|c| c.name));
             }
             let indices: Vec<usize> = chunk.iter().map(|(i, _)| *i).collect();
             explicit_keys |= columns.iter().any(|c| std::ptr::eq(*c, key));
@@ -241,7 +239,8 @@ async fn insert(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[
                 })
                 .collect();
             if !columns.is_empty() {
-                b.values_rows(chunk.into_iter().map(|(_, values)| values));
+                let rows = chunk.into_iter().map(|(_, values)| values).collect();
+                b.insert_rows(meta.table, columns.iter().map(|c| c.name), rows);
             }
             b.returning(meta.columns);
             let mut returned: Vec<Vec<Value>> = Vec::with_capacity(indices.len());

@@ -232,14 +232,19 @@ impl Value {
         if let Some(array) = Value::pack_array(&values) {
             return Ok(array);
         }
-        let packable = values.first().is_some_and(|first| {
-            first.has_list_form() && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
-        });
-        if !packable {
+        if !Value::packs(&values) {
             return Err(values);
         }
         // Scalars of one variant with a list form: packing cannot fail.
         ValueList::pack(values).map(|list| Value::List(Box::new(list))).ok_or_else(Vec::new)
+    }
+
+    /// Whether [`pack_any`](Self::pack_any) packs these values: not empty, scalars of one
+    /// variant.
+    pub fn packs(values: &[Value]) -> bool {
+        values.first().is_some_and(|first| {
+            first.has_list_form() && values.iter().all(|v| std::mem::discriminant(v) == std::mem::discriminant(first))
+        })
     }
 
     /// Whether values of this variant pack into a [`ValueList`]: every scalar.
