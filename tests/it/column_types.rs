@@ -13,6 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::on_all;
+use crate::support::is_postgres;
 
 #[derive(Model, Debug, Clone, PartialEq)]
 #[has_many(Gadget, foreign_key = "maker_id")]
@@ -424,6 +425,64 @@ on_all! {
         assert_eq!(Ticket::find().count(&db).await?, 1);
         let found = Ticket::find().filter(Ticket::contact().eq(Email("ann@example.com".into()))).count(&db).await?;
         assert_eq!(found, 1);
+        Ok(())
+    }
+}
+
+on_all! {
+    /// Many rows of every column type in one insert (one array per column on PostgreSQL), NULLs
+    /// among them, come back as given, in input order, and as stored.
+    async fn many_rows_of_every_column_type_insert_in_one_statement(db: Db) -> TestResult {
+        Schema::new().model::<Maker>().model::<Document>().model::<Price>().model::<Ticket>().sync(&db).await?;
+        db.record_statements(true);
+        let makers: Vec<Maker> = (0..5).map(|i| Maker { id: uuid(1000 - i), name: format!("m{i}") }).collect();
+        assert_eq!(Maker::create_many(&db, makers.clone()).await?, makers);
+        let documents: Vec<Document> = (0..4)
+            .map(|i| Document {
+                id: 0,
+                body: json!({ "n": i, "list": [i, null] }),
+                settings: Json(Settings { theme: format!("t{i}"), sizes: vec![i] }),
+                extra: (i % 2 == 0).then(|| json!(null)),
+                maybe_settings: (i % 2 == 1).then(|| Json(Settings { theme: String::new(), sizes: vec![] })),
+            })
+            .collect();
+        let stored = Document::create_many(&db, documents.clone()).await?;
+        let prices = Price::create_many(&db, [
+            Price { id: 0, amount: Decimal::MAX, discount: None },
+            Price { id: 0, amount: Decimal::from_str("-1.50")?, discount: Some(Decimal::from_str("0.0000000000000000000000000001")?) },
+            Price { id: 0, amount: Decimal::MIN, discount: None },
+        ])
+        .await?;
+        let tickets = Ticket::create_many(&db, [
+            Ticket { id: 0, status: Status::Done, previous: None, priority: Priority::Urgent, contact: Email("a@b".into()), cc: None },
+            Ticket {
+                id: 0,
+                status: Status::OnHold,
+                previous: Some(Status::Active),
+                priority: Priority::Low,
+                contact: Email("c@d".into()),
+                cc: Some(Email("e@f".into())),
+            },
+        ])
+        .await?;
+        let inserts: Vec<String> = db.take_statements().into_iter().filter(|s| s.starts_with("INSERT")).collect();
+        assert_eq!(inserts.len(), 4, "{inserts:#?}");
+        if is_postgres(&db) {
+            assert!(inserts.iter().all(|s| s.contains("SELECT * FROM UNNEST(")), "{inserts:#?}");
+        }
+        for (given, stored) in documents.iter().zip(&stored) {
+            assert_eq!((&given.body, &given.settings, &given.extra), (&stored.body, &stored.settings, &stored.extra));
+            assert_eq!(given.maybe_settings, stored.maybe_settings);
+        }
+        assert_eq!(Document::find().order_by(Document::id().asc()).all(&db).await?, stored);
+        assert_eq!(Price::find().order_by(Price::id().asc()).all(&db).await?, prices);
+        assert_eq!(prices[0].amount, Decimal::MAX);
+        assert_eq!(prices[1].discount, Some(Decimal::from_str("0.0000000000000000000000000001")?));
+        assert_eq!(Ticket::find().order_by(Ticket::id().asc()).all(&db).await?, tickets);
+        assert_eq!(tickets[1].cc, Some(Email("e@f".into())));
+        let mut read = Maker::find().all(&db).await?;
+        read.sort_by_key(|m| std::cmp::Reverse(m.id));
+        assert_eq!(read, makers);
         Ok(())
     }
 }
