@@ -455,7 +455,10 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
     Ok(())
 }
 
-fn main() -> BenchResult<()> {
+/// The bench's entry point: parses the command line, runs the workloads on the backends asked
+/// for, prints the tables and appends the JSON lines. `src/main.rs` calls it; a binary that
+/// links this library gets the counting allocator with it.
+pub fn run_main() -> BenchResult<()> {
     let config = parse_args()?;
     let started = Instant::now();
     let data = Dataset::generate(Sizes::at(config.scale));
