@@ -2,5 +2,5 @@
 //! the library's documentation for the command line).
 
 fn main() -> orm_bench::BenchResult<()> {
-    orm_bench::run_main()
+    orm_bench::run_main(&[])
 }
