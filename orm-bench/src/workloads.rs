@@ -14,6 +14,7 @@ use crate::BenchResult;
 use crate::data::{self, Dataset, MYSQL_MAX_BINDS};
 use crate::measure::{Fnv, Meter};
 use crate::models::{Address, Customer, Product, Project, Task, User, UserProject};
+use crate::peer::checksum::{self, sum};
 
 /// The most values one SQLite statement binds (`SQLITE_MAX_VARIABLE_NUMBER`).
 const SQLITE_MAX_BINDS: usize = 32_766;
@@ -126,24 +127,15 @@ pub struct Bench<'d> {
 // every value does. Each side's results are reduced the same way.
 
 fn user_hash(user: &User) -> u64 {
-    Fnv::new().str("user").int(user.id).str(&user.name).finish()
+    checksum::user(user.id, &user.name)
 }
 
 fn task_hash(owner: i64, task: &Task) -> u64 {
-    Fnv::new().str("task").int(owner).int(task.id).str(&task.title).bool(task.done).int(task.user_id).finish()
+    checksum::task(owner, task.id, &task.title, task.done, task.user_id)
 }
 
 fn link_hash(owner: i64, project: &Project, join: &UserProject) -> u64 {
-    Fnv::new()
-        .str("link")
-        .int(owner)
-        .int(project.id)
-        .str(&project.name)
-        .int(join.id)
-        .int(join.user_id)
-        .int(join.project_id)
-        .str(&join.status)
-        .finish()
+    checksum::link(owner, (project.id, &project.name), (join.id, join.user_id, join.project_id, &join.status))
 }
 
 /// A created product: hashed without generated keys (they differ between runs), after checking
@@ -163,10 +155,6 @@ fn created_hash<'a>(
         );
     }
     Ok(sum)
-}
-
-fn sum(hashes: impl IntoIterator<Item = u64>) -> u64 {
-    hashes.into_iter().fold(0, u64::wrapping_add)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -318,6 +306,16 @@ impl Bench<'_> {
                 Ok(())
             }
             _ => Ok(()),
+        }
+    }
+
+    /// The checksum of the database's state after a write workload (W4, W6), as each side's
+    /// run returns it; a peer's write is checked with it.
+    pub async fn state_after(&self, workload: Workload) -> BenchResult<u64> {
+        match workload {
+            Workload::W4 => self.w4_state().await,
+            Workload::W6 => self.w6_state().await,
+            other => Err(format!("{}: no state checksum for a peer's write", other.key()).into()),
         }
     }
 

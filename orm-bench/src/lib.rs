@@ -39,15 +39,22 @@
 //!
 //! The async runtime is tokio's current-thread runtime: every workload is sequential, and one
 //! thread keeps the timing free of cross-thread wake-ups.
+//!
+//! **Peers.** This library is the harness; the `orm-bench` binary runs it with no peer. Another
+//! binary can run it with other ORMs beside ours ([`Peer`], e.g. SeaORM in
+//! `orm-bench/peers/seaorm`, a workspace of its own): each peer's runs are interleaved with the
+//! ORM's and sqlx's on the workloads it supports, its checksum must agree too, and the table and
+//! the JSON lines gain its columns.
 
 // A benchmark harness: a failed set-up or a checksum mismatch must stop it loudly, so the
 // workspace's warnings against unwrap/expect/panic (meant for library code) are lifted here.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod alloc;
-mod data;
+pub mod data;
 mod measure;
 mod models;
+pub mod peer;
 mod workloads;
 
 use std::io::Write as _;
@@ -61,9 +68,12 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::data::{Dataset, Sizes};
-use crate::measure::{Meter, median};
+pub use crate::measure::Meter;
+use crate::measure::median;
 use crate::models::User;
-use crate::workloads::{Bench, Raw, Side, Workload};
+pub use crate::peer::{Peer, PeerSession, Produced};
+use crate::workloads::{Bench, Side};
+pub use crate::workloads::{Raw, Workload};
 use orm::{CompareOrdered as _, Filter as _, Model as _, OrderBy as _};
 
 /// Counts every allocation of the process (`std::alloc::System` underneath).
@@ -95,9 +105,8 @@ impl Backend {
     }
 }
 
-/// The command line.
-#[derive(Debug)]
-struct Config {
+/// The command line, and the peers of the binary.
+struct Config<'p> {
     backends: Vec<Backend>,
     scale: f64,
     runs: usize,
@@ -105,12 +114,14 @@ struct Config {
     workloads: Vec<Workload>,
     /// The ORM's PostgreSQL side goes through this transaction-pooling PgBouncer.
     pgbouncer_url: Option<String>,
+    /// The peers run beside the ORM and sqlx.
+    peers: &'p [&'p dyn Peer],
 }
 
 const USAGE: &str = "usage: orm-bench [--backend sqlite|postgres|mariadb] [--scale F] [--smoke] [--out FILE] \
                      [--only W1,W2,...] [--pgbouncer-url URL]";
 
-fn parse_args() -> BenchResult<Config> {
+fn parse_args<'p>(peers: &'p [&'p dyn Peer]) -> BenchResult<Config<'p>> {
     let mut backends = vec![Backend::Sqlite, Backend::Postgres, Backend::MariaDb];
     let mut scale = None;
     let mut smoke = false;
@@ -160,7 +171,7 @@ fn parse_args() -> BenchResult<Config> {
         }
     }
     let scale = scale.unwrap_or(if smoke { 0.01 } else { 1.0 });
-    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads, pgbouncer_url })
+    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads, pgbouncer_url, peers })
 }
 
 /// One line of the table and of the JSON output.
@@ -175,6 +186,17 @@ struct Outcome {
     sqlx_allocations: f64,
     orm_statements: u64,
     checksum: u64,
+    /// The peers that ran this workload.
+    peers: Vec<PeerOutcome>,
+}
+
+/// A peer's medians on one workload (its checksum agreed, or the bench would have stopped).
+#[derive(Debug)]
+struct PeerOutcome {
+    name: &'static str,
+    ms: f64,
+    bytes: f64,
+    allocations: f64,
 }
 
 impl Outcome {
@@ -185,30 +207,80 @@ impl Outcome {
     fn alloc_ratio(&self) -> f64 {
         self.orm_bytes / self.sqlx_bytes.max(1.0)
     }
+
+    /// The outcome of the peer `name`, when it ran this workload.
+    fn peer(&self, name: &str) -> Option<&PeerOutcome> {
+        self.peers.iter().find(|p| p.name == name)
+    }
 }
 
-/// Runs a workload: a warm-up, then `runs` measured runs, ORM and sqlx alternating which goes
-/// first; every run's checksum must agree.
-async fn measure(bench: &Bench<'_>, workload: Workload, runs: usize) -> BenchResult<Outcome> {
-    let (mut orm_ms, mut sqlx_ms) = (Vec::new(), Vec::new());
-    let (mut orm_bytes, mut sqlx_bytes) = (Vec::new(), Vec::new());
-    let (mut orm_allocs, mut sqlx_allocs) = (Vec::new(), Vec::new());
+/// A peer open on the backend under test.
+struct OpenPeer<'a> {
+    name: &'static str,
+    peer: &'a dyn Peer,
+    session: Box<dyn PeerSession + 'a>,
+}
+
+/// Who runs: one of the two sides, or a peer (by its index among the open peers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contender {
+    Side(Side),
+    Peer(usize),
+}
+
+/// The medians of one contender's measured runs.
+#[derive(Debug, Default)]
+struct Samples {
+    ms: Vec<f64>,
+    bytes: Vec<f64>,
+    allocations: Vec<f64>,
+}
+
+impl Samples {
+    fn push(&mut self, meter: &Meter) {
+        self.ms.push(meter.elapsed.as_secs_f64() * 1e3);
+        self.bytes.push(meter.bytes as f64);
+        self.allocations.push(meter.allocations as f64);
+    }
+}
+
+/// Runs a workload: a warm-up, then `runs` measured runs, every contender (ORM, sqlx, and the
+/// peers supporting the workload) once per iteration, the order rotating by one each iteration
+/// (with no peer: ORM and sqlx alternating which goes first); every run's checksum must agree.
+async fn measure(bench: &Bench<'_>, peers: &[OpenPeer<'_>], workload: Workload, runs: usize) -> BenchResult<Outcome> {
+    let mut contenders = vec![Contender::Side(Side::Orm), Contender::Side(Side::Sqlx)];
+    contenders.extend((0..peers.len()).filter(|&i| peers[i].peer.supports(workload)).map(Contender::Peer));
+    let (mut orm, mut sqlx) = (Samples::default(), Samples::default());
+    let mut peer_samples: Vec<Samples> = peers.iter().map(|_| Samples::default()).collect();
     let mut orm_statements = 0;
-    let mut expected: Option<(u64, Side)> = None;
+    let name = |contender: Contender| match contender {
+        Contender::Side(side) => format!("{side:?}"),
+        Contender::Peer(i) => peers[i].name.to_owned(),
+    };
+    let mut expected: Option<(u64, Contender)> = None;
     for iteration in 0..=runs {
-        let order = if iteration % 2 == 0 { [Side::Orm, Side::Sqlx] } else { [Side::Sqlx, Side::Orm] };
-        for side in order {
+        let mut order = contenders.clone();
+        order.rotate_left(iteration % contenders.len());
+        for contender in order {
             bench.reset(workload).await?;
             let mut meter = Meter::default();
             let statements = bench.db.statement_count();
-            let checksum = bench.run(workload, side, &mut meter).await?;
+            let checksum = match contender {
+                Contender::Side(side) => bench.run(workload, side, &mut meter).await?,
+                Contender::Peer(i) => match peers[i].session.run(workload, &mut meter).await? {
+                    Produced::Checksum(checksum) => checksum,
+                    Produced::Written => bench.state_after(workload).await?,
+                },
+            };
             let statements = bench.db.statement_count() - statements;
             match expected {
-                None => expected = Some((checksum, side)),
-                Some((first, first_side)) if first != checksum => {
+                None => expected = Some((checksum, contender)),
+                Some((first, first_contender)) if first != checksum => {
                     return Err(format!(
-                        "{}: checksum mismatch: {first_side:?} gave {first:#018x}, {side:?} gave {checksum:#018x}",
-                        workload.key()
+                        "{}: checksum mismatch: {} gave {first:#018x}, {} gave {checksum:#018x}",
+                        workload.key(),
+                        name(first_contender),
+                        name(contender),
                     )
                     .into());
                 }
@@ -217,43 +289,57 @@ async fn measure(bench: &Bench<'_>, workload: Workload, runs: usize) -> BenchRes
             if iteration == 0 {
                 continue;
             }
-            let ms = meter.elapsed.as_secs_f64() * 1e3;
-            match side {
-                Side::Orm => {
-                    orm_ms.push(ms);
-                    orm_bytes.push(meter.bytes as f64);
-                    orm_allocs.push(meter.allocations as f64);
+            match contender {
+                Contender::Side(Side::Orm) => {
+                    orm.push(&meter);
                     orm_statements = statements;
                 }
-                Side::Sqlx => {
-                    sqlx_ms.push(ms);
-                    sqlx_bytes.push(meter.bytes as f64);
-                    sqlx_allocs.push(meter.allocations as f64);
-                }
+                Contender::Side(Side::Sqlx) => sqlx.push(&meter),
+                Contender::Peer(i) => peer_samples[i].push(&meter),
             }
         }
     }
     bench.reset(workload).await?;
+    let peers = contenders
+        .iter()
+        .filter_map(|&contender| match contender {
+            Contender::Peer(i) => Some(i),
+            Contender::Side(_) => None,
+        })
+        .map(|i| {
+            let samples = &mut peer_samples[i];
+            PeerOutcome {
+                name: peers[i].name,
+                ms: median(&mut samples.ms),
+                bytes: median(&mut samples.bytes),
+                allocations: median(&mut samples.allocations),
+            }
+        })
+        .collect();
     Ok(Outcome {
         workload,
-        orm_ms: median(&mut orm_ms),
-        sqlx_ms: median(&mut sqlx_ms),
-        orm_bytes: median(&mut orm_bytes),
-        sqlx_bytes: median(&mut sqlx_bytes),
-        orm_allocations: median(&mut orm_allocs),
-        sqlx_allocations: median(&mut sqlx_allocs),
+        orm_ms: median(&mut orm.ms),
+        sqlx_ms: median(&mut sqlx.ms),
+        orm_bytes: median(&mut orm.bytes),
+        sqlx_bytes: median(&mut sqlx.bytes),
+        orm_allocations: median(&mut orm.allocations),
+        sqlx_allocations: median(&mut sqlx.allocations),
         orm_statements,
         checksum: expected.map_or(0, |(c, _)| c),
+        peers,
     })
 }
 
 /// Loads the dataset and runs every workload on a connected backend.
+///
+/// `peer_raw` is the sqlx pool the peers are opened on (present when `config` has peers).
 async fn run_workloads(
     backend: Backend,
     db: orm::Db,
     raw: Raw,
+    peer_raw: Option<Raw>,
     data: &Dataset,
-    config: &Config,
+    config: &Config<'_>,
 ) -> BenchResult<Vec<Outcome>> {
     let started = Instant::now();
     models::sync(&db).await?;
@@ -266,11 +352,20 @@ async fn run_workloads(
     let users = User::find().filter(User::id().le(first)).order_by(User::id().asc()).all(&db).await?;
     eprintln!("[{}] schema and data loaded in {:.1} s", backend.name(), started.elapsed().as_secs_f64());
     let bench = Bench { db, raw, data, users };
+    let mut peers = Vec::new();
+    if let Some(peer_raw) = &peer_raw {
+        for &peer in config.peers {
+            if config.workloads.iter().any(|&w| peer.supports(w)) {
+                let session = peer.connect(peer_raw.clone(), data).await?;
+                peers.push(OpenPeer { name: peer.name(), peer, session });
+            }
+        }
+    }
     let mut outcomes = Vec::new();
     for &workload in &config.workloads {
         let started = Instant::now();
-        let outcome = measure(&bench, workload, config.runs).await?;
-        eprintln!(
+        let outcome = measure(&bench, &peers, workload, config.runs).await?;
+        let mut line = format!(
             "[{}] {:<34} {:>8.1} s   orm {:>9.2} ms  sqlx {:>9.2} ms",
             backend.name(),
             workload.label(),
@@ -278,18 +373,25 @@ async fn run_workloads(
             outcome.orm_ms,
             outcome.sqlx_ms
         );
+        for peer in &outcome.peers {
+            line.push_str(&format!("  {} {:>9.2} ms", peer.name, peer.ms));
+        }
+        eprintln!("{line}");
         outcomes.push(outcome);
     }
+    drop(peers);
     bench.db.close().await;
-    match &bench.raw {
-        Raw::Pg(pool) => pool.close().await,
-        Raw::Sqlite(pool) => pool.close().await,
-        Raw::MySql(pool) => pool.close().await,
+    for raw in std::iter::once(&bench.raw).chain(&peer_raw) {
+        match raw {
+            Raw::Pg(pool) => pool.close().await,
+            Raw::Sqlite(pool) => pool.close().await,
+            Raw::MySql(pool) => pool.close().await,
+        }
     }
     Ok(outcomes)
 }
 
-async fn run_postgres(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome>> {
+async fn run_postgres(data: &Dataset, config: &Config<'_>) -> BenchResult<Vec<Outcome>> {
     let url = std::env::var("ORM_BENCH_POSTGRES_URL")
         .or_else(|_| std::env::var("ORM_TEST_POSTGRES_URL"))
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
@@ -304,8 +406,13 @@ async fn run_postgres(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcom
         let db = orm_options.search_path(schema.as_str()).connect().await?;
         let options = PgConnectOptions::from_str(&url)?
             .options([("search_path", schema.as_str()), ("plan_cache_mode", "force_custom_plan")]);
-        let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await?;
-        run_workloads(Backend::Postgres, db, Raw::Pg(pool), data, config).await
+        let pool = PgPoolOptions::new().max_connections(10).connect_with(options.clone()).await?;
+        let peer_pool = if config.peers.is_empty() {
+            None
+        } else {
+            Some(Raw::Pg(PgPoolOptions::new().max_connections(10).connect_with(options).await?))
+        };
+        run_workloads(Backend::Postgres, db, Raw::Pg(pool), peer_pool, data, config).await
     }
     .await;
     let dropped = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE"))).execute(&admin).await;
@@ -328,7 +435,7 @@ fn with_database(url: &str, database: &str) -> BenchResult<String> {
     Ok(out)
 }
 
-async fn run_mariadb(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome>> {
+async fn run_mariadb(data: &Dataset, config: &Config<'_>) -> BenchResult<Vec<Outcome>> {
     let url = std::env::var("ORM_BENCH_MARIADB_URL")
         .or_else(|_| std::env::var("ORM_TEST_MARIADB_URL"))
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306/test".to_owned());
@@ -341,17 +448,20 @@ async fn run_mariadb(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome
         let url = with_database(&url, &database)?;
         let db = orm::mariadb::ConnectOptions::new(url.as_str()).max_connections(10).connect().await?;
         let options = MySqlConnectOptions::from_str(&url)?;
-        let pool = MySqlPoolOptions::new()
-            .max_connections(10)
-            .after_connect(|connection, _| {
-                Box::pin(async move {
-                    connection.execute(orm::mariadb::SESSION_SETTINGS).await?;
-                    Ok(())
+        let open = || {
+            MySqlPoolOptions::new()
+                .max_connections(10)
+                .after_connect(|connection, _| {
+                    Box::pin(async move {
+                        connection.execute(orm::mariadb::SESSION_SETTINGS).await?;
+                        Ok(())
+                    })
                 })
-            })
-            .connect_with(options)
-            .await?;
-        run_workloads(Backend::MariaDb, db, Raw::MySql(pool), data, config).await
+                .connect_with(options.clone())
+        };
+        let pool = open().await?;
+        let peer_pool = if config.peers.is_empty() { None } else { Some(Raw::MySql(open().await?)) };
+        run_workloads(Backend::MariaDb, db, Raw::MySql(pool), peer_pool, data, config).await
     }
     .await;
     let dropped = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE {database}"))).execute(&admin).await;
@@ -370,15 +480,20 @@ fn remove_sqlite_files(path: &Path) {
     }
 }
 
-async fn run_sqlite(data: &Dataset, config: &Config) -> BenchResult<Vec<Outcome>> {
+async fn run_sqlite(data: &Dataset, config: &Config<'_>) -> BenchResult<Vec<Outcome>> {
     let path = std::env::temp_dir().join(format!("orm-bench-{}.db", std::process::id()));
     remove_sqlite_files(&path);
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let result = async {
         let db = orm::sqlite::connect(&url).await?;
         let options = SqliteConnectOptions::from_str(&url)?.foreign_keys(true).create_if_missing(true);
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
-        run_workloads(Backend::Sqlite, db, Raw::Sqlite(pool), data, config).await
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options.clone()).await?;
+        let peer_pool = if config.peers.is_empty() {
+            None
+        } else {
+            Some(Raw::Sqlite(SqlitePoolOptions::new().max_connections(8).connect_with(options).await?))
+        };
+        run_workloads(Backend::Sqlite, db, Raw::Sqlite(pool), peer_pool, data, config).await
     }
     .await;
     remove_sqlite_files(&path);
@@ -390,11 +505,11 @@ fn kib(bytes: f64) -> f64 {
 }
 
 /// Whether the ORM's side of `backend` ran through the PgBouncer of `--pgbouncer-url`.
-fn through_pgbouncer(backend: Backend, config: &Config) -> bool {
+fn through_pgbouncer(backend: Backend, config: &Config<'_>) -> bool {
     backend == Backend::Postgres && config.pgbouncer_url.is_some()
 }
 
-fn print_table(backend: Backend, config: &Config, outcomes: &[Outcome]) {
+fn print_table(backend: Backend, config: &Config<'_>, outcomes: &[Outcome]) {
     println!();
     println!(
         "{}{} (scale {}, median of {} run{} after a warm-up)",
@@ -404,14 +519,33 @@ fn print_table(backend: Backend, config: &Config, outcomes: &[Outcome]) {
         config.runs,
         if config.runs == 1 { "" } else { "s" }
     );
-    println!(
+    // The peers that ran a workload on this backend get five columns each: time, ratio to sqlx,
+    // KiB, allocation ratio to sqlx, and checksum agreement (`=`; a mismatch stops the bench).
+    let mut peers: Vec<&'static str> = Vec::new();
+    for peer in outcomes.iter().flat_map(|o| &o.peers) {
+        if !peers.contains(&peer.name) {
+            peers.push(peer.name);
+        }
+    }
+    let mut head = format!(
         "{:<34} | {:>9} | {:>9} | {:>6} | {:>10} | {:>10} | {:>11}",
         "workload", "orm ms", "sqlx ms", "ratio", "orm KiB", "sqlx KiB", "alloc ratio"
     );
-    println!("{}", "-".repeat(34 + 9 + 9 + 6 + 10 + 10 + 11 + 18));
+    for name in &peers {
+        head.push_str(&format!(
+            " | {:>10} | {:>6} | {:>10} | {:>11} | {:>3}",
+            format!("{name} ms"),
+            "ratio",
+            format!("{name} KiB"),
+            "alloc ratio",
+            "sum"
+        ));
+    }
+    println!("{head}");
+    println!("{}", "-".repeat(head.chars().count()));
     for o in outcomes {
         let over = |value: f64, goal: f64| if value > goal { "*" } else { " " };
-        println!(
+        let mut line = format!(
             "{:<34} | {:>9.2} | {:>9.2} | {:>5.2}{} | {:>10.1} | {:>10.1} | {:>10.2}{}",
             o.workload.label(),
             o.orm_ms,
@@ -423,6 +557,20 @@ fn print_table(backend: Backend, config: &Config, outcomes: &[Outcome]) {
             o.alloc_ratio(),
             over(o.alloc_ratio(), GOAL_ALLOC),
         );
+        for name in &peers {
+            match o.peer(name) {
+                Some(p) => line.push_str(&format!(
+                    " | {:>10.2} | {:>6.2} | {:>10.1} | {:>11.2} | {:>3}",
+                    p.ms,
+                    p.ms / o.sqlx_ms,
+                    kib(p.bytes),
+                    p.bytes / o.sqlx_bytes.max(1.0),
+                    "="
+                )),
+                None => line.push_str(&format!(" | {:>10} | {:>6} | {:>10} | {:>11} | {:>3}", "-", "-", "-", "-", "-")),
+            }
+        }
+        println!("{line}");
     }
 }
 
@@ -450,13 +598,32 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
             "scale": config.scale,
             "runs": config.runs,
         });
+        let mut line = line;
+        // Each peer that ran: `<name>_ms`, `_bytes`, `_allocations`, `_ratio` and
+        // `_alloc_ratio` (against sqlx) and `_checksum_agrees` (always true: a mismatch stops
+        // the bench).
+        if let Some(fields) = line.as_object_mut() {
+            for p in &o.peers {
+                let name = p.name;
+                fields.insert(format!("{name}_ms"), p.ms.into());
+                fields.insert(format!("{name}_bytes"), p.bytes.into());
+                fields.insert(format!("{name}_allocations"), p.allocations.into());
+                fields.insert(format!("{name}_ratio"), (p.ms / o.sqlx_ms).into());
+                fields.insert(format!("{name}_alloc_ratio"), (p.bytes / o.sqlx_bytes.max(1.0)).into());
+                fields.insert(format!("{name}_checksum_agrees"), true.into());
+            }
+        }
         writeln!(file, "{line}")?;
     }
     Ok(())
 }
 
-fn main() -> BenchResult<()> {
-    let config = parse_args()?;
+/// The bench's entry point: parses the command line, runs the workloads on the backends asked
+/// for, with `peers` beside the ORM and sqlx, prints the tables and appends the JSON lines. The
+/// `orm-bench` binary calls it with no peer; a binary that links this library gets the
+/// counting allocator with it.
+pub fn run_main(peers: &[&dyn Peer]) -> BenchResult<()> {
+    let config = parse_args(peers)?;
     let started = Instant::now();
     let data = Dataset::generate(Sizes::at(config.scale));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
