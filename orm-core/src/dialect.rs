@@ -227,6 +227,16 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_add(&self, b: &mut SqlBuilder, column: &str, amount: Value, subtract: bool) {
         b.identifier(column).push(if subtract { " - " } else { " + " }).bind(amount);
     }
+    /// Whether an include's children are sorted by their parent key before the include's own
+    /// order (and the child's key). The loader buckets children by parent as they arrive, so
+    /// either sort gives each parent its children in the same order; sorting by the parent key
+    /// lets its index serve both the key lookup and the order (SQLite, PostgreSQL). MariaDB
+    /// turns a long `IN` list into a joined table and then sorts by the parent key three times
+    /// slower than by the child's key (70 ms against 23 ms for 100,000 children of 10,000
+    /// parents, measured on 10.11), so it answers `false`.
+    fn orders_children_by_parent(&self) -> bool {
+        true
+    }
     /// Whether a data-modifying statement may stand inside `WITH` before another one
     /// (`WITH d AS (DELETE …) INSERT …`), both running on one snapshot, so that two writes to
     /// different rows take one round trip.

@@ -93,6 +93,10 @@ impl Dialect for MariaDbDialect {
         false
     }
 
+    fn orders_children_by_parent(&self) -> bool {
+        false
+    }
+
     fn push_limit_offset(&self, b: &mut SqlBuilder, limit: Option<u64>, offset: Option<u64>) {
         // OFFSET needs a LIMIT: the largest one stands for none.
         orm_core::dialect::push_limit_before_offset(b, limit, offset, "18446744073709551615");

@@ -342,12 +342,15 @@ fn children_query<A: AssociationSpec, N: IncludeList<A::Target>>(
             b.push(" ORDER BY ").identifier(ROW_NUMBER);
         }
         None => {
-            // Grouped by parent first: the order within a parent is what matters, and the
-            // parent-key index then serves both the `IN` lookup and the order (SQLite
-            // otherwise walks the target table by key and probes the join for each row).
+            // The order within a parent is what matters (children are bucketed by parent as
+            // they stream in). Grouped by parent first where the parent-key index then serves
+            // both the `IN` lookup and the order (SQLite otherwise walks the target table by
+            // key and probes the join for each row); see `Dialect::orders_children_by_parent`.
             b.push(" ORDER BY ");
-            group.columns(&mut b);
-            b.push(", ");
+            if executor.dialect().orders_children_by_parent() {
+                group.columns(&mut b);
+                b.push(", ");
+            }
             order(&mut b);
         }
     }
