@@ -37,6 +37,27 @@
 //!   pool with foreign keys on, both with sqlx's defaults otherwise (rollback journal,
 //!   `synchronous = FULL`), and removed at the end.
 //!
+//! **Instruction counts** (`--instructions`): wall time on a shared machine moves with the
+//! neighbours' load; the number of instructions a section executes barely does, so its ratio
+//! compares between runs. With `--instructions` the bench re-executes itself under
+//! `valgrind --tool=callgrind` (Valgrind must be installed; x86_64 only), which zeroes the
+//! counters when a measured section starts and dumps them when it stops; the table gains the
+//! `instr ratio` column and the JSON lines `orm_instructions`, `sqlx_instructions` and
+//! `instr_ratio` (`null` without the flag). The counts cover every thread of the bench (sqlx's
+//! SQLite worker thread too) and nothing outside it: a PostgreSQL or MariaDB server's work is
+//! another process's, left out for both sides alike. Under callgrind everything runs some 50×
+//! slower (wall times then mean little), so pick a small scale or a few workloads:
+//!
+//! ```text
+//! cargo run -p orm-bench --release -- --instructions --smoke
+//! cargo run -p orm-bench --release -- --instructions --backend sqlite --scale 0.1 --only W1,W2
+//! ```
+//!
+//! **Peak RSS** (W8): before each side's section the bench hands its free heap pages back to
+//! the kernel (glibc's `malloc_trim`) and resets the RSS high-water mark
+//! (`/proc/self/clear_refs`); after it, it reads `VmHWM`. It reports how far the peak rose above
+//! the RSS at the start (and the peak itself) for both sides, and their ratio (Linux only).
+//!
 //! The async runtime is tokio's current-thread runtime: every workload is sequential, and one
 //! thread keeps the timing free of cross-thread wake-ups.
 
@@ -45,9 +66,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod alloc;
+mod callgrind;
 mod data;
 mod measure;
 mod models;
+mod rss;
+mod w8;
 mod workloads;
 
 use std::io::Write as _;
@@ -61,7 +85,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::data::{Dataset, Sizes};
-use crate::measure::{Meter, median};
+use crate::measure::{Extra, ExtraOutcome, median};
 use crate::models::User;
 use crate::workloads::{Bench, Raw, Side, Workload};
 use orm::{CompareOrdered as _, Filter as _, Model as _, OrderBy as _};
@@ -76,6 +100,7 @@ pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 /// The goal printed under the tables.
 const GOAL_TIME: f64 = 1.15;
 const GOAL_ALLOC: f64 = 1.5;
+const GOAL_RSS: f64 = 1.5;
 
 /// A backend to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,10 +130,12 @@ struct Config {
     workloads: Vec<Workload>,
     /// The ORM's PostgreSQL side goes through this transaction-pooling PgBouncer.
     pgbouncer_url: Option<String>,
+    /// Count instructions under callgrind (`--instructions`).
+    instructions: bool,
 }
 
 const USAGE: &str = "usage: orm-bench [--backend sqlite|postgres|mariadb] [--scale F] [--smoke] [--out FILE] \
-                     [--only W1,W2,...] [--pgbouncer-url URL]";
+                     [--only W1,W2,...] [--pgbouncer-url URL] [--instructions]";
 
 fn parse_args() -> BenchResult<Config> {
     let mut backends = vec![Backend::Sqlite, Backend::Postgres, Backend::MariaDb];
@@ -117,6 +144,7 @@ fn parse_args() -> BenchResult<Config> {
     let mut out = PathBuf::from("target/orm-bench.jsonl");
     let mut workloads = Workload::ALL.to_vec();
     let mut pgbouncer_url = None;
+    let mut instructions = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
@@ -138,6 +166,7 @@ fn parse_args() -> BenchResult<Config> {
                 scale = Some(parsed);
             }
             "--smoke" => smoke = true,
+            "--instructions" => instructions = true,
             "--pgbouncer-url" => pgbouncer_url = Some(value("--pgbouncer-url")?),
             "--out" => out = PathBuf::from(value("--out")?),
             "--only" => {
@@ -160,7 +189,7 @@ fn parse_args() -> BenchResult<Config> {
         }
     }
     let scale = scale.unwrap_or(if smoke { 0.01 } else { 1.0 });
-    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads, pgbouncer_url })
+    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads, pgbouncer_url, instructions })
 }
 
 /// One line of the table and of the JSON output.
@@ -175,6 +204,8 @@ struct Outcome {
     sqlx_allocations: f64,
     orm_statements: u64,
     checksum: u64,
+    /// Instructions and peak RSS, where measured.
+    extra: ExtraOutcome,
 }
 
 impl Outcome {
@@ -193,13 +224,14 @@ async fn measure(bench: &Bench<'_>, workload: Workload, runs: usize) -> BenchRes
     let (mut orm_ms, mut sqlx_ms) = (Vec::new(), Vec::new());
     let (mut orm_bytes, mut sqlx_bytes) = (Vec::new(), Vec::new());
     let (mut orm_allocs, mut sqlx_allocs) = (Vec::new(), Vec::new());
+    let (mut orm_extra, mut sqlx_extra) = (Extra::default(), Extra::default());
     let mut orm_statements = 0;
     let mut expected: Option<(u64, Side)> = None;
     for iteration in 0..=runs {
         let order = if iteration % 2 == 0 { [Side::Orm, Side::Sqlx] } else { [Side::Sqlx, Side::Orm] };
         for side in order {
             bench.reset(workload).await?;
-            let mut meter = Meter::default();
+            let mut meter = workload.meter();
             let statements = bench.db.statement_count();
             let checksum = bench.run(workload, side, &mut meter).await?;
             let statements = bench.db.statement_count() - statements;
@@ -224,11 +256,13 @@ async fn measure(bench: &Bench<'_>, workload: Workload, runs: usize) -> BenchRes
                     orm_bytes.push(meter.bytes as f64);
                     orm_allocs.push(meter.allocations as f64);
                     orm_statements = statements;
+                    orm_extra.push(&meter);
                 }
                 Side::Sqlx => {
                     sqlx_ms.push(ms);
                     sqlx_bytes.push(meter.bytes as f64);
                     sqlx_allocs.push(meter.allocations as f64);
+                    sqlx_extra.push(&meter);
                 }
             }
         }
@@ -244,6 +278,7 @@ async fn measure(bench: &Bench<'_>, workload: Workload, runs: usize) -> BenchRes
         sqlx_allocations: median(&mut sqlx_allocs),
         orm_statements,
         checksum: expected.map_or(0, |(c, _)| c),
+        extra: ExtraOutcome { orm: orm_extra.medians(), sqlx: sqlx_extra.medians() },
     })
 }
 
@@ -261,6 +296,9 @@ async fn run_workloads(
         Raw::Pg(pool) => data::load_pg(pool, data).await?,
         Raw::Sqlite(pool) => data::load_sqlite(pool, data).await?,
         Raw::MySql(pool) => data::load_mysql(pool, data).await?,
+    }
+    if config.workloads.contains(&Workload::W8) {
+        w8::load(&raw, &data.sizes).await?;
     }
     let first = data.sizes.w4_users.max(data.sizes.w5_users) as i64;
     let users = User::find().filter(User::id().le(first)).order_by(User::id().asc()).all(&db).await?;
@@ -405,14 +443,15 @@ fn print_table(backend: Backend, config: &Config, outcomes: &[Outcome]) {
         if config.runs == 1 { "" } else { "s" }
     );
     println!(
-        "{:<34} | {:>9} | {:>9} | {:>6} | {:>10} | {:>10} | {:>11}",
-        "workload", "orm ms", "sqlx ms", "ratio", "orm KiB", "sqlx KiB", "alloc ratio"
+        "{:<34} | {:>9} | {:>9} | {:>6} | {:>10} | {:>10} | {:>11} | {:>11}",
+        "workload", "orm ms", "sqlx ms", "ratio", "orm KiB", "sqlx KiB", "alloc ratio", "instr ratio"
     );
-    println!("{}", "-".repeat(34 + 9 + 9 + 6 + 10 + 10 + 11 + 18));
+    println!("{}", "-".repeat(34 + 9 + 9 + 6 + 10 + 10 + 11 + 11 + 21));
     for o in outcomes {
         let over = |value: f64, goal: f64| if value > goal { "*" } else { " " };
+        let instr = o.extra.instr_ratio().map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
         println!(
-            "{:<34} | {:>9.2} | {:>9.2} | {:>5.2}{} | {:>10.1} | {:>10.1} | {:>10.2}{}",
+            "{:<34} | {:>9.2} | {:>9.2} | {:>5.2}{} | {:>10.1} | {:>10.1} | {:>10.2}{} | {:>11}",
             o.workload.label(),
             o.orm_ms,
             o.sqlx_ms,
@@ -422,6 +461,26 @@ fn print_table(backend: Backend, config: &Config, outcomes: &[Outcome]) {
             kib(o.sqlx_bytes),
             o.alloc_ratio(),
             over(o.alloc_ratio(), GOAL_ALLOC),
+            instr,
+        );
+    }
+    print_peak_rss(outcomes);
+}
+
+/// The peak RSS of the workloads that track it, under their table.
+fn print_peak_rss(outcomes: &[Outcome]) {
+    let mib = |bytes: Option<f64>| bytes.map_or_else(|| "-".to_owned(), |b| format!("{:.1}", b / (1024.0 * 1024.0)));
+    for o in outcomes.iter().filter(|o| o.extra.rss_ratio().is_some()) {
+        let (orm, sqlx) = (o.extra.orm, o.extra.sqlx);
+        println!(
+            "{:<34}   peak RSS above start: orm {} MiB, sqlx {} MiB, ratio {:.2}{}   (peak: orm {} MiB, sqlx {} MiB)",
+            o.workload.label(),
+            mib(orm.rss_delta),
+            mib(sqlx.rss_delta),
+            o.extra.rss_ratio().unwrap_or(0.0),
+            if o.extra.rss_ratio().unwrap_or(0.0) > GOAL_RSS { "*" } else { "" },
+            mib(orm.rss_peak),
+            mib(sqlx.rss_peak),
         );
     }
 }
@@ -432,7 +491,7 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
     }
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&config.out)?;
     for o in outcomes {
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "backend": backend.name(),
             "orm_through_pgbouncer": through_pgbouncer(backend, config),
             "workload": o.workload.key(),
@@ -449,7 +508,11 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
             "checksum": format!("{:#018x}", o.checksum),
             "scale": config.scale,
             "runs": config.runs,
+            "instructions_counted": config.instructions,
         });
+        if let Some(fields) = line.as_object_mut() {
+            fields.extend(o.extra.json_fields());
+        }
         writeln!(file, "{line}")?;
     }
     Ok(())
@@ -457,6 +520,9 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
 
 fn main() -> BenchResult<()> {
     let config = parse_args()?;
+    if config.instructions && callgrind::counting().is_none() {
+        return callgrind::reexec();
+    }
     let started = Instant::now();
     let data = Dataset::generate(Sizes::at(config.scale));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -476,7 +542,9 @@ fn main() -> BenchResult<()> {
         print_table(*backend, &config, outcomes);
     }
     println!();
-    println!("goal: time ≤ {GOAL_TIME}×, allocations ≤ {GOAL_ALLOC}×   (* marks a ratio over the goal)");
+    println!(
+        "goal: time ≤ {GOAL_TIME}×, allocations ≤ {GOAL_ALLOC}×, peak RSS ≤ {GOAL_RSS}×   (* marks a ratio over the goal)"
+    );
     println!("total {:.1} s; results appended to {}", started.elapsed().as_secs_f64(), config.out.display());
     Ok(())
 }
