@@ -172,9 +172,10 @@ fn instructions_in(dump: &str) -> Option<u64> {
             .and_then(|rest| rest.split_whitespace().next())
             .and_then(|n| n.parse().ok())
     };
-    let ir_first = dump.lines().find_map(|l| l.strip_prefix("events:")).is_none_or(|events| {
-        events.split_whitespace().next() == Some("Ir")
-    });
+    let ir_first = dump
+        .lines()
+        .find_map(|l| l.strip_prefix("events:"))
+        .is_none_or(|events| events.split_whitespace().next() == Some("Ir"));
     if !ir_first {
         return None;
     }
@@ -187,7 +188,8 @@ mod tests {
 
     #[test]
     fn reads_the_totals_line() {
-        let dump = "# callgrind format\nversion: 1\ncmd: x\npart: 2\n\nevents: Ir\n\nfn=(1) main\n3 10\n\ntotals: 12345\n";
+        let dump =
+            "# callgrind format\nversion: 1\ncmd: x\npart: 2\n\nevents: Ir\n\nfn=(1) main\n3 10\n\ntotals: 12345\n";
         assert_eq!(instructions_in(dump), Some(12345));
         assert_eq!(instructions_in("events: Ir\nsummary: 77\n"), Some(77));
         assert_eq!(instructions_in("events: Dr Ir\ntotals: 1 2\n"), None);

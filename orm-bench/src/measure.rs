@@ -87,8 +87,8 @@ impl Meter {
         let after = allocator_stats();
         self.elapsed = elapsed - started.at;
         self.bytes = bytes_between(&started.stats, &after);
-        self.allocations = (after.allocations - started.stats.allocations + after.reallocations
-            - started.stats.reallocations) as u64;
+        self.allocations =
+            (after.allocations - started.stats.allocations + after.reallocations - started.stats.reallocations) as u64;
         self.rss = started.rss.zip(rss::resident()).map(|(start, now)| PeakRss { start, peak: now.peak });
     }
 }

@@ -194,9 +194,9 @@ impl Bench<'_> {
         };
         meter.stop();
         Ok(grouped.iter().fold(0u64, |total, (owner, items)| {
-            items
-                .iter()
-                .fold(total.wrapping_add(owner_hash(owner)), |total, item| total.wrapping_add(item_hash(owner.id, item)))
+            items.iter().fold(total.wrapping_add(owner_hash(owner)), |total, item| {
+                total.wrapping_add(item_hash(owner.id, item))
+            })
         }))
     }
 }
