@@ -87,8 +87,7 @@ pub fn reexec() -> BenchResult<()> {
     let status = Command::new("valgrind")
         .arg("--tool=callgrind")
         .arg(out_file)
-        // Only the totals are read: no per-line or per-instruction tables to write.
-        .args(["--dump-line=no", "--dump-instr=no", "--compress-strings=no", "--quiet"])
+        .args(["--compress-strings=no", "--quiet"])
         .arg(&exe)
         .args(std::env::args_os().skip(1))
         .env(DUMP_DIR_VAR, &dir)

@@ -54,7 +54,8 @@ pub async fn load(raw: &Raw, sizes: &Sizes) -> BenchResult<()> {
             .bind(W8_ITEMS_PER_OWNER)
             .execute(pool)
             .await?;
-            sqlx::query("ANALYZE").execute(pool).await?;
+            sqlx::query("ANALYZE owners").execute(pool).await?;
+            sqlx::query("ANALYZE items").execute(pool).await?;
         }
         Raw::MySql(pool) => {
             // The Sequence engine's `seq_1_to_N` tables (built into MariaDB); N is a number.
