@@ -73,18 +73,20 @@ impl Meter {
     /// Starts the measured section.
     pub fn start(&mut self) {
         let rss = if self.track_rss { rss::start_section() } else { None };
-        let stats = allocator_stats();
-        // Last, so that the set-up above is not counted.
+        // Before the allocator's reading, which it would otherwise charge for the dump
+        // directory's listing; the reading's few instructions are counted.
         let section = callgrind::Section::start();
+        let stats = allocator_stats();
         self.started = Some(Started { at: Instant::now(), stats, rss, section });
     }
 
     /// Ends the measured section.
     pub fn stop(&mut self) {
         let elapsed = Instant::now();
-        let Some(started) = self.started.take() else { return };
-        self.instructions = started.section.and_then(callgrind::Section::stop);
         let after = allocator_stats();
+        let Some(started) = self.started.take() else { return };
+        // After the allocator's reading: reading the dump allocates.
+        self.instructions = started.section.and_then(callgrind::Section::stop);
         self.elapsed = elapsed - started.at;
         self.bytes = bytes_between(&started.stats, &after);
         self.allocations =
