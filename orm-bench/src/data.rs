@@ -31,7 +31,12 @@ pub struct Sizes {
     pub w6_keys: usize,
     /// W7: products created with a customer and two addresses (1,000).
     pub w7_products: usize,
+    /// W8: owners, each with [`W8_ITEMS_PER_OWNER`] items (100,000).
+    pub w8_owners: i64,
 }
+
+/// W8: items per owner (1,000,000 items at scale 1).
+pub const W8_ITEMS_PER_OWNER: i64 = 10;
 
 fn scaled(base: f64, scale: f64, min: i64) -> i64 {
     ((base * scale).round() as i64).max(min)
@@ -51,6 +56,7 @@ impl Sizes {
             // Tasks of users 2, 3, …: never more than the other users hold.
             w6_keys: cap(scaled(20_000.0, scale, 1), (users - 1) * TASKS_PER_USER),
             w7_products: cap(scaled(1_000.0, scale, 1), i64::MAX),
+            w8_owners: scaled(100_000.0, scale, 10),
         }
     }
 }

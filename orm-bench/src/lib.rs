@@ -37,6 +37,27 @@
 //!   pool with foreign keys on, both with sqlx's defaults otherwise (rollback journal,
 //!   `synchronous = FULL`), and removed at the end.
 //!
+//! **Instruction counts** (`--instructions`): wall time on a shared machine moves with the
+//! neighbours' load; the number of instructions a section executes barely does, so its ratio
+//! compares between runs. With `--instructions` the bench re-executes itself under
+//! `valgrind --tool=callgrind` (Valgrind must be installed; x86_64 only), which zeroes the
+//! counters when a measured section starts and dumps them when it stops; the table gains the
+//! `instr ratio` column and the JSON lines `orm_instructions`, `sqlx_instructions` and
+//! `instr_ratio` (`null` without the flag). The counts cover every thread of the bench (sqlx's
+//! SQLite worker thread too) and nothing outside it: a PostgreSQL or MariaDB server's work is
+//! another process's, left out for both sides alike. Under callgrind everything runs some 50×
+//! slower (wall times then mean little), so pick a small scale or a few workloads:
+//!
+//! ```text
+//! cargo run -p orm-bench --release -- --instructions --smoke
+//! cargo run -p orm-bench --release -- --instructions --backend sqlite --scale 0.1 --only W1,W2
+//! ```
+//!
+//! **Peak RSS** (W8): before each side's section the bench hands its free heap pages back to
+//! the kernel (glibc's `malloc_trim`) and resets the RSS high-water mark
+//! (`/proc/self/clear_refs`); after it, it reads `VmHWM`. It reports how far the peak rose above
+//! the RSS at the start (and the peak itself) for both sides, and their ratio (Linux only).
+//!
 //! The async runtime is tokio's current-thread runtime: every workload is sequential, and one
 //! thread keeps the timing free of cross-thread wake-ups.
 //!
@@ -51,10 +72,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod alloc;
+mod callgrind;
 pub mod data;
 mod measure;
 mod models;
 pub mod peer;
+mod rss;
+mod w8;
 mod workloads;
 
 use std::io::Write as _;
@@ -69,7 +93,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 use crate::data::{Dataset, Sizes};
 pub use crate::measure::Meter;
-use crate::measure::median;
+use crate::measure::{Extra, ExtraOutcome, median};
 use crate::models::User;
 pub use crate::peer::{Peer, PeerSession, Produced};
 use crate::workloads::{Bench, Side};
@@ -86,6 +110,7 @@ pub type BenchResult<T> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 /// The goal printed under the tables.
 const GOAL_TIME: f64 = 1.15;
 const GOAL_ALLOC: f64 = 1.5;
+const GOAL_RSS: f64 = 1.5;
 
 /// A backend to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,10 +141,12 @@ struct Config<'p> {
     pgbouncer_url: Option<String>,
     /// The peers run beside the ORM and sqlx.
     peers: &'p [&'p dyn Peer],
+    /// Count instructions under callgrind (`--instructions`).
+    instructions: bool,
 }
 
 const USAGE: &str = "usage: orm-bench [--backend sqlite|postgres|mariadb] [--scale F] [--smoke] [--out FILE] \
-                     [--only W1,W2,...] [--pgbouncer-url URL]";
+                     [--only W1,W2,...] [--pgbouncer-url URL] [--instructions]";
 
 fn parse_args<'p>(peers: &'p [&'p dyn Peer]) -> BenchResult<Config<'p>> {
     let mut backends = vec![Backend::Sqlite, Backend::Postgres, Backend::MariaDb];
@@ -128,6 +155,7 @@ fn parse_args<'p>(peers: &'p [&'p dyn Peer]) -> BenchResult<Config<'p>> {
     let mut out = PathBuf::from("target/orm-bench.jsonl");
     let mut workloads = Workload::ALL.to_vec();
     let mut pgbouncer_url = None;
+    let mut instructions = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
@@ -149,6 +177,7 @@ fn parse_args<'p>(peers: &'p [&'p dyn Peer]) -> BenchResult<Config<'p>> {
                 scale = Some(parsed);
             }
             "--smoke" => smoke = true,
+            "--instructions" => instructions = true,
             "--pgbouncer-url" => pgbouncer_url = Some(value("--pgbouncer-url")?),
             "--out" => out = PathBuf::from(value("--out")?),
             "--only" => {
@@ -171,7 +200,7 @@ fn parse_args<'p>(peers: &'p [&'p dyn Peer]) -> BenchResult<Config<'p>> {
         }
     }
     let scale = scale.unwrap_or(if smoke { 0.01 } else { 1.0 });
-    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads, pgbouncer_url, peers })
+    Ok(Config { backends, scale, runs: if smoke { 1 } else { 5 }, out, workloads, pgbouncer_url, peers, instructions })
 }
 
 /// One line of the table and of the JSON output.
@@ -188,6 +217,8 @@ struct Outcome {
     checksum: u64,
     /// The peers that ran this workload.
     peers: Vec<PeerOutcome>,
+    /// Instructions and peak RSS, where measured.
+    extra: ExtraOutcome,
 }
 
 /// A peer's medians on one workload (its checksum agreed, or the bench would have stopped).
@@ -252,6 +283,7 @@ async fn measure(bench: &Bench<'_>, peers: &[OpenPeer<'_>], workload: Workload, 
     contenders.extend((0..peers.len()).filter(|&i| peers[i].peer.supports(workload)).map(Contender::Peer));
     let (mut orm, mut sqlx) = (Samples::default(), Samples::default());
     let mut peer_samples: Vec<Samples> = peers.iter().map(|_| Samples::default()).collect();
+    let (mut orm_extra, mut sqlx_extra) = (Extra::default(), Extra::default());
     let mut orm_statements = 0;
     let name = |contender: Contender| match contender {
         Contender::Side(side) => format!("{side:?}"),
@@ -263,7 +295,7 @@ async fn measure(bench: &Bench<'_>, peers: &[OpenPeer<'_>], workload: Workload, 
         order.rotate_left(iteration % contenders.len());
         for contender in order {
             bench.reset(workload).await?;
-            let mut meter = Meter::default();
+            let mut meter = workload.meter();
             let statements = bench.db.statement_count();
             let checksum = match contender {
                 Contender::Side(side) => bench.run(workload, side, &mut meter).await?,
@@ -293,8 +325,12 @@ async fn measure(bench: &Bench<'_>, peers: &[OpenPeer<'_>], workload: Workload, 
                 Contender::Side(Side::Orm) => {
                     orm.push(&meter);
                     orm_statements = statements;
+                    orm_extra.push(&meter);
                 }
-                Contender::Side(Side::Sqlx) => sqlx.push(&meter),
+                Contender::Side(Side::Sqlx) => {
+                    sqlx.push(&meter);
+                    sqlx_extra.push(&meter);
+                }
                 Contender::Peer(i) => peer_samples[i].push(&meter),
             }
         }
@@ -327,6 +363,7 @@ async fn measure(bench: &Bench<'_>, peers: &[OpenPeer<'_>], workload: Workload, 
         orm_statements,
         checksum: expected.map_or(0, |(c, _)| c),
         peers,
+        extra: ExtraOutcome { orm: orm_extra.medians(), sqlx: sqlx_extra.medians() },
     })
 }
 
@@ -363,6 +400,13 @@ async fn run_workloads(
     }
     let mut outcomes = Vec::new();
     for &workload in &config.workloads {
+        if workload == Workload::W8 {
+            // Loaded just before it runs, so that its million rows (and the database's work
+            // after writing them) stay out of the other workloads' way.
+            let started = Instant::now();
+            w8::load(&bench.raw, &data.sizes).await?;
+            eprintln!("[{}] W8 data loaded in {:.1} s", backend.name(), started.elapsed().as_secs_f64());
+        }
         let started = Instant::now();
         let outcome = measure(&bench, &peers, workload, config.runs).await?;
         let mut line = format!(
@@ -528,8 +572,8 @@ fn print_table(backend: Backend, config: &Config<'_>, outcomes: &[Outcome]) {
         }
     }
     let mut head = format!(
-        "{:<34} | {:>9} | {:>9} | {:>6} | {:>10} | {:>10} | {:>11}",
-        "workload", "orm ms", "sqlx ms", "ratio", "orm KiB", "sqlx KiB", "alloc ratio"
+        "{:<34} | {:>9} | {:>9} | {:>6} | {:>10} | {:>10} | {:>11} | {:>11}",
+        "workload", "orm ms", "sqlx ms", "ratio", "orm KiB", "sqlx KiB", "alloc ratio", "instr ratio"
     );
     for name in &peers {
         head.push_str(&format!(
@@ -545,8 +589,9 @@ fn print_table(backend: Backend, config: &Config<'_>, outcomes: &[Outcome]) {
     println!("{}", "-".repeat(head.chars().count()));
     for o in outcomes {
         let over = |value: f64, goal: f64| if value > goal { "*" } else { " " };
+        let instr = o.extra.instr_ratio().map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
         let mut line = format!(
-            "{:<34} | {:>9.2} | {:>9.2} | {:>5.2}{} | {:>10.1} | {:>10.1} | {:>10.2}{}",
+            "{:<34} | {:>9.2} | {:>9.2} | {:>5.2}{} | {:>10.1} | {:>10.1} | {:>10.2}{} | {:>11}",
             o.workload.label(),
             o.orm_ms,
             o.sqlx_ms,
@@ -556,6 +601,7 @@ fn print_table(backend: Backend, config: &Config<'_>, outcomes: &[Outcome]) {
             kib(o.sqlx_bytes),
             o.alloc_ratio(),
             over(o.alloc_ratio(), GOAL_ALLOC),
+            instr,
         );
         for name in &peers {
             match o.peer(name) {
@@ -572,6 +618,25 @@ fn print_table(backend: Backend, config: &Config<'_>, outcomes: &[Outcome]) {
         }
         println!("{line}");
     }
+    print_peak_rss(outcomes);
+}
+
+/// The peak RSS of the workloads that track it, under their table.
+fn print_peak_rss(outcomes: &[Outcome]) {
+    let mib = |bytes: Option<f64>| bytes.map_or_else(|| "-".to_owned(), |b| format!("{:.1}", b / (1024.0 * 1024.0)));
+    for o in outcomes.iter().filter(|o| o.extra.rss_ratio().is_some()) {
+        let (orm, sqlx) = (o.extra.orm, o.extra.sqlx);
+        println!(
+            "{:<34}   peak RSS above start: orm {} MiB, sqlx {} MiB, ratio {:.2}{}   (peak: orm {} MiB, sqlx {} MiB)",
+            o.workload.label(),
+            mib(orm.rss_delta),
+            mib(sqlx.rss_delta),
+            o.extra.rss_ratio().unwrap_or(0.0),
+            if o.extra.rss_ratio().unwrap_or(0.0) > GOAL_RSS { "*" } else { "" },
+            mib(orm.rss_peak),
+            mib(sqlx.rss_peak),
+        );
+    }
 }
 
 fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchResult<()> {
@@ -580,7 +645,7 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
     }
     let mut file = std::fs::OpenOptions::new().create(true).append(true).open(&config.out)?;
     for o in outcomes {
-        let line = serde_json::json!({
+        let mut line = serde_json::json!({
             "backend": backend.name(),
             "orm_through_pgbouncer": through_pgbouncer(backend, config),
             "workload": o.workload.key(),
@@ -597,8 +662,8 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
             "checksum": format!("{:#018x}", o.checksum),
             "scale": config.scale,
             "runs": config.runs,
+            "instructions_counted": config.instructions,
         });
-        let mut line = line;
         // Each peer that ran: `<name>_ms`, `_bytes`, `_allocations`, `_ratio` and
         // `_alloc_ratio` (against sqlx) and `_checksum_agrees` (always true: a mismatch stops
         // the bench).
@@ -612,6 +677,7 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
                 fields.insert(format!("{name}_alloc_ratio"), (p.bytes / o.sqlx_bytes.max(1.0)).into());
                 fields.insert(format!("{name}_checksum_agrees"), true.into());
             }
+            fields.extend(o.extra.json_fields());
         }
         writeln!(file, "{line}")?;
     }
@@ -624,6 +690,9 @@ fn write_json(backend: Backend, config: &Config, outcomes: &[Outcome]) -> BenchR
 /// counting allocator with it.
 pub fn run_main(peers: &[&dyn Peer]) -> BenchResult<()> {
     let config = parse_args(peers)?;
+    if config.instructions && callgrind::counting().is_none() {
+        return callgrind::reexec();
+    }
     let started = Instant::now();
     let data = Dataset::generate(Sizes::at(config.scale));
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
@@ -643,7 +712,9 @@ pub fn run_main(peers: &[&dyn Peer]) -> BenchResult<()> {
         print_table(*backend, &config, outcomes);
     }
     println!();
-    println!("goal: time ≤ {GOAL_TIME}×, allocations ≤ {GOAL_ALLOC}×   (* marks a ratio over the goal)");
+    println!(
+        "goal: time ≤ {GOAL_TIME}×, allocations ≤ {GOAL_ALLOC}×, peak RSS ≤ {GOAL_RSS}×   (* marks a ratio over the goal)"
+    );
     println!("total {:.1} s; results appended to {}", started.elapsed().as_secs_f64(), config.out.display());
     Ok(())
 }

@@ -93,6 +93,32 @@ pub async fn sync(db: &Db) -> orm::Result<()> {
         .model::<Customer>()
         .model::<Address>()
         .model::<Product>()
+        .model::<Owner>()
+        .model::<Item>()
         .sync(db)
         .await
+}
+
+/// W8: an owner of ten items (100,000 owners at scale 1, loaded in their own tables so that
+/// the other workloads' data stays as it is).
+#[derive(Model, Debug, Clone)]
+#[has_many(Item)]
+pub struct Owner {
+    /// Primary key.
+    pub id: i64,
+    /// `owner {id}`.
+    pub name: String,
+}
+
+/// W8: an item of an owner (1,000,000 at scale 1).
+#[derive(Model, Debug, Clone)]
+pub struct Item {
+    /// Primary key.
+    pub id: i64,
+    /// `item {id}`.
+    pub title: String,
+    /// `id % 3 = 0`.
+    pub done: bool,
+    /// The owner.
+    pub owner_id: i64,
 }

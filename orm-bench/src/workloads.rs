@@ -51,11 +51,13 @@ pub enum Workload {
     /// W7 with the ORM's bulk nested create, `Product::create_all(&db, builders)`, against the
     /// same bulk sqlx (both return the product rows only).
     W7c,
+    /// 100,000 owners with their 1,000,000 items (include), with each side's peak RSS.
+    W8,
 }
 
 impl Workload {
     /// Every workload, in the order they run.
-    pub const ALL: [Workload; 9] = [
+    pub const ALL: [Workload; 10] = [
         Workload::W1,
         Workload::W2,
         Workload::W3,
@@ -65,6 +67,7 @@ impl Workload {
         Workload::W7,
         Workload::W7b,
         Workload::W7c,
+        Workload::W8,
     ];
 
     /// A short label for the table.
@@ -79,6 +82,7 @@ impl Workload {
             Workload::W7 => "W7 nested create (sqlx bulk)",
             Workload::W7b => "W7b nested create (sqlx per row)",
             Workload::W7c => "W7c create_all (both bulk)",
+            Workload::W8 => "W8 100k owners + 1M items (RSS)",
         }
     }
 
@@ -94,6 +98,15 @@ impl Workload {
             Workload::W7 => "W7",
             Workload::W7b => "W7b",
             Workload::W7c => "W7c",
+            Workload::W8 => "W8",
+        }
+    }
+
+    /// A meter for one run: W8 also reports its peak RSS.
+    pub fn meter(self) -> Meter {
+        match self {
+            Workload::W8 => Meter::tracking_rss(),
+            _ => Meter::default(),
         }
     }
 }
@@ -340,6 +353,8 @@ impl Bench<'_> {
             (Workload::W7c, Side::Orm) => self.w7c_orm(meter).await,
             (Workload::W7c, Side::Sqlx) => self.w7_sqlx(meter, false).await,
             (Workload::W7b, Side::Sqlx) => self.w7b_sqlx(meter).await,
+            (Workload::W8, Side::Orm) => self.w8_orm(meter).await,
+            (Workload::W8, Side::Sqlx) => self.w8_sqlx(meter).await,
         }
     }
 

@@ -28,6 +28,12 @@ pub trait IncludeList<M: Model>: Send + Sync + Sized {
     fn keep(&self, loaded: &Self::Loaded) -> bool;
     /// Builds the result row.
     fn assemble(row: M, loaded: Self::Loaded) -> Self::Row;
+    /// The result row of a row that needs nothing loaded (the empty list), or the row back
+    /// (a list that loads something): the loader then moves a row straight to its parent,
+    /// without waiting for the rest.
+    fn unloaded(row: M) -> std::result::Result<Self::Row, M> {
+        Err(row)
+    }
     /// What the parents kept by the `required()` includes satisfy (each include's `exists()`,
     /// `None` when no include is required): queries filter on it, so that paging counts only
     /// the parents that are kept.
@@ -49,6 +55,10 @@ impl<M: Model> IncludeList<M> for () {
 
     fn assemble(row: M, _loaded: ()) -> M {
         row
+    }
+
+    fn unloaded(row: M) -> std::result::Result<M, M> {
+        Ok(row)
     }
 
     fn required(&self) -> Option<Expr<M>> {
@@ -162,6 +172,11 @@ type Child<A, N> =
 
 /// Loads one association for all parents: one query per batch of parent keys, children
 /// matched to parents through a hash map.
+///
+/// Each parent key gets a slot (parents sharing a key share it) and each child goes to its
+/// slot's list as its row arrives, so that the rows are never held twice: without nested
+/// includes the decoded child moves straight into its list; with them, the children wait in
+/// one vector (the nested includes load over it as a slice) with only their slot beside them.
 pub(crate) async fn load_one<M, A, N>(
     include: &Include<A, N>,
     executor: &mut Executor<'_>,
@@ -175,21 +190,29 @@ where
     <A::Kind as LoadKind>::Join: Clone,
 {
     let meta = A::meta();
-    let parent_keys: Vec<Option<KeyRepr>> =
-        parents.iter().map(|p| parent_key(meta, p).and_then(|v| v.key_repr())).collect();
-    let mut seen = std::collections::HashSet::new();
-    let keys: Vec<Value> = parents
+    let mut slot_of: HashMap<KeyRepr, usize> = HashMap::with_capacity(parents.len());
+    let mut keys: Vec<Value> = Vec::new();
+    let parent_slots: Vec<Option<usize>> = parents
         .iter()
-        .filter_map(|p| parent_key(meta, p))
-        .filter(|v| v.key_repr().is_some_and(|r| seen.insert(r)))
+        .map(|p| {
+            let value = parent_key(meta, p)?;
+            let repr = value.key_repr()?;
+            let fresh = slot_of.len();
+            let slot = *slot_of.entry(repr).or_insert(fresh);
+            if slot == fresh {
+                keys.push(value);
+            }
+            Some(slot)
+        })
         .collect();
     // Parents sharing a key (belongs_to: many rows point at one target) share its children,
     // which are then cloned; otherwise every child moves to its one parent.
-    let shared = keys.len() < parent_keys.iter().filter(|k| k.is_some()).count();
+    let shared = keys.len() < parent_slots.iter().filter(|s| s.is_some()).count();
 
+    let mut lists: Vec<Vec<Child<A, N>>> = (0..keys.len()).map(|_| Vec::new()).collect();
+    // Children waiting for their nested includes, with their join rows and slots.
     let mut targets: Vec<A::Target> = Vec::new();
-    let mut joins: Vec<<A::Kind as LoadKind>::Join> = Vec::new();
-    let mut groups: Vec<Option<KeyRepr>> = Vec::new();
+    let mut waiting: Vec<(<A::Kind as LoadKind>::Join, usize)> = Vec::new();
     let target_columns = A::Target::meta().columns.len();
     let join_columns = A::Kind::join_columns();
     // The parent key of a child: the join row's source column for belongs_to_many (selected
@@ -219,32 +242,38 @@ where
                     Some(key) => key.value_of(&target),
                     None => Some(decode_value(row, target_columns + join_columns, group_type)?),
                 };
-                targets.push(target);
-                joins.push(join);
-                groups.push(group.and_then(|g| g.key_repr()));
+                // A child whose key matches no parent (a NULL key) belongs nowhere.
+                let Some(&slot) = group.and_then(|g| g.key_repr()).and_then(|g| slot_of.get(&g)) else {
+                    return Ok(());
+                };
+                match N::unloaded(target) {
+                    Ok(child) => lists[slot].push((child, join)),
+                    Err(target) => {
+                        targets.push(target);
+                        waiting.push((join, slot));
+                    }
+                }
                 Ok(())
             })
             .await?;
     }
+    drop(slot_of);
 
-    let nested = include.nested.load(executor, &targets).await?;
-    let children =
-        targets.into_iter().zip(joins).zip(nested).zip(groups).filter_map(|(((target, join), loaded), group)| {
-            include.nested.keep(&loaded).then(|| (group, (N::assemble(target, loaded), join)))
-        });
-
-    let mut buckets: HashMap<KeyRepr, Vec<Child<A, N>>> = HashMap::with_capacity(parent_keys.len());
-    for (group, child) in children {
-        if let Some(group) = group {
-            buckets.entry(group).or_default().push(child);
+    if !targets.is_empty() {
+        let nested = include.nested.load(executor, &targets).await?;
+        for ((target, loaded), (join, slot)) in targets.into_iter().zip(nested).zip(waiting) {
+            if include.nested.keep(&loaded) {
+                lists[slot].push((N::assemble(target, loaded), join));
+            }
         }
     }
-    let containers = parent_keys
+
+    let containers = parent_slots
         .into_iter()
-        .map(|key| {
-            let children = match key {
-                Some(key) if shared => buckets.get(&key).cloned().unwrap_or_default(),
-                Some(key) => buckets.remove(&key).unwrap_or_default(),
+        .map(|slot| {
+            let children = match slot {
+                Some(slot) if shared => lists[slot].clone(),
+                Some(slot) => std::mem::take(&mut lists[slot]),
                 None => Vec::new(),
             };
             A::Kind::collect(children)
