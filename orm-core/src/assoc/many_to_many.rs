@@ -815,6 +815,10 @@ fn push_unlink_others(b: &mut SqlBuilder, association: &AssociationMeta, key: &V
     b.in_list(join, join_target, keeping, true);
 }
 
+/// Join rows inserted alike: the columns inserted, the columns an existing link takes, and the
+/// rows' values.
+type LinkGroup = (Vec<&'static str>, Vec<&'static str>, Vec<Vec<Value>>);
+
 /// Writes every wanted link with multi-row inserts, grouped by column set and chunked under
 /// the bind limit: `ON CONFLICT (<link key>) DO NOTHING` where no join value is given, else an
 /// upsert that gives an existing link the values given (and refreshes the join model's
@@ -830,8 +834,7 @@ async fn upsert_links(
     let join = association.join_table();
     let link_key = link_key_columns(association);
     let updated_at = association.through_model.and_then(|m| m().columns.iter().find(|c| c.updated_at)).map(|c| c.name);
-    // (inserted columns, updated columns, rows)
-    let mut groups: Vec<(Vec<&'static str>, Vec<&'static str>, Vec<Vec<Value>>)> = Vec::new();
+    let mut groups: Vec<LinkGroup> = Vec::new();
     for (_, row) in rows {
         let mut update: Vec<&'static str> = row.given.iter().map(|(c, _)| *c).collect();
         if let Some(column) = updated_at
@@ -846,12 +849,12 @@ async fn upsert_links(
             None => groups.push((columns, update, vec![values])),
         }
     }
-    if groups.is_empty() || !executor.dialect().supports_writable_cte() {
-        if let Some((key, keeping)) = unlink.take() {
-            let mut b = SqlBuilder::new(executor.dialect());
-            push_unlink_others(&mut b, association, key, keeping);
-            executor.execute(b.finish()).await?;
-        }
+    if (groups.is_empty() || !executor.dialect().supports_writable_cte())
+        && let Some((key, keeping)) = unlink.take()
+    {
+        let mut b = SqlBuilder::new(executor.dialect());
+        push_unlink_others(&mut b, association, key, keeping);
+        executor.execute(b.finish()).await?;
     }
     for (columns, update, rows) in groups {
         let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
