@@ -148,6 +148,12 @@ pub trait Dialect: Send + Sync + 'static {
     fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
         b.placeholder_list(values, negated);
     }
+    /// [`push_in_values`](Self::push_in_values) over borrowed values, for key lists a write
+    /// uses in several statements: a backend that binds them as one array packs the array
+    /// straight from the slice, with no copy of the values.
+    fn push_in_slice(&self, b: &mut SqlBuilder, values: &[Value], negated: bool) {
+        self.push_in_values(b, values.to_vec(), negated);
+    }
     /// Appends the membership test of a composite key whose columns are already written as a
     /// parenthesised list: ` IN (…)` or ` NOT IN (…)` over `rows` ([`Value::Row`]s, not
     /// empty). The default binds one placeholder per column of each row, as

@@ -379,6 +379,15 @@ impl SqlBuilder {
         self.dialect().push_in_rows(self, values, negated);
         self
     }
+
+    /// [`key_in`](Self::key_in) over borrowed values: a one-column key on a backend that binds
+    /// arrays packs its array from the slice, with no copy of the values.
+    pub fn key_in_slice(&mut self, qualifier: &str, key: &KeyCols, values: &[Value], negated: bool) -> &mut Self {
+        if key.is_composite() {
+            return self.key_in(qualifier, key, values.to_vec(), negated);
+        }
+        self.in_slice(qualifier, key.first().name, values, negated)
+    }
 }
 
 /// Whether composite key rows can be bound as one array per column: every row has the same

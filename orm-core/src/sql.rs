@@ -210,6 +210,16 @@ impl SqlBuilder {
         self
     }
 
+    /// [`in_list`](Self::in_list) over borrowed values (see [`Dialect::push_in_slice`]).
+    pub fn in_slice(&mut self, qualifier: &str, column: &str, values: &[Value], negated: bool) -> &mut Self {
+        if values.is_empty() {
+            return self.push(if negated { "1 = 1" } else { "1 = 0" });
+        }
+        self.qualified(qualifier, column);
+        self.dialect.push_in_slice(self, values, negated);
+        self
+    }
+
     /// Appends ` IN (?, ?, …)` (or ` NOT IN`) with one placeholder per value.
     pub fn placeholder_list(&mut self, values: Vec<Value>, negated: bool) -> &mut Self {
         self.push(if negated { " NOT IN (" } else { " IN (" });

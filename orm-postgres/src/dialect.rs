@@ -113,6 +113,15 @@ impl Dialect for PostgresDialect {
         b.push(")");
     }
 
+    fn push_in_slice(&self, b: &mut SqlBuilder, values: &[Value], negated: bool) {
+        match Value::pack_array(values) {
+            Some(array) => {
+                b.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
+            }
+            None => self.push_in_values(b, values.to_vec(), negated),
+        }
+    }
+
     fn push_in_rows(&self, b: &mut SqlBuilder, rows: Vec<Value>, negated: bool) {
         // One typed array per key column, zipped back into rows by UNNEST: two parameters for
         // any number of composite keys.

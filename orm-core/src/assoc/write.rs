@@ -48,6 +48,17 @@ fn batch_size(dialect: &dyn Dialect, keys: &[Value], reserved: usize) -> usize {
     (dialect.max_binds().saturating_sub(reserved) / width).max(1)
 }
 
+/// The batches of [`batches`], borrowed: chunks of `keys` for statements that bind them from
+/// the slice.
+pub(crate) fn key_chunks<'k>(
+    dialect: &dyn Dialect,
+    keys: &'k [Value],
+    reserved: usize,
+) -> std::slice::Chunks<'k, Value> {
+    let size = if keys.is_empty() { 1 } else { batch_size(dialect, keys, reserved) };
+    keys.chunks(size)
+}
+
 /// Whether `keys` fit one statement next to `reserved` other binds (see [`batches`]).
 pub(crate) fn fit_one_statement(dialect: &dyn Dialect, keys: &[Value], reserved: usize) -> bool {
     keys.is_empty() || batch_size(dialect, keys, reserved) >= keys.len()
@@ -77,7 +88,7 @@ pub(crate) async fn lock_rows(
         let mut b = SqlBuilder::new(executor.dialect());
         b.push("SELECT COUNT(*) FROM (");
         b.select_key_from(model.table, &column).push(" WHERE ");
-        b.key_in(model.table, &column, keys.to_vec(), false);
+        b.key_in_slice(model.table, &column, keys, false);
         b.push(" ORDER BY ");
         b.key_columns(model.table, &KeyCols::of(model, &[]));
         b.push(lock).push(") ").identifier("__orm_locked");
@@ -87,7 +98,7 @@ pub(crate) async fn lock_rows(
     let wanted: HashSet<KeyRepr> = keys.iter().filter_map(Value::key_repr).collect();
     let mut b = SqlBuilder::new(executor.dialect());
     b.select_key_from(model.table, &column).push(" WHERE (");
-    b.key_in(model.table, &column, keys.to_vec(), false);
+    b.key_in_slice(model.table, &column, keys, false);
     if let Some((linked, value)) = linked {
         b.push(" OR (").key_eq(model.table, &linked, value.clone()).push(")");
     }
@@ -164,7 +175,7 @@ pub(crate) async fn lock_source_and_verify(
     let mut b = SqlBuilder::new(executor.dialect());
     b.push("SELECT (");
     b.count_from(model.table).push(" WHERE ");
-    b.key_in(model.table, &column, keys.to_vec(), false);
+    b.key_in_slice(model.table, &column, keys, false);
     b.push(") FROM ").identifier(source.table).push(" WHERE ");
     b.key_eq(source.table, &source_key, key.clone()).push(lock);
     let mut present = None;
@@ -183,6 +194,25 @@ pub(crate) async fn lock_source_and_verify(
 
 /// Removes duplicate keys, keeping the first occurrence.
 pub(crate) fn dedupe(keys: Vec<Value>) -> Vec<Value> {
+    // Integer keys, the common case, usually hold no duplicate: a sorted copy of them shows it
+    // with a quarter of the memory of a hash set of their representations.
+    if keys.len() > 1 {
+        let mut ints = Vec::with_capacity(keys.len());
+        for key in &keys {
+            match key {
+                Value::BigInt(Some(k)) => ints.push(*k),
+                Value::Integer(Some(k)) => ints.push(i64::from(*k)),
+                Value::SmallInt(Some(k)) => ints.push(i64::from(*k)),
+                _ => break,
+            }
+        }
+        if ints.len() == keys.len() {
+            ints.sort_unstable();
+            if ints.windows(2).all(|pair| pair[0] != pair[1]) {
+                return keys;
+            }
+        }
+    }
     let mut seen = HashSet::with_capacity(keys.len());
     keys.into_iter().filter(|k| k.key_repr().is_none_or(|r| seen.insert(r))).collect()
 }
@@ -198,20 +228,20 @@ pub(crate) async fn verify_keys(
     // The common case costs one `COUNT(*)` per batch; the keys are read back only to name the
     // missing ones. `keys` holds no duplicates.
     let mut present = 0;
-    for batch in batches(executor.dialect(), keys.to_vec(), 0) {
+    for batch in key_chunks(executor.dialect(), keys, 0) {
         let mut b = SqlBuilder::new(executor.dialect());
         b.count_from(model.table).push(" WHERE ");
-        b.key_in(model.table, &column, batch, false);
+        b.key_in_slice(model.table, &column, batch, false);
         present += executor.fetch_count(b.finish()).await?;
     }
     if usize::try_from(present).is_ok_and(|n| n >= keys.len()) {
         return Ok(());
     }
     let mut found: HashSet<KeyRepr> = HashSet::with_capacity(keys.len());
-    for batch in batches(executor.dialect(), keys.to_vec(), 0) {
+    for batch in key_chunks(executor.dialect(), keys, 0) {
         let mut b = SqlBuilder::new(executor.dialect());
         b.select_key_from(model.table, &column).push(" WHERE ");
-        b.key_in(model.table, &column, batch, false);
+        b.key_in_slice(model.table, &column, batch, false);
         executor
             .fetch(b.finish(), &mut |row| {
                 if let Some(key) = column.decode(row, 0)?.key_repr() {
@@ -254,7 +284,7 @@ pub(crate) async fn update_foreign_key(
     let fk = association.foreign_key_columns();
     let key_column = KeyCols::of(model, &[]);
     let updated_at = model.columns.iter().find(|c| c.updated_at);
-    let write = |batch: Option<Vec<Value>>, b: &mut SqlBuilder| -> Result<()> {
+    let write = |batch: Option<&[Value]>, b: &mut SqlBuilder| -> Result<()> {
         b.update_set(model.table).key_assign(&fk, value.clone());
         if scope.link {
             for (column, value) in association.scope_conditions() {
@@ -276,16 +306,16 @@ pub(crate) async fn update_foreign_key(
         }
         if let Some(keys) = batch {
             b.push(" AND ");
-            b.key_in(model.table, &key_column, keys, false);
+            b.key_in_slice(model.table, &key_column, keys, false);
         }
         Ok(())
     };
-    let batches: Vec<Option<Vec<Value>>> = match scope.keys {
+    let batches: Vec<Option<&[Value]>> = match scope.keys {
         None => vec![None],
         Some(keys) => {
             // SET fk, the scope (set or matched), updated_at, the current key and the excepted row.
             let reserved = 2 * fk.len() + key_column.len() + association.scope.len() + 1;
-            batches(executor.dialect(), keys.to_vec(), reserved).into_iter().map(Some).collect()
+            key_chunks(executor.dialect(), keys, reserved).map(Some).collect()
         }
     };
     let mut affected = 0;

@@ -146,18 +146,33 @@ pub enum ValueList {
     Json(Vec<Option<Box<serde_json::Value>>>),
 }
 
+/// Maps every value, into a vector allocated once at its final size (collecting into an
+/// `Option<Vec<_>>` would grow it step by step); `None` as soon as one value maps to `None`.
+fn collect_exact<T>(values: &[Value], map: impl Fn(&Value) -> Option<T>) -> Option<Vec<T>> {
+    let mut out = Vec::with_capacity(values.len());
+    for value in values {
+        out.push(map(value)?);
+    }
+    Some(out)
+}
+
 /// Collects the values of one variant into a list, or `None` when one has another type.
 macro_rules! pack_list {
-    ($values:expr, $variant:ident) => {
-        $values
-            .into_iter()
-            .map(|v| match v {
-                Value::$variant(x) => Some(x),
-                _ => None,
-            })
-            .collect::<Option<Vec<_>>>()
-            .map(ValueList::$variant)
-    };
+    ($values:expr, $variant:ident) => {{
+        let values = $values;
+        let mut list = Vec::with_capacity(values.len());
+        let mut mixed = false;
+        for value in values {
+            match value {
+                Value::$variant(x) => list.push(x),
+                _ => {
+                    mixed = true;
+                    break;
+                }
+            }
+        }
+        (!mixed).then_some(ValueList::$variant(list))
+    }};
 }
 
 impl ValueList {
@@ -264,30 +279,21 @@ impl Value {
     /// the values are not all integers or all text, or one is NULL.
     pub fn pack_array(values: &[Value]) -> Option<Value> {
         match values.first()? {
-            Value::BigInt(_) => values
-                .iter()
-                .map(|v| match v {
-                    Value::BigInt(Some(x)) => Some(*x),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(Value::BigIntArray),
-            Value::Integer(_) => values
-                .iter()
-                .map(|v| match v {
-                    Value::Integer(Some(x)) => Some(*x),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(Value::IntegerArray),
-            Value::Text(_) => values
-                .iter()
-                .map(|v| match v {
-                    Value::Text(Some(x)) => Some(x.clone()),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(Value::TextArray),
+            Value::BigInt(_) => collect_exact(values, |v| match v {
+                Value::BigInt(Some(x)) => Some(*x),
+                _ => None,
+            })
+            .map(Value::BigIntArray),
+            Value::Integer(_) => collect_exact(values, |v| match v {
+                Value::Integer(Some(x)) => Some(*x),
+                _ => None,
+            })
+            .map(Value::IntegerArray),
+            Value::Text(_) => collect_exact(values, |v| match v {
+                Value::Text(Some(x)) => Some(x.clone()),
+                _ => None,
+            })
+            .map(Value::TextArray),
             _ => None,
         }
     }
