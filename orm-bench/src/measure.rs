@@ -34,7 +34,7 @@ pub struct Meter {
     /// Number of allocations (and reallocations) between `start` and `stop`.
     pub allocations: u64,
     /// Instructions executed between `start` and `stop`, by every thread of the process (under
-    /// `--instructions` only; see [`callgrind`]).
+    /// `--instructions` only; see the `callgrind` module).
     pub instructions: Option<u64>,
     /// The resident set at `start` and its peak until `stop` (see [`Meter::tracking_rss`]).
     pub rss: Option<PeakRss>,

@@ -442,7 +442,7 @@ on_all! {
                 id: 0,
                 body: json!({ "n": i, "list": [i, null] }),
                 settings: Json(Settings { theme: format!("t{i}"), sizes: vec![i] }),
-                extra: (i % 2 == 0).then(|| json!(null)),
+                extra: (i % 2 == 0).then_some(json!(null)),
                 maybe_settings: (i % 2 == 1).then(|| Json(Settings { theme: String::new(), sizes: vec![] })),
             })
             .collect();
