@@ -384,3 +384,54 @@ on_all! {
         Ok(())
     }
 }
+
+on_all! {
+    /// `set_` keeps the join rows of the links that stay (their key, and every join value not
+    /// given), gives them the values given, deletes the others and inserts the new ones: on
+    /// PostgreSQL in two statements (the source row's lock with the key check, then the delete
+    /// inside the upsert's `WITH`), without reading the current links.
+    async fn set_keeps_the_join_rows_that_stay_and_writes_in_two_statements(db: Db) -> TestResult {
+        Schema::new().model::<User>().sync(&db).await?;
+        let user = User::build().name("u").create(&db).await?;
+        let [p1, p2, p3] = [
+            Project::build().name("p1").create(&db).await?,
+            Project::build().name("p2").create(&db).await?,
+            Project::build().name("p3").create(&db).await?,
+        ];
+        user.add_projects(&db, [&p1, &p2]).through(UserProject::build().status("kept")).await?;
+        let before = raw("SELECT id, project_id FROM user_projects ORDER BY project_id").fetch::<(i64, i64)>(&db).await?;
+
+        db.record_statements(true);
+        user.set_projects(&db, [&p2, &p3]).through(UserProject::build().started(true)).await?;
+        let statements = db.take_statements();
+        db.record_statements(false);
+
+        let rows = raw("SELECT id, project_id, started, status FROM user_projects ORDER BY project_id")
+            .fetch::<(i64, i64, bool, Option<String>)>(&db)
+            .await?;
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        // p2's row is the same row, with `started` given and `status` as it was.
+        assert_eq!(rows[0], (before[1].0, p2.id, true, Some("kept".into())));
+        // p3's is new, with the join model's defaults for what was not given.
+        assert_eq!((rows[1].1, rows[1].2, rows[1].3.clone()), (p3.id, true, None));
+        assert!(!rows.iter().any(|r| r.0 == before[0].0), "p1's link is deleted");
+
+        let writes: Vec<&String> =
+            statements.iter().filter(|s| !matches!(s.as_str(), "BEGIN" | "COMMIT" | "ROLLBACK")).collect();
+        assert!(writes.iter().all(|s| !s.contains("SELECT \"user_projects\".\"project_id\"")), "{writes:#?}");
+        if is_postgres(&db) {
+            assert_eq!(writes.len(), 2, "{writes:#?}");
+            assert!(writes[0].contains("FOR NO KEY UPDATE") && writes[0].contains("COUNT(*)"), "{writes:#?}");
+            assert!(writes[1].starts_with("WITH") && writes[1].contains("DELETE") && writes[1].contains("ON CONFLICT"), "{writes:#?}");
+        }
+
+        // A missing target fails the call and changes nothing.
+        let err = user.set_projects(&db, [p1.id, 999]).await.expect_err("999 is no project");
+        assert!(matches!(err, Error::MissingKeys { .. }), "{err:?}");
+        let after = raw("SELECT id, project_id, started, status FROM user_projects ORDER BY project_id")
+            .fetch::<(i64, i64, bool, Option<String>)>(&db)
+            .await?;
+        assert_eq!(after, rows);
+        Ok(())
+    }
+}
