@@ -65,9 +65,7 @@ impl Dialect for PostgresDialect {
         // One typed array parameter for any length and type: the text stays the same for every
         // list, and `x = ANY(array with a NULL)` is UNKNOWN on no match, as `IN` is.
         match Value::pack_any(values) {
-            Ok(array) => {
-                b.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
-            }
+            Ok(array) => push_any(b, array, negated),
             Err(values) => {
                 b.placeholder_list(values, negated);
             }
@@ -115,9 +113,7 @@ impl Dialect for PostgresDialect {
 
     fn push_in_slice(&self, b: &mut SqlBuilder, values: &[Value], negated: bool) {
         match Value::pack_array(values) {
-            Some(array) => {
-                b.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
-            }
+            Some(array) => push_any(b, array, negated),
             None => self.push_in_values(b, values.to_vec(), negated),
         }
     }
@@ -181,4 +177,9 @@ impl Dialect for PostgresDialect {
         sql.push_str(" CASCADE");
         sql
     }
+}
+
+/// ` = ANY($n)` (` <> ALL($n)` when negated) over one array parameter, after the column.
+fn push_any(b: &mut SqlBuilder, array: Value, negated: bool) {
+    b.push(if negated { " <> ALL(" } else { " = ANY(" }).bind(array).push(")");
 }

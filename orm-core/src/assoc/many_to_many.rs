@@ -739,7 +739,8 @@ async fn write_links<T: Model>(
     }
     let (existing, new): (Vec<_>, Vec<_>) =
         rows.into_iter().partition(|(k, _)| k.key_repr().is_some_and(|r| current_set.contains(&r)));
-    insert_links(executor, association, new.into_iter().map(|(_, row)| row.insert).collect()).await?;
+    let new = new.into_iter().map(|(_, row)| (row.insert, Vec::new())).collect();
+    insert_links(executor, association, new, None).await?;
     update_links(executor, association, &key, existing).await?;
     Ok(())
 }
@@ -815,68 +816,29 @@ fn push_unlink_others(b: &mut SqlBuilder, association: &AssociationMeta, key: &V
     b.in_list(join, join_target, keeping, true);
 }
 
-/// Join rows inserted alike: the columns inserted, the columns an existing link takes, and the
-/// rows' values.
-type LinkGroup = (Vec<&'static str>, Vec<&'static str>, Vec<Vec<Value>>);
-
-/// Writes every wanted link with multi-row inserts, grouped by column set and chunked under
-/// the bind limit: `ON CONFLICT (<link key>) DO NOTHING` where no join value is given, else an
-/// upsert that gives an existing link the values given (and refreshes the join model's
-/// `updated_at`), as `update_links` does. With `unlink` (`set_`), the links of that source to
-/// any other target are deleted first: in the first insert's statement where the backend runs
-/// a `DELETE` inside `WITH` (the two touch different rows), else in a statement of its own.
+/// Writes every wanted link: an existing one takes the join values given (and, then, the
+/// join model's `updated_at` is refreshed), as `update_links` does; see [`insert_links`].
 async fn upsert_links(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
     rows: Vec<(Value, JoinRow)>,
-    mut unlink: Option<(&Value, Vec<Value>)>,
+    unlink: Option<(&Value, Vec<Value>)>,
 ) -> Result<()> {
-    let join = association.join_table();
-    let link_key = link_key_columns(association);
     let updated_at = association.through_model.and_then(|m| m().columns.iter().find(|c| c.updated_at)).map(|c| c.name);
-    let mut groups: Vec<LinkGroup> = Vec::new();
-    for (_, row) in rows {
-        let mut update: Vec<&'static str> = row.given.iter().map(|(c, _)| *c).collect();
-        if let Some(column) = updated_at
-            && !update.is_empty()
-            && !update.contains(&column)
-        {
-            update.push(column);
-        }
-        let (columns, values): (Vec<&'static str>, Vec<Value>) = row.insert.into_iter().unzip();
-        match groups.iter_mut().find(|(c, u, _)| *c == columns && *u == update) {
-            Some((_, _, group)) => group.push(values),
-            None => groups.push((columns, update, vec![values])),
-        }
-    }
-    if (groups.is_empty() || !executor.dialect().supports_writable_cte())
-        && let Some((key, keeping)) = unlink.take()
-    {
-        let mut b = SqlBuilder::new(executor.dialect());
-        push_unlink_others(&mut b, association, key, keeping);
-        executor.execute(b.finish()).await?;
-    }
-    for (columns, update, rows) in groups {
-        let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let mut b = SqlBuilder::new(executor.dialect());
-            if let Some((key, keeping)) = unlink.take() {
-                b.push("WITH ").identifier("__orm_unlinked").push(" AS (");
-                push_unlink_others(&mut b, association, key, keeping);
-                b.push(") ");
+    let rows = rows
+        .into_iter()
+        .map(|(_, row)| {
+            let mut update: Vec<&'static str> = row.given.iter().map(|(c, _)| *c).collect();
+            if let Some(column) = updated_at
+                && !update.is_empty()
+                && !update.contains(&column)
+            {
+                update.push(column);
             }
-            let per_statement = per_statement.saturating_sub(b.placeholder_count() / columns.len().max(1)).max(1);
-            b.insert_rows(join, columns.iter().copied(), rows.by_ref().take(per_statement).collect());
-            if update.is_empty() {
-                b.skip_conflict(&link_key);
-            } else {
-                b.upsert(join, &link_key, &update, None);
-            }
-            executor.execute(b.finish()).await?;
-        }
-    }
-    Ok(())
+            (row.insert, update)
+        })
+        .collect();
+    insert_links(executor, association, rows, unlink).await
 }
 
 /// ` AND <join>.<target key> IN (SELECT key FROM target WHERE <scope>)` when the association
@@ -903,33 +865,58 @@ pub(crate) fn link_key_columns(association: &AssociationMeta) -> Vec<&'static st
     columns
 }
 
-/// Inserts join rows with multi-row `INSERT … ON CONFLICT (<link key>) DO NOTHING` (a plain
-/// `INSERT` with `through(…, unique = false)`), grouped by column set and chunked under the
-/// bind limit.
+/// Join rows inserted alike: the columns inserted, the columns an existing link takes, and the
+/// rows' values.
+type LinkGroup = (Vec<&'static str>, Vec<&'static str>, Vec<Vec<Value>>);
+
+/// Inserts join rows, each with the columns an existing link takes, with multi-row inserts
+/// grouped by both column sets and chunked under the bind limit. Where the pair (with the
+/// through scope) is unique, a row without columns to update is
+/// `ON CONFLICT (<link key>) DO NOTHING` (a link another caller inserted meanwhile is kept, and
+/// any other violation is still an error) and a row with some is an upsert that gives the
+/// existing link those values; with `through(…, unique = false)`, a plain `INSERT`. With
+/// `unlink` (`set_`), the links of that source to any other target are deleted first: in the
+/// first insert's statement where the backend runs a `DELETE` inside `WITH` (the two touch
+/// different rows), else in a statement of its own.
 async fn insert_links(
     executor: &mut Executor<'_>,
     association: &AssociationMeta,
-    rows: Vec<Assignments>,
+    rows: Vec<(Assignments, Vec<&'static str>)>,
+    mut unlink: Option<(&Value, Vec<Value>)>,
 ) -> Result<()> {
     let join = association.join_table();
-    let mut groups: Vec<(Vec<&'static str>, Vec<Vec<Value>>)> = Vec::new();
-    for row in rows {
+    let link_key = link_key_columns(association);
+    let mut groups: Vec<LinkGroup> = Vec::new();
+    for (row, update) in rows {
         let (columns, values): (Vec<&'static str>, Vec<Value>) = row.into_iter().unzip();
-        match groups.iter_mut().find(|(c, _)| *c == columns) {
-            Some((_, group)) => group.push(values),
-            None => groups.push((columns, vec![values])),
+        match groups.iter_mut().find(|(c, u, _)| *c == columns && *u == update) {
+            Some((_, _, group)) => group.push(values),
+            None => groups.push((columns, update, vec![values])),
         }
     }
-    for (columns, rows) in groups {
+    if (groups.is_empty() || !executor.dialect().supports_writable_cte())
+        && let Some((key, keeping)) = unlink.take()
+    {
+        let mut b = SqlBuilder::new(executor.dialect());
+        push_unlink_others(&mut b, association, key, keeping);
+        executor.execute(b.finish()).await?;
+    }
+    for (columns, update, rows) in groups {
         let per_statement = (executor.dialect().max_binds() / columns.len().max(1)).max(1);
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
             let mut b = SqlBuilder::new(executor.dialect());
-            b.insert_into(join, columns.iter().copied()).values_rows(rows.by_ref().take(per_statement));
-            if association.through_unique {
-                // The pair (with the through scope) is unique: a link another caller inserted
-                // meanwhile is kept, and any other violation is still an error.
-                b.skip_conflict(&link_key_columns(association));
+            if let Some((key, keeping)) = unlink.take() {
+                b.push("WITH ").identifier("__orm_unlinked").push(" AS (");
+                push_unlink_others(&mut b, association, key, keeping);
+                b.push(") ");
+            }
+            let per_statement = per_statement.saturating_sub(b.placeholder_count() / columns.len().max(1)).max(1);
+            b.insert_rows(join, columns.iter().copied(), rows.by_ref().take(per_statement).collect());
+            if !update.is_empty() {
+                b.upsert(join, &link_key, &update, None);
+            } else if association.through_unique {
+                b.skip_conflict(&link_key);
             }
             executor.execute(b.finish()).await?;
         }
@@ -1211,6 +1198,6 @@ pub(crate) async fn insert_links_with(
         let stored = crate::create::insert_nodes(executor, model(), nodes).await?;
         return Ok(stored.into_iter().map(Some).collect());
     }
-    insert_links(executor, association, rows).await?;
+    insert_links(executor, association, rows.into_iter().map(|row| (row, Vec::new())).collect(), None).await?;
     Ok(vec![None; count])
 }
