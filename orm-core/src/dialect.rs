@@ -249,6 +249,13 @@ pub trait Dialect: Send + Sync + 'static {
     fn supports_writable_cte(&self) -> bool {
         false
     }
+    /// Whether an `UPDATE` may join a derived table that locks rows of the updated table
+    /// (`UPDATE t SET … FROM (SELECT id FROM t WHERE … ORDER BY id FOR UPDATE) AS l WHERE
+    /// t.id = l.id`), taking the locks in the derived table's order before it updates them:
+    /// a lock in key order and the update in one statement.
+    fn locks_in_update_from(&self) -> bool {
+        false
+    }
     /// Whether `UPDATE … RETURNING` returns the updated rows; where it does not (MariaDB has
     /// `RETURNING` on `INSERT` and `DELETE` only), a row is read back by key in the same unit.
     fn supports_update_returning(&self) -> bool {

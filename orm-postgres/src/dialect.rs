@@ -61,6 +61,10 @@ impl Dialect for PostgresDialect {
         true
     }
 
+    fn locks_in_update_from(&self) -> bool {
+        true
+    }
+
     fn push_in_values(&self, b: &mut SqlBuilder, values: Vec<Value>, negated: bool) {
         // One typed array parameter for any length and type: the text stays the same for every
         // list, and `x = ANY(array with a NULL)` is UNKNOWN on no match, as `IN` is.

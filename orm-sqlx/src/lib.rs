@@ -20,7 +20,7 @@ use orm_core::driver::{
 };
 use orm_core::{Dialect, Error, Result, Transient, Value};
 use sqlx::pool::PoolConnection;
-use sqlx::{Column as _, Database, Pool, Row as _, SqlSafeStr};
+use sqlx::{Column as _, Connection as _, Database, Pool, Row as _, SqlSafeStr};
 use sqlx_core::transaction::TransactionManager as _;
 
 pub use scalars::{ChronoScalars, JsonScalars, Scalar, SqlxDatabase, UuidScalars};
@@ -114,6 +114,24 @@ impl<B: Backend> SqlxDriver<B> {
     /// Whether statements may be prepared under a name and cached by sqlx.
     fn persistent(&self) -> bool {
         self.pooled.is_none()
+    }
+
+    /// A connection the pool has idle, with the check its acquire makes (a ping, unless the
+    /// pool was built without `test_before_acquire`); `None` when none is idle now or the one
+    /// taken is dead (it is closed, and the caller waits in the pool's queue as usual). Not
+    /// where an abandoned statement cannot be skipped ([`Backend::FINISH_DROPPED_STATEMENTS`]):
+    /// sqlx's MySQL ping, cancelled between its request and its answer, would leave the answer
+    /// to be read as the next statement's.
+    async fn idle_connection(&self) -> Option<PoolConnection<B::Db>> {
+        if B::FINISH_DROPPED_STATEMENTS {
+            return None;
+        }
+        let mut connection = self.pool.try_acquire()?;
+        if self.pool.options().get_test_before_acquire() && connection.ping().await.is_err() {
+            connection.close_on_drop();
+            return None;
+        }
+        Some(connection)
     }
 
     /// Boxes `work`, which needs a pooled connection; on a single-connection pool, with the
@@ -222,18 +240,18 @@ impl<B: Backend> Driver for SqlxDriver<B> {
 
     fn begin(&self) -> BoxFuture<'_, Result<Box<dyn TransactionConnection>>> {
         Box::pin(async move {
-            let connection = self
-                .on_pool(async move {
-                    let mut connection = self.pool.acquire().await.map_err(database_error::<B>)?;
-                    // The pooled opening statement was built by the backend from quoted names.
-                    let statement = match &self.pooled {
-                        Some(begin) => Some(sqlx::AssertSqlSafe(Arc::clone(begin)).into_sql_str()),
-                        None => B::BEGIN.map(SqlSafeStr::into_sql_str),
-                    };
-                    Manager::<B>::begin(&mut *connection, statement).await.map_err(database_error::<B>)?;
-                    Ok(connection)
-                })
-                .await?;
+            // An idle connection is taken without the pool's acquire future, which (with the
+            // connect it may run) is several kilobytes that would be boxed on every `begin`.
+            let mut connection = match self.idle_connection().await {
+                Some(connection) => connection,
+                None => self.on_pool(async move { self.pool.acquire().await.map_err(database_error::<B>) }).await?,
+            };
+            // The pooled opening statement was built by the backend from quoted names.
+            let statement = match &self.pooled {
+                Some(begin) => Some(sqlx::AssertSqlSafe(Arc::clone(begin)).into_sql_str()),
+                None => B::BEGIN.map(SqlSafeStr::into_sql_str),
+            };
+            Manager::<B>::begin(&mut *connection, statement).await.map_err(database_error::<B>)?;
             let held = self.holders.as_ref().map(TransactionHolders::hold);
             Ok(Box::new(SqlxTx::<B> {
                 connection: Some(connection),

@@ -5,7 +5,7 @@ use orm::prelude::*;
 use orm::{Error, raw};
 
 use crate::on_all;
-use crate::support::quoted;
+use crate::support::{is_postgres, quoted};
 
 // Seed: `Player.belongsTo(Team)` adds `teamId` to players; `Coach.hasOne(Team)` adds `coachId`
 // to teams.
@@ -281,6 +281,46 @@ on_all! {
             assert!(matches!(&error, Error::MissingKeys { keys, model: "Task", .. } if keys == &["777", "778"]), "{error:?}");
         }
         assert_eq!(task_links(&db).await?, vec![("t1".into(), Some(project.id)), ("t2".into(), None)]);
+        Ok(())
+    }
+}
+
+on_all! {
+    /// `add_tasks` links every key given, a key given twice once; on PostgreSQL the target rows
+    /// are locked in key order and linked in one statement after the source row's lock. A key
+    /// that matches no row still fails the call and changes nothing, also next to a duplicate.
+    async fn add_links_duplicates_once_and_locks_in_the_update(db: Db) -> TestResult {
+        Schema::new().model::<Project>().sync(&db).await?;
+        let project = Project::build().title("p").create(&db).await?;
+        let task1 = Task::build().title("t1").create(&db).await?;
+        let task2 = Task::build().title("t2").create(&db).await?;
+        let task3 = Task::build().title("t3").create(&db).await?;
+
+        db.record_statements(true);
+        project.add_tasks(&db, [task2.id, task1.id, task2.id]).await?;
+        let statements = db.take_statements();
+        db.record_statements(false);
+        assert_eq!(
+            task_links(&db).await?,
+            vec![("t1".into(), Some(project.id)), ("t2".into(), Some(project.id)), ("t3".into(), None)]
+        );
+        let writes: Vec<&String> =
+            statements.iter().filter(|s| !matches!(s.as_str(), "BEGIN" | "COMMIT" | "ROLLBACK")).collect();
+        if is_postgres(&db) {
+            assert_eq!(writes.len(), 3, "source lock, the linking update, the check of the duplicate: {writes:#?}");
+            assert!(writes[0].contains("\"projects\"") && writes[0].contains("FOR NO KEY UPDATE"), "{writes:#?}");
+            assert!(
+                writes[1].starts_with("UPDATE \"tasks\" SET")
+                    && writes[1].contains("ORDER BY \"tasks\".\"id\" FOR NO KEY UPDATE) AS \"__orm_locked\""),
+                "{writes:#?}"
+            );
+        }
+
+        for keys in [vec![task3.id, 777, task3.id], vec![777, 777]] {
+            let error = project.add_tasks(&db, keys).await.unwrap_err();
+            assert!(matches!(&error, Error::MissingKeys { keys, model: "Task", .. } if keys == &["777"]), "{error:?}");
+        }
+        assert_eq!(task_links(&db).await?.last(), Some(&("t3".into(), None)));
         Ok(())
     }
 }

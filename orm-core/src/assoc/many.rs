@@ -19,8 +19,10 @@ use crate::sql::SqlBuilder;
 use crate::value::{KeyRepr, Value};
 
 use super::meta::AssociationMeta;
-use super::target::{IntoTarget, NewRow, TargetRef};
-use super::write::{Scope, batches, dedupe, linked_keys, lock_source_and_targets, update_foreign_key, verify_keys};
+use super::target::{IntoTarget, NewRow};
+use super::write::{
+    Scope, batches, dedupe, link_locked, linked_keys, lock_source_and_targets, update_foreign_key, verify_keys,
+};
 
 /// The value on the source the targets' foreign keys point at.
 /// A [`Value::Row`] for a composite key.
@@ -47,10 +49,15 @@ pub(crate) fn linkable(association: &AssociationMeta, key: &Value) -> Result<()>
     })
 }
 
+/// The keys of `targets`, in order, duplicates kept.
 fn target_keys<T: Model, I: IntoTarget<T>>(targets: impl IntoIterator<Item = I>) -> Result<Vec<Value>> {
-    let keys =
-        targets.into_iter().map(|t| t.into_target(&[]).map(TargetRef::into_value)).collect::<Result<Vec<_>>>()?;
-    Ok(dedupe(keys))
+    let targets = targets.into_iter();
+    // Allocated once: collecting `Result`s would grow the vector from empty.
+    let mut keys = Vec::with_capacity(targets.size_hint().0);
+    for target in targets {
+        keys.push(target.into_target(&[])?.into_value());
+    }
+    Ok(keys)
 }
 
 /// The targets of a has_many (or has_one) association, narrowed before it runs:
@@ -311,7 +318,7 @@ pub fn has_all<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> BoxFuture<'e, Result<bool>> {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(targets);
+    let keys = target_keys::<T, I>(targets).map(dedupe);
     let mut executor = db.into_executor();
     Box::pin(async move {
         let (key, keys) = (key?, keys?);
@@ -348,7 +355,7 @@ pub fn set_many<'e, S: Model, T: Model, I: IntoTarget<T>>(
     targets: impl IntoIterator<Item = I>,
 ) -> BoxFuture<'e, Result<()>> {
     let key = source_key_value(association, source);
-    let keys = target_keys::<T, I>(targets);
+    let keys = target_keys::<T, I>(targets).map(dedupe);
     let executor = db.into_executor();
     Box::pin(async move {
         let (key, keys) = (key?, keys?);
@@ -443,18 +450,27 @@ fn change_links<'e, S: Model, T: Model, I: IntoTarget<T>>(
             Box::pin(async move {
                 let mut executor = atomic.executor();
                 let target = T::meta();
-                lock_source_and_targets(&mut executor, association, &key, &keys, false).await?;
                 match change {
                     Change::Add => {
-                        // Update first; only when a key matched no row are the keys read back, to
-                        // name the missing ones (the unit then rolls back).
-                        let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
-                        let linked = update_foreign_key(&mut executor, association, key, scope).await?;
+                        // Update first; only when fewer rows than keys were linked (a key matched
+                        // no row, or came twice) are the keys checked and the missing ones named
+                        // (the unit then rolls back).
+                        let linked = match link_locked(&mut executor, association, &key, &keys).await? {
+                            Some(linked) => linked,
+                            None => {
+                                lock_source_and_targets(&mut executor, association, &key, &keys, false).await?;
+                                let scope = Scope { keys: Some(&keys), current: None, except: None, link: true };
+                                update_foreign_key(&mut executor, association, key, scope).await?
+                            }
+                        };
                         if linked < keys.len() as u64 {
+                            let keys = dedupe(keys);
                             verify_keys(&mut executor, association, target, KeyCols::of(target, &[]), &keys).await?;
                         }
                     }
                     Change::Remove => {
+                        let keys = dedupe(keys);
+                        lock_source_and_targets(&mut executor, association, &key, &keys, false).await?;
                         // Rows linked elsewhere are left alone, so the rows affected say nothing
                         // about missing keys: check them first.
                         verify_keys(&mut executor, association, target, KeyCols::of(target, &[]), &keys).await?;

@@ -631,10 +631,14 @@ fn join_row(
     {
         let (source_column, _) = association.join_source_column();
         let (target_column, _) = association.join_target_column();
-        let mut insert = vec![(source_column, key.clone()), (target_column, target)];
-        let mut given = Vec::new();
         // The through scope is written into every join row (`taggable = 'post'`).
         let scope = association.through_scope_conditions();
+        let through_columns = association.through_model.map_or(0, |m| m().columns.len());
+        // Allocated once, at most: both keys, the scope, the timestamps, the through columns.
+        let mut insert = Vec::with_capacity(2 + scope.len() + 2 + through_columns);
+        insert.push((source_column, key.clone()));
+        insert.push((target_column, target));
+        let mut given = Vec::new();
         for (column, value) in &scope {
             insert.push((column.name, value.clone()));
         }

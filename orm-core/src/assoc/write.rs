@@ -281,50 +281,111 @@ pub(crate) async fn update_foreign_key(
     scope: Scope<'_>,
 ) -> Result<u64> {
     let model = association.foreign_key_model();
-    let fk = association.foreign_key_columns();
     let key_column = KeyCols::of(model, &[]);
-    let updated_at = model.columns.iter().find(|c| c.updated_at);
-    let write = |batch: Option<&[Value]>, b: &mut SqlBuilder| -> Result<()> {
-        b.update_set(model.table).key_assign(&fk, value.clone());
-        if scope.link {
-            for (column, value) in association.scope_conditions() {
-                b.push(", ").identifier(column.name).push(" = ").bind(value);
-            }
-        }
-        if let Some(column) = updated_at {
-            b.push(", ").identifier(column.name).push(" = ").bind(now_value(column.sql_type)?);
-        }
-        b.push(" WHERE 1 = 1");
-        if !scope.link {
-            super::push_conditions(b, model.table, association.scope_conditions());
-        }
-        if let Some(current) = scope.current {
-            b.push(" AND ").key_eq(model.table, &fk, current.clone());
-        }
-        if let Some(except) = scope.except {
-            b.push(" AND NOT (").key_eq(model.table, &key_column, except.clone()).push(")");
-        }
-        if let Some(keys) = batch {
-            b.push(" AND ");
-            b.key_in_slice(model.table, &key_column, keys, false);
-        }
-        Ok(())
-    };
     let batches: Vec<Option<&[Value]>> = match scope.keys {
         None => vec![None],
         Some(keys) => {
-            // SET fk, the scope (set or matched), updated_at, the current key and the excepted row.
-            let reserved = 2 * fk.len() + key_column.len() + association.scope.len() + 1;
+            let reserved = update_reserved(association, &key_column);
             key_chunks(executor.dialect(), keys, reserved).map(Some).collect()
         }
     };
     let mut affected = 0;
     for batch in batches {
         let mut b = SqlBuilder::new(executor.dialect());
-        write(batch, &mut b)?;
+        push_update_foreign_key(&mut b, association, value.clone(), &scope, batch, None)?;
         affected += executor.execute(b.finish()).await?;
     }
     Ok(affected)
+}
+
+/// The binds of a foreign-key update besides its keys: SET fk, the scope (set or matched),
+/// updated_at, the current key and the excepted row.
+fn update_reserved(association: &AssociationMeta, key_column: &KeyCols) -> usize {
+    2 * association.foreign_key_columns().len() + key_column.len() + association.scope.len() + 1
+}
+
+/// Links the rows of the foreign-key table whose primary key is among `keys` to `value`
+/// (`add_tasks`), locking them in key order in the same statement, where the backend takes row
+/// locks in a derived table of an `UPDATE` (PostgreSQL):
+/// `UPDATE tasks SET user_id = $1 FROM (SELECT id FROM tasks WHERE id = ANY($2) ORDER BY id
+/// FOR NO KEY UPDATE) AS __orm_locked WHERE tasks.id = __orm_locked.id`. One statement and one
+/// encoding of the keys where a lock and an update took two. Returns the rows linked, or `None`
+/// where this does not apply (another backend, a self-association, keys over one statement):
+/// the caller then locks and updates in two steps.
+pub(crate) async fn link_locked(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    value: &Value,
+    keys: &[Value],
+) -> Result<Option<u64>> {
+    let dialect = executor.dialect();
+    let model = association.foreign_key_model();
+    let key_column = KeyCols::of(model, &[]);
+    let Some(lock) = dialect.row_lock_clause(LockMode::NoKeyUpdate) else { return Ok(None) };
+    if !dialect.locks_in_update_from()
+        || association.is_self_association()
+        || !fit_one_statement(dialect, keys, update_reserved(association, &key_column))
+    {
+        return Ok(None);
+    }
+    lock_source(executor, association, value).await?;
+    let scope = Scope { keys: Some(keys), current: None, except: None, link: true };
+    let mut b = SqlBuilder::new(dialect);
+    push_update_foreign_key(&mut b, association, value.clone(), &scope, Some(keys), Some(lock))?;
+    executor.execute(b.finish()).await.map(Some)
+}
+
+/// Writes the foreign-key update of `scope` over `batch`; with `lock`, the rows of `batch` are
+/// locked in key order in a derived table the update joins.
+fn push_update_foreign_key(
+    b: &mut SqlBuilder,
+    association: &AssociationMeta,
+    value: Value,
+    scope: &Scope<'_>,
+    batch: Option<&[Value]>,
+    lock: Option<&str>,
+) -> Result<()> {
+    let model = association.foreign_key_model();
+    let fk = association.foreign_key_columns();
+    let key_column = KeyCols::of(model, &[]);
+    b.update_set(model.table).key_assign(&fk, value);
+    if scope.link {
+        for (column, value) in association.scope_conditions() {
+            b.push(", ").identifier(column.name).push(" = ").bind(value);
+        }
+    }
+    if let Some(column) = model.columns.iter().find(|c| c.updated_at) {
+        b.push(", ").identifier(column.name).push(" = ").bind(now_value(column.sql_type)?);
+    }
+    let locked = "__orm_locked";
+    if let (Some(lock), Some(keys)) = (lock, batch) {
+        b.push(" FROM (").select_key_from(model.table, &key_column).push(" WHERE ");
+        b.key_in_slice(model.table, &key_column, keys, false);
+        b.push(" ORDER BY ").key_columns(model.table, &key_column).push(lock).push(") AS ").identifier(locked);
+        b.push(" WHERE ");
+        for (i, column) in key_column.iter().enumerate() {
+            if i > 0 {
+                b.push(" AND ");
+            }
+            b.qualified(model.table, column.name).push(" = ").qualified(locked, column.name);
+        }
+    } else {
+        b.push(" WHERE 1 = 1");
+    }
+    if !scope.link {
+        super::push_conditions(b, model.table, association.scope_conditions());
+    }
+    if let Some(current) = scope.current {
+        b.push(" AND ").key_eq(model.table, &fk, current.clone());
+    }
+    if let Some(except) = scope.except {
+        b.push(" AND NOT (").key_eq(model.table, &key_column, except.clone()).push(")");
+    }
+    if let (None, Some(keys)) = (lock, batch) {
+        b.push(" AND ");
+        b.key_in_slice(model.table, &key_column, keys, false);
+    }
+    Ok(())
 }
 
 /// The primary keys of the rows whose foreign key equals `current`.
