@@ -66,7 +66,7 @@ pub(crate) fn create<'a>(
         for Group { association, collect, items } in before {
             let target = association.target_meta();
             let (owners, children): (Vec<usize>, Vec<Node>) = items.into_iter().unzip();
-            let created = create(executor, target, children).await?;
+            let created = create_level(executor, target, children).await?;
             let copy = key_copy(target, &association.target_key_columns(), meta, &association.foreign_key_columns());
             for (owner, row) in owners.into_iter().zip(created) {
                 if let Some(node) = nodes.get_mut(owner) {
@@ -81,14 +81,7 @@ pub(crate) fn create<'a>(
             }
         }
 
-        let mut rows: Vec<CreatedRow> =
-            insert(executor, meta, &nodes).await?.into_iter().map(CreatedRow::new).collect();
-        // Trees with hooked models always run in a transaction (see `has_hooks`).
-        if let (Some(after_create), Executor::Tx(tx)) = (meta.after_create, &mut *executor) {
-            for row in &rows {
-                after_create(tx, &row.values).await?;
-            }
-        }
+        let mut rows = create_rows(executor, meta, &nodes).await?;
         for (owner, association, collect, parent) in parents {
             if let Some(row) = rows.get_mut(owner) {
                 row.push(association, collect, parent, None);
@@ -111,7 +104,7 @@ pub(crate) fn create<'a>(
                             (owner, child)
                         })
                         .unzip();
-                    let created = create(executor, target, children).await?;
+                    let created = create_level(executor, target, children).await?;
                     for (owner, child) in owners.into_iter().zip(created) {
                         // A child of a row whose key is NULL is created but not linked.
                         if let Some(row) =
@@ -129,7 +122,7 @@ pub(crate) fn create<'a>(
                         set_scope(child, target, association);
                         joins.push(child.join.take());
                     }
-                    let created = create(executor, target, children).await?;
+                    let created = create_level(executor, target, children).await?;
                     let target_key = index_of(target, association.target_key_column());
                     let links = owners
                         .iter()
@@ -146,7 +139,7 @@ pub(crate) fn create<'a>(
                         .ok_or_else(|| {
                             Error::Invalid(format!("a key of `{}` was not returned", association.display_name()))
                         })?;
-                    let stored = crate::assoc::insert_links_with(executor, association, links).await?;
+                    let stored = Box::pin(crate::assoc::insert_links_with(executor, association, links)).await?;
                     let mut stored = stored.into_iter();
                     for (owner, child) in owners.into_iter().zip(created) {
                         let join = stored.next().flatten();
@@ -160,6 +153,33 @@ pub(crate) fn create<'a>(
         }
         Ok(rows)
     })
+}
+
+/// Creates rows without associated rows to create: a level the tree's recursion needs no
+/// future of its own for.
+async fn create_rows(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[Node]) -> Result<Vec<CreatedRow>> {
+    let rows: Vec<CreatedRow> = insert(executor, meta, nodes).await?.into_iter().map(CreatedRow::new).collect();
+    // Trees with hooked models always run in a transaction (see `has_hooks`).
+    if let (Some(after_create), Executor::Tx(tx)) = (meta.after_create, &mut *executor) {
+        for row in &rows {
+            after_create(tx, &row.values).await?;
+        }
+    }
+    Ok(rows)
+}
+
+/// Creates `nodes` with their trees: in a future of its own (boxed) only where some node has
+/// associated rows to create.
+async fn create_level(
+    executor: &mut Executor<'_>,
+    meta: &'static ModelMeta,
+    nodes: Vec<Node>,
+) -> Result<Vec<CreatedRow>> {
+    if nodes.iter().all(|node| node.children.is_empty()) {
+        create_rows(executor, meta, &nodes).await
+    } else {
+        create(executor, meta, nodes).await
+    }
 }
 
 /// Whether the key columns at `positions` of a created row are all set: a row is linked
