@@ -634,8 +634,11 @@ fn join_row(
         // The through scope is written into every join row (`taggable = 'post'`).
         let scope = association.through_scope_conditions();
         let through_columns = association.through_model.map_or(0, |m| m().columns.len());
-        // Allocated once, at most: both keys, the scope, the timestamps, the through columns.
-        let mut insert = Vec::with_capacity(2 + scope.len() + 2 + through_columns);
+        let timestamps = if association.through_timestamps.is_some() { 2 } else { 0 };
+        // Allocated once: both keys, the scope, the timestamps, the through model's other
+        // columns (at most).
+        let others = through_columns.saturating_sub(2 + scope.len());
+        let mut insert = Vec::with_capacity(2 + scope.len() + timestamps + others);
         insert.push((source_column, key.clone()));
         insert.push((target_column, target));
         let mut given = Vec::new();
@@ -730,6 +733,20 @@ async fn write_links<T: Model>(
         let unlink = (mode == Mode::Set).then_some((&key, keys));
         return upsert_links(executor, association, rows, unlink).await;
     }
+    // In a future of its own: the common case above does not carry this one's state.
+    Box::pin(write_links_from_current(executor, association, mode, key, keys, rows)).await
+}
+
+/// The body of a link write that reads the current links first: a through model without a
+/// unique link key, a target scope, or more keys than one statement binds.
+async fn write_links_from_current(
+    executor: &mut Executor<'_>,
+    association: &AssociationMeta,
+    mode: Mode,
+    key: Value,
+    keys: Vec<Value>,
+    rows: Vec<(Value, JoinRow)>,
+) -> Result<()> {
     let current = match mode {
         Mode::Set => linked_targets(executor, association, &key, None).await?,
         Mode::Add => linked_targets(executor, association, &key, Some(keys.clone())).await?,
