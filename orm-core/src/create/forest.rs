@@ -81,7 +81,7 @@ pub(crate) fn create<'a>(
             }
         }
 
-        let mut rows = create_rows(executor, meta, &nodes).await?;
+        let mut rows = insert_level(executor, meta, &nodes).await?;
         for (owner, association, collect, parent) in parents {
             if let Some(row) = rows.get_mut(owner) {
                 row.push(association, collect, parent, None);
@@ -139,7 +139,7 @@ pub(crate) fn create<'a>(
                         .ok_or_else(|| {
                             Error::Invalid(format!("a key of `{}` was not returned", association.display_name()))
                         })?;
-                    let stored = Box::pin(crate::assoc::insert_links_with(executor, association, links)).await?;
+                    let stored = crate::assoc::insert_links_with(executor, association, links).await?;
                     let mut stored = stored.into_iter();
                     for (owner, child) in owners.into_iter().zip(created) {
                         let join = stored.next().flatten();
@@ -155,9 +155,14 @@ pub(crate) fn create<'a>(
     })
 }
 
-/// Creates rows without associated rows to create: a level the tree's recursion needs no
-/// future of its own for.
-async fn create_rows(executor: &mut Executor<'_>, meta: &'static ModelMeta, nodes: &[Node]) -> Result<Vec<CreatedRow>> {
+/// Inserts the rows of one level and runs their `after_create` hooks; their associated rows
+/// are the caller's. Awaited directly for a level with nothing below it, which then needs no
+/// boxed future of its own.
+async fn insert_level(
+    executor: &mut Executor<'_>,
+    meta: &'static ModelMeta,
+    nodes: &[Node],
+) -> Result<Vec<CreatedRow>> {
     let rows: Vec<CreatedRow> = insert(executor, meta, nodes).await?.into_iter().map(CreatedRow::new).collect();
     // Trees with hooked models always run in a transaction (see `has_hooks`).
     if let (Some(after_create), Executor::Tx(tx)) = (meta.after_create, &mut *executor) {
@@ -176,7 +181,7 @@ async fn create_level(
     nodes: Vec<Node>,
 ) -> Result<Vec<CreatedRow>> {
     if nodes.iter().all(|node| node.children.is_empty()) {
-        create_rows(executor, meta, &nodes).await
+        insert_level(executor, meta, &nodes).await
     } else {
         create(executor, meta, nodes).await
     }
